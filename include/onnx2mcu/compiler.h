@@ -1,0 +1,44 @@
+// The public C++ API: model file in, generated sources out. The CLI and tests use it.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace onnx2mcu {
+
+struct Graph;
+struct MemoryPlan;
+
+struct GeneratedFile {
+  std::string path;  // relative to the output folder
+  std::string text;
+};
+
+struct CompileOptions {
+  std::string name;                                       // default: from the model file name
+  std::map<std::string, std::vector<int64_t>> shapes;     // --shape NAME=1x3x96x96
+};
+
+struct CompiledModel {
+  std::string name;
+  std::unique_ptr<Graph> graph;
+  std::unique_ptr<MemoryPlan> plan;
+  std::vector<GeneratedFile> files;
+  ~CompiledModel();
+  CompiledModel();
+  CompiledModel(CompiledModel&&) noexcept;
+};
+
+// Loads, optimises, plans and renders a model. Throws onnx2mcu::Error with file/node/op context.
+CompiledModel compile_model(const std::string& model_path, const CompileOptions& opts = {});
+
+// Writes files into dir all at once: a sibling temp folder renamed into place. An existing dir
+// is replaced only if it is empty or holds an earlier onnx2mcu output (its manifest says so).
+void write_output_dir(const std::vector<GeneratedFile>& files, const std::string& dir);
+
+// "digits" for models/digits/model.onnx, "mnist" for mnist.onnx: a valid C identifier.
+std::string default_model_name(const std::string& model_path);
+
+}  // namespace onnx2mcu

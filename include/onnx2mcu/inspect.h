@@ -1,0 +1,19 @@
+// Human-readable report of a compiled model: ops, shapes, arena offsets, MACs, weights.
+#pragma once
+#include <string>
+
+#include "onnx2mcu/compiler.h"
+
+namespace onnx2mcu {
+
+struct ModelStats {
+  int64_t macs = 0;
+  int64_t weight_bytes = 0;
+  int64_t arena_bytes = 0;
+  int64_t lower_bound = 0;
+};
+
+ModelStats model_stats(const CompiledModel& m);
+std::string inspect_report(const CompiledModel& m);
+
+}  // namespace onnx2mcu

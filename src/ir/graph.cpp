@@ -1,0 +1,119 @@
+#include "ir/graph.h"
+
+#include <set>
+
+#include "onnx2mcu/error.h"
+
+namespace onnx2mcu {
+
+void fail_node(const std::string& node_name, const std::string& op, const std::string& what) {
+  throw Error("node '" + node_name + "' (" + op + "): " + what);
+}
+
+void Node::fail(const std::string& what) const { fail_node(name, op, what); }
+
+namespace {
+const Attr* find_attr(const Node& n, const std::string& key, Attr::Kind kind) {
+  auto it = n.attrs.find(key);
+  if (it == n.attrs.end()) return nullptr;
+  if (it->second.kind != kind) n.fail("attribute '" + key + "' has the wrong type");
+  return &it->second;
+}
+}  // namespace
+
+int64_t Node::attr_int(const std::string& key, int64_t def) const {
+  const Attr* a = find_attr(*this, key, Attr::Kind::Int);
+  return a ? a->i : def;
+}
+float Node::attr_float(const std::string& key, float def) const {
+  const Attr* a = find_attr(*this, key, Attr::Kind::Float);
+  return a ? a->f : def;
+}
+std::string Node::attr_string(const std::string& key, const std::string& def) const {
+  const Attr* a = find_attr(*this, key, Attr::Kind::String);
+  return a ? a->s : def;
+}
+std::vector<int64_t> Node::attr_ints(const std::string& key, std::vector<int64_t> def) const {
+  const Attr* a = find_attr(*this, key, Attr::Kind::Ints);
+  return a ? a->ints : def;
+}
+std::vector<float> Node::attr_floats(const std::string& key, std::vector<float> def) const {
+  const Attr* a = find_attr(*this, key, Attr::Kind::Floats);
+  return a ? a->floats : def;
+}
+
+Value* Graph::add_value(const std::string& name) {
+  if (by_name_.count(name)) throw Error("tensor '" + name + "' is defined twice");
+  values.push_back(std::make_unique<Value>());
+  Value* v = values.back().get();
+  v->name = name;
+  by_name_[name] = v;
+  return v;
+}
+
+Value* Graph::find_value(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+Node* Graph::add_node(std::unique_ptr<Node> n) {
+  nodes.push_back(std::move(n));
+  Node* p = nodes.back().get();
+  for (Value* v : p->outputs)
+    if (v) v->producer = p;
+  return p;
+}
+
+std::vector<Node*> Graph::consumers(const Value* v) const {
+  std::vector<Node*> out;
+  for (const auto& n : nodes)
+    for (const Value* in : n->inputs)
+      if (in == v) {
+        out.push_back(n.get());
+        break;
+      }
+  return out;
+}
+
+void Graph::drop_unused_values() {
+  std::set<const Value*> used(inputs.begin(), inputs.end());
+  used.insert(outputs.begin(), outputs.end());
+  for (const auto& n : nodes) {
+    used.insert(n->inputs.begin(), n->inputs.end());
+    used.insert(n->outputs.begin(), n->outputs.end());
+  }
+  std::vector<std::unique_ptr<Value>> kept;
+  for (auto& v : values) {
+    if (used.count(v.get())) {
+      kept.push_back(std::move(v));
+    } else {
+      by_name_.erase(v->name);
+    }
+  }
+  values = std::move(kept);
+}
+
+void Graph::replace_uses(Value* from, Value* to) {
+  for (auto& n : nodes)
+    for (Value*& in : n->inputs)
+      if (in == from) in = to;
+  for (Value*& out : outputs)
+    if (out == from) out = to;
+}
+
+void Graph::check_topological() const {
+  std::set<const Value*> defined(inputs.begin(), inputs.end());
+  for (const auto& v : values)
+    if (v->is_const()) defined.insert(v.get());
+  for (const auto& n : nodes) {
+    for (const Value* in : n->inputs)
+      if (in && !defined.count(in))
+        n->fail("input '" + in->name + "' is not produced before this node (cycle or dangling input)");
+    for (const Value* out : n->outputs)
+      if (out) defined.insert(out);
+  }
+  for (const Value* out : outputs)
+    if (!defined.count(out)) throw Error("graph output '" + out->name + "' is never produced");
+}
+
+}  // namespace onnx2mcu

@@ -1,0 +1,64 @@
+#include "ir/tensor.h"
+
+#include <limits>
+
+#include "onnx2mcu/error.h"
+
+namespace onnx2mcu {
+
+int64_t shape_elems(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) {
+    if (d < 0) throw Error("shape " + shape_str(s) + " has an unknown dim");
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d)
+      throw Error("shape " + shape_str(s) + " has more elements than fit in 64 bits");
+    n *= d;
+  }
+  return n;
+}
+
+bool shape_known(const Shape& s) {
+  for (int64_t d : s)
+    if (d < 0) return false;
+  return true;
+}
+
+std::string shape_str(const Shape& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += ",";
+    out += s[i] < 0 ? "?" : std::to_string(s[i]);
+  }
+  return out + "]";
+}
+
+std::string shape_x(const Shape& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += "x";
+    out += s[i] < 0 ? "?" : std::to_string(s[i]);
+  }
+  return out.empty() ? "scalar" : out;
+}
+
+int64_t Tensor::int_at(int64_t i) const {
+  return visit_dtype(dtype, [&](auto t) -> int64_t {
+    using T = decltype(t);
+    return static_cast<int64_t>(data<T>()[i]);
+  });
+}
+
+double Tensor::float_at(int64_t i) const {
+  return visit_dtype(dtype, [&](auto t) -> double {
+    using T = decltype(t);
+    return static_cast<double>(data<T>()[i]);
+  });
+}
+
+std::vector<int64_t> Tensor::to_ints() const {
+  std::vector<int64_t> v(static_cast<size_t>(elems()));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = int_at(static_cast<int64_t>(i));
+  return v;
+}
+
+}  // namespace onnx2mcu

@@ -1,0 +1,259 @@
+#include "loader/loader.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "loader/tensor_proto.h"
+#include "onnx2mcu/error.h"
+
+namespace fs = std::filesystem;
+
+namespace onnx2mcu {
+namespace {
+
+constexpr int kMinOpset = 7;
+constexpr int kMaxOpset = 17;
+
+std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw Error("cannot open: not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open for reading");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+onnx::ModelProto parse_model(const std::string& path) {
+  std::string bytes = read_file(path);
+  onnx::ModelProto model;
+  if (!model.ParseFromString(bytes))
+    throw Error("not a valid ONNX model: the protobuf is corrupt or truncated");
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg = msg.substr(0, nl);
+    throw Error("the ONNX checker rejects the model: " + msg);
+  }
+  return model;
+}
+
+Attr convert_attr(const onnx::AttributeProto& a, const std::string& model_dir) {
+  Attr out;
+  switch (a.type()) {
+    case onnx::AttributeProto::INT: out.kind = Attr::Kind::Int; out.i = a.i(); break;
+    case onnx::AttributeProto::FLOAT: out.kind = Attr::Kind::Float; out.f = a.f(); break;
+    case onnx::AttributeProto::STRING: out.kind = Attr::Kind::String; out.s = a.s(); break;
+    case onnx::AttributeProto::INTS:
+      out.kind = Attr::Kind::Ints;
+      out.ints.assign(a.ints().begin(), a.ints().end());
+      break;
+    case onnx::AttributeProto::FLOATS:
+      out.kind = Attr::Kind::Floats;
+      out.floats.assign(a.floats().begin(), a.floats().end());
+      break;
+    case onnx::AttributeProto::STRINGS:
+      out.kind = Attr::Kind::Strings;
+      out.strings.assign(a.strings().begin(), a.strings().end());
+      break;
+    case onnx::AttributeProto::TENSOR:
+      out.kind = Attr::Kind::Tensor;
+      out.t = std::make_shared<Tensor>(tensor_from_proto(a.t(), model_dir));
+      break;
+    default:
+      throw Error("attribute '" + a.name() + "' has a type onnx2mcu does not support (graph, sparse tensor or type)");
+  }
+  return out;
+}
+
+void read_value_type(Value* v, const onnx::ValueInfoProto& info) {
+  if (!info.type().has_tensor_type())
+    throw Error("graph input/output '" + info.name() + "' is not a tensor (sequences and maps are not supported)");
+  const auto& tt = info.type().tensor_type();
+  v->dtype = dtype_from_onnx(tt.elem_type());
+  if (v->dtype == DType::Undefined)
+    throw Error("tensor '" + info.name() + "' has element type " + std::to_string(tt.elem_type()) +
+                ", which onnx2mcu does not support");
+  if (!tt.has_shape()) return;
+  v->shape.clear();
+  v->dim_names.clear();
+  for (const auto& d : tt.shape().dim()) {
+    if (d.has_dim_value() && d.dim_value() < 0)
+      throw Error("tensor '" + info.name() + "' has a negative dim " + std::to_string(d.dim_value()));
+    v->shape.push_back(d.has_dim_value() ? d.dim_value() : kUnknownDim);
+    v->dim_names.push_back(d.has_dim_param() ? d.dim_param() : "");
+  }
+}
+
+// Default-domain opset, or "com.microsoft" etc. for contrib ops.
+std::map<std::string, int> read_opsets(const onnx::ModelProto& m) {
+  std::map<std::string, int> opsets;
+  for (const auto& o : m.opset_import()) {
+    std::string dom = o.domain() == "ai.onnx" ? "" : o.domain();
+    opsets[dom] = static_cast<int>(o.version());
+  }
+  auto it = opsets.find("");
+  if (it == opsets.end()) throw Error("the model imports no default-domain opset");
+  if (it->second < kMinOpset || it->second > kMaxOpset)
+    throw Error("opset " + std::to_string(it->second) + " is not supported (onnx2mcu handles " +
+                std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) + ")");
+  return opsets;
+}
+
+void apply_input_shapes(Graph& g, const LoadOptions& opts) {
+  std::set<std::string> used;
+  for (Value* in : g.inputs) {
+    auto it = opts.input_shapes.find(in->name);
+    if (it != opts.input_shapes.end()) {
+      const Shape& want = it->second;
+      if (!in->shape.empty() && want.size() != in->shape.size())
+        throw Error("--shape " + in->name + "=" + shape_x(want) + " has rank " + std::to_string(want.size()) +
+                    " but the model declares " + shape_str(in->shape));
+      for (size_t i = 0; i < in->shape.size(); ++i)
+        if (in->shape[i] >= 0 && want[i] != in->shape[i])
+          throw Error("--shape " + in->name + "=" + shape_x(want) + " contradicts the model's fixed dim " +
+                      std::to_string(i) + " = " + std::to_string(in->shape[i]));
+      in->shape = want;
+      used.insert(it->first);
+    }
+    for (size_t i = 0; i < in->shape.size(); ++i)
+      if (in->shape[i] < 0) {
+        std::string dim = i < in->dim_names.size() && !in->dim_names[i].empty() ? " '" + in->dim_names[i] + "'" : "";
+        throw Error("input '" + in->name + "' has unknown dim " + std::to_string(i) + dim + " in " +
+                    shape_str(in->shape) + "; fix it with --shape " + in->name + "=...");
+      }
+  }
+  for (const auto& kv : opts.input_shapes)
+    if (!used.count(kv.first)) throw Error("--shape names '" + kv.first + "', which is not a graph input");
+}
+
+std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& path, const LoadOptions& opts) {
+  auto opsets = read_opsets(m);
+  const std::string model_dir = fs::path(path).parent_path().string();
+  const auto& gp = m.graph();
+  auto g = std::make_unique<Graph>();
+  g->model_path = path;
+
+  for (const auto& init : gp.initializer()) {
+    Value* v = g->add_value(init.name());
+    v->constant = tensor_from_proto(init, model_dir);
+    v->dtype = v->constant->dtype;
+    v->shape = v->constant->shape;
+  }
+  for (const auto& in : gp.input()) {
+    if (g->find_value(in.name())) continue;  // IR < 4 lists initializers as inputs too
+    Value* v = g->add_value(in.name());
+    read_value_type(v, in);
+    v->is_graph_input = true;
+    g->inputs.push_back(v);
+  }
+  apply_input_shapes(*g, opts);
+
+  auto value_for_input = [&](const std::string& name, const onnx::NodeProto& np) -> Value* {
+    if (name.empty()) return nullptr;
+    Value* v = g->find_value(name);
+    if (!v) fail_node(np.name(), np.op_type(), "input '" + name + "' is not defined before use");
+    return v;
+  };
+
+  for (const auto& np : gp.node()) {
+    std::string domain = np.domain() == "ai.onnx" ? "" : np.domain();
+    auto op_it = opsets.find(domain);
+    if (op_it == opsets.end())
+      fail_node(np.name(), np.op_type(), "domain '" + domain + "' is not imported by the model");
+    if (domain.empty() && np.op_type() == "Constant") {
+      if (np.output_size() != 1) fail_node(np.name(), "Constant", "expects one output");
+      Value* v = g->add_value(np.output(0));
+      try {
+        v->constant = constant_node_value(np, model_dir);
+      } catch (const Error& e) {
+        fail_node(np.name(), "Constant", e.what());
+      }
+      v->dtype = v->constant->dtype;
+      v->shape = v->constant->shape;
+      continue;
+    }
+    auto n = std::make_unique<Node>();
+    n->name = np.name();
+    n->op = np.op_type();
+    n->domain = domain;
+    n->opset = op_it->second;
+    for (const auto& in : np.input()) n->inputs.push_back(value_for_input(in, np));
+    for (const auto& a : np.attribute()) {
+      try {
+        n->attrs[a.name()] = convert_attr(a, model_dir);
+      } catch (const Error& e) {
+        n->fail(e.what());
+      }
+    }
+    for (const auto& out : np.output()) {
+      if (out.empty()) {
+        n->outputs.push_back(nullptr);
+        continue;
+      }
+      if (g->find_value(out)) n->fail("output '" + out + "' is already produced elsewhere");
+      n->outputs.push_back(g->add_value(out));
+    }
+    g->add_node(std::move(n));
+  }
+  // Node names are optional in ONNX, but every message needs one.
+  for (size_t i = 0; i < g->nodes.size(); ++i) {
+    Node& n = *g->nodes[i];
+    if (n.name.empty()) n.name = n.op + "_" + std::to_string(i);
+  }
+  for (const auto& out : gp.output()) {
+    Value* v = g->find_value(out.name());
+    if (!v) throw Error("graph output '" + out.name() + "' is never produced");
+    if (v->dtype == DType::Undefined) read_value_type(v, out);
+    v->is_graph_output = true;
+    g->outputs.push_back(v);
+  }
+  g->check_topological();
+  return g;
+}
+
+}  // namespace
+
+std::unique_ptr<Graph> load_model(const std::string& path, const LoadOptions& opts) {
+  try {
+    onnx::ModelProto m = parse_model(path);
+    return convert(m, path, opts);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
+Tensor load_tensor_file(const std::string& path, std::string* name) {
+  try {
+    onnx::TensorProto t;
+    if (!t.ParseFromString(read_file(path))) throw Error("not a valid TensorProto");
+    if (name) *name = t.name();
+    return tensor_from_proto(t, fs::path(path).parent_path().string());
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
+std::map<std::string, Shape> onnx_inferred_shapes(const std::string& path) {
+  onnx::ModelProto m = parse_model(path);
+  onnx::shape_inference::InferShapes(m);
+  std::map<std::string, Shape> out;
+  auto take = [&](const onnx::ValueInfoProto& vi) {
+    if (!vi.type().tensor_type().has_shape()) return;
+    Shape s;
+    for (const auto& d : vi.type().tensor_type().shape().dim()) s.push_back(d.has_dim_value() ? d.dim_value() : kUnknownDim);
+    out[vi.name()] = s;
+  };
+  for (const auto& vi : m.graph().value_info()) take(vi);
+  for (const auto& vi : m.graph().output()) take(vi);
+  return out;
+}
+
+}  // namespace onnx2mcu

@@ -1,0 +1,130 @@
+#include "loader/tensor_proto.h"
+
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "onnx2mcu/error.h"
+
+namespace fs = std::filesystem;
+
+namespace onnx2mcu {
+namespace {
+
+// Tensors larger than this are certainly not for a microcontroller, and reading them would
+// only exhaust the build machine.
+constexpr int64_t kMaxTensorBytes = int64_t{1} << 31;
+
+template <typename Src, typename Dst>
+void copy_field(const google::protobuf::RepeatedField<Src>& f, Tensor& out, const std::string& name) {
+  if (f.size() != out.elems())
+    throw Error("tensor '" + name + "' holds " + std::to_string(f.size()) + " values but its shape " +
+                shape_str(out.shape) + " needs " + std::to_string(out.elems()));
+  Dst* d = out.data<Dst>();
+  for (int i = 0; i < f.size(); ++i) d[i] = static_cast<Dst>(f.Get(i));
+}
+
+// Resolves an external-data location and refuses anything outside the model's folder.
+fs::path confined_path(const std::string& location, const std::string& model_dir, const std::string& name) {
+  fs::path loc(location);
+  if (loc.is_absolute()) throw Error("tensor '" + name + "': external data path '" + location + "' is absolute");
+  for (const auto& part : loc)
+    if (part == "..") throw Error("tensor '" + name + "': external data path '" + location + "' leaves the model folder");
+  std::error_code ec;
+  fs::path base = fs::weakly_canonical(model_dir.empty() ? fs::path(".") : fs::path(model_dir), ec);
+  fs::path full = fs::weakly_canonical(base / loc, ec);
+  auto rel = full.lexically_relative(base);
+  if (ec || rel.empty() || *rel.begin() == "..")
+    throw Error("tensor '" + name + "': external data path '" + location + "' resolves outside the model folder");
+  return full;
+}
+
+void read_external(const onnx::TensorProto& t, Tensor& out, const std::string& model_dir) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : t.external_data()) {
+    if (kv.key() == "location") location = kv.value();
+    else if (kv.key() == "offset") offset = std::stoll(kv.value());
+    else if (kv.key() == "length") length = std::stoll(kv.value());
+  }
+  if (location.empty()) throw Error("tensor '" + t.name() + "': external data without a location");
+  fs::path p = confined_path(location, model_dir, t.name());
+  const int64_t want = static_cast<int64_t>(out.bytes.size());
+  if (length >= 0 && length != want)
+    throw Error("tensor '" + t.name() + "': external data length " + std::to_string(length) + " != " + std::to_string(want));
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw Error("tensor '" + t.name() + "': cannot open external data '" + location + "'");
+  in.seekg(offset);
+  in.read(reinterpret_cast<char*>(out.bytes.data()), want);
+  if (in.gcount() != want) throw Error("tensor '" + t.name() + "': external data '" + location + "' is too short");
+}
+
+}  // namespace
+
+Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_dir) {
+  DType dt = dtype_from_onnx(t.data_type());
+  if (dt == DType::Undefined)
+    throw Error("tensor '" + t.name() + "' has element type " + std::to_string(t.data_type()) +
+                ", which onnx2mcu does not support");
+  Shape shape(t.dims().begin(), t.dims().end());
+  for (int64_t d : shape)
+    if (d < 0) throw Error("tensor '" + t.name() + "' has a negative dim");
+  int64_t elems = shape_elems(shape);
+  if (elems > kMaxTensorBytes / static_cast<int64_t>(dtype_size(dt)))
+    throw Error("tensor '" + t.name() + "' of shape " + shape_str(shape) + " is absurdly large");
+  Tensor out(dt, shape);
+  const std::string& name = t.name();
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    read_external(t, out, model_dir);
+  } else if (t.has_raw_data()) {
+    if (t.raw_data().size() != out.bytes.size())
+      throw Error("tensor '" + name + "' has " + std::to_string(t.raw_data().size()) + " raw bytes but shape " +
+                  shape_str(shape) + " needs " + std::to_string(out.bytes.size()));
+    std::copy(t.raw_data().begin(), t.raw_data().end(), out.bytes.begin());
+  } else {
+    switch (dt) {
+      case DType::F32: copy_field<float, float>(t.float_data(), out, name); break;
+      case DType::F64: copy_field<double, double>(t.double_data(), out, name); break;
+      case DType::I64: copy_field<int64_t, int64_t>(t.int64_data(), out, name); break;
+      case DType::U32: copy_field<uint64_t, uint32_t>(t.uint64_data(), out, name); break;
+      case DType::U64: copy_field<uint64_t, uint64_t>(t.uint64_data(), out, name); break;
+      case DType::I32: copy_field<int32_t, int32_t>(t.int32_data(), out, name); break;
+      case DType::I16: copy_field<int32_t, int16_t>(t.int32_data(), out, name); break;
+      case DType::I8: copy_field<int32_t, int8_t>(t.int32_data(), out, name); break;
+      case DType::U16: copy_field<int32_t, uint16_t>(t.int32_data(), out, name); break;
+      case DType::U8: copy_field<int32_t, uint8_t>(t.int32_data(), out, name); break;
+      case DType::Bool: copy_field<int32_t, bool>(t.int32_data(), out, name); break;
+      case DType::Undefined: break;
+    }
+  }
+  return out;
+}
+
+Tensor constant_node_value(const onnx::NodeProto& n, const std::string& model_dir) {
+  for (const auto& a : n.attribute()) {
+    if (a.name() == "value") return tensor_from_proto(a.t(), model_dir);
+    if (a.name() == "value_float") {
+      Tensor t(DType::F32, {});
+      *t.data<float>() = a.f();
+      return t;
+    }
+    if (a.name() == "value_int") {
+      Tensor t(DType::I64, {});
+      *t.data<int64_t>() = a.i();
+      return t;
+    }
+    if (a.name() == "value_floats") {
+      Tensor t(DType::F32, {a.floats_size()});
+      std::copy(a.floats().begin(), a.floats().end(), t.data<float>());
+      return t;
+    }
+    if (a.name() == "value_ints") {
+      Tensor t(DType::I64, {a.ints_size()});
+      std::copy(a.ints().begin(), a.ints().end(), t.data<int64_t>());
+      return t;
+    }
+  }
+  throw Error("Constant has no supported value attribute (sparse_value and strings are not supported)");
+}
+
+}  // namespace onnx2mcu

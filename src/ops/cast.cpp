@@ -1,0 +1,40 @@
+// Cast between any two supported dtypes -> o2m::cast in templates/kernels/elementwise.hpp.
+#include "kernels/elementwise.hpp"
+
+#include "ops/helpers.h"
+#include "ops/lower.h"
+#include "ops/registry.h"
+
+namespace onnx2mcu {
+namespace {
+
+DType target_dtype(const Node& n) {
+  const int64_t to = n.attr_int("to", 0);
+  DType t = dtype_from_onnx(static_cast<int>(to));
+  if (t == DType::Undefined) n.fail("cannot cast to ONNX type " + std::to_string(to));
+  return t;
+}
+
+void infer_cast(Node& n) {
+  expect_arity(n, 1, 1);
+  set_output(n, 0, target_dtype(n), required_input(n, 0).shape);
+}
+
+std::vector<KernelCall> lower_cast(const Node& n) {
+  const Value& x = required_input(n, 0);
+  o2m::CastParams p{i32(n, x.elems())};
+  return {visit_dtype(x.dtype, [&](auto from) {
+    return visit_dtype(target_dtype(n), [&](auto to) {
+      using F = decltype(from);
+      using T = decltype(to);
+      std::string fn = "o2m::cast<" + ctype<F>() + ", " + ctype<T>() + ">";
+      return make_call("elementwise.hpp", fn, &o2m::cast<F, T>, "o2m::CastParams", p, {&x}, {n.outputs[0]});
+    });
+  })};
+}
+
+}  // namespace
+
+void register_cast_ops(OpTable& t) { add_op(t, {"Cast", "", infer_cast, lower_cast, false}); }
+
+}  // namespace onnx2mcu

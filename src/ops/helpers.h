@@ -1,0 +1,31 @@
+// Small checks and shape helpers shared by op files.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace onnx2mcu {
+
+// Fails unless the node has between lo and hi inputs and at least `outs` outputs.
+void expect_arity(const Node& n, size_t lo, size_t hi, size_t outs = 1);
+// Input i, failing with a clear message when it is omitted.
+const Value& required_input(const Node& n, size_t i);
+// Input i's constant data; fails when the value is only known at run time.
+const Tensor& constant_input(const Node& n, size_t i, const char* what);
+void set_output(Node& n, size_t i, DType t, Shape s);
+// Axis in [-rank, rank) -> [0, rank).
+int64_t normalize_axis(const Node& n, int64_t axis, int64_t rank);
+// numpy-style broadcast of two shapes.
+Shape broadcast_shapes(const Node& n, const Shape& a, const Shape& b);
+// Fails unless every present input has dtype t.
+void expect_same_dtype(const Node& n, DType t);
+
+// Row-major strides of a shape.
+std::vector<int64_t> strides_of(const Shape& s);
+int64_t prod(const Shape& s, size_t begin, size_t end);
+
+std::vector<const Value*> node_inputs(const Node& n);
+std::vector<const Value*> node_outputs(const Node& n);
+
+}  // namespace onnx2mcu

@@ -1,0 +1,39 @@
+// What the compiler knows about one op: its shape rule and how it lowers to kernel calls.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace onnx2mcu {
+
+// One kernel invocation: as text for the generated code, and as a callable that runs the very
+// same kernel inside the generator for constant folding.
+struct KernelCall {
+  std::string header;       // kernel header the call needs, e.g. "conv.hpp"
+  std::string function;     // e.g. "o2m::conv2d<float>"
+  std::string params_type;  // e.g. "o2m::ConvParams"
+  std::string params_init;  // aggregate initializer, e.g. "{1, 8, ...}"
+  std::vector<const Value*> inputs;   // pointer arguments, in order (nullptr = omitted)
+  std::vector<const Value*> outputs;  // written by the call
+  std::function<void(void* const* ptrs)> run;  // ptrs = inputs then outputs
+};
+
+struct OpDef {
+  std::string name;
+  std::string domain;  // "" = default ONNX domain
+  // Sets the dtype and shape of every output; fails with the node's name on bad input.
+  void (*infer)(Node& n) = nullptr;
+  // The calls that compute the outputs from the inputs.
+  std::vector<KernelCall> (*lower)(const Node& n) = nullptr;
+  // Output 0 holds input 0's bytes unchanged (Reshape, Flatten, ...): it can alias its input.
+  bool is_view = false;
+};
+
+// nullptr when onnx2mcu does not implement (domain, op).
+const OpDef* find_op(const std::string& domain, const std::string& op);
+// Every registered op, sorted by domain and name (docs, tests).
+std::vector<const OpDef*> all_ops();
+
+}  // namespace onnx2mcu

@@ -1,0 +1,39 @@
+#include "onnx2mcu/error.h"
+#include "ops/op.h"
+#include "passes/passes.h"
+
+namespace onnx2mcu {
+
+void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
+  for (auto& np : g.nodes) {
+    Node& n = *np;
+    for (const Value* in : n.inputs)
+      if (in && (in->dtype == DType::Undefined || !shape_known(in->shape)))
+        n.fail("input '" + in->name + "' has no known type or shape");
+    const OpDef* def = find_op(n.domain, n.op);
+    def->infer(n);
+    for (const Value* out : n.outputs) {
+      if (!out) continue;
+      if (out->dtype == DType::Undefined || !shape_known(out->shape))
+        n.fail("shape rule left output '" + out->name + "' unknown");
+      try {
+        (void)out->bytes();
+      } catch (const Error& e) {
+        n.fail(e.what());
+      }
+    }
+    fold_node(g, n, opts);
+  }
+  // Folded nodes computed their outputs; drop them now that nothing needs to run them.
+  g.remove_nodes_if([](const Node& n) {
+    for (const Value* out : n.outputs)
+      if (out && !out->is_const()) return false;
+    return true;
+  });
+  for (auto& v : g.values) v->producer = nullptr;
+  for (auto& n : g.nodes)
+    for (Value* out : n->outputs)
+      if (out) out->producer = n.get();
+}
+
+}  // namespace onnx2mcu

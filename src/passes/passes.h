@@ -1,0 +1,35 @@
+// Graph passes. pipeline.cpp runs them in one fixed order; each lives in its own file.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace onnx2mcu {
+
+struct PassOptions {
+  int64_t fold_max_bytes = 16 << 20;  // never fold a node whose outputs exceed this
+};
+
+struct Pass {
+  std::string name;
+  std::function<void(Graph&, const PassOptions&)> run;
+};
+
+// Fails on the first node whose (domain, op) onnx2mcu does not implement.
+void check_supported_ops(Graph& g, const PassOptions&);
+// Bypasses Identity and inference-mode Dropout (unless their output is a graph output).
+void remove_identities(Graph& g, const PassOptions&);
+// Runs every node's shape rule in order, folding nodes whose inputs are all constant as it
+// goes, since later shape rules (Reshape's shape, Pad's pads) may need the folded values.
+void infer_shapes_and_fold(Graph& g, const PassOptions&);
+// Evaluates one node with its kernels if all inputs are constant; true when it did.
+bool fold_node(Graph& g, Node& n, const PassOptions& opts);
+// Removes nodes whose outputs nobody uses, and initializers no node reads.
+void remove_dead_code(Graph& g, const PassOptions&);
+
+const std::vector<Pass>& pipeline();
+void run_pipeline(Graph& g, const PassOptions& opts = {});
+
+}  // namespace onnx2mcu

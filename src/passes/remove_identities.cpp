@@ -1,0 +1,17 @@
+#include "passes/passes.h"
+
+namespace onnx2mcu {
+
+void remove_identities(Graph& g, const PassOptions&) {
+  g.remove_nodes_if([&](const Node& n) {
+    const bool identity = n.domain.empty() && (n.op == "Identity" || n.op == "Dropout");
+    if (!identity || n.inputs.empty() || !n.inputs[0] || n.outputs.empty()) return false;
+    if (n.outputs.size() > 1 && n.outputs[1]) return false;  // Dropout's mask is in use
+    Value* out = n.outputs[0];
+    if (out->is_graph_output) return false;  // keeps its name in the API: becomes a copy
+    g.replace_uses(out, n.inputs[0]);
+    return true;
+  });
+}
+
+}  // namespace onnx2mcu

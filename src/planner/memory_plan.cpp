@@ -1,0 +1,54 @@
+#include "planner/memory_plan.h"
+
+#include "onnx2mcu/error.h"
+#include "ops/op.h"
+
+namespace onnx2mcu {
+
+MemoryPlan plan_memory(const Graph& g) {
+  MemoryPlan plan;
+  for (const Value* v : g.inputs) plan.storage[v] = {StorageKind::GraphInput, v, 0};
+  for (const auto& v : g.values)
+    if (v->is_const()) plan.storage[v.get()] = {StorageKind::Weight, v.get(), 0};
+
+  std::map<const Value*, size_t> request_of;  // root value -> its request
+  for (size_t step = 0; step < g.nodes.size(); ++step) {
+    const Node& n = *g.nodes[step];
+    const int s = static_cast<int>(step);
+    // Reading a value keeps its root alive until this step.
+    for (const Value* in : n.inputs) {
+      if (!in) continue;
+      auto it = plan.storage.find(in);
+      if (it == plan.storage.end()) n.fail("input '" + in->name + "' has no storage (internal error)");
+      auto req = request_of.find(it->second.root);
+      if (req != request_of.end()) plan.requests[req->second].last = s;
+    }
+    const OpDef* def = find_op(n.domain, n.op);
+    const Value* out0 = n.outputs.empty() ? nullptr : n.outputs[0];
+    if (def && def->is_view && out0 && !out0->is_graph_output && n.inputs[0]) {
+      plan.storage[out0] = plan.storage.at(n.inputs[0]);
+      plan.aliased_views.insert(&n);
+      continue;
+    }
+    for (const Value* out : n.outputs) {
+      if (!out) continue;
+      if (out->is_graph_output) {
+        plan.storage[out] = {StorageKind::GraphOutput, out, 0};
+        continue;
+      }
+      plan.storage[out] = {StorageKind::Arena, out, 0};
+      request_of[out] = plan.requests.size();
+      plan.requests.push_back({out->bytes(), s, s});
+      plan.arena_values.push_back(out);
+    }
+  }
+  plan.arena = plan_arena(plan.requests);
+  if (std::string why = verify_plan(plan.requests, plan.arena); !why.empty())
+    throw Error("memory planner produced an invalid plan: " + why);
+  // Aliases share their root's request, so both get its offset.
+  for (auto& kv : plan.storage)
+    if (kv.second.kind == StorageKind::Arena) kv.second.offset = plan.arena.offsets[request_of.at(kv.second.root)];
+  return plan;
+}
+
+}  // namespace onnx2mcu

@@ -1,0 +1,31 @@
+// Where every tensor lives at run time: caller buffers, flash weights, or the one arena.
+// Liveness turns the graph into BufferRequests; arena.h places them.
+#pragma once
+#include <map>
+#include <set>
+#include <vector>
+
+#include "ir/graph.h"
+#include "planner/arena.h"
+
+namespace onnx2mcu {
+
+enum class StorageKind { GraphInput, GraphOutput, Weight, Arena };
+
+struct Storage {
+  StorageKind kind = StorageKind::Arena;
+  const Value* root = nullptr;  // the value that owns the bytes (differs for aliased views)
+  int64_t offset = 0;           // arena offset, for StorageKind::Arena
+};
+
+struct MemoryPlan {
+  std::map<const Value*, Storage> storage;
+  std::set<const Node*> aliased_views;  // view nodes that need no code: output = input bytes
+  std::vector<const Value*> arena_values;  // parallel to requests
+  std::vector<BufferRequest> requests;     // step = index of the node in graph order
+  ArenaPlan arena;
+};
+
+MemoryPlan plan_memory(const Graph& g);
+
+}  // namespace onnx2mcu

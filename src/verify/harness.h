@@ -1,0 +1,20 @@
+// A test program around generated code: it runs the model on embedded test inputs and prints
+// every output's raw bytes, so the host can compare them with the references.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace onnx2mcu {
+
+struct TestCase {
+  std::string dir;
+  std::vector<Tensor> inputs;   // in graph-input order
+  std::vector<Tensor> outputs;  // expected, in graph-output order
+};
+
+// Source of harness.cpp for model `name`. Output lines: "o2m-out SET OUTPUT HEXBYTES".
+std::string harness_source(const std::string& name, const Graph& g, const std::vector<TestCase>& cases);
+
+}  // namespace onnx2mcu

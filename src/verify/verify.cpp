@@ -1,0 +1,220 @@
+#include "onnx2mcu/verify.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "emitter/embedded.h"
+#include "emitter/emitter.h"
+#include "loader/loader.h"
+#include "onnx2mcu/error.h"
+#include "verify/harness.h"
+#include "verify/targets.h"
+
+namespace fs = std::filesystem;
+
+namespace onnx2mcu {
+namespace {
+
+struct CommandResult {
+  int status = 0;
+  std::string output;
+};
+
+CommandResult run_command(const std::string& cmd) {
+  CommandResult r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) throw Error("cannot run: " + cmd);
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+  return r;
+}
+
+void must(const std::string& cmd, const std::string& what) {
+  CommandResult r = run_command(cmd);
+  if (r.status != 0) throw Error(what + " failed (exit " + std::to_string(r.status) + "):\n" + cmd + "\n" + r.output);
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+std::string env_or(const char* var, const char* fallback) {
+  const char* v = std::getenv(var);
+  return v && *v ? v : fallback;
+}
+
+std::vector<TestCase> load_cases(const std::vector<std::string>& dirs, const Graph& g) {
+  std::vector<TestCase> cases;
+  for (const std::string& d : dirs) {
+    TestCase c{d, {}, {}};
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+      Tensor t = load_tensor_file(d + "/input_" + std::to_string(i) + ".pb");
+      const Value& v = *g.inputs[i];
+      if (t.dtype != v.dtype || t.shape != v.shape)
+        throw Error(d + "/input_" + std::to_string(i) + ".pb: " + dtype_name(t.dtype) + " " + shape_str(t.shape) +
+                    " does not match input '" + v.name + "' " + dtype_name(v.dtype) + " " + shape_str(v.shape));
+      c.inputs.push_back(std::move(t));
+    }
+    for (size_t o = 0; o < g.outputs.size(); ++o) {
+      Tensor t = load_tensor_file(d + "/output_" + std::to_string(o) + ".pb");
+      if (t.elems() != g.outputs[o]->elems())
+        throw Error(d + "/output_" + std::to_string(o) + ".pb: shape " + shape_str(t.shape) + " does not match output '" +
+                    g.outputs[o]->name + "' " + shape_str(g.outputs[o]->shape));
+      c.outputs.push_back(std::move(t));
+    }
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+// Builds the program and returns the command that runs it.
+std::string build(const Target& t, const fs::path& dir, const std::string& name, const std::string& opt) {
+  const std::string common = " -std=c++17 " + opt + " -Wall -Wextra -I" + (dir / "gen").string() + " -I" + (dir / "rig").string();
+  const std::string sources = " " + (dir / "gen" / (name + ".cpp")).string() + " " + (dir / "harness.cpp").string();
+  const fs::path exe = dir / (t.is_host() ? "model_host" : "model.elf");
+  if (t.is_host()) {
+    must(env_or("CC", "cc") + " -std=c11 -O2 -c " + (dir / "rig" / "rig_host.c").string() + " -o " + (dir / "rig_host.o").string(),
+         "compiling the host rig");
+    must(env_or("CXX", "c++") + common + sources + " " + (dir / "rig_host.o").string() + " -o " + exe.string(),
+         "compiling the generated code for the host");
+    return exe.string();
+  }
+  const std::string arch = " -mthumb " + t.flags;
+  std::string objs;
+  for (const char* f : {"startup", "syscalls", "rig"}) {
+    const fs::path o = dir / (std::string(f) + ".o");
+    must("arm-none-eabi-gcc" + arch + " -std=c11 -O2 -ffunction-sections -fdata-sections -c " + (dir / "rig" / f).string() +
+             ".c -o " + o.string(),
+         std::string("compiling the target runtime ") + f + ".c");
+    objs += " " + o.string();
+  }
+  must("arm-none-eabi-g++" + arch + common +
+           " -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-unwind-tables -ffunction-sections -fdata-sections" + sources +
+           objs + " -nostartfiles --specs=nano.specs -Wl,--gc-sections -L" + (dir / "rig").string() + " -T link-" + t.name +
+           ".ld -lm -o " + exe.string(),
+       "compiling the generated code for " + t.name);
+  return "timeout -k 5 " + env_or("QEMU_TIMEOUT", "120") + " qemu-system-arm -M " + t.qemu_machine +
+         " -nographic -monitor none -serial null -chardev stdio,id=semihost,signal=off"
+         " -semihosting-config enable=on,target=native,chardev=semihost -kernel " +
+         exe.string() + " </dev/null";
+}
+
+std::vector<uint8_t> unhex(const std::string& s) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+OutputCheck compare(const Tensor& expected, const std::vector<uint8_t>& got_bytes, const Value& out, double rtol, double atol) {
+  OutputCheck c;
+  c.name = out.name;
+  c.elems = expected.elems();
+  Tensor got(out.dtype, out.shape);
+  if (got_bytes.size() != got.bytes.size())
+    throw Error("output '" + out.name + "': the program printed " + std::to_string(got_bytes.size()) + " bytes, expected " +
+                std::to_string(got.bytes.size()));
+  got.bytes = got_bytes;
+  for (int64_t i = 0; i < c.elems; ++i) {
+    const double e = expected.float_at(i), g = got.float_at(i);
+    if (std::isnan(e) && std::isnan(g)) continue;
+    const double abs_err = std::isinf(e) && e == g ? 0.0 : std::fabs(g - e);
+    c.max_abs = std::max(c.max_abs, std::isnan(abs_err) ? INFINITY : abs_err);
+    // Relative error only where the reference is clearly non-zero: near 0 it says nothing.
+    if (std::fabs(e) > atol) c.max_rel = std::max(c.max_rel, abs_err / std::fabs(e));
+    if (!(abs_err <= atol + rtol * std::fabs(e))) ++c.mismatches;
+  }
+  return c;
+}
+
+}  // namespace
+
+std::vector<std::string> find_data_sets(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const std::string& p : paths) {
+    if (fs::exists(fs::path(p) / "input_0.pb") || fs::exists(fs::path(p) / "output_0.pb")) {
+      out.push_back(p);
+      continue;
+    }
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(p, ec))
+      if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) found.push_back(e.path().string());
+    if (found.empty()) throw Error(p + ": no test_data_set_* folders and no input_0.pb here");
+    std::sort(found.begin(), found.end(), [](const std::string& a, const std::string& b) {
+      return a.size() != b.size() ? a.size() < b.size() : a < b;  // test_data_set_2 before _10
+    });
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+VerifyResult verify_model(const std::string& model_path, const VerifyOptions& opts) {
+  const Target target = find_target(opts.target);
+  CompiledModel m = compile_model(model_path, opts.compile);
+  std::vector<std::string> sets = find_data_sets(opts.data_dirs.empty() ? std::vector<std::string>{fs::path(model_path).parent_path().string()}
+                                                                        : opts.data_dirs);
+  std::vector<TestCase> cases = load_cases(sets, *m.graph);
+
+  fs::path dir = opts.work_dir;
+  const bool temp = dir.empty();
+  if (temp) {
+    std::string tmpl = (fs::temp_directory_path() / "onnx2mcu-verify-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder");
+    dir = tmpl;
+  }
+  struct Cleanup {
+    fs::path dir;
+    bool on;
+    ~Cleanup() {
+      std::error_code ec;
+      if (on) fs::remove_all(dir, ec);
+    }
+  } cleanup{dir, temp};
+
+  for (const auto& f : m.files) write_text(dir / "gen" / f.path, f.text);
+  for (const auto& kv : embedded_files())
+    if (kv.first.rfind("targets/cortex-m/", 0) == 0) write_text(dir / "rig" / fs::path(kv.first).filename(), kv.second);
+  write_text(dir / "harness.cpp", harness_source(m.name, *m.graph, cases));
+
+  const std::string run_cmd = build(target, dir, m.name, opts.opt_level);
+  CommandResult r = run_command(run_cmd);
+  if (r.status != 0) throw Error("running the model on " + target.name + " failed (exit " + std::to_string(r.status) + "):\n" + r.output);
+
+  std::map<std::pair<size_t, size_t>, std::vector<uint8_t>> printed;
+  VerifyResult res;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream ls(line);
+    std::string tag, hex;
+    size_t set = 0, out = 0;
+    if (!(ls >> tag)) continue;
+    if (tag == "o2m-stack") ls >> res.stack_peak;
+    if (tag != "o2m-out" || !(ls >> set >> out)) continue;
+    ls >> hex;
+    auto bytes = unhex(hex);
+    auto& dst = printed[{set, out}];
+    dst.insert(dst.end(), bytes.begin(), bytes.end());
+  }
+  res.ok = true;
+  for (size_t c = 0; c < cases.size(); ++c)
+    for (size_t o = 0; o < m.graph->outputs.size(); ++o) {
+      OutputCheck chk = compare(cases[c].outputs[o], printed[{c, o}], *m.graph->outputs[o], opts.rtol, opts.atol);
+      chk.data_dir = cases[c].dir;
+      chk.output = o;
+      res.ok = res.ok && chk.mismatches == 0;
+      res.checks.push_back(chk);
+    }
+  return res;
+}
+
+}  // namespace onnx2mcu
