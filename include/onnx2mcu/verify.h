@@ -22,6 +22,7 @@ struct OutputCheck {
   std::string name;
   double max_abs = 0, max_rel = 0;  // max_rel over elements with |reference| > atol
   int64_t mismatches = 0, elems = 0;
+  int64_t argmax = -1, ref_argmax = -1;  // of the output and of the reference: the predicted class
 };
 
 struct VerifyResult {

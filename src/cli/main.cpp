@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   std::string model, name, out_dir, target = "host", work_dir, opt = "-O2";
   std::vector<std::string> shapes, data;
   double rtol = 1e-3, atol = 1e-4;
+  bool quiet = false;
 
   CLI::App* compile = app.add_subcommand("compile", "generate <name>.h/.cpp and kernel headers into a folder");
   add_model_options(compile, model, name, shapes);
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   verify->add_option("--atol", atol, "absolute tolerance (default 1e-4)");
   verify->add_option("--keep", work_dir, "build in this folder and keep it");
   verify->add_option("--opt", opt, "optimisation flag for the build (default -O2)");
+  verify->add_flag("--quiet", quiet, "print only the verdict line");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -99,8 +101,10 @@ int main(int argc, char** argv) {
       vo.opt_level = opt;
       VerifyResult r = verify_model(model, vo);
       for (const OutputCheck& c : r.checks)
-        fmt::print("{} output {} '{}': max abs {:.3g}, max rel {:.3g}, {} of {} outside tolerance  {}\n", c.data_dir, c.output,
-                   c.name, c.max_abs, c.max_rel, c.mismatches, c.elems, c.mismatches ? "FAIL" : "ok");
+        if (!quiet || c.mismatches)
+        fmt::print("{} output {} '{}': max abs {:.3g}, max rel {:.3g}, {} of {} outside tolerance, argmax {} (reference {})  {}\n",
+                   c.data_dir, c.output, c.name, c.max_abs, c.max_rel, c.mismatches, c.elems, c.argmax, c.ref_argmax,
+                   c.mismatches ? "FAIL" : "ok");
       if (r.stack_peak > 0) fmt::print("stack peak on {}: {} B\n", target, r.stack_peak);
       fmt::print("{} on {}: {} (rtol {}, atol {})\n", model, target, r.ok ? "PASS" : "FAIL", rtol, atol);
       return r.ok ? 0 : 1;

@@ -35,7 +35,7 @@ CompiledModel compile_model(const std::string& model_path, const CompileOptions&
   CompiledModel out;
   out.name = opts.name.empty() ? default_model_name(model_path) : opts.name;
   if (sanitize_identifier(out.name) != out.name)
-    throw Error("--name '" + out.name + "' is not a valid C identifier (try '" + sanitize_identifier(out.name) + "')");
+    throw Error(model_path + ": --name '" + out.name + "' is not a valid C identifier (try '" + sanitize_identifier(out.name) + "')");
   LoadOptions lo;
   for (const auto& kv : opts.shapes) lo.input_shapes[kv.first] = kv.second;
   out.graph = load_model(model_path, lo);

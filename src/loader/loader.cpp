@@ -38,8 +38,12 @@ onnx::ModelProto parse_model(const std::string& path) {
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg = msg.substr(0, nl);
+    // The checker's message spans lines (with a "==> Context:" naming the node): keep one line.
+    std::string msg;
+    for (char c : std::string(e.what())) {
+      if (c == '\n') c = ' ';
+      if (!(c == ' ' && !msg.empty() && msg.back() == ' ')) msg += c;
+    }
     throw Error("the ONNX checker rejects the model: " + msg);
   }
   return model;

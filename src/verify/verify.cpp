@@ -79,7 +79,8 @@ std::vector<TestCase> load_cases(const std::vector<std::string>& dirs, const Gra
 
 // Builds the program and returns the command that runs it.
 std::string build(const Target& t, const fs::path& dir, const std::string& name, const std::string& opt) {
-  const std::string common = " -std=c++17 " + opt + " -Wall -Wextra -I" + (dir / "gen").string() + " -I" + (dir / "rig").string();
+  // Generated code must be warning-free: verify holds it to -Werror.
+  const std::string common = " -std=c++17 " + opt + " -Wall -Wextra -Werror -I" + (dir / "gen").string() + " -I" + (dir / "rig").string();
   const std::string sources = " " + (dir / "gen" / (name + ".cpp")).string() + " " + (dir / "harness.cpp").string();
   const fs::path exe = dir / (t.is_host() ? "model_host" : "model.elf");
   if (t.is_host()) {
@@ -126,6 +127,8 @@ OutputCheck compare(const Tensor& expected, const std::vector<uint8_t>& got_byte
   got.bytes = got_bytes;
   for (int64_t i = 0; i < c.elems; ++i) {
     const double e = expected.float_at(i), g = got.float_at(i);
+    if (c.argmax < 0 || g > got.float_at(c.argmax)) c.argmax = i;
+    if (c.ref_argmax < 0 || e > expected.float_at(c.ref_argmax)) c.ref_argmax = i;
     if (std::isnan(e) && std::isnan(g)) continue;
     const double abs_err = std::isinf(e) && e == g ? 0.0 : std::fabs(g - e);
     c.max_abs = std::max(c.max_abs, std::isnan(abs_err) ? INFINITY : abs_err);

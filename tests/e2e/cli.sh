@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# cli.sh ONNX2MCU MODEL.onnx: --help, --version, inspect and a folder that is not ours.
+set -uo pipefail
+gen=$1 model=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+check() {  # check DESCRIPTION COMMAND...: the command must succeed
+  local what=$1; shift
+  if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok    $what"; else failed=$((failed + 1)); echo "FAIL  $what"; fi
+}
+check "--help lists the subcommands" bash -c "'$gen' --help | grep -q compile && '$gen' --help | grep -q verify"
+check "--version prints the version" bash -c "'$gen' --version | grep -qE '^onnx2mcu [0-9]+\.[0-9]+'"
+check "no subcommand is an error" bash -c "! '$gen'"
+check "inspect shows arena and lower bound" bash -c "'$gen' inspect '$model' | grep -qE 'arena bytes +[0-9]+ .*lower bound [0-9]+'"
+check "inspect lists every node with its offset" bash -c "'$gen' inspect '$model' | grep -qE 'conv1 +Conv .*arena\+'"
+mkdir -p "$work/mine" && echo keep > "$work/mine/notes.txt"
+check "compile refuses a folder of someone else's files" bash -c "! '$gen' compile '$model' -o '$work/mine' 2>/dev/null && [ -f '$work/mine/notes.txt' ]"
+check "compile writes into a new folder" bash -c "'$gen' compile '$model' -o '$work/new' && [ -f '$work/new/digits.h' ]"
+check "compile replaces its own earlier output" bash -c "'$gen' compile '$model' -o '$work/new' --name other && [ -f '$work/new/other.h' ] && [ ! -f '$work/new/digits.h' ]"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
