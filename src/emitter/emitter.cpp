@@ -161,6 +161,7 @@ class ModelEmitter {
         std::string args = "p";
         for (const Value* in : c.inputs) args += ", " + pointer(in, false);
         for (const Value* out : c.outputs) args += ", " + pointer(out, true);
+        if (c.scratch_bytes > 0) args += ", at<void>(" + std::to_string(plan_.scratch_offset.at(&n)) + ")";
         body += "  {\n    static constexpr " + c.params_type + " p = " + c.params_init + ";\n    " + c.function + "(" + args +
                 ");\n  }\n";
       }

@@ -17,7 +17,10 @@ struct KernelCall {
   std::string params_init;  // aggregate initializer, e.g. "{1, 8, ...}"
   std::vector<const Value*> inputs;   // pointer arguments, in order (nullptr = omitted)
   std::vector<const Value*> outputs;  // written by the call
-  std::function<void(void* const* ptrs)> run;  // ptrs = inputs then outputs
+  // Bytes of working memory the kernel needs; when > 0 a pointer to it follows the outputs.
+  // The planner gives it arena space that lives for this one node only.
+  int64_t scratch_bytes = 0;
+  std::function<void(void* const* ptrs)> run;  // ptrs = inputs, outputs, then scratch
 };
 
 struct OpDef {
@@ -29,6 +32,8 @@ struct OpDef {
   std::vector<KernelCall> (*lower)(const Node& n) = nullptr;
   // Output 0 holds input 0's bytes unchanged (Reshape, Flatten, ...): it can alias its input.
   bool is_view = false;
+  // Reads only its inputs' shapes (Shape, Size): folds even when the inputs are not constant.
+  bool shape_only = false;
 };
 
 // nullptr when onnx2mcu does not implement (domain, op).

@@ -5,20 +5,22 @@
 namespace onnx2mcu {
 
 bool fold_node(Graph&, Node& n, const PassOptions& opts) {
+  const OpDef* def = find_op(n.domain, n.op);
   for (const Value* in : n.inputs)
-    if (in && !in->is_const()) return false;
+    if (in && !in->is_const() && !def->shape_only) return false;
   int64_t out_bytes = 0;
   for (const Value* out : n.outputs)
     if (out) out_bytes += out->bytes();
   if (out_bytes > opts.fold_max_bytes) return false;
-  const OpDef* def = find_op(n.domain, n.op);
   for (Value* out : n.outputs)
     if (out) out->constant = Tensor(out->dtype, out->shape);
   for (const KernelCall& call : def->lower(n)) {
     std::vector<void*> ptrs;
     for (const Value* v : call.inputs)
-      ptrs.push_back(v ? const_cast<uint8_t*>(v->constant->bytes.data()) : nullptr);
+      ptrs.push_back(v && v->is_const() ? const_cast<uint8_t*>(v->constant->bytes.data()) : nullptr);
     for (const Value* v : call.outputs) ptrs.push_back(const_cast<Value*>(v)->constant->bytes.data());
+    std::vector<uint64_t> scratch(static_cast<size_t>((call.scratch_bytes + 7) / 8));
+    if (call.scratch_bytes > 0) ptrs.push_back(scratch.data());
     call.run(ptrs.data());
   }
   return true;

@@ -42,7 +42,20 @@ MemoryPlan plan_memory(const Graph& g) {
       plan.arena_values.push_back(out);
     }
   }
+  // Kernel scratch lives for its node's step only.
+  std::map<const Node*, size_t> scratch_request;
+  for (size_t step = 0; step < g.nodes.size(); ++step) {
+    const Node& n = *g.nodes[step];
+    if (plan.aliased_views.count(&n)) continue;
+    int64_t bytes = 0;
+    for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) bytes = std::max(bytes, c.scratch_bytes);
+    if (bytes == 0) continue;
+    scratch_request[&n] = plan.requests.size();
+    plan.requests.push_back({bytes, static_cast<int>(step), static_cast<int>(step)});
+    plan.arena_values.push_back(nullptr);
+  }
   plan.arena = plan_arena(plan.requests);
+  for (const auto& kv : scratch_request) plan.scratch_offset[kv.first] = plan.arena.offsets[kv.second];
   if (std::string why = verify_plan(plan.requests, plan.arena); !why.empty())
     throw Error("memory planner produced an invalid plan: " + why);
   // Aliases share their root's request, so both get its offset.

@@ -1,0 +1,8 @@
+// (placeholder: ops land here as they are implemented)
+#include "ops/registry.h"
+
+namespace onnx2mcu {
+
+void register_math_unary_ops(OpTable&) {}
+
+}  // namespace onnx2mcu
