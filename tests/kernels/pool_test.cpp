@@ -88,22 +88,15 @@ TEST(Pool2d, CountIncludePadChangesOnlyTheBorderDivisor) {
   for (float v : y) EXPECT_FLOAT_EQ(v, 4.0f / 9.0f);
 }
 
-TEST(Pool2d, CeilModeShapes) {
-  // The ONNX MaxPool ceil_mode examples: 4x4, k3, s2 -> 2x2 (ceil) vs 1x1 (floor).
-  EXPECT_EQ(out_dim(4, 3, 2, 1, 0, 0, true), 2);
-  EXPECT_EQ(out_dim(4, 3, 2, 1, 0, 0, false), 1);
-  // 5x5, k2, s2: floor 2, ceil 3.
-  EXPECT_EQ(out_dim(5, 2, 2, 1, 0, 0, true), 3);
-  EXPECT_EQ(out_dim(5, 2, 2, 1, 0, 0, false), 2);
-  // A last window that would start in the right padding is dropped: 4, k2, s2, pad 1+1.
-  EXPECT_EQ(out_dim(4, 2, 2, 1, 1, 1, true), 3);
-}
-
 TEST(Pool2d, CeilModePartialWindow) {
   // 5x5, k2, s2, ceil: the last row and column windows hang over the edge; the average divides
   // by the in-input count either way (no pads, so "padded input" ends at the input).
   check_pool(make_params(2, 5, 5, 2, 2, 2, 2, 0, 0, 0, 0, true, false), 1);
   check_pool(make_params(2, 5, 5, 2, 2, 2, 2, 0, 0, 0, 0, true, true), 2);
+  // With pads 1+1 a fourth window would start in the right padding: ONNX drops it (3 outputs).
+  o2m::PoolParams p = make_params(1, 5, 5, 2, 2, 2, 2, 1, 1, 1, 1, true, true);
+  ASSERT_EQ(p.h_out, 3);
+  check_pool(p, 3);
 }
 
 TEST(Pool2d, Padded) { check_pool(make_params(3, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1, false, false), 3); }
