@@ -19,6 +19,9 @@ struct GeneratedFile {
 struct CompileOptions {
   std::string name;                                       // default: from the model file name
   std::map<std::string, std::vector<int64_t>> shapes;     // --shape NAME=1x3x96x96
+  std::vector<std::string> disabled_passes;               // --disable-pass NAME
+  std::string dump_ir_after;                              // --dump-ir-after PASS
+  std::string target;  // --target cpu/board, checked by the CLI; recorded for kernel selection to come
 };
 
 struct CompiledModel {
@@ -26,6 +29,7 @@ struct CompiledModel {
   std::unique_ptr<Graph> graph;
   std::unique_ptr<MemoryPlan> plan;
   std::vector<GeneratedFile> files;
+  std::string ir_dump;  // the IR printed after CompileOptions::dump_ir_after
   ~CompiledModel();
   CompiledModel();
   CompiledModel(CompiledModel&&) noexcept;

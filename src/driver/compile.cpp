@@ -40,7 +40,11 @@ CompiledModel compile_model(const std::string& model_path, const CompileOptions&
   for (const auto& kv : opts.shapes) lo.input_shapes[kv.first] = kv.second;
   out.graph = load_model(model_path, lo);
   try {
-    run_pipeline(*out.graph);
+    PassOptions po;
+    po.disabled.insert(opts.disabled_passes.begin(), opts.disabled_passes.end());
+    po.dump_after = opts.dump_ir_after;
+    po.dump = &out.ir_dump;
+    run_pipeline(*out.graph, po);
     out.plan = std::make_unique<MemoryPlan>(plan_memory(*out.graph));
     out.files = emit_model(*out.graph, *out.plan, {out.name, fs::path(model_path).filename().string()});
   } catch (const Error& e) {

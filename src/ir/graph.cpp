@@ -51,6 +51,16 @@ Value* Graph::add_value(const std::string& name) {
   return v;
 }
 
+Value* Graph::add_constant(const std::string& hint, Tensor t) {
+  std::string name = hint;
+  for (int k = 2; by_name_.count(name); ++k) name = hint + "_" + std::to_string(k);
+  Value* v = add_value(name);
+  v->dtype = t.dtype;
+  v->shape = t.shape;
+  v->constant = std::move(t);
+  return v;
+}
+
 Value* Graph::find_value(const std::string& name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
@@ -114,6 +124,23 @@ void Graph::check_topological() const {
   }
   for (const Value* out : outputs)
     if (!defined.count(out)) throw Error("graph output '" + out->name + "' is never produced");
+}
+
+std::string print_graph(const Graph& g) {
+  auto val = [](const Value* v) {
+    if (!v) return std::string("_");
+    return "%" + v->name + ":" + dtype_name(v->dtype) + shape_str(v->shape) + (v->is_const() ? "=const" : "");
+  };
+  std::string out;
+  for (const Value* v : g.inputs) out += "input " + val(v) + "\n";
+  for (const auto& n : g.nodes) {
+    std::string outs, ins;
+    for (const Value* v : n->outputs) outs += (outs.empty() ? "" : ", ") + val(v);
+    for (const Value* v : n->inputs) ins += (ins.empty() ? "" : ", ") + val(v);
+    out += outs + " = " + (n->domain.empty() ? "" : n->domain + ".") + n->op + "(" + ins + ")  # " + n->name + "\n";
+  }
+  for (const Value* v : g.outputs) out += "output " + val(v) + "\n";
+  return out;
 }
 
 }  // namespace onnx2mcu

@@ -71,6 +71,8 @@ struct Graph {
   std::vector<Value*> outputs;
 
   Value* add_value(const std::string& name);
+  // A new constant value named after `hint`, made unique ("hint", "hint_2", ...).
+  Value* add_constant(const std::string& hint, Tensor t);
   Value* find_value(const std::string& name) const;
   Node* add_node(std::unique_ptr<Node> n);
 
@@ -96,5 +98,8 @@ void Graph::remove_nodes_if(Pred pred) {
   nodes = std::move(kept);
   drop_unused_values();
 }
+
+// Text dump for --dump-ir-after: one line per node with dtypes and shapes.
+std::string print_graph(const Graph& g);
 
 }  // namespace onnx2mcu

@@ -245,6 +245,19 @@ Tensor load_tensor_file(const std::string& path, std::string* name) {
   }
 }
 
+std::vector<std::string> model_op_types(const std::string& path) {
+  try {
+    onnx::ModelProto m;
+    if (!m.ParseFromString(read_file(path))) throw Error("not a valid ONNX model: the protobuf is corrupt or truncated");
+    std::vector<std::string> ops;
+    for (const auto& n : m.graph().node())
+      ops.push_back(n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + ":" + n.op_type());
+    return ops;
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
 std::map<std::string, Shape> onnx_inferred_shapes(const std::string& path) {
   onnx::ModelProto m = parse_model(path);
   onnx::shape_inference::InferShapes(m);

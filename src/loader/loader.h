@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 
@@ -18,6 +19,11 @@ std::unique_ptr<Graph> load_model(const std::string& path, const LoadOptions& op
 
 // Reads one serialized TensorProto (test_data_set_*/input_0.pb).
 Tensor load_tensor_file(const std::string& path, std::string* name = nullptr);
+
+// The op types of the model's top-level nodes, in order ("domain:Op" outside the default
+// domain). Parses only, without the checker or any conversion: for reports about models that
+// may not load (tests/conformance attributes each test to the ops it holds).
+std::vector<std::string> model_op_types(const std::string& path);
 
 // What onnx::shape_inference infers for every named tensor (tests cross-check our rules).
 std::map<std::string, Shape> onnx_inferred_shapes(const std::string& path);

@@ -68,6 +68,18 @@ std::string ctype() { return dtype_ctype(DTypeOf<T>::value); }
 // KERNEL(header, o2m::fn, T): the kernel's spelling and its address agree by construction.
 #define O2M_KERNEL(HEADER, FN, T) HEADER, std::string(#FN "<") + ::onnx2mcu::ctype<T>() + ">", &FN<T>
 
+// The same for kernels templated on two types, e.g. o2m::gather<float, int64_t>.
+#define O2M_KERNEL2(HEADER, FN, T, U) \
+  HEADER, std::string(#FN "<") + ::onnx2mcu::ctype<T>() + ", " + ::onnx2mcu::ctype<U>() + ">", &FN<T, U>
+
+// Calls f(I{}) for int32 or int64 index tensors (Gather, Scatter*, ...); fails the node otherwise.
+template <typename F>
+auto visit_index(const Node& n, DType t, F&& f) {
+  if (t == DType::I32) return f(int32_t{});
+  if (t == DType::I64) return f(int64_t{});
+  n.fail(std::string("expects int32 or int64 indices, got ") + dtype_name(t));
+}
+
 // Calls f(T{}) for float32 (and float64) nodes; fails the node for other dtypes.
 template <typename F>
 auto visit_float(const Node& n, DType t, F&& f) {

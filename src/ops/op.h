@@ -34,6 +34,9 @@ struct OpDef {
   bool is_view = false;
   // Reads only its inputs' shapes (Shape, Size): folds even when the inputs are not constant.
   bool shape_only = false;
+  // Elementwise: output 0 may overwrite an input of the same size that dies at this node
+  // (each element is read before the same element is written).
+  bool inplace = false;
 };
 
 // nullptr when onnx2mcu does not implement (domain, op).

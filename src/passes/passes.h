@@ -1,6 +1,7 @@
 // Graph passes. pipeline.cpp runs them in one fixed order; each lives in its own file.
 #pragma once
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -9,12 +10,16 @@
 namespace onnx2mcu {
 
 struct PassOptions {
-  int64_t fold_max_bytes = 16 << 20;  // never fold a node whose outputs exceed this
+  int64_t fold_max_bytes = 16 << 20;     // never fold a node whose outputs exceed this
+  std::set<std::string> disabled;        // optimisation passes switched off by name
+  std::string dump_after;                // pass after which to print the IR ("" = none)
+  std::string* dump = nullptr;           // where that print goes
 };
 
 struct Pass {
   std::string name;
   std::function<void(Graph&, const PassOptions&)> run;
+  bool optional = false;  // an optimisation that can be switched off; required passes cannot
 };
 
 // Fails on the first node whose (domain, op) onnx2mcu does not implement.
@@ -26,6 +31,14 @@ void remove_identities(Graph& g, const PassOptions&);
 void infer_shapes_and_fold(Graph& g, const PassOptions&);
 // Evaluates one node with its kernels if all inputs are constant; true when it did.
 bool fold_node(Graph& g, Node& n, const PassOptions& opts);
+// BatchNormalization after Conv/Gemm/MatMul with constant weights: folded into them.
+void fold_batchnorm(Graph& g, const PassOptions&);
+// Add of a per-channel constant after Conv/Gemm/MatMul: becomes their bias.
+void fold_bias_add(Graph& g, const PassOptions&);
+// Transpose pairs that undo each other: removed.
+void cancel_transposes(Graph& g, const PassOptions&);
+// Zero constant Pad on spatial dims before Conv (or AveragePool counting pads): into its pads.
+void fold_pad(Graph& g, const PassOptions&);
 // Removes nodes whose outputs nobody uses, and initializers no node reads.
 void remove_dead_code(Graph& g, const PassOptions&);
 

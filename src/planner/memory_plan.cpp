@@ -11,6 +11,20 @@ MemoryPlan plan_memory(const Graph& g) {
   for (const auto& v : g.values)
     if (v->is_const()) plan.storage[v.get()] = {StorageKind::Weight, v.get(), 0};
 
+  // Last step that reads each value; a root's bytes are free once all its aliases are past it.
+  std::map<const Value*, int> last_read;
+  for (size_t step = 0; step < g.nodes.size(); ++step)
+    for (const Value* in : g.nodes[step]->inputs)
+      if (in) last_read[in] = static_cast<int>(step);
+  std::map<const Value*, std::vector<const Value*>> aliases;  // root -> values sharing its bytes
+  auto dies_at = [&](const Value* in, int s) {
+    auto st = plan.storage.find(in);
+    if (st == plan.storage.end() || st->second.kind != StorageKind::Arena) return false;
+    for (const Value* a : aliases[st->second.root])
+      if (a->is_graph_output || last_read[a] > s) return false;
+    return true;
+  };
+
   std::map<const Value*, size_t> request_of;  // root value -> its request
   for (size_t step = 0; step < g.nodes.size(); ++step) {
     const Node& n = *g.nodes[step];
@@ -27,8 +41,20 @@ MemoryPlan plan_memory(const Graph& g) {
     const Value* out0 = n.outputs.empty() ? nullptr : n.outputs[0];
     if (def && def->is_view && out0 && !out0->is_graph_output && n.inputs[0]) {
       plan.storage[out0] = plan.storage.at(n.inputs[0]);
+      aliases[plan.storage[out0].root].push_back(out0);
       plan.aliased_views.insert(&n);
       continue;
+    }
+    if (def && def->inplace && out0 && !out0->is_graph_output) {
+      const Value* victim = nullptr;
+      for (const Value* in : n.inputs)
+        if (in && in->bytes() == out0->bytes() && in->shape == out0->shape && dies_at(in, s)) victim = victim ? victim : in;
+      if (victim) {
+        plan.storage[out0] = plan.storage.at(victim);
+        aliases[plan.storage[out0].root].push_back(out0);
+        plan.inplace_nodes.insert(&n);
+        continue;
+      }
     }
     for (const Value* out : n.outputs) {
       if (!out) continue;
@@ -37,6 +63,7 @@ MemoryPlan plan_memory(const Graph& g) {
         continue;
       }
       plan.storage[out] = {StorageKind::Arena, out, 0};
+      aliases[out].push_back(out);
       request_of[out] = plan.requests.size();
       plan.requests.push_back({out->bytes(), s, s});
       plan.arena_values.push_back(out);

@@ -15,6 +15,9 @@ struct TestCase {
 };
 
 // Source of harness.cpp for model `name`. Output lines: "o2m-out SET OUTPUT HEXBYTES".
-std::string harness_source(const std::string& name, const Graph& g, const std::vector<TestCase>& cases);
+// `entry` names the function that runs the cases: "main" for a program of its own, another
+// name (`int entry()`) when one program runs many models (tests/conformance batches them).
+std::string harness_source(const std::string& name, const Graph& g, const std::vector<TestCase>& cases,
+                           const std::string& entry = "main");
 
 }  // namespace onnx2mcu

@@ -1,0 +1,47 @@
+// Small index helpers shared by the indexing op files (indexing.cpp, slicing.cpp, generate.cpp):
+// right-aligned kMaxRank arrays for kernel params and the strided-copy lowering.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "kernels/indexing.hpp"
+#include "ops/helpers.h"
+#include "ops/lower.h"
+
+namespace onnx2mcu {
+
+// dst = v right-aligned in kMaxRank slots, the front filled with `fill`.
+inline void put_padded(const Node& n, const std::vector<int64_t>& v, int32_t (&dst)[o2m::kMaxRank], int32_t fill) {
+  if (v.size() > static_cast<size_t>(o2m::kMaxRank)) n.fail("supports rank <= " + std::to_string(o2m::kMaxRank));
+  const size_t off = o2m::kMaxRank - v.size();
+  for (size_t d = 0; d < static_cast<size_t>(o2m::kMaxRank); ++d) dst[d] = d < off ? fill : i32(n, v[d - off]);
+}
+
+// y[i...] = x[base + sum(i_d * in_strides[d])] over out_dims. Neighbouring dims that walk the
+// input contiguously are merged first, so ranks above kMaxRank still lower when they can.
+inline KernelCall strided_copy_call(const Node& n, const Value& x, const Value& y, Shape out_dims,
+                                    std::vector<int64_t> in_strides, int64_t base) {
+  Shape dims;
+  std::vector<int64_t> strides;
+  for (size_t d = 0; d < out_dims.size(); ++d) {
+    if (out_dims[d] == 1) continue;  // a dim of 1 never moves the offset
+    if (!dims.empty() && strides.back() == in_strides[d] * out_dims[d]) {
+      dims.back() *= out_dims[d];
+      strides.back() = in_strides[d];
+      continue;
+    }
+    dims.push_back(out_dims[d]);
+    strides.push_back(in_strides[d]);
+  }
+  o2m::StridedCopyParams p{};
+  p.n = i32(n, shape_elems(out_dims));
+  p.base = i32(n, base);
+  put_padded(n, dims, p.out_dims, 1);
+  put_padded(n, strides, p.in_strides, 0);
+  return visit_dtype(x.dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("indexing.hpp", o2m::strided_copy, T), "o2m::StridedCopyParams", p, {&x}, {&y});
+  });
+}
+
+}  // namespace onnx2mcu

@@ -1,0 +1,14 @@
+// Small helpers for passes that rewrite node patterns.
+#pragma once
+#include "ir/graph.h"
+
+namespace onnx2mcu {
+
+// The single node that reads v, or nullptr when v has several readers or is a graph output
+// (then v must stay as it is).
+Node* sole_consumer(const Graph& g, const Value* v);
+// Replaces the consumer's output with the producer's: `keep` now writes what `drop` wrote, and
+// `drop` is removed from the graph. Both must be single-output nodes in a chain keep -> drop.
+void absorb_next(Graph& g, Node& keep, Node& drop);
+
+}  // namespace onnx2mcu
