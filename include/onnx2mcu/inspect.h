@@ -13,7 +13,11 @@ struct ModelStats {
   int64_t lower_bound = 0;
 };
 
+struct Node;
+
 ModelStats model_stats(const CompiledModel& m);
+// Multiply-accumulates of one node (Conv, Gemm, MatMul; 0 for the rest).
+int64_t model_stats_node_macs(const Node& n);
 std::string inspect_report(const CompiledModel& m);
 
 }  // namespace onnx2mcu

@@ -11,8 +11,10 @@
 namespace onnx2mcu {
 namespace {
 
+}  // namespace
+
 // Multiply-accumulates of the ops that dominate inference time.
-int64_t node_macs(const Node& n) {
+int64_t model_stats_node_macs(const Node& n) {
   if (n.outputs.empty() || !n.outputs[0]) return 0;
   const Value& y = *n.outputs[0];
   if (n.op == "Conv" && n.input(1)) {
@@ -26,6 +28,8 @@ int64_t node_macs(const Node& n) {
   if (n.op == "MatMul" && n.input(0)) return y.elems() * n.input(0)->shape.back();
   return 0;
 }
+
+namespace {
 
 std::string where(const MemoryPlan& plan, const Value* v) {
   auto it = plan.storage.find(v);
@@ -43,7 +47,7 @@ std::string where(const MemoryPlan& plan, const Value* v) {
 
 ModelStats model_stats(const CompiledModel& m) {
   ModelStats s;
-  for (const auto& n : m.graph->nodes) s.macs += node_macs(*n);
+  for (const auto& n : m.graph->nodes) s.macs += model_stats_node_macs(*n);
   std::set<const Value*> weights;
   for (const auto& kv : m.plan->storage)
     if (kv.second.kind == StorageKind::Weight && weights.insert(kv.second.root).second) s.weight_bytes += kv.first->bytes();
@@ -65,7 +69,7 @@ std::string inspect_report(const CompiledModel& m) {
     const Value* y = n.outputs.empty() ? nullptr : n.outputs[0];
     std::string op = n.op + (plan.aliased_views.count(&n) ? " (view)" : "");
     out += fmt::format("{:>4}  {:<24} {:<18} {:<20} {:>14} {:>10} {:>12}\n", i, n.name, op, y ? shape_str(y->shape) : "-",
-                       y ? where(plan, y) : "-", y ? y->bytes() : 0, node_macs(n));
+                       y ? where(plan, y) : "-", y ? y->bytes() : 0, model_stats_node_macs(n));
   }
   ModelStats s = model_stats(m);
   out += fmt::format("\narena bytes      {} ({}, lower bound {}, ratio {:.2f})\n", s.arena_bytes, plan.arena.algorithm,

@@ -1,0 +1,13 @@
+// The memory plan as a picture (HTML with inline SVG, or bare SVG) and as JSON for scripts.
+#pragma once
+#include <string>
+
+#include "onnx2mcu/compiler.h"
+
+namespace onnx2mcu {
+
+std::string report_json(const CompiledModel& m);
+std::string report_svg(const CompiledModel& m);
+std::string report_html(const CompiledModel& m);
+
+}  // namespace onnx2mcu
