@@ -26,6 +26,7 @@ int64_t model_stats_node_macs(const Node& n) {
     return y.elems() * (n.attr_int("transA", 0) ? a[0] : a[1]);
   }
   if (n.op == "MatMul" && n.input(0)) return y.elems() * n.input(0)->shape.back();
+  if (n.op == "ConvPool") return n.attr_int("conv_macs", 0);
   return 0;
 }
 

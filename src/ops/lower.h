@@ -16,6 +16,13 @@ struct FieldPrinter {
   std::string out;
   void one(int32_t v) { out += std::to_string(v); }
   void one(float v) { out += float_literal(v); }
+  // A nested params struct (it has its own O2M_FIELDS): printed as a nested initializer.
+  template <typename S>
+  auto one(const S& s) -> decltype(s.visit(*this), void()) {
+    FieldPrinter inner;
+    s.visit(inner);
+    out += "{" + inner.out + "}";
+  }
   template <typename T, size_t N>
   void one(const T (&a)[N]) {
     out += "{";

@@ -39,6 +39,8 @@ void fold_bias_add(Graph& g, const PassOptions&);
 void cancel_transposes(Graph& g, const PassOptions&);
 // Zero constant Pad on spatial dims before Conv (or AveragePool counting pads): into its pads.
 void fold_pad(Graph& g, const PassOptions&);
+// Conv [+ activation] + non-overlapping pool: one banded onnx2mcu.ConvPool node.
+void fuse_conv_pool(Graph& g, const PassOptions&);
 // Removes nodes whose outputs nobody uses, and initializers no node reads.
 void remove_dead_code(Graph& g, const PassOptions&);
 

@@ -15,6 +15,7 @@ const std::vector<Pass>& pipeline() {
       {"fold-bias-add", fold_bias_add, true},
       {"cancel-transposes", cancel_transposes, true},
       {"fold-pad", fold_pad, true},
+      {"fuse-conv-pool", fuse_conv_pool, true},
       {"remove-dead-code", remove_dead_code},
   };
   return passes;
