@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 
 #include "ir/graph.h"
 #include "onnx2mcu/compiler.h"
 #include "onnx2mcu/error.h"
 #include "onnx2mcu/inspect.h"
+#include "onnx2mcu/report.h"
 #include "onnx2mcu/verify.h"
 #include "onnx2mcu/version.h"
 #include "ops/op.h"
@@ -94,6 +96,10 @@ int main(int argc, char** argv) {
 
   CLI::App* inspect = app.add_subcommand("inspect", "print ops, shapes, arena offsets, MACs and weight bytes");
   add_model_options(inspect, model, name, shapes, copts);
+  std::string report_file;
+  bool json = false;
+  inspect->add_option("--report", report_file, "also draw the memory plan into FILE.html or FILE.svg");
+  inspect->add_flag("--json", json, "print the numbers as JSON instead of a table");
 
   CLI::App* verify = app.add_subcommand("verify", "generate, build, run on test data and compare with the references");
   add_model_options(verify, model, name, shapes, copts);
@@ -143,7 +149,13 @@ int main(int argc, char** argv) {
     } else if (inspect->parsed()) {
       CompiledModel m = compile_model(model, copts);
       std::fputs(m.ir_dump.c_str(), stderr);
-      fmt::print("{}", inspect_report(m));
+      fmt::print("{}", json ? report_json(m) : inspect_report(m));
+      if (!report_file.empty()) {
+        const bool svg = report_file.size() > 4 && report_file.substr(report_file.size() - 4) == ".svg";
+        std::ofstream out(report_file, std::ios::binary);
+        out << (svg ? report_svg(m) : report_html(m));
+        if (!out.flush()) throw Error(report_file + ": cannot write the report");
+      }
     } else if (verify->parsed()) {
       VerifyOptions vo;
       vo.compile = copts;

@@ -13,7 +13,7 @@ check "--help lists the subcommands" bash -c "'$gen' --help | grep -q compile &&
 check "--version prints the version" bash -c "'$gen' --version | grep -qE '^onnx2mcu [0-9]+\.[0-9]+'"
 check "no subcommand is an error" bash -c "! '$gen'"
 check "inspect shows arena and lower bound" bash -c "'$gen' inspect '$model' | grep -qE 'arena bytes +[0-9]+ .*lower bound [0-9]+'"
-check "inspect lists every node with its offset" bash -c "'$gen' inspect '$model' | grep -qE 'conv1 +Conv .*arena\+'"
+check "inspect lists every node with its offset" bash -c "'$gen' inspect '$model' | grep -qE 'conv1[+a-z0-9]* +Conv(Pool)? .*arena\+'"
 mkdir -p "$work/mine" && echo keep > "$work/mine/notes.txt"
 check "compile refuses a folder of someone else's files" bash -c "! '$gen' compile '$model' -o '$work/mine' 2>/dev/null && [ -f '$work/mine/notes.txt' ]"
 check "compile writes into a new folder" bash -c "'$gen' compile '$model' -o '$work/new' && [ -f '$work/new/digits.h' ]"
