@@ -9,6 +9,7 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm  # Cortex-M
   python3 python3-onnx python3-numpy python3-sklearn   # test-model scripts
   libonnx-testdata valgrind binutils                   # conformance data, benchmarks
+  clang libclang-rt-14-dev cppcheck                    # fuzzing, sanitizers, static analysis (docs/reliability.md)
 )
 missing=()
 for p in "${packages[@]}"; do

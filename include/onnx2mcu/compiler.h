@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "onnx2mcu/limits.h"
+
 namespace onnx2mcu {
 
 struct Graph;
@@ -21,7 +23,8 @@ struct CompileOptions {
   std::map<std::string, std::vector<int64_t>> shapes;     // --shape NAME=1x3x96x96
   std::vector<std::string> disabled_passes;               // --disable-pass NAME
   std::string dump_ir_after;                              // --dump-ir-after PASS
-  std::string target;  // --target cpu/board, checked by the CLI; recorded for kernel selection to come
+  std::string target;  // --target cpu/board/host: adds <name>_target.txt (its build flags); "" = none
+  Limits limits;       // --max-tensor-bytes, --max-arena-bytes, --max-nodes
 };
 
 struct CompiledModel {
@@ -37,9 +40,14 @@ struct CompiledModel {
 
 // Loads, optimises, plans and renders a model. Throws onnx2mcu::Error with file/node/op context.
 CompiledModel compile_model(const std::string& model_path, const CompileOptions& opts = {});
+// The same for model bytes already in memory (the fuzzer); model_path names the model in
+// messages and its folder confines external data.
+CompiledModel compile_model_bytes(const std::string& bytes, const std::string& model_path, const CompileOptions& opts = {});
 
-// Writes files into dir all at once: a sibling temp folder renamed into place. An existing dir
-// is replaced only if it is empty or holds an earlier onnx2mcu output (its manifest says so).
+// Writes files into dir all at once: a sibling temp folder renamed into place (swapped
+// atomically with an existing dir where the OS can). An existing dir is replaced only if it is
+// empty or holds an earlier onnx2mcu output (its manifest says so). Temp siblings left by a
+// killed run ("dir.o2m-PID.new/.old" whose PID is gone) are removed first.
 void write_output_dir(const std::vector<GeneratedFile>& files, const std::string& dir);
 
 // "digits" for models/digits/model.onnx, "mnist" for mnist.onnx: a valid C identifier.

@@ -11,6 +11,7 @@
 #include "onnx2mcu/error.h"
 #include "onnx2mcu/inspect.h"
 #include "onnx2mcu/report.h"
+#include "onnx2mcu/stack.h"
 #include "onnx2mcu/verify.h"
 #include "onnx2mcu/version.h"
 #include "ops/op.h"
@@ -48,6 +49,31 @@ void add_model_options(CLI::App* cmd, std::string& model, std::string& name, std
   cmd->add_option("--shape", shapes, "fix an input's shape: NAME=1x3x96x96 (repeatable)");
   cmd->add_option("--disable-pass", copts.disabled_passes, "switch off an optimisation pass (repeatable)");
   cmd->add_option("--dump-ir-after", copts.dump_ir_after, "print the IR to stderr after this pass");
+  cmd->add_flag_callback(
+      "--no-fuse-tiling", [&copts] { copts.disabled_passes.push_back("fuse-conv-pool"); },
+      "keep every conv output whole (no banded Conv+Pool fusion)");
+  // Checked as text: CLI11 would clamp 99999999999999999999 to the int64 maximum silently.
+  const CLI::Validator positive(
+      [](std::string& v) {
+        const bool ok = !v.empty() && v.size() <= 18 && v.find_first_not_of("0123456789") == std::string::npos && std::stoll(v) > 0;
+        return ok ? std::string() : "'" + v + "' is not a whole number from 1 to 999999999999999999";
+      },
+      "BYTES");
+  cmd->add_option("--max-tensor-bytes", copts.limits.max_tensor_bytes, "refuse any tensor larger than this (default 256 MiB)")
+      ->check(positive);
+  cmd->add_option("--max-arena-bytes", copts.limits.max_arena_bytes, "refuse a model whose arena is larger (default 64 MiB)")
+      ->check(positive);
+  cmd->add_option("--max-nodes", copts.limits.max_nodes, "refuse a graph with more nodes (default 100000)")->check(positive);
+}
+
+// Control characters escaped (and newlines too when one_line), so a message prints as text.
+std::string printable(const std::string& msg, bool one_line) {
+  std::string out;
+  for (unsigned char c : msg) {
+    if ((c < 0x20 && c != '\t' && !(c == '\n' && !one_line)) || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
+  }
+  return out;
 }
 
 // docs/ops.md: the op registry as a table, so the documented list cannot drift from the code.
@@ -92,7 +118,7 @@ int main(int argc, char** argv) {
   CLI::App* compile = app.add_subcommand("compile", "generate <name>.h/.cpp and kernel headers into a folder");
   add_model_options(compile, model, name, shapes, copts);
   compile->add_option("-o,--output", out_dir, "output folder (created; replaced if it holds an earlier output)")->required();
-  compile->add_option("--target", copts.target, "cpu or board the code is for (cortex-m4, mps2-an386, host); checked, recorded");
+  compile->add_option("--target", copts.target, "cpu or board the code is for (cortex-m4, mps2-an386, host): writes <name>_target.txt with its build flags");
 
   CLI::App* inspect = app.add_subcommand("inspect", "print ops, shapes, arena offsets, MACs and weight bytes");
   add_model_options(inspect, model, name, shapes, copts);
@@ -100,6 +126,10 @@ int main(int argc, char** argv) {
   bool json = false;
   inspect->add_option("--report", report_file, "also draw the memory plan into FILE.html or FILE.svg");
   inspect->add_flag("--json", json, "print the numbers as JSON instead of a table");
+  bool stack = false;
+  std::string stack_target = "host";
+  inspect->add_flag("--stack", stack, "also build the generated code with -fstack-usage and report run()'s worst-case stack");
+  inspect->add_option("--target", stack_target, "compiler for --stack: host (g++) or a Cortex-M board/cpu (arm-none-eabi-g++)");
 
   CLI::App* verify = app.add_subcommand("verify", "generate, build, run on test data and compare with the references");
   add_model_options(verify, model, name, shapes, copts);
@@ -150,6 +180,7 @@ int main(int argc, char** argv) {
       CompiledModel m = compile_model(model, copts);
       std::fputs(m.ir_dump.c_str(), stderr);
       fmt::print("{}", json ? report_json(m) : inspect_report(m));
+      if (stack) fmt::print(json ? stderr : stdout, "\n{}", stack_report_text(measure_stack(m, stack_target)));
       if (!report_file.empty()) {
         const bool svg = report_file.size() > 4 && report_file.substr(report_file.size() - 4) == ".svg";
         std::ofstream out(report_file, std::ios::binary);
@@ -177,10 +208,12 @@ int main(int argc, char** argv) {
       return r.ok ? 0 : 1;
     }
   } catch (const Error& e) {
-    std::fprintf(stderr, "onnx2mcu: error: %s\n", e.what());
+    // A model's names may hold newlines: a model error stays one line. verify keeps the lines
+    // of the compiler output it quotes.
+    std::fprintf(stderr, "onnx2mcu: error: %s\n", printable(e.what(), !verify->parsed()).c_str());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "onnx2mcu: internal error: %s\n", e.what());
+    std::fprintf(stderr, "onnx2mcu: internal error: %s\n", printable(e.what(), true).c_str());
     return 1;
   }
   return 0;

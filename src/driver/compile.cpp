@@ -1,6 +1,12 @@
+#include <signal.h>
+#include <stdio.h>  // renameat2 (glibc 2.28+)
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "emitter/emitter.h"
 #include "emitter/naming.h"
@@ -9,6 +15,7 @@
 #include "onnx2mcu/error.h"
 #include "passes/passes.h"
 #include "planner/memory_plan.h"
+#include "verify/targets.h"
 
 namespace fs = std::filesystem;
 
@@ -31,26 +38,82 @@ std::string default_model_name(const std::string& model_path) {
   return sanitize_identifier(stem);
 }
 
-CompiledModel compile_model(const std::string& model_path, const CompileOptions& opts) {
+namespace {
+
+// bytes == nullptr: read the model from model_path.
+CompiledModel compile(const std::string& model_path, const std::string* bytes, const CompileOptions& opts) {
   CompiledModel out;
   out.name = opts.name.empty() ? default_model_name(model_path) : opts.name;
   if (sanitize_identifier(out.name) != out.name)
     throw Error(model_path + ": --name '" + out.name + "' is not a valid C identifier (try '" + sanitize_identifier(out.name) + "')");
   LoadOptions lo;
   for (const auto& kv : opts.shapes) lo.input_shapes[kv.first] = kv.second;
-  out.graph = load_model(model_path, lo);
+  lo.limits = opts.limits;
+  out.graph = bytes ? load_model_bytes(*bytes, model_path, lo) : load_model(model_path, lo);
   try {
     PassOptions po;
     po.disabled.insert(opts.disabled_passes.begin(), opts.disabled_passes.end());
     po.dump_after = opts.dump_ir_after;
     po.dump = &out.ir_dump;
+    po.max_tensor_bytes = opts.limits.max_tensor_bytes;
     run_pipeline(*out.graph, po);
     out.plan = std::make_unique<MemoryPlan>(plan_memory(*out.graph));
+    if (out.plan->arena.arena_bytes > opts.limits.max_arena_bytes)
+      throw Error("the arena needs " + std::to_string(out.plan->arena.arena_bytes) + " bytes, more than the limit of " +
+                  std::to_string(opts.limits.max_arena_bytes) + " (--max-arena-bytes)");
     out.files = emit_model(*out.graph, *out.plan, {out.name, fs::path(model_path).filename().string()});
+    // The code itself is the same for every target today; the file records the flags to build it with.
+    if (!opts.target.empty()) out.files.push_back({out.name + "_target.txt", target_file_text(find_target(opts.target), out.name)});
   } catch (const Error& e) {
     throw Error(model_path + ": " + e.what());
   }
   return out;
+}
+
+// Siblings "dir.o2m-PID.new" / "dir.o2m-PID.old" whose process is gone were left by a killed
+// run: a .old one is the previous output (restored when dir itself is missing), the rest go.
+void remove_stale_siblings(const fs::path& final_dir) {
+  std::error_code ec;
+  const std::string prefix = final_dir.filename().string() + ".o2m-";
+  std::vector<fs::path> stale;
+  try {
+    for (const auto& e : fs::directory_iterator(final_dir.parent_path(), ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind(prefix, 0) != 0) continue;
+      const std::string rest = name.substr(prefix.size());
+      const size_t dot = rest.find('.');
+      if (dot == 0 || dot > 9 || rest.find_first_not_of("0123456789") != dot) continue;
+      if (rest.substr(dot) != ".new" && rest.substr(dot) != ".old") continue;
+      const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dot)));
+      if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+      stale.push_back(e.path());
+    }
+  } catch (const fs::filesystem_error&) {  // the folder changed while we listed it: the next run cleans up
+  }
+  for (const fs::path& p : stale) {
+    if (p.extension() == ".old" && !fs::exists(final_dir, ec)) fs::rename(p, final_dir, ec);
+    if (fs::exists(p, ec)) fs::remove_all(p, ec);
+  }
+}
+
+// Puts `from` at `to` in one step. With an existing `to` the two are swapped (Linux
+// renameat2 RENAME_EXCHANGE) so `to` never goes missing, and `from` then holds the old
+// folder; true when that swap happened. Elsewhere: false, and the caller renames in two steps.
+bool exchange(const fs::path& from, const fs::path& to) {
+#ifdef RENAME_EXCHANGE
+  return ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) == 0;
+#else
+  (void)from, (void)to;
+  return false;
+#endif
+}
+
+}  // namespace
+
+CompiledModel compile_model(const std::string& model_path, const CompileOptions& opts) { return compile(model_path, nullptr, opts); }
+
+CompiledModel compile_model_bytes(const std::string& bytes, const std::string& model_path, const CompileOptions& opts) {
+  return compile(model_path, &bytes, opts);
 }
 
 void write_output_dir(const std::vector<GeneratedFile>& files, const std::string& dir) {
@@ -63,6 +126,7 @@ void write_output_dir(const std::vector<GeneratedFile>& files, const std::string
     if (!empty && !fs::exists(final_dir / kManifest))
       throw Error(dir + ": folder has files onnx2mcu did not write; use an empty or new folder");
   }
+  remove_stale_siblings(final_dir);
   const std::string suffix = ".o2m-" + std::to_string(::getpid());
   const fs::path tmp = final_dir.string() + suffix + ".new", old = final_dir.string() + suffix + ".old";
   fs::remove_all(tmp, ec);
@@ -70,14 +134,25 @@ void write_output_dir(const std::vector<GeneratedFile>& files, const std::string
     fs::create_directories(tmp);
     std::string manifest;
     for (const auto& f : files) {
-      fs::path p = tmp / f.path;
+      const fs::path rel = fs::path(f.path).lexically_normal();
+      if (rel.empty() || rel.is_absolute() || *rel.begin() == "..")
+        throw Error(dir + ": internal error: generated file '" + f.path + "' would lie outside the folder");
+      fs::path p = tmp / rel;
       fs::create_directories(p.parent_path());
       std::ofstream o(p, std::ios::binary);
       o << f.text;
       if (!o.flush()) throw Error(dir + ": cannot write " + f.path);
       manifest += f.path + "\n";
     }
-    std::ofstream(tmp / kManifest, std::ios::binary) << manifest;
+    std::ofstream m(tmp / kManifest, std::ios::binary);
+    if (!(m << manifest).flush()) throw Error(dir + ": cannot write " + kManifest);
+    m.close();
+    // tests/reliability/atomic_output.sh: a run killed here must leave dir as it was.
+    if (std::getenv("ONNX2MCU_TEST_KILL_BEFORE_RENAME")) ::raise(SIGKILL);
+    if (fs::exists(final_dir) && exchange(tmp, final_dir)) {
+      fs::remove_all(tmp, ec);
+      return;
+    }
     if (fs::exists(final_dir)) fs::rename(final_dir, old);
     fs::rename(tmp, final_dir);
     fs::remove_all(old, ec);
@@ -85,6 +160,9 @@ void write_output_dir(const std::vector<GeneratedFile>& files, const std::string
     fs::remove_all(tmp, ec);
     if (!fs::exists(final_dir, ec) && fs::exists(old, ec)) fs::rename(old, final_dir, ec);
     throw Error(dir + ": " + e.code().message());
+  } catch (const Error&) {
+    fs::remove_all(tmp, ec);
+    throw;
   }
 }
 

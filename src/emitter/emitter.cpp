@@ -52,12 +52,12 @@ class ModelEmitter {
     if (plan_.arena.arena_bytes > 0)
       arena = "// Every intermediate tensor lives here, at the offset the memory planner chose.\n"
               "alignas(16) uint8_t arena[" + upper(opts_.name) + "_ARENA_BYTES];\n\n"
-              "template <typename T>\ninline T* at(uint32_t offset) { return reinterpret_cast<T*>(arena + offset); }\n";
+              "template <typename T>\ninline T* at(uint32_t offset) { return static_cast<T*>(static_cast<void*>(arena + offset)); }\n";
     const std::vector<std::pair<std::string, std::string>> vars = {
         {"FILE_H", h},
         {"FILE_CPP", cpp},
         {"VERSION", kVersion},
-        {"MODEL_FILE", opts_.model_file},
+        {"MODEL_FILE", comment_safe(opts_.model_file)},
         {"GUARD", upper(opts_.name) + "_H_"},
         {"NAME", opts_.name},
         {"NAME_UPPER", upper(opts_.name)},
@@ -102,7 +102,7 @@ class ModelEmitter {
     std::string out;
     auto line = [&](const std::string& kind, size_t i, const Value* v) {
       out += "#define " + upper(opts_.name) + "_" + kind + "_" + std::to_string(i) + "_ELEMS " +
-             std::to_string(v->elems()) + "u /* " + dtype_name(v->dtype) + " " + shape_str(v->shape) + " \"" + v->name + "\" */\n";
+             std::to_string(v->elems()) + "u /* " + dtype_name(v->dtype) + " " + shape_str(v->shape) + " \"" + comment_safe(v->name) + "\" */\n";
     };
     for (size_t i = 0; i < g_.inputs.size(); ++i) line("INPUT", i, g_.inputs[i]);
     for (size_t i = 0; i < g_.outputs.size(); ++i) line("OUTPUT", i, g_.outputs[i]);
@@ -140,14 +140,15 @@ class ModelEmitter {
         where = "arena[" + std::to_string(s.offset) + ".." + std::to_string(s.offset + v->bytes()) + ")";
         break;
     }
-    return v->name + " " + shape_str(v->shape) + " @ " + where;
+    return comment_safe(v->name) + " " + shape_str(v->shape) + " @ " + where;
   }
 
   std::string emit_body() {
     std::string body;
+    std::set<std::string> used;  // pointers the body passes, to silence unused parameters
     for (size_t step = 0; step < g_.nodes.size(); ++step) {
       const Node& n = *g_.nodes[step];
-      std::string head = "  // " + std::to_string(step) + " " + n.name + ": " + n.op;
+      std::string head = "  // " + std::to_string(step) + " " + comment_safe(n.name) + ": " + n.op;
       if (plan_.aliased_views.count(&n)) {
         body += head + " (view: " + describe(n.outputs[0]) + " shares the input's bytes)\n";
         continue;
@@ -159,8 +160,8 @@ class ModelEmitter {
       for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) {
         headers_.insert(c.header);
         std::string args = "p";
-        for (const Value* in : c.inputs) args += ", " + pointer(in, false);
-        for (const Value* out : c.outputs) args += ", " + pointer(out, true);
+        for (const Value* in : c.inputs) args += ", " + *used.insert(pointer(in, false)).first;
+        for (const Value* out : c.outputs) args += ", " + *used.insert(pointer(out, true)).first;
         if (c.scratch_bytes > 0) args += ", at<void>(" + std::to_string(plan_.scratch_offset.at(&n)) + ")";
         body += "  {\n    static constexpr " + c.params_type + " p = " + c.params_init + ";\n    " + c.function + "(" + args +
                 ");\n  }\n";
@@ -175,10 +176,17 @@ class ModelEmitter {
                         : v->is_const()     ? weight_name(v)
                                             : output_name_.at(v);
       if (src == output_names_[i]) continue;
-      body += "  memcpy(" + output_names_[i] + ", " + src + ", " + std::to_string(v->bytes()) + "u);  // output '" + v->name + "'\n";
+      body += "  memcpy(" + output_names_[i] + ", " + src + ", " + std::to_string(v->bytes()) + "u);  // output '" + comment_safe(v->name) + "'\n";
+      used.insert({output_names_[i], src});
       needs_memcpy_ = true;
     }
-    return body;
+    // An input only its shape matters for (Shape, folded ops) or an empty output.
+    std::string unused;
+    for (const Value* v : g_.inputs)
+      if (!used.count(input_name_.at(v))) unused += "  (void)" + input_name_.at(v) + ";  // not read at run time\n";
+    for (const std::string& o : output_names_)
+      if (!used.count(o)) unused += "  (void)" + o + ";  // nothing to write\n";
+    return unused + body;
   }
 
   std::string emit_weights() {
@@ -187,7 +195,7 @@ class ModelEmitter {
       const Value* v = vp.get();
       auto it = weight_name_.find(v);
       if (it == weight_name_.end()) continue;
-      out += "// " + v->name + " " + dtype_name(v->dtype) + " " + shape_str(v->shape) + "\n";
+      out += "// " + comment_safe(v->name) + " " + dtype_name(v->dtype) + " " + shape_str(v->shape) + "\n";
       out += "alignas(16) const " + std::string(dtype_ctype(v->dtype)) + " " + it->second + "[" +
              std::to_string(std::max<int64_t>(1, v->elems())) + "] = " + tensor_initializer(*v->constant) + ";\n\n";
       weight_bytes_ += v->bytes();

@@ -52,4 +52,16 @@ std::string NameScope::claim_unique(const std::string& base) {
   return cand;
 }
 
+std::string comment_safe(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) out += '?';
+    else if (c == '\\') out += '/';
+    else if (c == '/' && !out.empty() && out.back() == '*') out += "_/";
+    else if (c == '*' && !out.empty() && out.back() == '/') out += "_*";  // "/*" inside /* */: -Wcomment
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+
 }  // namespace onnx2mcu

@@ -10,6 +10,11 @@ namespace onnx2mcu {
 // e.g. "input.1" -> "input_1", "1x" -> "_1x", "int" -> "int_".
 std::string sanitize_identifier(const std::string& name);
 
+// An ONNX name as text inside a generated comment: control characters become '?', a backslash
+// '/' (one ending a // comment would splice the next line into it), "*/" "*_/" and "/*" "/_*", so a
+// hostile name can neither end the comment nor inject code.
+std::string comment_safe(const std::string& name);
+
 // Hands out identifiers within one scope.
 class NameScope {
  public:

@@ -11,6 +11,8 @@ constexpr int64_t kUnknownDim = -1;
 
 // Product of dims; 1 for a scalar. Throws onnx2mcu::Error on overflow or unknown dims.
 int64_t shape_elems(const Shape& s);
+// Bytes of a tensor of this shape: shape_elems(s) * elem_size, also checked for overflow.
+int64_t shape_bytes(const Shape& s, size_t elem_size);
 bool shape_known(const Shape& s);
 std::string shape_str(const Shape& s);  // "[1,3,96,96]"; unknown dims print as "?"
 std::string shape_x(const Shape& s);    // "1x3x96x96", the CLI's --shape spelling

@@ -7,14 +7,28 @@
 namespace onnx2mcu {
 
 int64_t shape_elems(const Shape& s) {
+  // The product of the non-zero dims must fit too: an empty [0,2^40,2^40] would otherwise
+  // let the partial products that shape rules compute (rows * cols, ...) overflow.
   int64_t n = 1;
+  bool empty = false;
   for (int64_t d : s) {
     if (d < 0) throw Error("shape " + shape_str(s) + " has an unknown dim");
-    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d)
+    if (d == 0) {
+      empty = true;
+      continue;
+    }
+    if (n > std::numeric_limits<int64_t>::max() / d)
       throw Error("shape " + shape_str(s) + " has more elements than fit in 64 bits");
     n *= d;
   }
-  return n;
+  return empty ? 0 : n;
+}
+
+int64_t shape_bytes(const Shape& s, size_t elem_size) {
+  const int64_t n = shape_elems(s), size = static_cast<int64_t>(elem_size);
+  if (size != 0 && n > std::numeric_limits<int64_t>::max() / size)
+    throw Error("shape " + shape_str(s) + " has more bytes than fit in 64 bits");
+  return n * size;
 }
 
 bool shape_known(const Shape& s) {

@@ -6,11 +6,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
 #include "loader/tensor_proto.h"
 #include "onnx2mcu/error.h"
+
+// Exported by libonnx but not declared in its header in ONNX 1.12: the check_model that takes
+// a context, which is how check_model(path) tells the checker where the model's folder is.
+namespace onnx::checker {
+void check_model(const ModelProto& model, CheckerContext& ctx);
+}  // namespace onnx::checker
 
 namespace fs = std::filesystem;
 
@@ -23,6 +30,9 @@ constexpr int kMaxOpset = 17;
 std::string read_file(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw Error("cannot open: not a regular file");
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > static_cast<uintmax_t>(kMaxModelFileBytes))
+    throw Error("the file has " + std::to_string(size) + " bytes; an ONNX protobuf holds at most 2 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot open for reading");
   std::ostringstream ss;
@@ -30,13 +40,58 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-onnx::ModelProto parse_model(const std::string& path) {
-  std::string bytes = read_file(path);
+// The folder external data is confined to ("" = the working folder, for a bare file name).
+std::string model_dir_of(const std::string& path) { return fs::path(path).parent_path().string(); }
+
+// Every tensor the model holds, wherever it sits (initializers, attributes, subgraphs, functions).
+void for_each_tensor(const onnx::GraphProto& g, const std::function<void(const onnx::TensorProto&)>& f);
+void for_each_tensor(const onnx::NodeProto& n, const std::function<void(const onnx::TensorProto&)>& f) {
+  for (const auto& a : n.attribute()) {
+    if (a.has_t()) f(a.t());
+    for (const auto& t : a.tensors()) f(t);
+    if (a.has_sparse_tensor()) f(a.sparse_tensor().values()), f(a.sparse_tensor().indices());
+    for (const auto& st : a.sparse_tensors()) f(st.values()), f(st.indices());
+    if (a.has_g()) for_each_tensor(a.g(), f);
+    for (const auto& g : a.graphs()) for_each_tensor(g, f);
+  }
+}
+void for_each_tensor(const onnx::GraphProto& g, const std::function<void(const onnx::TensorProto&)>& f) {
+  for (const auto& t : g.initializer()) f(t);
+  for (const auto& st : g.sparse_initializer()) f(st.values()), f(st.indices());
+  for (const auto& n : g.node()) for_each_tensor(n, f);
+}
+
+// Cheap checks before onnx::checker sees the model: its cost grows with the node count, and
+// it opens every external-data path the model names, wherever that points.
+void precheck(const onnx::ModelProto& model, const std::string& path, const Limits& limits) {
+  if (model.graph().node_size() > limits.max_nodes)
+    throw Error("the graph has " + std::to_string(model.graph().node_size()) + " nodes, more than the limit of " +
+                std::to_string(limits.max_nodes) + " (--max-nodes)");
+  const std::string dir = model_dir_of(path);
+  auto check = [&](const onnx::TensorProto& t) { check_external_data(t, dir); };
+  for_each_tensor(model.graph(), check);
+  for (const auto& fn : model.functions())
+    for (const auto& n : fn.node()) for_each_tensor(n, check);
+}
+
+onnx::ModelProto parse_model_bytes(const std::string& bytes, const std::string& path, const Limits& limits) {
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes))
     throw Error("not a valid ONNX model: the protobuf is corrupt or truncated");
+  precheck(model, path, limits);
+  // "ai.onnx" names the default domain too (old exporters, e.g. onnx.quantize 0.1), but the
+  // ONNX 1.12 checker only knows it as "": spell it that way before checking.
+  for (auto& o : *model.mutable_opset_import())
+    if (o.domain() == "ai.onnx") o.set_domain("");
+  for (auto& n : *model.mutable_graph()->mutable_node())
+    if (n.domain() == "ai.onnx") n.set_domain("");
   try {
-    onnx::checker::check_model(model);
+    // The checker's context names the model's folder, as check_model(path) does, so external
+    // data is looked up beside the model rather than in the working folder.
+    onnx::checker::CheckerContext ctx;
+    std::string dir = model_dir_of(path);
+    ctx.set_model_dir(dir.empty() ? dir : dir + "/");
+    onnx::checker::check_model(model, ctx);
   } catch (const std::exception& e) {
     // The checker's message spans lines (with a "==> Context:" naming the node): keep one line.
     std::string msg;
@@ -49,7 +104,9 @@ onnx::ModelProto parse_model(const std::string& path) {
   return model;
 }
 
-Attr convert_attr(const onnx::AttributeProto& a, const std::string& model_dir) {
+onnx::ModelProto parse_model(const std::string& path) { return parse_model_bytes(read_file(path), path, Limits{}); }
+
+Attr convert_attr(const onnx::AttributeProto& a, const std::string& model_dir, int64_t max_bytes) {
   Attr out;
   switch (a.type()) {
     case onnx::AttributeProto::INT: out.kind = Attr::Kind::Int; out.i = a.i(); break;
@@ -69,7 +126,7 @@ Attr convert_attr(const onnx::AttributeProto& a, const std::string& model_dir) {
       break;
     case onnx::AttributeProto::TENSOR:
       out.kind = Attr::Kind::Tensor;
-      out.t = std::make_shared<Tensor>(tensor_from_proto(a.t(), model_dir));
+      out.t = std::make_shared<Tensor>(tensor_from_proto(a.t(), model_dir, max_bytes));
       break;
     default:
       throw Error("attribute '" + a.name() + "' has a type onnx2mcu does not support (graph, sparse tensor or type)");
@@ -86,6 +143,9 @@ void read_value_type(Value* v, const onnx::ValueInfoProto& info) {
     throw Error("tensor '" + info.name() + "' has element type " + std::to_string(tt.elem_type()) +
                 ", which onnx2mcu does not support");
   if (!tt.has_shape()) return;
+  if (tt.shape().dim_size() > kMaxRank)
+    throw Error("tensor '" + info.name() + "' has rank " + std::to_string(tt.shape().dim_size()) + "; onnx2mcu handles up to " +
+                std::to_string(kMaxRank));
   v->shape.clear();
   v->dim_names.clear();
   for (const auto& d : tt.shape().dim()) {
@@ -140,14 +200,15 @@ void apply_input_shapes(Graph& g, const LoadOptions& opts) {
 
 std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& path, const LoadOptions& opts) {
   auto opsets = read_opsets(m);
-  const std::string model_dir = fs::path(path).parent_path().string();
+  const std::string model_dir = model_dir_of(path);
+  const int64_t max_bytes = opts.limits.max_tensor_bytes;
   const auto& gp = m.graph();
   auto g = std::make_unique<Graph>();
   g->model_path = path;
 
   for (const auto& init : gp.initializer()) {
     Value* v = g->add_value(init.name());
-    v->constant = tensor_from_proto(init, model_dir);
+    v->constant = tensor_from_proto(init, model_dir, max_bytes);
     v->dtype = v->constant->dtype;
     v->shape = v->constant->shape;
   }
@@ -159,6 +220,12 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
     g->inputs.push_back(v);
   }
   apply_input_shapes(*g, opts);
+  for (const Value* in : g->inputs) {
+    const int64_t bytes = in->bytes();
+    if (bytes > max_bytes)
+      throw Error("input '" + in->name + "' " + shape_str(in->shape) + " holds " + std::to_string(bytes) +
+                  " bytes, more than the limit of " + std::to_string(max_bytes) + " (--max-tensor-bytes)");
+  }
 
   auto value_for_input = [&](const std::string& name, const onnx::NodeProto& np) -> Value* {
     if (name.empty()) return nullptr;
@@ -176,7 +243,7 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
       if (np.output_size() != 1) fail_node(np.name(), "Constant", "expects one output");
       Value* v = g->add_value(np.output(0));
       try {
-        v->constant = constant_node_value(np, model_dir);
+        v->constant = constant_node_value(np, model_dir, max_bytes);
       } catch (const Error& e) {
         fail_node(np.name(), "Constant", e.what());
       }
@@ -192,7 +259,7 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
     for (const auto& in : np.input()) n->inputs.push_back(value_for_input(in, np));
     for (const auto& a : np.attribute()) {
       try {
-        n->attrs[a.name()] = convert_attr(a, model_dir);
+        n->attrs[a.name()] = convert_attr(a, model_dir, max_bytes);
       } catch (const Error& e) {
         n->fail(e.what());
       }
@@ -212,6 +279,7 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
     Node& n = *g->nodes[i];
     if (n.name.empty()) n.name = n.op + "_" + std::to_string(i);
   }
+  if (gp.output_size() == 0) throw Error("the graph has no outputs: there is nothing to compute");
   for (const auto& out : gp.output()) {
     Value* v = g->find_value(out.name());
     if (!v) throw Error("graph output '" + out.name() + "' is never produced");
@@ -226,8 +294,18 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
 }  // namespace
 
 std::unique_ptr<Graph> load_model(const std::string& path, const LoadOptions& opts) {
+  std::string bytes;
   try {
-    onnx::ModelProto m = parse_model(path);
+    bytes = read_file(path);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+  return load_model_bytes(bytes, path, opts);
+}
+
+std::unique_ptr<Graph> load_model_bytes(const std::string& bytes, const std::string& path, const LoadOptions& opts) {
+  try {
+    onnx::ModelProto m = parse_model_bytes(bytes, path, opts.limits);
     return convert(m, path, opts);
   } catch (const Error& e) {
     throw Error(path + ": " + e.what());

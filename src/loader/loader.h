@@ -6,16 +6,21 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "onnx2mcu/limits.h"
 
 namespace onnx2mcu {
 
 struct LoadOptions {
   // Fixes symbolic or unknown input dims: input name -> full shape.
   std::map<std::string, Shape> input_shapes;
+  Limits limits;  // max_tensor_bytes (every initializer, constant and input) and max_nodes
 };
 
 // Reads, checks (onnx::checker) and converts a model. Throws Error naming the file.
 std::unique_ptr<Graph> load_model(const std::string& path, const LoadOptions& opts = {});
+// The same for a model already in memory (fuzzing, tools). `path` names it in messages, and
+// its folder is where external data must lie.
+std::unique_ptr<Graph> load_model_bytes(const std::string& bytes, const std::string& path, const LoadOptions& opts = {});
 
 // Reads one serialized TensorProto (test_data_set_*/input_0.pb).
 Tensor load_tensor_file(const std::string& path, std::string* name = nullptr);

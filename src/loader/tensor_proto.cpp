@@ -11,10 +11,6 @@ namespace fs = std::filesystem;
 namespace onnx2mcu {
 namespace {
 
-// Tensors larger than this are certainly not for a microcontroller, and reading them would
-// only exhaust the build machine.
-constexpr int64_t kMaxTensorBytes = int64_t{1} << 31;
-
 template <typename Src, typename Dst>
 void copy_field(const google::protobuf::RepeatedField<Src>& f, Tensor& out, const std::string& name) {
   if (f.size() != out.elems())
@@ -24,9 +20,12 @@ void copy_field(const google::protobuf::RepeatedField<Src>& f, Tensor& out, cons
   for (int i = 0; i < f.size(); ++i) d[i] = static_cast<Dst>(f.Get(i));
 }
 
-// Resolves an external-data location and refuses anything outside the model's folder.
+// Resolves an external-data location and refuses anything outside the model's folder, and
+// anything that is not a plain file (a FIFO would block the reader, a device never ends).
 fs::path confined_path(const std::string& location, const std::string& model_dir, const std::string& name) {
   fs::path loc(location);
+  if (location.find('\0') != std::string::npos)
+    throw Error("tensor '" + name + "': external data path holds a NUL character");
   if (loc.is_absolute()) throw Error("tensor '" + name + "': external data path '" + location + "' is absolute");
   for (const auto& part : loc)
     if (part == "..") throw Error("tensor '" + name + "': external data path '" + location + "' leaves the model folder");
@@ -36,51 +35,88 @@ fs::path confined_path(const std::string& location, const std::string& model_dir
   auto rel = full.lexically_relative(base);
   if (ec || rel.empty() || *rel.begin() == "..")
     throw Error("tensor '" + name + "': external data path '" + location + "' resolves outside the model folder");
+  if (!fs::is_regular_file(full, ec))
+    throw Error("tensor '" + name + "': external data '" + location + "' is not a regular file in the model folder");
   return full;
 }
 
-void read_external(const onnx::TensorProto& t, Tensor& out, const std::string& model_dir) {
+// "offset" and "length" values: decimal, non-negative, at most 18 digits (no overflow).
+int64_t parse_extent(const std::string& key, const std::string& value, const std::string& name) {
+  if (value.empty() || value.size() > 18 || value.find_first_not_of("0123456789") != std::string::npos)
+    throw Error("tensor '" + name + "': external data " + key + " '" + value + "' is not a non-negative number");
+  return std::stoll(value);
+}
+
+struct ExternalRef {
+  fs::path path;
   std::string location;
   int64_t offset = 0, length = -1;
+};
+
+ExternalRef external_ref(const onnx::TensorProto& t, const std::string& model_dir) {
+  ExternalRef r;
   for (const auto& kv : t.external_data()) {
-    if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::stoll(kv.value());
-    else if (kv.key() == "length") length = std::stoll(kv.value());
+    if (kv.key() == "location") r.location = kv.value();
+    else if (kv.key() == "offset") r.offset = parse_extent("offset", kv.value(), t.name());
+    else if (kv.key() == "length") r.length = parse_extent("length", kv.value(), t.name());
   }
-  if (location.empty()) throw Error("tensor '" + t.name() + "': external data without a location");
-  fs::path p = confined_path(location, model_dir, t.name());
+  if (r.location.empty()) throw Error("tensor '" + t.name() + "': external data without a location");
+  r.path = confined_path(r.location, model_dir, t.name());
+  return r;
+}
+
+void read_external(const onnx::TensorProto& t, Tensor& out, const std::string& model_dir) {
+  const ExternalRef r = external_ref(t, model_dir);
   const int64_t want = static_cast<int64_t>(out.bytes.size());
-  if (length >= 0 && length != want)
-    throw Error("tensor '" + t.name() + "': external data length " + std::to_string(length) + " != " + std::to_string(want));
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw Error("tensor '" + t.name() + "': cannot open external data '" + location + "'");
-  in.seekg(offset);
+  if (r.length >= 0 && r.length != want)
+    throw Error("tensor '" + t.name() + "': external data length " + std::to_string(r.length) + " != " + std::to_string(want));
+  std::error_code ec;
+  const auto size = fs::file_size(r.path, ec);
+  if (ec || r.offset > static_cast<int64_t>(size) || want > static_cast<int64_t>(size) - r.offset)
+    throw Error("tensor '" + t.name() + "': external data '" + r.location + "' is too short for " + std::to_string(want) +
+                " bytes at offset " + std::to_string(r.offset));
+  std::ifstream in(r.path, std::ios::binary);
+  if (!in) throw Error("tensor '" + t.name() + "': cannot open external data '" + r.location + "'");
+  in.seekg(r.offset);
   in.read(reinterpret_cast<char*>(out.bytes.data()), want);
-  if (in.gcount() != want) throw Error("tensor '" + t.name() + "': external data '" + location + "' is too short");
+  if (in.gcount() != want) throw Error("tensor '" + t.name() + "': external data '" + r.location + "' is too short");
 }
 
 }  // namespace
 
-Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_dir) {
+Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_dir, int64_t max_bytes) {
   DType dt = dtype_from_onnx(t.data_type());
   if (dt == DType::Undefined)
     throw Error("tensor '" + t.name() + "' has element type " + std::to_string(t.data_type()) +
                 ", which onnx2mcu does not support");
+  if (t.dims_size() > kMaxRank)
+    throw Error("tensor '" + t.name() + "' has rank " + std::to_string(t.dims_size()) + "; onnx2mcu handles up to " +
+                std::to_string(kMaxRank));
   Shape shape(t.dims().begin(), t.dims().end());
   for (int64_t d : shape)
     if (d < 0) throw Error("tensor '" + t.name() + "' has a negative dim");
-  int64_t elems = shape_elems(shape);
-  if (elems > kMaxTensorBytes / static_cast<int64_t>(dtype_size(dt)))
-    throw Error("tensor '" + t.name() + "' of shape " + shape_str(shape) + " is absurdly large");
+  int64_t bytes = 0;
+  try {
+    bytes = shape_bytes(shape, dtype_size(dt));
+  } catch (const Error& e) {
+    throw Error("tensor '" + t.name() + "': " + e.what());
+  }
+  if (bytes > max_bytes)
+    throw Error("tensor '" + t.name() + "' of shape " + shape_str(shape) + " holds " + std::to_string(bytes) +
+                " bytes, more than the limit of " + std::to_string(max_bytes) + " (--max-tensor-bytes)");
   Tensor out(dt, shape);
   const std::string& name = t.name();
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     read_external(t, out, model_dir);
+    if (dt == DType::Bool)
+      for (uint8_t& b : out.bytes) b = b != 0;
   } else if (t.has_raw_data()) {
     if (t.raw_data().size() != out.bytes.size())
       throw Error("tensor '" + name + "' has " + std::to_string(t.raw_data().size()) + " raw bytes but shape " +
                   shape_str(shape) + " needs " + std::to_string(out.bytes.size()));
     std::copy(t.raw_data().begin(), t.raw_data().end(), out.bytes.begin());
+    if (dt == DType::Bool)  // a bool byte other than 0 or 1 is undefined behaviour when read
+      for (uint8_t& b : out.bytes) b = b != 0;
   } else {
     switch (dt) {
       case DType::F32: copy_field<float, float>(t.float_data(), out, name); break;
@@ -100,9 +136,9 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_di
   return out;
 }
 
-Tensor constant_node_value(const onnx::NodeProto& n, const std::string& model_dir) {
+Tensor constant_node_value(const onnx::NodeProto& n, const std::string& model_dir, int64_t max_bytes) {
   for (const auto& a : n.attribute()) {
-    if (a.name() == "value") return tensor_from_proto(a.t(), model_dir);
+    if (a.name() == "value") return tensor_from_proto(a.t(), model_dir, max_bytes);
     if (a.name() == "value_float") {
       Tensor t(DType::F32, {});
       *t.data<float>() = a.f();
@@ -125,6 +161,10 @@ Tensor constant_node_value(const onnx::NodeProto& n, const std::string& model_di
     }
   }
   throw Error("Constant has no supported value attribute (sparse_value and strings are not supported)");
+}
+
+void check_external_data(const onnx::TensorProto& t, const std::string& model_dir) {
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) external_ref(t, model_dir);
 }
 
 }  // namespace onnx2mcu

@@ -1,4 +1,5 @@
-// Cast between any two supported dtypes -> o2m::cast in templates/kernels/elementwise.hpp.
+// Cast and CastLike between any two supported dtypes -> o2m::cast in
+// templates/kernels/elementwise.hpp (o2m::convert holds the conversion rules).
 #include "kernels/elementwise.hpp"
 
 #include "ops/helpers.h"
@@ -8,7 +9,9 @@
 namespace onnx2mcu {
 namespace {
 
+// Cast: the `to` attribute; CastLike: input 1's dtype.
 DType target_dtype(const Node& n) {
+  if (n.op == "CastLike") return required_input(n, 1).dtype;
   const int64_t to = n.attr_int("to", 0);
   DType t = dtype_from_onnx(static_cast<int>(to));
   if (t == DType::Undefined) n.fail("cannot cast to ONNX type " + std::to_string(to));
@@ -16,7 +19,7 @@ DType target_dtype(const Node& n) {
 }
 
 void infer_cast(Node& n) {
-  expect_arity(n, 1, 1);
+  expect_arity(n, n.op == "CastLike" ? 2 : 1, n.op == "CastLike" ? 2 : 1);
   set_output(n, 0, target_dtype(n), required_input(n, 0).shape);
 }
 
@@ -35,6 +38,9 @@ std::vector<KernelCall> lower_cast(const Node& n) {
 
 }  // namespace
 
-void register_cast_ops(OpTable& t) { add_op(t, {"Cast", "", infer_cast, lower_cast, false}); }
+void register_cast_ops(OpTable& t) {
+  add_op(t, {"Cast", "", infer_cast, lower_cast, false, false, true});
+  add_op(t, {"CastLike", "", infer_cast, lower_cast, false, false, true});
+}
 
 }  // namespace onnx2mcu

@@ -1,4 +1,5 @@
-// Conv: shape rule and lowering to o2m::conv2d (templates/kernels/conv.hpp).
+// Conv and ConvTranspose, 1 to 3 spatial dims: shape rules and lowering to
+// templates/kernels/conv.hpp.
 #include "kernels/conv.hpp"
 
 #include "ops/helpers.h"
@@ -9,15 +10,28 @@
 namespace onnx2mcu {
 namespace {
 
-Window conv_window(const Node& n) {
+// Checks ranks and the kernel_shape attribute against the weight; returns the kernel dims.
+std::vector<int64_t> weight_kernel(const Node& n) {
   const Value& x = required_input(n, 0);
   const Value& w = required_input(n, 1);
-  if (x.shape.size() < 3) n.fail("expects input of rank >= 3, got " + shape_str(x.shape));
+  if (x.shape.size() < 3 || x.shape.size() > 5) n.fail("expects input of rank 3 to 5, got " + shape_str(x.shape));
   if (w.shape.size() != x.shape.size()) n.fail("weight " + shape_str(w.shape) + " does not match input " + shape_str(x.shape));
   std::vector<int64_t> kernel(w.shape.begin() + 2, w.shape.end());
   if (n.has_attr("kernel_shape") && n.attr_ints("kernel_shape") != kernel)
     n.fail("kernel_shape attribute disagrees with the weight shape " + shape_str(w.shape));
-  return compute_window(n, x.shape, kernel, false);
+  return kernel;
+}
+
+int64_t group_of(const Node& n, int64_t channels, int64_t other) {
+  const int64_t group = n.attr_int("group", 1);
+  if (group < 1 || channels % group != 0 || other % group != 0)
+    n.fail("group " + std::to_string(group) + " does not divide the channels");
+  return group;
+}
+
+void check_bias(const Node& n, int64_t c_out) {
+  if (const Value* b = n.input(2); b && (b->shape.size() != 1 || b->shape[0] != c_out))
+    n.fail("bias " + shape_str(b->shape) + " should be [" + std::to_string(c_out) + "]");
 }
 
 void infer_conv(Node& n) {
@@ -25,51 +39,125 @@ void infer_conv(Node& n) {
   const Value& x = required_input(n, 0);
   const Value& w = required_input(n, 1);
   expect_same_dtype(n, x.dtype);
-  const int64_t group = n.attr_int("group", 1);
-  if (group < 1 || x.shape[1] % group != 0 || w.shape[0] % group != 0)
-    n.fail("group " + std::to_string(group) + " does not divide the channels");
+  Window win = compute_window(n, x.shape, weight_kernel(n), false);
+  const int64_t group = group_of(n, x.shape[1], w.shape[0]);
   if (w.shape[1] * group != x.shape[1])
     n.fail("weight " + shape_str(w.shape) + " expects " + std::to_string(w.shape[1] * group) + " input channels, input has " +
            std::to_string(x.shape[1]));
-  if (const Value* b = n.input(2); b && (b->shape.size() != 1 || b->shape[0] != w.shape[0]))
-    n.fail("bias " + shape_str(b->shape) + " should be [" + std::to_string(w.shape[0]) + "]");
-  Window win = conv_window(n);
+  check_bias(n, w.shape[0]);
   Shape out{x.shape[0], w.shape[0]};
   out.insert(out.end(), win.out.begin(), win.out.end());
   set_output(n, 0, x.dtype, out);
 }
 
+o2m::ConvParams base_params(const Node& n, const Shape& x, const Shape& y, const Window& win) {
+  o2m::ConvParams p{};
+  p.n = i32(n, x[0]);
+  p.c_in = i32(n, x[1]);
+  p.c_out = i32(n, y[1]);
+  p.group = i32(n, n.attr_int("group", 1));
+  spatial_array(n, Shape(x.begin() + 2, x.end()), p.in, 1);
+  spatial_array(n, Shape(y.begin() + 2, y.end()), p.out, 1);
+  spatial_array(n, win.kernel, p.k, 1);
+  spatial_array(n, win.strides, p.stride, 1);
+  spatial_array(n, win.dilations, p.dil, 1);
+  spatial_array(n, win.pad_begin, p.pad, 0);
+  return p;
+}
+
 std::vector<KernelCall> lower_conv(const Node& n) {
   const Value& x = required_input(n, 0);
-  const Value& w = required_input(n, 1);
   const Value& y = *n.outputs[0];
-  Window win = conv_window(n);
-  const bool two_d = x.shape.size() == 4;
-  o2m::ConvParams p{};
-  p.n = i32(n, x.shape[0]);
-  p.c_in = i32(n, x.shape[1]);
-  p.h_in = two_d ? i32(n, x.shape[2]) : 1;
-  p.w_in = i32(n, x.shape.back());
-  p.c_out = i32(n, w.shape[0]);
-  p.h_out = two_d ? i32(n, y.shape[2]) : 1;
-  p.w_out = i32(n, y.shape.back());
-  p.k_h = two_d ? i32(n, win.kernel[0]) : 1;
-  p.k_w = i32(n, win.kernel.back());
-  p.stride_h = two_d ? i32(n, win.strides[0]) : 1;
-  p.stride_w = i32(n, win.strides.back());
-  p.dil_h = two_d ? i32(n, win.dilations[0]) : 1;
-  p.dil_w = i32(n, win.dilations.back());
-  p.pad_top = two_d ? i32(n, win.pad_begin[0]) : 0;
-  p.pad_left = i32(n, win.pad_begin.back());
-  p.group = i32(n, n.attr_int("group", 1));
+  o2m::ConvParams p = base_params(n, x.shape, y.shape, compute_window(n, x.shape, weight_kernel(n), false));
   return {visit_float(n, x.dtype, [&](auto t) {
     using T = decltype(t);
-    return make_call(O2M_KERNEL("conv.hpp", o2m::conv2d, T), "o2m::ConvParams", p, {&x, &w, n.input(2)}, {&y});
+    return make_call(O2M_KERNEL("conv.hpp", o2m::conv, T), "o2m::ConvParams", p, {&x, n.input(1), n.input(2)}, {&y});
+  })};
+}
+
+// ConvTranspose geometry from strides, pads, dilations, output_padding, output_shape and auto_pad.
+// The "full" output of one input element spans (in - 1) * stride + (k - 1) * dil + 1 + out_pad;
+// pads (given, or derived from output_shape / auto_pad) cut it to the output.
+Window transpose_window(const Node& n) {
+  const Value& x = required_input(n, 0);
+  std::vector<int64_t> kernel = weight_kernel(n);
+  const size_t sp = kernel.size();
+  Window w;
+  w.kernel = kernel;
+  w.strides = n.attr_ints("strides", std::vector<int64_t>(sp, 1));
+  w.dilations = n.attr_ints("dilations", std::vector<int64_t>(sp, 1));
+  std::vector<int64_t> pads = n.attr_ints("pads", std::vector<int64_t>(2 * sp, 0));
+  std::vector<int64_t> out_pad = n.attr_ints("output_padding", std::vector<int64_t>(sp, 0));
+  std::vector<int64_t> out_shape = n.attr_ints("output_shape");
+  if (out_shape.size() == sp + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
+  if (w.strides.size() != sp || w.dilations.size() != sp || pads.size() != 2 * sp || out_pad.size() != sp ||
+      (!out_shape.empty() && out_shape.size() != sp))
+    n.fail("strides, dilations, pads, output_padding or output_shape have the wrong length for " + std::to_string(sp) +
+           " spatial dims");
+  const std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
+  if (auto_pad != "NOTSET" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER" && auto_pad != "VALID")
+    n.fail("unknown auto_pad '" + auto_pad + "'");
+  w.pad_begin.resize(sp);
+  w.pad_end.resize(sp);
+  w.out.resize(sp);
+  for (size_t i = 0; i < sp; ++i) {
+    const int64_t in = x.shape[2 + i], s = w.strides[i], d = w.dilations[i];
+    if (kernel[i] < 1 || s < 1 || d < 1) n.fail("kernel, strides and dilations must be positive");
+    const int64_t full = s * (in - 1) + out_pad[i] + (kernel[i] - 1) * d + 1;
+    const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+    if (!out_shape.empty() || same) {
+      w.out[i] = !out_shape.empty() ? out_shape[i] : in * s;
+      const int64_t total = full - w.out[i];
+      // The spec's formula with floor division: a negative total (output_shape larger than the
+      // full output) grows the end, as the ONNX tests expect.
+      const int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
+      w.pad_begin[i] = auto_pad == "SAME_UPPER" ? half : total - half;
+      w.pad_end[i] = total - w.pad_begin[i];
+    } else {
+      if (auto_pad != "VALID") {
+        w.pad_begin[i] = pads[i];
+        w.pad_end[i] = pads[sp + i];
+      }
+      w.out[i] = full - w.pad_begin[i] - w.pad_end[i];
+    }
+    if (w.out[i] < 1) n.fail("the output would be empty along spatial dim " + std::to_string(i));
+  }
+  return w;
+}
+
+void infer_conv_transpose(Node& n) {
+  expect_arity(n, 2, 3);
+  const Value& x = required_input(n, 0);
+  const Value& w = required_input(n, 1);
+  expect_same_dtype(n, x.dtype);
+  Window win = transpose_window(n);
+  if (w.shape[0] != x.shape[1])
+    n.fail("weight " + shape_str(w.shape) + " expects " + std::to_string(w.shape[0]) + " input channels, input has " +
+           std::to_string(x.shape[1]));
+  const int64_t group = group_of(n, x.shape[1], x.shape[1]);
+  const int64_t c_out = w.shape[1] * group;
+  check_bias(n, c_out);
+  Shape out{x.shape[0], c_out};
+  out.insert(out.end(), win.out.begin(), win.out.end());
+  set_output(n, 0, x.dtype, out);
+}
+
+std::vector<KernelCall> lower_conv_transpose(const Node& n) {
+  const Value& x = required_input(n, 0);
+  const Value& y = *n.outputs[0];
+  o2m::ConvParams p = base_params(n, x.shape, y.shape, transpose_window(n));
+  return {visit_float(n, x.dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("conv.hpp", o2m::conv_transpose, T), "o2m::ConvParams", p, {&x, n.input(1), n.input(2)},
+                     {&y});
   })};
 }
 
 }  // namespace
 
-void register_conv_ops(OpTable& t) { add_op(t, {"Conv", "", infer_conv, lower_conv, false}); }
+void register_conv_ops(OpTable& t) {
+  add_op(t, {"Conv", "", infer_conv, lower_conv, false});
+  add_op(t, {"ConvTranspose", "", infer_conv_transpose, lower_conv_transpose, false});
+}
 
 }  // namespace onnx2mcu

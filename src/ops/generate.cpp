@@ -97,8 +97,12 @@ int64_t range_count(const Node& n) {
   if (dtype_is_float(start.dtype)) {
     count = std::ceil((limit.float_at(0) - start.float_at(0)) / delta.float_at(0));
   } else {
-    const int64_t span = limit.int_at(0) - start.int_at(0), step = delta.int_at(0);
+    int64_t span = 0;
+    const int64_t step = delta.int_at(0);
     if (step == 0) n.fail("delta is 0");
+    // limit - start can wrap (INT64_MIN to INT64_MAX), and INT64_MIN / -1 traps.
+    if (__builtin_sub_overflow(limit.int_at(0), start.int_at(0), &span) || (span == INT64_MIN && step == -1))
+      n.fail("the range has more elements than fit in 64 bits");
     count = static_cast<double>(span / step + (span % step != 0 && (span < 0) == (step < 0)));
   }
   if (!(count < 2147483647.0)) n.fail("the range does not end (delta 0 or too many elements)");

@@ -2,6 +2,7 @@
 // right-aligned kMaxRank arrays for kernel params and the strided-copy lowering.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/indexing.hpp"
@@ -17,22 +18,31 @@ inline void put_padded(const Node& n, const std::vector<int64_t>& v, int32_t (&d
   for (size_t d = 0; d < static_cast<size_t>(o2m::kMaxRank); ++d) dst[d] = d < off ? fill : i32(n, v[d - off]);
 }
 
-// y[i...] = x[base + sum(i_d * in_strides[d])] over out_dims. Neighbouring dims that walk the
-// input contiguously are merged first, so ranks above kMaxRank still lower when they can.
-inline KernelCall strided_copy_call(const Node& n, const Value& x, const Value& y, Shape out_dims,
-                                    std::vector<int64_t> in_strides, int64_t base) {
-  Shape dims;
-  std::vector<int64_t> strides;
-  for (size_t d = 0; d < out_dims.size(); ++d) {
-    if (out_dims[d] == 1) continue;  // a dim of 1 never moves the offset
-    if (!dims.empty() && strides.back() == in_strides[d] * out_dims[d]) {
-      dims.back() *= out_dims[d];
-      strides.back() = in_strides[d];
+// A row-major walk over `dims` that reads at sum(i_d * strides[d]): drops dims of 1 and merges
+// neighbours the walk crosses contiguously, so ranks above kMaxRank still lower when they can.
+inline void merge_dims(Shape& dims, std::vector<int64_t>& strides) {
+  Shape md;
+  std::vector<int64_t> ms;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    if (dims[d] == 1) continue;  // a dim of 1 never moves the offset
+    if (!md.empty() && ms.back() == strides[d] * dims[d]) {
+      md.back() *= dims[d];
+      ms.back() = strides[d];
       continue;
     }
-    dims.push_back(out_dims[d]);
-    strides.push_back(in_strides[d]);
+    md.push_back(dims[d]);
+    ms.push_back(strides[d]);
   }
+  dims = std::move(md);
+  strides = std::move(ms);
+}
+
+// y[i...] = x[base + sum(i_d * in_strides[d])] over out_dims.
+inline KernelCall strided_copy_call(const Node& n, const Value& x, const Value& y, Shape out_dims,
+                                    std::vector<int64_t> in_strides, int64_t base) {
+  Shape dims = out_dims;
+  std::vector<int64_t> strides = in_strides;
+  merge_dims(dims, strides);
   o2m::StridedCopyParams p{};
   p.n = i32(n, shape_elems(out_dims));
   p.base = i32(n, base);

@@ -70,8 +70,10 @@ o2m::ElementsParams elements_params(const Node& n, const Value& data, const Valu
   p.n_data = i32(n, data.elems());
   p.axis_len = i32(n, d[axis]);
   p.axis_stride = i32(n, st[axis]);
-  st[axis] = 0;
-  put_padded(n, idx.shape, p.dims, 1);
+  st[axis] = 0;  // the index supplies the position along the axis
+  Shape dims = idx.shape;
+  merge_dims(dims, st);
+  put_padded(n, dims, p.dims, 1);
   put_padded(n, st, p.strides, 0);
   return p;
 }

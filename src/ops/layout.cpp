@@ -91,33 +91,44 @@ struct PadSpec {
   float value = 0;
 };
 
-// pads come from the attribute before opset 11 and from constant inputs after.
+// pads come from the attribute before opset 11 and from constant inputs after; from opset 18
+// they may cover only the dims listed in `axes`. Negative pads crop.
 PadSpec pad_spec(const Node& n) {
   const Value& x = required_input(n, 0);
   const size_t rank = x.shape.size();
   PadSpec s;
-  std::vector<int64_t> pads;
+  std::vector<int64_t> pads, axes;
   if (n.opset < 11) {
     pads = n.attr_ints("pads");
     s.value = n.attr_float("value", 0.0f);
   } else {
     pads = constant_input(n, 1, "Pad's pads").to_ints();
     if (n.input(2)) s.value = static_cast<float>(constant_input(n, 2, "Pad's constant_value").float_at(0));
-    if (n.input(3)) n.fail("the axes input of Pad is not supported");
+    if (n.input(3)) axes = constant_input(n, 3, "Pad's axes").to_ints();
   }
-  if (pads.size() != 2 * rank) n.fail("pads has " + std::to_string(pads.size()) + " values, expected " + std::to_string(2 * rank));
-  s.begin.assign(pads.begin(), pads.begin() + static_cast<long>(rank));
-  s.end.assign(pads.begin() + static_cast<long>(rank), pads.end());
-  for (int64_t v : pads)
-    if (v < 0) n.fail("negative pads (cropping) are not supported");
+  if (!n.input(3))
+    for (size_t d = 0; d < rank; ++d) axes.push_back(static_cast<int64_t>(d));
+  if (pads.size() != 2 * axes.size())
+    n.fail("pads has " + std::to_string(pads.size()) + " values, expected " + std::to_string(2 * axes.size()));
+  s.begin.assign(rank, 0);
+  s.end.assign(rank, 0);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    const auto d = static_cast<size_t>(normalize_axis(n, axes[i], static_cast<int64_t>(rank)));
+    s.begin[d] = pads[i];
+    s.end[d] = pads[axes.size() + i];
+    if (x.shape[d] + s.begin[d] + s.end[d] < 0) n.fail("pads crop more than dim " + std::to_string(d) + " holds");
+  }
   const std::string mode = n.attr_string("mode", "constant");
   if (mode == "constant") s.mode = 0;
   else if (mode == "reflect") s.mode = 1;
   else if (mode == "edge") s.mode = 2;
   else n.fail("unknown mode '" + mode + "'");
+  if (s.mode != 0)
+    for (size_t d = 0; d < rank; ++d)
+      if ((s.begin[d] > 0 || s.end[d] > 0) && x.shape[d] == 0) n.fail(mode + " padding needs a non-empty dim");
   if (s.mode == 1)
     for (size_t d = 0; d < rank; ++d)
-      if ((s.begin[d] || s.end[d]) && (x.shape[d] < 2 || s.begin[d] >= x.shape[d] || s.end[d] >= x.shape[d]))
+      if ((s.begin[d] > 0 || s.end[d] > 0) && (x.shape[d] < 2 || s.begin[d] >= x.shape[d] || s.end[d] >= x.shape[d]))
         n.fail("reflect padding needs pads smaller than the input dim");
   return s;
 }
@@ -147,7 +158,8 @@ std::vector<KernelCall> lower_pad(const Node& n) {
     p.out_dims[off + d] = i32(n, y[d]);
     p.pad_begin[off + d] = i32(n, s.begin[d]);
   }
-  return {visit_numeric(n, x.dtype, [&](auto t) {
+  if (p.n == 0) return {};
+  return {visit_dtype(x.dtype, [&](auto t) {
     using T = decltype(t);
     return make_call(O2M_KERNEL("layout.hpp", o2m::pad, T), "o2m::PadParams", p, {&x}, {n.outputs[0]});
   })};

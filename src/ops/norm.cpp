@@ -1,5 +1,8 @@
-// BatchNormalization (inference) -> templates/kernels/norm.hpp.
+// BatchNormalization, InstanceNormalization, LayerNormalization, MeanVarianceNormalization,
+// LpNormalization and LRN -> templates/kernels/norm.hpp.
 #include "kernels/norm.hpp"
+
+#include <set>
 
 #include "ops/helpers.h"
 #include "ops/lower.h"
@@ -8,23 +11,58 @@
 namespace onnx2mcu {
 namespace {
 
+const Value* output_or_null(const Node& n, size_t i) { return i < n.outputs.size() ? n.outputs[i] : nullptr; }
+
+// Training mode exists from opset 14 as an attribute; before, extra outputs meant training.
+bool bn_training(const Node& n) {
+  if (n.opset >= 14) return n.attr_int("training_mode", 0) != 0;
+  for (size_t i = 1; i < n.outputs.size(); ++i)
+    if (n.outputs[i]) n.fail("the training outputs of BatchNormalization before opset 14 are not supported");
+  return false;
+}
+
+// Channels and elements per channel; opset 7-8's spatial=0 keeps statistics per element of C x D1..
+void bn_geometry(const Node& n, int64_t& c, int64_t& spatial) {
+  const Shape& x = required_input(n, 0).shape;
+  const bool per_element = n.opset < 9 && n.attr_int("spatial", 1) == 0;
+  c = per_element ? prod(x, 1, x.size()) : x[1];
+  spatial = per_element ? 1 : prod(x, 2, x.size());
+}
+
 void infer_batch_norm(Node& n) {
   expect_arity(n, 5, 5);
   const Value& x = required_input(n, 0);
   expect_same_dtype(n, x.dtype);
   if (x.shape.size() < 2) n.fail("expects rank >= 2, got " + shape_str(x.shape));
+  int64_t c, spatial;
+  bn_geometry(n, c, spatial);
   for (size_t i = 1; i < 5; ++i)
-    if (shape_elems(required_input(n, i).shape) != x.shape[1]) n.fail("scale, bias, mean and var need one value per channel");
-  if (n.attr_int("training_mode", 0)) n.fail("training_mode=1 is not supported");
-  for (size_t i = 1; i < n.outputs.size(); ++i)
-    if (n.outputs[i]) n.fail("the training outputs (running mean/var) are not supported");
+    if (shape_elems(required_input(n, i).shape) != c) n.fail("scale, bias, mean and var need one value per channel");
   set_output(n, 0, x.dtype, x.shape);
+  if (bn_training(n)) {
+    if (n.outputs.size() > 3) n.fail("expects at most 3 outputs in training mode");
+    set_output(n, 1, x.dtype, required_input(n, 3).shape);
+    set_output(n, 2, x.dtype, required_input(n, 4).shape);
+  } else {
+    for (size_t i = 1; i < n.outputs.size(); ++i)
+      if (n.outputs[i]) n.fail("has running mean/var outputs only with training_mode=1");
+  }
 }
 
 std::vector<KernelCall> lower_batch_norm(const Node& n) {
   const Value& x = required_input(n, 0);
-  o2m::BatchNormParams p{i32(n, x.shape[0]), i32(n, x.shape[1]), i32(n, prod(x.shape, 2, x.shape.size())),
-                         n.attr_float("epsilon", 1e-5f)};
+  int64_t c, spatial;
+  bn_geometry(n, c, spatial);
+  const float eps = n.attr_float("epsilon", 1e-5f);
+  if (bn_training(n)) {
+    o2m::BatchNormTrainParams p{i32(n, x.shape[0]), i32(n, c), i32(n, spatial), eps, n.attr_float("momentum", 0.9f)};
+    return {visit_float(n, x.dtype, [&](auto t) {
+      using T = decltype(t);
+      return make_call(O2M_KERNEL("norm.hpp", o2m::batch_norm_train, T), "o2m::BatchNormTrainParams", p, node_inputs(n),
+                       {n.outputs[0], output_or_null(n, 1), output_or_null(n, 2)});
+    })};
+  }
+  o2m::BatchNormParams p{i32(n, x.shape[0]), i32(n, c), i32(n, spatial), eps};
   return {visit_float(n, x.dtype, [&](auto t) {
     using T = decltype(t);
     return make_call(O2M_KERNEL("norm.hpp", o2m::batch_norm, T), "o2m::BatchNormParams", p, node_inputs(n),
@@ -32,8 +70,141 @@ std::vector<KernelCall> lower_batch_norm(const Node& n) {
   })};
 }
 
+void infer_instance_norm(Node& n) {
+  expect_arity(n, 3, 3);
+  const Value& x = required_input(n, 0);
+  expect_same_dtype(n, x.dtype);
+  if (x.shape.size() < 3) n.fail("expects rank >= 3, got " + shape_str(x.shape));
+  for (size_t i = 1; i < 3; ++i)
+    if (shape_elems(required_input(n, i).shape) != x.shape[1]) n.fail("scale and bias need one value per channel");
+  set_output(n, 0, x.dtype, x.shape);
+}
+
+std::vector<KernelCall> lower_instance_norm(const Node& n) {
+  const Value& x = required_input(n, 0);
+  o2m::InstanceNormParams p{i32(n, x.shape[0]), i32(n, x.shape[1]), i32(n, prod(x.shape, 2, x.shape.size())),
+                            n.attr_float("epsilon", 1e-5f)};
+  return {visit_float(n, x.dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("norm.hpp", o2m::instance_norm, T), "o2m::InstanceNormParams", p, node_inputs(n),
+                     {n.outputs[0]});
+  })};
+}
+
+size_t layer_norm_axis(const Node& n) {
+  const Shape& s = required_input(n, 0).shape;
+  return static_cast<size_t>(normalize_axis(n, n.attr_int("axis", -1), static_cast<int64_t>(s.size())));
+}
+
+// Scale and bias broadcast to x's normalised dims: all of them, or a single value.
+int32_t layer_norm_stride(const Node& n, size_t i, int64_t inner) {
+  const Value* v = n.input(i);
+  if (!v) return 0;
+  if (shape_elems(v->shape) == inner) return 1;
+  if (shape_elems(v->shape) == 1) return 0;
+  n.fail("input '" + v->name + "' " + shape_str(v->shape) + " does not match the " + std::to_string(inner) +
+         " normalised elements");
+}
+
+void infer_layer_norm(Node& n) {
+  expect_arity(n, 2, 3);
+  const Value& x = required_input(n, 0);
+  expect_same_dtype(n, x.dtype);
+  const size_t axis = layer_norm_axis(n);
+  const int64_t inner = prod(x.shape, axis, x.shape.size());
+  layer_norm_stride(n, 1, inner);
+  layer_norm_stride(n, 2, inner);
+  set_output(n, 0, x.dtype, x.shape);
+  Shape stats(x.shape);
+  for (size_t i = axis; i < stats.size(); ++i) stats[i] = 1;
+  set_output(n, 1, x.dtype, stats);
+  set_output(n, 2, x.dtype, stats);
+}
+
+std::vector<KernelCall> lower_layer_norm(const Node& n) {
+  const Value& x = required_input(n, 0);
+  const size_t axis = layer_norm_axis(n);
+  const int64_t inner = prod(x.shape, axis, x.shape.size());
+  o2m::LayerNormParams p{i32(n, prod(x.shape, 0, axis)), i32(n, inner), layer_norm_stride(n, 1, inner),
+                         layer_norm_stride(n, 2, inner), n.attr_float("epsilon", 1e-5f)};
+  return {visit_float(n, x.dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("norm.hpp", o2m::layer_norm, T), "o2m::LayerNormParams", p, {&x, n.input(1), n.input(2)},
+                     {n.outputs[0], output_or_null(n, 1), output_or_null(n, 2)});
+  })};
+}
+
+void infer_same_shape(Node& n) {
+  expect_arity(n, 1, 1);
+  const Value& x = required_input(n, 0);
+  set_output(n, 0, x.dtype, x.shape);
+}
+
+std::vector<KernelCall> lower_mvn(const Node& n) {
+  const Value& x = required_input(n, 0);
+  const Shape& s = x.shape;
+  if (s.size() > static_cast<size_t>(o2m::kMaxRank)) n.fail("supports rank <= 6");
+  std::set<size_t> axes;
+  for (int64_t a : n.attr_ints("axes", {0, 2, 3})) axes.insert(static_cast<size_t>(normalize_axis(n, a, static_cast<int64_t>(s.size()))));
+  Shape kept(s);
+  for (size_t a : axes) kept[a] = 1;
+  std::vector<int64_t> st = strides_of(kept);
+  o2m::MvnParams p{};
+  p.n_in = i32(n, shape_elems(s));
+  p.n_groups = i32(n, shape_elems(kept));
+  p.count = i32(n, shape_elems(s) / std::max<int64_t>(1, shape_elems(kept)));
+  p.epsilon = 1e-9f;  // the epsilon of the op's function body
+  const size_t off = o2m::kMaxRank - s.size();
+  for (int d = 0; d < o2m::kMaxRank; ++d) p.in_dims[d] = 1;
+  for (size_t i = 0; i < s.size(); ++i) {
+    p.in_dims[off + i] = i32(n, s[i]);
+    p.out_strides[off + i] = axes.count(i) ? 0 : i32(n, st[i]);
+  }
+  return {visit_float(n, x.dtype, [&](auto t) {
+    using T = decltype(t);
+    KernelCall c = make_call(O2M_KERNEL("norm.hpp", o2m::mvn, T), "o2m::MvnParams", p, {&x}, {n.outputs[0]});
+    c.scratch_bytes = o2m::mvn_scratch_bytes<T>(p);
+    return c;
+  })};
+}
+
+std::vector<KernelCall> lower_lp_norm(const Node& n) {
+  const Value& x = required_input(n, 0);
+  const Shape& s = x.shape;
+  const auto axis = static_cast<size_t>(normalize_axis(n, n.attr_int("axis", -1), std::max<int64_t>(1, static_cast<int64_t>(s.size()))));
+  const int64_t order = n.attr_int("p", 2);
+  if (order != 1 && order != 2) n.fail("p must be 1 or 2, got " + std::to_string(order));
+  o2m::LpNormParams p{i32(n, prod(s, 0, axis)), i32(n, s.empty() ? 1 : s[axis]), i32(n, prod(s, axis + 1, s.size())),
+                      static_cast<int32_t>(order)};
+  return {visit_float(n, x.dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("norm.hpp", o2m::lp_norm, T), "o2m::LpNormParams", p, {&x}, {n.outputs[0]});
+  })};
+}
+
+std::vector<KernelCall> lower_lrn(const Node& n) {
+  const Value& x = required_input(n, 0);
+  if (x.shape.size() < 2) n.fail("expects rank >= 2, got " + shape_str(x.shape));
+  if (!n.has_attr("size")) n.fail("the size attribute is required");
+  o2m::LrnParams p{i32(n, x.shape[0]), i32(n, x.shape[1]), i32(n, prod(x.shape, 2, x.shape.size())),
+                   i32(n, n.attr_int("size", 1)),  n.attr_float("alpha", 1e-4f),
+                   n.attr_float("beta", 0.75f),    n.attr_float("bias", 1.0f)};
+  if (p.size < 1) n.fail("size must be positive");
+  return {visit_float(n, x.dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("norm.hpp", o2m::lrn, T), "o2m::LrnParams", p, {&x}, {n.outputs[0]});
+  })};
+}
+
 }  // namespace
 
-void register_norm_ops(OpTable& t) { add_op(t, {"BatchNormalization", "", infer_batch_norm, lower_batch_norm, false}); }
+void register_norm_ops(OpTable& t) {
+  add_op(t, {"BatchNormalization", "", infer_batch_norm, lower_batch_norm, false});
+  add_op(t, {"InstanceNormalization", "", infer_instance_norm, lower_instance_norm, false});
+  add_op(t, {"LayerNormalization", "", infer_layer_norm, lower_layer_norm, false});
+  add_op(t, {"MeanVarianceNormalization", "", infer_same_shape, lower_mvn, false});
+  add_op(t, {"LpNormalization", "", infer_same_shape, lower_lp_norm, false});
+  add_op(t, {"LRN", "", infer_same_shape, lower_lrn, false});
+}
 
 }  // namespace onnx2mcu

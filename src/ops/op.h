@@ -37,6 +37,9 @@ struct OpDef {
   // Elementwise: output 0 may overwrite an input of the same size that dies at this node
   // (each element is read before the same element is written).
   bool inplace = false;
+  // Not folded by infer-shapes-and-fold even when its inputs are constant (DequantizeLinear:
+  // lower-qdq needs the integer weights behind it, and folds what it does not absorb).
+  bool defer_fold = false;
 };
 
 // nullptr when onnx2mcu does not implement (domain, op).

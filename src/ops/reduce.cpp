@@ -1,16 +1,14 @@
-// ReduceMean, ReduceSum -> templates/kernels/reduce.hpp.
-#include "kernels/reduce.hpp"
+// ReduceMean, ReduceSum -> templates/kernels/reduce.hpp; the axes rules shared by every Reduce*.
+#include "ops/reduce_axes.h"
 
-#include <set>
+#include <algorithm>
 
 #include "ops/helpers.h"
 #include "ops/lower.h"
 #include "ops/registry.h"
 
 namespace onnx2mcu {
-namespace {
 
-// Axes from the attribute, or from input 1 (ReduceSum from opset 13, the others from 18).
 std::set<size_t> reduce_axes(const Node& n) {
   const Shape& s = required_input(n, 0).shape;
   std::vector<int64_t> raw = n.input(1) ? constant_input(n, 1, "axes").to_ints() : n.attr_ints("axes");
@@ -54,10 +52,14 @@ o2m::ReduceParams reduce_params(const Node& n) {
   return p;
 }
 
+namespace {
+
 template <bool kMean>
 std::vector<KernelCall> lower_reduce(const Node& n) {
   const Value& x = required_input(n, 0);
   o2m::ReduceParams p = reduce_params(n);
+  if (kMean && p.count == 0 && p.n_out > 0 && !dtype_is_float(x.dtype))
+    n.fail("the mean of an empty set of integers is undefined");
   return {visit_numeric(n, x.dtype, [&](auto t) {
     using T = decltype(t);
     if constexpr (kMean)

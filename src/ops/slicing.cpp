@@ -89,18 +89,21 @@ std::vector<int64_t> split_sizes(const Node& n) {
   if (sizes.empty()) {
     // num_outputs (opset 18) may leave the last part smaller; before it, parts are equal.
     const int64_t parts = n.attr_int("num_outputs", outs);
-    if (parts != outs) n.fail("num_outputs is " + std::to_string(parts) + " but the node has " + std::to_string(outs) + " outputs");
+    if (parts != outs)
+      n.fail("num_outputs is " + std::to_string(parts) + " but the node has " + std::to_string(outs) + " outputs");
     if (!n.has_attr("num_outputs") && dim % parts != 0)
       n.fail("cannot split a dim of " + std::to_string(dim) + " into " + std::to_string(parts) + " equal parts");
     const int64_t each = (dim + parts - 1) / parts;
-    for (int64_t i = 0, left = dim; i < parts; ++i, left -= each) sizes.push_back(std::max<int64_t>(0, std::min(each, left)));
+    for (int64_t i = 0, left = dim; i < parts; ++i, left -= each)
+      sizes.push_back(std::max<int64_t>(0, std::min(each, left)));
   }
   int64_t total = 0;
   for (int64_t v : sizes) {
     if (v < 0) n.fail("split has a negative size");
     total += v;
   }
-  if (static_cast<int64_t>(sizes.size()) != outs) n.fail("split lists " + std::to_string(sizes.size()) + " parts for " + std::to_string(outs) + " outputs");
+  if (static_cast<int64_t>(sizes.size()) != outs)
+    n.fail("split lists " + std::to_string(sizes.size()) + " parts for " + std::to_string(outs) + " outputs");
   if (total != dim) n.fail("split sizes add up to " + std::to_string(total) + ", not the dim " + std::to_string(dim));
   return sizes;
 }
@@ -189,7 +192,8 @@ int64_t block_size(const Node& n) {
   const Shape& x = required_input(n, 0).shape;
   if (x.size() != 4) n.fail("expects a 4-D NCHW input, got " + shape_str(x));
   const int64_t b = n.attr_int("blocksize", 0);
-  if (b <= 0) n.fail("blocksize must be positive");
+  // Bounded so blocksize^2 cannot wrap (2^33 squared is 0 mod 2^64: a division by zero).
+  if (b <= 0 || b > 65535) n.fail("blocksize must be between 1 and 65535, got " + std::to_string(b));
   return b;
 }
 
@@ -226,7 +230,8 @@ std::vector<KernelCall> lower_space_to_depth(const Node& n) {
   const Value& x = required_input(n, 0);
   const int64_t b = block_size(n), c = x.shape[1], h = x.shape[2], w = x.shape[3];
   // Output viewed as [N, b1, b2, C, H', W'] reading x[n][c][h'*b + b1][w'*b + b2].
-  return {strided_copy_call(n, x, *n.outputs[0], {x.shape[0], b, b, c, h / b, w / b}, {c * h * w, w, 1, h * w, b * w, b}, 0)};
+  return {strided_copy_call(n, x, *n.outputs[0], {x.shape[0], b, b, c, h / b, w / b},
+                            {c * h * w, w, 1, h * w, b * w, b}, 0)};
 }
 
 // ---- Trilu ----
@@ -240,15 +245,14 @@ void infer_trilu(Node& n) {
 
 std::vector<KernelCall> lower_trilu(const Node& n) {
   const Value& x = required_input(n, 0);
+  const Value* k = n.input(1);  // read at run time: the output shape does not depend on it
+  if (k && (k->dtype != DType::I64 || k->elems() != 1)) n.fail("k must be one int64 value");
   const size_t r = x.shape.size();
-  const int64_t k = n.input(1) ? constant_input(n, 1, "Trilu's k").int_at(0) : 0;
-  const int64_t rows = x.shape[r - 2], cols = x.shape[r - 1];
-  // Clamp k to where it still changes the result, so it fits the int32 param.
-  o2m::TriluParams p{i32(n, prod(x.shape, 0, r - 2)), i32(n, rows), i32(n, cols),
-                     i32(n, std::clamp<int64_t>(k, -rows - 1, cols + 1)), n.attr_int("upper", 1) ? 1 : 0};
+  o2m::TriluParams p{i32(n, prod(x.shape, 0, r - 2)), i32(n, x.shape[r - 2]), i32(n, x.shape[r - 1]),
+                     n.attr_int("upper", 1) ? 1 : 0};
   return {visit_dtype(x.dtype, [&](auto t) {
     using T = decltype(t);
-    return make_call(O2M_KERNEL("indexing.hpp", o2m::trilu, T), "o2m::TriluParams", p, {&x}, {n.outputs[0]});
+    return make_call(O2M_KERNEL("indexing.hpp", o2m::trilu, T), "o2m::TriluParams", p, {&x, k}, {n.outputs[0]});
   })};
 }
 

@@ -1,4 +1,4 @@
-// Softmax, LogSoftmax -> templates/kernels/softmax.hpp.
+// Softmax, LogSoftmax, Hardmax -> templates/kernels/softmax.hpp.
 #include "kernels/softmax.hpp"
 
 #include "ops/helpers.h"
@@ -25,13 +25,17 @@ o2m::SoftmaxParams softmax_params(const Node& n) {
   return {i32(n, prod(s, 0, axis)), i32(n, s.empty() ? 1 : s[axis]), i32(n, prod(s, axis + 1, s.size()))};
 }
 
-template <bool kLog>
+enum class Kind { Soft, LogSoft, Hard };
+
+template <Kind kKind>
 std::vector<KernelCall> lower_softmax(const Node& n) {
   const Value& x = required_input(n, 0);
   o2m::SoftmaxParams p = softmax_params(n);
   return {visit_float(n, x.dtype, [&](auto t) {
     using T = decltype(t);
-    if constexpr (kLog)
+    if constexpr (kKind == Kind::Hard)
+      return make_call(O2M_KERNEL("softmax.hpp", o2m::hardmax, T), "o2m::SoftmaxParams", p, {&x}, {n.outputs[0]});
+    else if constexpr (kKind == Kind::LogSoft)
       return make_call(O2M_KERNEL("softmax.hpp", o2m::log_softmax, T), "o2m::SoftmaxParams", p, {&x}, {n.outputs[0]});
     else
       return make_call(O2M_KERNEL("softmax.hpp", o2m::softmax, T), "o2m::SoftmaxParams", p, {&x}, {n.outputs[0]});
@@ -41,8 +45,9 @@ std::vector<KernelCall> lower_softmax(const Node& n) {
 }  // namespace
 
 void register_softmax_ops(OpTable& t) {
-  add_op(t, {"Softmax", "", infer_softmax, lower_softmax<false>, false});
-  add_op(t, {"LogSoftmax", "", infer_softmax, lower_softmax<true>, false});
+  add_op(t, {"Softmax", "", infer_softmax, lower_softmax<Kind::Soft>, false});
+  add_op(t, {"LogSoftmax", "", infer_softmax, lower_softmax<Kind::LogSoft>, false});
+  add_op(t, {"Hardmax", "", infer_softmax, lower_softmax<Kind::Hard>, false});
 }
 
 }  // namespace onnx2mcu

@@ -98,6 +98,7 @@ void fold_batchnorm(Graph& g, const PassOptions&) {
       Node* bn = sole_consumer(g, n.outputs[0]);
       if (!bn || bn->op != "BatchNormalization" || bn->input(0) != n.outputs[0] || !all_const_f32(*bn, 1, 5)) continue;
       if (bn->outputs.size() > 1 && std::any_of(bn->outputs.begin() + 1, bn->outputs.end(), [](Value* v) { return v; })) continue;
+      if (bn->opset >= 14 && bn->attr_int("training_mode", 0) != 0) continue;  // batch statistics, not constants
       changed = n.op == "Conv" ? fold_into_conv(g, n, *bn) : fold_into_gemm(g, n, *bn);
       if (changed) break;  // the node list changed under us
     }

@@ -11,18 +11,27 @@ void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
       if (in && (in->dtype == DType::Undefined || !shape_known(in->shape)))
         n.fail("input '" + in->name + "' has no known type or shape");
     const OpDef* def = find_op(n.domain, n.op);
-    def->infer(n);
+    try {
+      def->infer(n);
+    } catch (const Error& e) {
+      if (std::string(e.what()).rfind("node '", 0) == 0) throw;
+      n.fail(e.what());  // e.g. shape_elems overflowing: name the node it happened in
+    }
     for (const Value* out : n.outputs) {
       if (!out) continue;
       if (out->dtype == DType::Undefined || !shape_known(out->shape))
         n.fail("shape rule left output '" + out->name + "' unknown");
+      int64_t bytes = 0;
       try {
-        (void)out->bytes();
+        bytes = out->bytes();
       } catch (const Error& e) {
         n.fail(e.what());
       }
+      if (bytes > opts.max_tensor_bytes)
+        n.fail("output '" + out->name + "' " + shape_str(out->shape) + " holds " + std::to_string(bytes) +
+               " bytes, more than the limit of " + std::to_string(opts.max_tensor_bytes) + " (--max-tensor-bytes)");
     }
-    fold_node(g, n, opts);
+    if (!def->defer_fold) fold_node(g, n, opts);
   }
   // Folded nodes computed their outputs; drop them now that nothing needs to run them.
   g.remove_nodes_if([](const Node& n) {

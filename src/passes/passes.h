@@ -11,6 +11,7 @@ namespace onnx2mcu {
 
 struct PassOptions {
   int64_t fold_max_bytes = 16 << 20;     // never fold a node whose outputs exceed this
+  int64_t max_tensor_bytes = int64_t{256} << 20;  // Limits::max_tensor_bytes: any output above it is an error
   std::set<std::string> disabled;        // optimisation passes switched off by name
   std::string dump_after;                // pass after which to print the IR ("" = none)
   std::string* dump = nullptr;           // where that print goes
@@ -31,6 +32,9 @@ void remove_identities(Graph& g, const PassOptions&);
 void infer_shapes_and_fold(Graph& g, const PassOptions&);
 // Evaluates one node with its kernels if all inputs are constant; true when it did.
 bool fold_node(Graph& g, Node& n, const PassOptions& opts);
+// Quantized graphs onto integer kernels: QOperator nodes and DQ -> op -> Q patterns become
+// onnx2mcu integer ops (src/passes/lower_qdq.cpp); then folds the DQs of leftover weights.
+void lower_qdq(Graph& g, const PassOptions& opts);
 // BatchNormalization after Conv/Gemm/MatMul with constant weights: folded into them.
 void fold_batchnorm(Graph& g, const PassOptions&);
 // Add of a per-channel constant after Conv/Gemm/MatMul: becomes their bias.

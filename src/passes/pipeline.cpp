@@ -11,6 +11,7 @@ const std::vector<Pass>& pipeline() {
       {"check-ops", check_supported_ops},
       {"remove-identities", remove_identities},
       {"infer-shapes-and-fold", infer_shapes_and_fold},
+      {"lower-qdq", lower_qdq},
       {"fold-batchnorm", fold_batchnorm, true},
       {"fold-bias-add", fold_bias_add, true},
       {"cancel-transposes", cancel_transposes, true},

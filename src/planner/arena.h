@@ -1,8 +1,9 @@
 // Arena placement. Knows nothing about graphs: buffer requests with lifetimes in, offsets out.
 //
-// A request lives from step `first` to step `last` inclusive. Two requests whose lifetimes
-// overlap must not share bytes. The lower bound is the largest total size of the requests
-// alive at any one step: no placement can use less.
+// A request lives from step `first` to step `last` inclusive (0 <= first <= last). Two
+// requests whose lifetimes overlap must not share bytes. The lower bound is the largest total
+// size of the requests alive at any one step: no placement can use less. Placement and
+// checking look only at requests that share a step, so long chains of nodes stay fast.
 #pragma once
 #include <cstdint>
 #include <string>

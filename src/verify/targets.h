@@ -1,4 +1,5 @@
-// Where verify builds and runs generated code: the host, or a Cortex-M board under QEMU.
+// Where generated code is built and run: the host, or a Cortex-M board under QEMU. The flags
+// live here once, for verify's builds and for the <name>_target.txt that `compile --target` writes.
 #pragma once
 #include <string>
 #include <vector>
@@ -16,5 +17,13 @@ struct Target {
 // Accepts "host", a board name or a cpu name (first board with that cpu).
 Target find_target(const std::string& name);
 std::vector<Target> all_targets();
+
+// What the generated code is compiled with for t, and so what it is tuned for: C++17, `opt`, and
+// on a Cortex-M the core's flags plus the bare-metal switches (no exceptions, RTTI, unwind tables).
+std::string target_compile_flags(const Target& t, const std::string& opt = "-O2");
+// Link flags of a program with the runtime of templates/targets/cortex-m; "" on the host.
+std::string target_link_flags(const Target& t);
+// The text of <model_name>_target.txt: target, board, cpu, compiler and flags, one per line.
+std::string target_file_text(const Target& t, const std::string& model_name);
 
 }  // namespace onnx2mcu

@@ -13,44 +13,22 @@
 #include "emitter/emitter.h"
 #include "loader/loader.h"
 #include "onnx2mcu/error.h"
+#include "verify/command.h"
 #include "verify/harness.h"
 #include "verify/targets.h"
 
 namespace fs = std::filesystem;
 
+#ifndef ONNX2MCU_DEFAULT_HARNESS_FLAGS
+#define ONNX2MCU_DEFAULT_HARNESS_FLAGS ""
+#endif
+
 namespace onnx2mcu {
 namespace {
-
-struct CommandResult {
-  int status = 0;
-  std::string output;
-};
-
-CommandResult run_command(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) throw Error("cannot run: " + cmd);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-  return r;
-}
-
-void must(const std::string& cmd, const std::string& what) {
-  CommandResult r = run_command(cmd);
-  if (r.status != 0) throw Error(what + " failed (exit " + std::to_string(r.status) + "):\n" + cmd + "\n" + r.output);
-}
 
 void write_text(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;
-}
-
-std::string env_or(const char* var, const char* fallback) {
-  const char* v = std::getenv(var);
-  return v && *v ? v : fallback;
 }
 
 std::vector<TestCase> load_cases(const std::vector<std::string>& dirs, const Graph& g) {
@@ -80,13 +58,18 @@ std::vector<TestCase> load_cases(const std::vector<std::string>& dirs, const Gra
 // Builds the program and returns the command that runs it.
 std::string build(const Target& t, const fs::path& dir, const std::string& name, const std::string& opt) {
   // Generated code must be warning-free: verify holds it to -Werror.
-  const std::string common = " -std=c++17 " + opt + " -Wall -Wextra -Werror -I" + (dir / "gen").string() + " -I" + (dir / "rig").string();
+  const std::string common = " " + target_compile_flags(t, opt) + " -Wall -Wextra -Werror -I" + (dir / "gen").string() + " -I" +
+                             (dir / "rig").string();
+  // Host harnesses take the generator's own sanitizer flags in an ONNX2MCU_SANITIZE build, or
+  // ONNX2MCU_HARNESS_FLAGS (e.g. "-fsanitize=address,undefined"), so the generated code runs
+  // under the same checks as the tests that produced it.
+  const std::string host_extra = " " + env_or("ONNX2MCU_HARNESS_FLAGS", ONNX2MCU_DEFAULT_HARNESS_FLAGS);
   const std::string sources = " " + (dir / "gen" / (name + ".cpp")).string() + " " + (dir / "harness.cpp").string();
   const fs::path exe = dir / (t.is_host() ? "model_host" : "model.elf");
   if (t.is_host()) {
     must(env_or("CC", "cc") + " -std=c11 -O2 -c " + (dir / "rig" / "rig_host.c").string() + " -o " + (dir / "rig_host.o").string(),
          "compiling the host rig");
-    must(env_or("CXX", "c++") + common + sources + " " + (dir / "rig_host.o").string() + " -o " + exe.string(),
+    must(env_or("CXX", "c++") + common + host_extra + sources + " " + (dir / "rig_host.o").string() + " -o " + exe.string(),
          "compiling the generated code for the host");
     return exe.string();
   }
@@ -99,10 +82,8 @@ std::string build(const Target& t, const fs::path& dir, const std::string& name,
          std::string("compiling the target runtime ") + f + ".c");
     objs += " " + o.string();
   }
-  must("arm-none-eabi-g++" + arch + common +
-           " -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-unwind-tables -ffunction-sections -fdata-sections" + sources +
-           objs + " -nostartfiles --specs=nano.specs -Wl,--gc-sections -L" + (dir / "rig").string() + " -T link-" + t.name +
-           ".ld -lm -o " + exe.string(),
+  must("arm-none-eabi-g++" + common + sources + objs + " -L" + (dir / "rig").string() + " " + target_link_flags(t) + " -o " +
+           exe.string(),
        "compiling the generated code for " + t.name);
   return "timeout -k 5 " + env_or("QEMU_TIMEOUT", "120") + " qemu-system-arm -M " + t.qemu_machine +
          " -nographic -monitor none -serial null -chardev stdio,id=semihost,signal=off"
@@ -170,11 +151,7 @@ VerifyResult verify_model(const std::string& model_path, const VerifyOptions& op
 
   fs::path dir = opts.work_dir;
   const bool temp = dir.empty();
-  if (temp) {
-    std::string tmpl = (fs::temp_directory_path() / "onnx2mcu-verify-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder");
-    dir = tmpl;
-  }
+  if (temp) dir = make_temp_dir("onnx2mcu-verify");
   struct Cleanup {
     fs::path dir;
     bool on;

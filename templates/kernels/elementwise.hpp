@@ -6,6 +6,117 @@
 
 namespace o2m {
 
+// What the kernels need to know about each element type (kernel headers stay free of the
+// C++ library: see docs/adding-an-op.md).
+template <typename T>
+struct Num;
+#define O2M_NUM(T, FLOAT, INT, SIGNED, LO, HI)                                \
+  template <>                                                               \
+  struct Num<T> {                                                           \
+    static constexpr bool is_float = FLOAT, is_int = INT, is_signed = SIGNED; \
+    static constexpr T lowest() { return LO; }                              \
+    static constexpr T max() { return HI; }                                 \
+  };
+O2M_NUM(float, true, false, true, -INFINITY, INFINITY)
+O2M_NUM(double, true, false, true, -INFINITY, INFINITY)
+O2M_NUM(int8_t, false, true, true, INT8_MIN, INT8_MAX)
+O2M_NUM(int16_t, false, true, true, INT16_MIN, INT16_MAX)
+O2M_NUM(int32_t, false, true, true, INT32_MIN, INT32_MAX)
+O2M_NUM(int64_t, false, true, true, INT64_MIN, INT64_MAX)
+O2M_NUM(uint8_t, false, true, false, 0, UINT8_MAX)
+O2M_NUM(uint16_t, false, true, false, 0, UINT16_MAX)
+O2M_NUM(uint32_t, false, true, false, 0, UINT32_MAX)
+O2M_NUM(uint64_t, false, true, false, 0, UINT64_MAX)
+O2M_NUM(bool, false, false, false, false, true)
+#undef O2M_NUM
+
+// Integer types other than bool: their arithmetic wraps (two's complement) as in ONNX Runtime.
+template <typename T>
+constexpr bool is_int_v = Num<T>::is_int;
+
+// Select<Cond, A, B>::type is A when Cond holds, else B.
+template <bool Cond, typename A, typename B>
+struct Select { using type = A; };
+template <typename A, typename B>
+struct Select<false, A, B> { using type = B; };
+
+// Unsigned type at least as wide as int, so arithmetic on it never promotes to signed int
+// (uint16 * uint16 would overflow int) and wraps instead of being undefined.
+template <typename T>
+using wrap_t = typename Select<sizeof(T) <= 4, uint32_t, uint64_t>::type;
+
+// Converts a value following ONNX Cast's rules, and defines the cases C++ leaves undefined:
+// float -> integer truncates toward zero and saturates at the type's limits (NaN -> 0);
+// integer -> narrower integer keeps the low bits; anything -> bool is x != 0.
+template <typename To, typename From>
+inline To convert(From x) {
+  if constexpr (!Num<To>::is_float && !Num<To>::is_int) {
+    return x != From(0);
+  } else if constexpr (Num<From>::is_float && is_int_v<To>) {
+    if (x != x) return To(0);
+    if (x <= static_cast<From>(Num<To>::lowest())) return Num<To>::lowest();
+    // max rounds up to 2^bits when From cannot hold it exactly; anything at or past it saturates.
+    if (x >= static_cast<From>(Num<To>::max())) return Num<To>::max();
+    return static_cast<To>(x);
+  } else {
+    return static_cast<To>(x);
+  }
+}
+
+template <typename T>
+inline bool is_negative(T x) {
+  if constexpr (Num<T>::is_signed) return x < T(0);
+  (void)x;
+  return false;
+}
+
+template <typename T>
+inline T add_op(T a, T b) {
+  if constexpr (is_int_v<T>) return static_cast<T>(static_cast<wrap_t<T>>(a) + static_cast<wrap_t<T>>(b));
+  else return a + b;
+}
+template <typename T>
+inline T sub_op(T a, T b) {
+  if constexpr (is_int_v<T>) return static_cast<T>(static_cast<wrap_t<T>>(a) - static_cast<wrap_t<T>>(b));
+  else return a - b;
+}
+template <typename T>
+inline T mul_op(T a, T b) {
+  if constexpr (is_int_v<T>) return static_cast<T>(static_cast<wrap_t<T>>(a) * static_cast<wrap_t<T>>(b));
+  else return a * b;
+}
+template <typename T>
+inline T neg_op(T x) {
+  if constexpr (is_int_v<T>) return sub_op(T(0), x);
+  else return -x;
+}
+// Integer division truncates like C; x / 0 gives 0 and MIN / -1 wraps instead of trapping.
+template <typename T>
+inline T div_op(T a, T b) {
+  if constexpr (is_int_v<T>) {
+    if (b == T(0)) return T(0);
+    if (is_negative(b) && b == T(-1)) return neg_op(a);
+  }
+  return static_cast<T>(a / b);
+}
+
+// Base T, exponent E (ONNX Pow allows different types). Integer powers are exact (wrapping);
+// an integer base with a float exponent is computed in double and truncated, as numpy does.
+template <typename T, typename E>
+inline T pow_op(T a, E b) {
+  if constexpr (is_int_v<T> && is_int_v<E>) {
+    if (is_negative(b)) return a == T(1) ? T(1) : (a == T(-1) && is_negative(a) ? (b % 2 ? a : T(1)) : T(0));
+    uint64_t base = static_cast<uint64_t>(a), r = 1, e = static_cast<uint64_t>(b);
+    for (; e; e >>= 1, base *= base)
+      if (e & 1) r *= base;
+    return static_cast<T>(r);
+  } else if constexpr (is_int_v<T>) {
+    return convert<T>(pow(static_cast<double>(a), static_cast<double>(b)));
+  } else {
+    return static_cast<T>(pow(a, static_cast<T>(b)));
+  }
+}
+
 struct UnaryParams {
   int32_t n;      // element count
   float alpha;    // op-specific (LeakyRelu slope, Clip min, HardSigmoid alpha, ...)
@@ -13,18 +124,20 @@ struct UnaryParams {
   O2M_FIELDS(n, alpha, beta)
 };
 
-#define O2M_UNARY(NAME, EXPR)                                          \
+// O2M_UNARY_TO(NAME, R, EXPR): y[i] = EXPR of x (type T) with alpha, beta converted to T.
+#define O2M_UNARY_TO(NAME, R, EXPR)                                   \
   template <typename T>                                               \
-  inline void NAME(const UnaryParams& p, const T* x_in, T* y) {      \
-    const T alpha = static_cast<T>(p.alpha);                          \
-    const T beta = static_cast<T>(p.beta);                            \
+  inline void NAME(const UnaryParams& p, const T* x_in, R* y) {       \
+    const T alpha = ::o2m::convert<T>(p.alpha);                       \
+    const T beta = ::o2m::convert<T>(p.beta);                         \
     (void)alpha;                                                      \
     (void)beta;                                                       \
     for (int32_t i = 0; i < p.n; ++i) {                               \
       const T x = x_in[i];                                            \
-      y[i] = static_cast<T>(EXPR);                                    \
+      y[i] = static_cast<R>(EXPR);                                    \
     }                                                                 \
   }
+#define O2M_UNARY(NAME, EXPR) O2M_UNARY_TO(NAME, T, EXPR)
 
 O2M_UNARY(relu, x > T(0) ? x : T(0))
 O2M_UNARY(leaky_relu, x >= T(0) ? x : x * alpha)
@@ -35,12 +148,21 @@ O2M_UNARY(tanh_, tanh(x))
 O2M_UNARY(sqrt_, sqrt(x))
 O2M_UNARY(floor_, floor(x))
 O2M_UNARY(ceil_, ceil(x))
-O2M_UNARY(abs_, x < T(0) ? -x : x)
-O2M_UNARY(neg, -x)
+O2M_UNARY(abs_, is_negative(x) ? neg_op(x) : x)
+O2M_UNARY(neg, neg_op(x))
 O2M_UNARY(exp_, exp(x))
 O2M_UNARY(log_, log(x))
 O2M_UNARY(reciprocal, T(1) / x)
 O2M_UNARY(copy, x)
+O2M_UNARY(div_by_alpha, x / alpha)  // Mean: the sum divided by the input count
+
+// Clip with bounds read from tensors (opset >= 11); a missing bound (nullptr) is no bound.
+template <typename T>
+inline void clip_range(const UnaryParams& p, const T* x, const T* lo_in, const T* hi_in, T* y) {
+  const T lo = lo_in ? lo_in[0] : Num<T>::lowest();
+  const T hi = hi_in ? hi_in[0] : Num<T>::max();
+  for (int32_t i = 0; i < p.n; ++i) y[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+}
 
 // Broadcasting binary op. Shapes are right-aligned and padded to kMaxRank; a stride of 0
 // repeats an operand along that dim. `mode` picks a flat loop for the common cases.
@@ -53,19 +175,19 @@ struct BinaryParams {
   O2M_FIELDS(mode, n, dims, a_strides, b_strides)
 };
 
-template <typename T, typename R, typename F>
-inline void binary_map(const BinaryParams& p, const T* a, const T* b, R* y, F f) {
+template <typename A, typename B, typename R, typename F>
+inline void binary_map(const BinaryParams& p, const A* a, const B* b, R* y, F f) {
   if (p.mode == 0) {
     for (int32_t i = 0; i < p.n; ++i) y[i] = f(a[i], b[i]);
     return;
   }
   if (p.mode == 1) {
-    const T s = a[0];
+    const A s = a[0];
     for (int32_t i = 0; i < p.n; ++i) y[i] = f(s, b[i]);
     return;
   }
   if (p.mode == 2) {
-    const T s = b[0];
+    const B s = b[0];
     for (int32_t i = 0; i < p.n; ++i) y[i] = f(a[i], s);
     return;
   }
@@ -87,19 +209,24 @@ inline void binary_map(const BinaryParams& p, const T* a, const T* b, R* y, F f)
   }
 }
 
+// O2M_BINARY(NAME, R, EXPR): y = EXPR of a and b (both of type T), as type R.
 #define O2M_BINARY(NAME, R, EXPR)                                                   \
   template <typename T>                                                             \
   inline void NAME(const BinaryParams& p, const T* a_in, const T* b_in, R* y) {     \
     binary_map(p, a_in, b_in, y, [](T a, T b) { return static_cast<R>(EXPR); });    \
   }
 
-O2M_BINARY(add, T, a + b)
-O2M_BINARY(sub, T, a - b)
-O2M_BINARY(mul, T, a* b)
-O2M_BINARY(div, T, a / b)
-O2M_BINARY(pow_, T, pow(a, b))
+O2M_BINARY(add, T, add_op(a, b))
+O2M_BINARY(sub, T, sub_op(a, b))
+O2M_BINARY(mul, T, mul_op(a, b))
+O2M_BINARY(div, T, div_op(a, b))
 O2M_BINARY(max_, T, a > b ? a : b)
 O2M_BINARY(min_, T, a < b ? a : b)
+
+template <typename T, typename E = T>
+inline void pow_(const BinaryParams& p, const T* a_in, const E* b_in, T* y) {
+  binary_map(p, a_in, b_in, y, [](T a, E b) { return pow_op(a, b); });
+}
 
 struct CastParams {
   int32_t n;
@@ -108,7 +235,7 @@ struct CastParams {
 
 template <typename From, typename To>
 inline void cast(const CastParams& p, const From* x, To* y) {
-  for (int32_t i = 0; i < p.n; ++i) y[i] = static_cast<To>(x[i]);
+  for (int32_t i = 0; i < p.n; ++i) y[i] = convert<To>(x[i]);
 }
 
 }  // namespace o2m

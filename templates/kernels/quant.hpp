@@ -1,8 +1,107 @@
-// DequantizeLinear: y = (x - zero_point) * scale, per tensor or per axis.
+// Quantisation arithmetic shared by every integer kernel, and the float <-> integer ops:
+// QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear.
+//
+// Rounding is ONNX's: round half to even, then saturate to the output type. A real rescale
+// factor M (e.g. x_scale * w_scale / y_scale) is carried as a fixed-point pair (mult, shift):
+// M ~= mult * 2^(shift - 31) with mult in [2^30, 2^31), as TFLM/CMSIS-NN do. Unlike them,
+// requantize() rounds the exact 64-bit product half to even, so the only difference from
+// exact real arithmetic is the representation error of M (< 2^-31 relative).
 #pragma once
+#include <string.h>
+
 #include "common.hpp"
 
 namespace o2m {
+
+// Round half to even without <cmath> or the FPU rounding mode: for |v| < 2^22.
+inline float round_half_even(float v) {
+  const float big = 12582912.0f;  // 1.5 * 2^23: adding it leaves no fraction bits
+  if (v >= 4194304.0f || v <= -4194304.0f) return v;  // already an integer
+  volatile float t = v + big;  // volatile: keep the compiler from folding (v + big) - big
+  return t - big;
+}
+
+template <typename T> struct QRange;
+template <> struct QRange<int8_t> { static constexpr int32_t lo = -128, hi = 127; };
+template <> struct QRange<uint8_t> { static constexpr int32_t lo = 0, hi = 255; };
+template <> struct QRange<int16_t> { static constexpr int32_t lo = -32768, hi = 32767; };
+template <> struct QRange<uint16_t> { static constexpr int32_t lo = 0, hi = 65535; };
+template <> struct QRange<int32_t> { static constexpr int32_t lo = -2147483647 - 1, hi = 2147483647; };
+
+inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+// x * 2^-r rounded half to even, for 1 <= r <= 62.
+inline int64_t shift_round_half_even(int64_t v, int32_t r) {
+  const int64_t q = v >> r;  // floor
+  const uint64_t rem = static_cast<uint64_t>(v) & ((uint64_t{1} << r) - 1);
+  const uint64_t half = uint64_t{1} << (r - 1);
+  return q + ((rem > half) | ((rem == half) & static_cast<uint64_t>(q & 1)));
+}
+
+// acc * mult * 2^(shift - 31), rounded half to even (saturated to int32).
+inline int32_t requantize(int32_t acc, int32_t mult, int32_t shift) {
+  const int32_t r = 31 - shift;
+  const int64_t v = static_cast<int64_t>(acc) * mult;
+  if (r >= 33 && r <= 62) {
+    // The usual case (multiplier below 1/4): 32-bit work on the product's halves. The result
+    // is the high word shifted by t, plus one when the dropped bits are above half, or exactly
+    // half and the result is odd.
+    const int32_t t = r - 32;  // 1..30
+    const auto hi = static_cast<int32_t>(v >> 32);
+    const auto lo = static_cast<uint32_t>(v);
+    const int32_t q = hi >> t;
+    const uint32_t round = (static_cast<uint32_t>(hi) >> (t - 1)) & 1u;
+    const uint32_t sticky = (static_cast<uint32_t>(hi) & ((1u << (t - 1)) - 1u)) | lo;
+    return q + static_cast<int32_t>(round & ((sticky != 0) | static_cast<uint32_t>(q & 1)));
+  }
+  if (r > 62) return 0;  // |M| < 2^-31 * 2^-31: nothing survives
+  const int64_t o = shift_round_half_even(v, r);
+  return o > 2147483647 ? 2147483647 : (o < -2147483647 - 1 ? -2147483647 - 1 : static_cast<int32_t>(o));
+}
+
+// The fixed-point pair of a float multiplier; exact, since a float has a 24-bit mantissa.
+// Multipliers outside [2^-62, 2^30) (and NaN) give 0.
+inline void quantize_multiplier(float m, int32_t* mult, int32_t* shift) {
+  uint32_t bits;
+  memcpy(&bits, &m, sizeof bits);
+  const int32_t exp = static_cast<int32_t>((bits >> 23) & 0xff);
+  *mult = 0;
+  *shift = 0;
+  if ((bits >> 31) || exp == 0 || exp == 0xff) return;  // negative, zero, subnormal, inf, NaN
+  const int32_t e = exp - 126;  // m = 0.1mmm... * 2^e
+  if (e > 30 || e < -31) return;
+  *mult = static_cast<int32_t>(((bits & 0x7fffff) | 0x800000) << 7);
+  *shift = e;
+}
+
+// ---- QuantizeLinear: y = saturate(round(x / scale) + zero_point), per tensor or per axis.
+
+struct QuantParams {
+  int32_t outer, axis, inner;  // x viewed as [outer, axis, inner]; axis == 1 for per-tensor
+  O2M_FIELDS(outer, axis, inner)
+};
+
+template <typename T>
+inline T quantize_value(float x, float scale, int32_t zp) {
+  float v = x / scale;  // a division, as the ONNX reference and onnxruntime do
+  const float lo = static_cast<float>(QRange<T>::lo - zp), hi = static_cast<float>(QRange<T>::hi - zp);
+  v = v < lo ? lo : (v > hi ? hi : v);  // also bounds v for round_half_even
+  if (v != v) v = 0.0f;                 // NaN
+  return static_cast<T>(static_cast<int32_t>(round_half_even(v)) + zp);
+}
+
+template <typename T>
+inline void quantize_linear(const QuantParams& p, const float* x, const float* scale, const T* zero_point, T* y) {
+  for (int32_t o = 0; o < p.outer; ++o)
+    for (int32_t a = 0; a < p.axis; ++a) {
+      const float s = scale[a];
+      const int32_t z = zero_point ? static_cast<int32_t>(zero_point[a]) : 0;
+      const int32_t base = (o * p.axis + a) * p.inner;
+      for (int32_t i = 0; i < p.inner; ++i) y[base + i] = quantize_value<T>(x[base + i], s, z);
+    }
+}
+
+// ---- DequantizeLinear: y = (x - zero_point) * scale, per tensor or per axis.
 
 struct DequantParams {
   int32_t outer, axis, inner;  // x viewed as [outer, axis, inner]; axis == 1 for per-tensor
@@ -19,6 +118,34 @@ inline void dequantize_linear(const DequantParams& p, const T* x, const float* s
       const int32_t base = (o * p.axis + a) * p.inner;
       for (int32_t i = 0; i < p.inner; ++i) y[base + i] = static_cast<float>(static_cast<int32_t>(x[base + i]) - z) * s;
     }
+}
+
+// ---- DynamicQuantizeLinear: uint8 with scale and zero point from the data's range (which
+// always includes 0): scale = (max - min) / 255, zero_point = saturate(round(-min / scale)).
+
+struct DynQuantParams {
+  int32_t n;
+  O2M_FIELDS(n)
+};
+
+inline void dynamic_quantize_linear(const DynQuantParams& p, const float* x, uint8_t* y, float* y_scale,
+                                    uint8_t* y_zero_point) {
+  float lo = 0.0f, hi = 0.0f;
+  for (int32_t i = 0; i < p.n; ++i) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  const float scale = (hi - lo) / 255.0f;
+  int32_t zp = 0;
+  if (scale != 0.0f) {
+    float z = 0.0f - lo / scale;
+    z = z < 0.0f ? 0.0f : (z > 255.0f ? 255.0f : z);
+    zp = static_cast<int32_t>(round_half_even(z));
+  }
+  *y_scale = scale;
+  *y_zero_point = static_cast<uint8_t>(zp);
+  for (int32_t i = 0; i < p.n; ++i)
+    y[i] = scale != 0.0f ? quantize_value<uint8_t>(x[i], scale, zp) : static_cast<uint8_t>(zp);
 }
 
 }  // namespace o2m

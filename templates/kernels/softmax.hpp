@@ -1,4 +1,4 @@
-// Softmax and LogSoftmax along one axis of a tensor viewed as [outer, axis, inner].
+// Softmax, LogSoftmax and Hardmax along one axis of a tensor viewed as [outer, axis, inner].
 #pragma once
 #include <math.h>
 
@@ -40,5 +40,19 @@ template <typename T>
 inline void softmax(const SoftmaxParams& p, const T* x, T* y) { softmax_impl<T, false>(p, x, y); }
 template <typename T>
 inline void log_softmax(const SoftmaxParams& p, const T* x, T* y) { softmax_impl<T, true>(p, x, y); }
+
+// 1 at the first maximum along the axis, 0 elsewhere.
+template <typename T>
+inline void hardmax(const SoftmaxParams& p, const T* x, T* y) {
+  for (int32_t o = 0; o < p.outer; ++o) {
+    for (int32_t i = 0; i < p.inner; ++i) {
+      const T* xs = x + o * p.axis * p.inner + i;
+      T* ys = y + o * p.axis * p.inner + i;
+      int32_t best = 0;
+      for (int32_t a = 1; a < p.axis; ++a) best = xs[a * p.inner] > xs[best * p.inner] ? a : best;
+      for (int32_t a = 0; a < p.axis; ++a) ys[a * p.inner] = a == best ? T(1) : T(0);
+    }
+  }
+}
 
 }  // namespace o2m

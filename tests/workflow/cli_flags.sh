@@ -19,7 +19,9 @@ check "--quiet prints nothing on success" "[ -z \"\$('$gen' compile '$model' -o 
 check "--quiet works before the subcommand" "[ -z \"\$('$gen' --quiet compile '$model' -o '$work/q' 2>&1)\" ]"
 check "--verbose reports time and files on stderr" "'$gen' compile '$model' -o '$work/v' -v 2>&1 >/dev/null | grep -q 'compiled in .* ms' && '$gen' compile '$model' -o '$work/v' -v 2>&1 >/dev/null | grep -q 'wrote .*onnx2mcu.manifest\\|wrote .*\\.cpp'"
 check "compile --target accepts a cpu and a board" "'$gen' compile '$model' -o '$work/t' --target cortex-m4 -q && '$gen' compile '$model' -o '$work/t' --target mps2-an505 -q"
-check "compile --target changes no byte of the output" "'$gen' compile '$model' -o '$work/t1' -q && '$gen' compile '$model' -o '$work/t2' --target cortex-m7 -q && diff -r '$work/t1' '$work/t2'"
+check "compile --target changes no byte of the code" "'$gen' compile '$model' -o '$work/t1' -q && '$gen' compile '$model' -o '$work/t2' --target cortex-m7 -q && diff -r -x '*_target.txt' -x onnx2mcu.manifest '$work/t1' '$work/t2'"
+check "compile --target writes <name>_target.txt with the board's flags" "grep -q '^cxxflags  -mthumb -mcpu=cortex-m7 -mfpu=fpv5-d16 -mfloat-abi=hard ' '$work/t2/'*_target.txt && grep -q '^qemu      qemu-system-arm -M mps2-an500' '$work/t2/'*_target.txt && grep -q '_target.txt' '$work/t2/onnx2mcu.manifest' && ! ls '$work/t1/'*_target.txt"
+check "compile --target host writes the host flags" "'$gen' compile '$model' -o '$work/t3' --target host -q && grep -q '^cxxflags  -std=c++17 -O2' '$work/t3/'*_target.txt"
 check "an unknown --target exits 1 naming the known ones" "'$gen' compile '$model' -o '$work/u' --target cortex-m99 2>&1 | grep -q 'known: host, mps2-an386 (cortex-m4)'; [ ! -e '$work/u' ]"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

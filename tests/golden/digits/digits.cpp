@@ -273,7 +273,7 @@ alignas(16) const float w_fc_bias[10] = {
 alignas(16) uint8_t arena[DIGITS_ARENA_BYTES];
 
 template <typename T>
-inline T* at(uint32_t offset) { return reinterpret_cast<T*>(arena + offset); }
+inline T* at(uint32_t offset) { return static_cast<T*>(static_cast<void*>(arena + offset)); }
 
 }  // namespace
 

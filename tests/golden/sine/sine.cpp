@@ -75,7 +75,7 @@ alignas(16) const float w_fc3_bias[1] = {
 alignas(16) uint8_t arena[SINE_ARENA_BYTES];
 
 template <typename T>
-inline T* at(uint32_t offset) { return reinterpret_cast<T*>(arena + offset); }
+inline T* at(uint32_t offset) { return static_cast<T*>(static_cast<void*>(arena + offset)); }
 
 }  // namespace
 
@@ -85,20 +85,20 @@ extern "C" int sine_run(const float* x, float* y) {
     static constexpr o2m::GemmParams p = {1, 16, 1, 0, 1, 1.f, 1.f, 0, 1};
     o2m::gemm<float>(p, x, w_fc1_weight, w_fc1_bias, at<float>(0));
   }
-  // 1 relu1: Relu -> relu1_out [1,16] @ arena[64..128)
+  // 1 relu1: Relu -> relu1_out [1,16] @ arena[0..64)
   {
     static constexpr o2m::UnaryParams p = {16, 0.f, 0.f};
-    o2m::relu<float>(p, at<float>(0), at<float>(64));
+    o2m::relu<float>(p, at<float>(0), at<float>(0));
   }
-  // 2 fc2: Gemm -> fc2_out [1,16] @ arena[0..64)
+  // 2 fc2: Gemm -> fc2_out [1,16] @ arena[64..128)
   {
     static constexpr o2m::GemmParams p = {1, 16, 16, 0, 1, 1.f, 1.f, 0, 1};
-    o2m::gemm<float>(p, at<float>(64), w_fc2_weight, w_fc2_bias, at<float>(0));
+    o2m::gemm<float>(p, at<float>(0), w_fc2_weight, w_fc2_bias, at<float>(64));
   }
   // 3 relu2: Relu -> relu2_out [1,16] @ arena[64..128)
   {
     static constexpr o2m::UnaryParams p = {16, 0.f, 0.f};
-    o2m::relu<float>(p, at<float>(0), at<float>(64));
+    o2m::relu<float>(p, at<float>(64), at<float>(64));
   }
   // 4 fc3: Gemm -> y [1,1] @ output
   {

@@ -1,0 +1,157 @@
+// int8 dot products: the inner loop of the integer convolution and matrix kernels.
+//
+// One portable reference, plus variants chosen at compile time inside this header:
+//   __ARM_FEATURE_MVE (Cortex-M55 Helium): 16 lanes per VMLADAVA, tail-predicated;
+//   __ARM_FEATURE_DSP (Cortex-M4/M7/M33): SXTB16 splits four int8 into two int16 pairs
+//     (bytes 0,2 and 1,3), SMLAD multiplies and accumulates a pair. Both operands are split
+//     the same way, so products pair up without reordering either buffer.
+// Every variant returns exactly the reference's int32 sum (tests/target/qkernels_test.sh).
+#pragma once
+#include <string.h>
+
+#include "quant.hpp"
+
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+#define O2M_QDOT_MVE 1
+#elif defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#define O2M_QDOT_DSP 1
+#endif
+
+namespace o2m {
+
+// uint8 activations are moved to int8 (x - 128) on their way into a kernel's working buffer,
+// so every dot product is int8 x int8; the 128 is folded into the bias with the zero point.
+template <typename TX> constexpr int32_t qx_offset() { return QRange<TX>::lo == 0 ? 128 : 0; }
+
+// The bias the int8 kernels expect: bias - (x_zp - offset) * sum(w[row]). The working buffer
+// holds x - offset and pads with x_zp - offset, so subtracting (x_zp - offset) per tap equals
+// this one term, padding included. w: [rows, k] int8; bias may be null.
+inline void qfold_bias(int32_t rows, int32_t k, const int8_t* w, const int32_t* bias, int32_t x_zp_minus_offset,
+                       int32_t* out) {
+  for (int32_t r = 0; r < rows; ++r) {
+    int32_t s = 0;
+    for (int32_t i = 0; i < k; ++i) s += w[r * k + i];
+    out[r] = (bias ? bias[r] : 0) - x_zp_minus_offset * s;
+  }
+}
+
+// One output value: clamp(requantize(acc) + y_zp, lo, hi) in the output type.
+template <typename TY>
+inline TY qout(int32_t acc, int32_t mult, int32_t shift, int32_t y_zp, int32_t lo, int32_t hi) {
+  const int32_t v = clamp_i32(requantize(acc, mult, shift), lo - y_zp, hi - y_zp);
+  return static_cast<TY>(v + y_zp);
+}
+
+// sum(a[i] * b[i]) for i < n.
+inline int32_t qdot_ref(const int8_t* a, const int8_t* b, int32_t n) {
+  int32_t acc = 0;
+  for (int32_t i = 0; i < n; ++i) acc += static_cast<int32_t>(a[i]) * b[i];
+  return acc;
+}
+
+// The same for two rows b0, b1 against one a: a is read once.
+inline void qdot2_ref(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc0, int32_t* acc1) {
+  int32_t s0 = 0, s1 = 0;
+  for (int32_t i = 0; i < n; ++i) {
+    s0 += static_cast<int32_t>(a[i]) * b0[i];
+    s1 += static_cast<int32_t>(a[i]) * b1[i];
+  }
+  *acc0 = s0;
+  *acc1 = s1;
+}
+
+#if defined(O2M_QDOT_DSP)
+
+inline int32_t qload4(const int8_t* p) {
+  int32_t v;
+  memcpy(&v, p, 4);  // one LDR: v7E-M allows unaligned word loads
+  return v;
+}
+// SXTB16 of v rotated by 8: bytes 1 and 3. One instruction (GCC 12 does not fuse
+// __sxtb16(__ror(v, 8)) into SXTB16's rotate operand, so it is spelled out).
+inline int32_t qsxtb16_ror8(int32_t v) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
+
+inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {
+  int32_t acc = 0, i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int32_t va = qload4(a + i), vb = qload4(b + i);
+    acc = __smlad(__sxtb16(va), __sxtb16(vb), acc);
+    acc = __smlad(qsxtb16_ror8(va), qsxtb16_ror8(vb), acc);
+  }
+  for (; i < n; ++i) acc += static_cast<int32_t>(a[i]) * b[i];
+  return acc;
+}
+
+inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc0, int32_t* acc1) {
+  int32_t s0 = 0, s1 = 0, i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int32_t va = qload4(a + i);
+    const int32_t a02 = __sxtb16(va), a13 = qsxtb16_ror8(va);
+    const int32_t v0 = qload4(b0 + i), v1 = qload4(b1 + i);
+    s0 = __smlad(a02, __sxtb16(v0), s0);
+    s0 = __smlad(a13, qsxtb16_ror8(v0), s0);
+    s1 = __smlad(a02, __sxtb16(v1), s1);
+    s1 = __smlad(a13, qsxtb16_ror8(v1), s1);
+  }
+  for (; i < n; ++i) {
+    s0 += static_cast<int32_t>(a[i]) * b0[i];
+    s1 += static_cast<int32_t>(a[i]) * b1[i];
+  }
+  *acc0 = s0;
+  *acc1 = s1;
+}
+
+#elif defined(O2M_QDOT_MVE)
+
+inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {
+  int32_t acc = 0;
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
+    acc = vmladavaq_p_s8(acc, vldrbq_z_s8(a + i, pr), vldrbq_z_s8(b + i, pr), pr);
+  }
+  return acc;
+}
+
+inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc0, int32_t* acc1) {
+  int32_t s0 = 0, s1 = 0;
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
+    const int8x16_t va = vldrbq_z_s8(a + i, pr);
+    s0 = vmladavaq_p_s8(s0, va, vldrbq_z_s8(b0 + i, pr), pr);
+    s1 = vmladavaq_p_s8(s1, va, vldrbq_z_s8(b1 + i, pr), pr);
+  }
+  *acc0 = s0;
+  *acc1 = s1;
+}
+
+#else
+
+inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) { return qdot_ref(a, b, n); }
+inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc0, int32_t* acc1) {
+  qdot2_ref(a, b0, b1, n, acc0, acc1);
+}
+
+#endif
+
+// Kernels take `bool kRef = false`: true pins them to the reference dot products, so a test
+// can run the reference and the variant of the same kernel in one program.
+template <bool kRef> struct QDot {
+  static int32_t dot(const int8_t* a, const int8_t* b, int32_t n) { return qdot(a, b, n); }
+  static void dot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* s0, int32_t* s1) {
+    qdot2(a, b0, b1, n, s0, s1);
+  }
+};
+template <> struct QDot<true> {
+  static int32_t dot(const int8_t* a, const int8_t* b, int32_t n) { return qdot_ref(a, b, n); }
+  static void dot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* s0, int32_t* s1) {
+    qdot2_ref(a, b0, b1, n, s0, s1);
+  }
+};
+
+}  // namespace o2m

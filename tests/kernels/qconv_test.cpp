@@ -1,0 +1,155 @@
+// o2m::qconv (patch and depthwise paths, folded bias, fixed-point requantisation) against a
+// plain integer reference written from the definition: acc = bias + sum over valid taps of
+// (x - x_zp) * w, y = clamp(round_half_even(acc * M) + y_zp). Also QLinearConv and ConvInteger.
+#include "kernels/qconv.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+namespace {
+
+// round_half_even(acc * mult * 2^(shift - 31)) in 128-bit arithmetic: the definition.
+int64_t exact_requant(int64_t acc, int32_t mult, int32_t shift) {
+  const __int128 v = static_cast<__int128>(acc) * mult;
+  const int r = 31 - shift;
+  __int128 q = v >> r;  // floor
+  const __int128 rem = v - (q << r), half = static_cast<__int128>(1) << (r - 1);
+  if (rem > half || (rem == half && (q & 1))) ++q;
+  return static_cast<int64_t>(q);
+}
+
+struct Case {
+  o2m::QConvParams p{};
+  std::vector<int8_t> w;
+  std::vector<int32_t> bias, mult, shift;
+};
+
+template <typename TX, typename TY>
+void run_case(std::mt19937& rng, int kind) {
+  auto u = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  Case k;
+  o2m::ConvParams& c = k.p.conv;
+  c.n = u(1, 2);
+  c.c_in = kind == 2 ? 2 * u(1, 4) : u(1, 8);
+  c.group = kind == 1 ? c.c_in : (kind == 2 ? 2 : 1);
+  c.c_out = kind == 1 ? c.c_in : c.group * u(1, 5);
+  c.in[0] = 1;
+  c.k[0] = c.stride[0] = c.dil[0] = 1;
+  c.pad[0] = 0;
+  c.out[0] = 1;
+  for (int d = 1; d < 3; ++d) {
+    c.in[d] = u(1, 9);
+    c.k[d] = u(1, 3);
+    c.stride[d] = u(1, 2);
+    c.dil[d] = u(1, 2);
+    c.pad[d] = u(0, 2);
+    const int span = c.in[d] + 2 * c.pad[d] - ((c.k[d] - 1) * c.dil[d] + 1);
+    if (span < 0) return;
+    c.out[d] = span / c.stride[d] + 1;
+  }
+  const int cin_g = c.c_in / c.group, cout_g = c.c_out / c.group, kg = cin_g * c.k[1] * c.k[2];
+  const int in_sp = c.in[1] * c.in[2], out_sp = c.out[1] * c.out[2];
+  std::vector<TX> x(static_cast<size_t>(c.n * c.c_in * in_sp));
+  for (auto& v : x) v = static_cast<TX>(u(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi));
+  k.w.resize(static_cast<size_t>(c.c_out * kg));
+  for (auto& v : k.w) v = static_cast<int8_t>(u(-128, 127));
+  std::vector<int32_t> bias(static_cast<size_t>(c.c_out));
+  for (auto& v : bias) v = u(-30000, 30000);
+  k.p.per_channel = u(0, 1);
+  for (int i = 0; i < (k.p.per_channel ? c.c_out : 1); ++i) {
+    k.mult.push_back(u(1 << 30, 2147483647));
+    k.shift.push_back(-u(2, 12));
+  }
+  k.p.x_zp = u(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
+  k.p.y_zp = u(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
+  k.p.act_min = o2m::QRange<TY>::lo + u(0, 20);
+  k.p.act_max = o2m::QRange<TY>::hi - u(0, 20);
+  std::vector<int32_t> folded(bias.size());
+  o2m::qfold_bias(c.c_out, kg, k.w.data(), bias.data(), k.p.x_zp - o2m::qx_offset<TX>(), folded.data());
+  std::vector<TY> y(static_cast<size_t>(c.n * c.c_out * out_sp));
+  std::vector<int8_t> scratch(static_cast<size_t>(o2m::qconv_scratch_bytes(c)));
+  o2m::qconv<TX, TY>(k.p, x.data(), k.w.data(), folded.data(), k.mult.data(), k.shift.data(), y.data(), scratch.data());
+
+  for (int b = 0; b < c.n; ++b)
+    for (int oc = 0; oc < c.c_out; ++oc)
+      for (int oh = 0; oh < c.out[1]; ++oh)
+        for (int ow = 0; ow < c.out[2]; ++ow) {
+          const int g = oc / cout_g;
+          int64_t acc = bias[static_cast<size_t>(oc)];
+          for (int ic = 0; ic < cin_g; ++ic)
+            for (int kh = 0; kh < c.k[1]; ++kh)
+              for (int kw = 0; kw < c.k[2]; ++kw) {
+                const int ih = oh * c.stride[1] - c.pad[1] + kh * c.dil[1], iw = ow * c.stride[2] - c.pad[2] + kw * c.dil[2];
+                if (ih < 0 || ih >= c.in[1] || iw < 0 || iw >= c.in[2]) continue;
+                const int xv = x[static_cast<size_t>(((b * c.c_in + g * cin_g + ic) * c.in[1] + ih) * c.in[2] + iw)];
+                acc += static_cast<int64_t>(xv - k.p.x_zp) * k.w[static_cast<size_t>((oc * cin_g + ic) * c.k[1] * c.k[2] + kh * c.k[2] + kw)];
+              }
+          const size_t ch = k.p.per_channel ? static_cast<size_t>(oc) : 0;
+          int64_t v = exact_requant(acc, k.mult[ch], k.shift[ch]) + k.p.y_zp;
+          v = std::min<int64_t>(std::max<int64_t>(v, k.p.act_min), k.p.act_max);
+          const size_t at = static_cast<size_t>(((b * c.c_out + oc) * c.out[1] + oh) * c.out[2] + ow);
+          ASSERT_EQ(static_cast<int64_t>(y[at]), v) << "kind " << kind << " oc " << oc << " oh " << oh << " ow " << ow;
+        }
+}
+
+TEST(QConv, MatchesTheDefinitionOnRandomShapes) {
+  std::mt19937 rng(5);
+  for (int t = 0; t < 300; ++t) {
+    run_case<int8_t, int8_t>(rng, t % 3);
+    run_case<uint8_t, uint8_t>(rng, t % 3);
+    run_case<uint8_t, int8_t>(rng, t % 3);
+  }
+}
+
+TEST(QConv, DepthwiseAndPatchPathsAgree) {
+  // A depthwise conv written as one group per channel goes through qconv_depthwise; the same
+  // weights as a dense conv with zero off-group weights go through the patch path.
+  o2m::QConvParams dw{};
+  dw.conv = {1, 3, 3, 3, {1, 5, 4}, {1, 5, 4}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}};
+  dw.x_zp = 7;
+  dw.y_zp = -3;
+  dw.act_min = -128;
+  dw.act_max = 127;
+  dw.per_channel = 0;
+  std::mt19937 rng(9);
+  std::vector<int8_t> x(60), w(27), wd(81, 0);
+  for (auto& v : x) v = static_cast<int8_t>(rng());
+  for (auto& v : w) v = static_cast<int8_t>(rng());
+  for (int c = 0; c < 3; ++c)
+    for (int t = 0; t < 9; ++t) wd[static_cast<size_t>((c * 3 + c) * 9 + t)] = w[static_cast<size_t>(c * 9 + t)];
+  const int32_t bias[3] = {100, -200, 300}, mult[1] = {1500000000}, shift[1] = {-6};
+  int32_t fb[3], fbd[3];
+  o2m::qfold_bias(3, 9, w.data(), bias, dw.x_zp, fb);
+  o2m::qfold_bias(3, 27, wd.data(), bias, dw.x_zp, fbd);
+  o2m::QConvParams dense = dw;
+  dense.conv.group = 1;
+  std::vector<int8_t> y1(60), y2(60), s1(static_cast<size_t>(o2m::qconv_scratch_bytes(dw.conv))),
+      s2(static_cast<size_t>(o2m::qconv_scratch_bytes(dense.conv)));
+  o2m::qconv<int8_t, int8_t>(dw, x.data(), w.data(), fb, mult, shift, y1.data(), s1.data());
+  o2m::qconv<int8_t, int8_t>(dense, x.data(), wd.data(), fbd, mult, shift, y2.data(), s2.data());
+  EXPECT_EQ(y1, y2);
+}
+
+TEST(QLinearConv, OnnxNodeTestValues) {
+  // The first outputs of ONNX's test_qlinearconv (uint8, w_zero_point 255, run-time scales).
+  const uint8_t x[9] = {255, 174, 162, 25, 203, 168, 58, 15, 59};
+  const float xs = 0.00369204697f, ws = 0.00172794575f, ys = 0.00162681262f;
+  const uint8_t xz = 132, w[1] = {0}, wz = 255, yz = 123;
+  o2m::QLinearConvParams p{{1, 1, 1, 1, {1, 1, 9}, {1, 1, 9}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}}, 0};
+  uint8_t y[9];
+  o2m::qlinear_conv<uint8_t, uint8_t, uint8_t>(p, x, &xs, &xz, w, &ws, &wz, &ys, &yz, nullptr, y);
+  const uint8_t want[6] = {0, 81, 93, 230, 52, 87};
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(y[i], want[i]) << i;
+}
+
+TEST(ConvInteger, OnnxBasicCase) {
+  const uint8_t x[9] = {2, 3, 4, 5, 6, 7, 8, 9, 10}, w[4] = {1, 1, 1, 1}, xz = 1;
+  o2m::QLinearConvParams p{{1, 1, 1, 1, {1, 3, 3}, {1, 2, 2}, {1, 2, 2}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}}, 0};
+  int32_t y[4];
+  o2m::conv_integer<uint8_t, uint8_t>(p, x, w, &xz, nullptr, y);
+  EXPECT_EQ(std::vector<int32_t>(y, y + 4), (std::vector<int32_t>{12, 16, 24, 28}));
+}
+
+}  // namespace

@@ -1,0 +1,198 @@
+// The integer kernels' Arm variants (DSP on Cortex-M4, Helium on Cortex-M55) against their
+// portable reference, in the guest: random shapes and data, every output byte compared.
+// Built and run by qkernels_test.sh; also builds for the host (where both paths are the
+// reference). Ends with "qkernels: N passed, M failed" and exits 1 on a failure. Then it
+// times one KWS-sized layer per kernel, reference then variant, as regions 0..7 (for
+// tools/count-insns.sh).
+#include <string.h>
+
+#include "kernels/qconv.hpp"
+#include "kernels/qgemm.hpp"
+#include "rig.h"
+
+namespace {
+
+uint32_t g_rng = 0x12345678u;
+uint32_t next() {  // xorshift32
+  g_rng ^= g_rng << 13;
+  g_rng ^= g_rng >> 17;
+  g_rng ^= g_rng << 5;
+  return g_rng;
+}
+int32_t uniform(int32_t lo, int32_t hi) { return lo + static_cast<int32_t>(next() % static_cast<uint32_t>(hi - lo + 1)); }
+
+constexpr int kBuf = 20000;
+alignas(16) int8_t g_x[kBuf + 16];
+alignas(16) int8_t g_w[kBuf + 16];
+alignas(16) int8_t g_y_ref[kBuf];
+alignas(16) int8_t g_y_var[kBuf];
+alignas(16) int8_t g_scratch[4096];
+int32_t g_bias[512], g_mult[512], g_shift[512];
+
+int g_passed = 0, g_failed = 0;
+
+void check(bool ok, const char* what, int trial) {
+  if (ok) {
+    ++g_passed;
+    return;
+  }
+  ++g_failed;
+  rig_puts("FAIL ");
+  rig_puts(what);
+  rig_puts(" trial ");
+  rig_put_int(trial);
+  rig_puts("\n");
+}
+
+void random_bytes(int8_t* p, int n) {
+  for (int i = 0; i < n; ++i) p[i] = static_cast<int8_t>(next());
+}
+
+// Multipliers like a real layer's: 2^-5 .. 2^-12, random mantissa.
+void random_requant(int n) {
+  for (int i = 0; i < n; ++i) {
+    g_mult[i] = static_cast<int32_t>((1u << 30) + (next() & 0x3fffffffu));
+    g_shift[i] = -uniform(4, 11);
+    g_bias[i] = uniform(-20000, 20000);
+  }
+}
+
+void dot_trials() {
+  for (int t = 0; t < 200; ++t) {
+    const int n = uniform(0, 70), oa = uniform(0, 3), ob = uniform(0, 3);
+    random_bytes(g_x, 80);
+    random_bytes(g_w, 160);
+    const int8_t* a = g_x + oa;
+    const int8_t* b0 = g_w + ob;
+    const int8_t* b1 = g_w + 80 + ob;
+    int32_t r0, r1, v0, v1;
+    o2m::qdot2_ref(a, b0, b1, n, &r0, &r1);
+    o2m::qdot2(a, b0, b1, n, &v0, &v1);
+    check(o2m::qdot_ref(a, b0, n) == o2m::qdot(a, b0, n) && r0 == v0 && r1 == v1, "qdot", t);
+  }
+}
+
+template <typename TX, typename TY>
+void conv_trial(int t) {
+  o2m::QConvParams p{};
+  o2m::ConvParams& c = p.conv;
+  const int kind = uniform(0, 2);  // 0: dense, 1: depthwise, 2: two groups
+  c.n = 1;
+  c.c_in = uniform(1, 24);
+  c.group = kind == 1 ? c.c_in : 1;
+  if (kind == 2) {
+    c.c_in = 2 * uniform(1, 12);
+    c.group = 2;
+  }
+  c.c_out = kind == 1 ? c.c_in : c.group * uniform(1, 12);
+  c.in[0] = 1;
+  c.in[1] = uniform(1, 12);
+  c.in[2] = uniform(1, 12);
+  c.k[0] = 1;
+  c.k[1] = uniform(1, 3);
+  c.k[2] = uniform(1, 4);
+  c.stride[0] = c.dil[0] = 1;
+  c.pad[0] = 0;
+  for (int d = 1; d < 3; ++d) {
+    c.stride[d] = uniform(1, 2);
+    c.dil[d] = uniform(1, 2);
+    c.pad[d] = uniform(0, 1);
+    const int eff = (c.k[d] - 1) * c.dil[d] + 1;
+    const int span = c.in[d] + 2 * c.pad[d] - eff;
+    if (span < 0) return;
+    c.out[d] = span / c.stride[d] + 1;
+  }
+  c.out[0] = 1;
+  const int kg = c.c_in / c.group * c.k[1] * c.k[2];
+  const int in_n = c.c_in * c.in[1] * c.in[2], out_n = c.c_out * c.out[1] * c.out[2];
+  if (in_n > kBuf || kg * c.c_out > kBuf || out_n > kBuf || o2m::qconv_scratch_bytes(c) > 4096) return;
+  random_bytes(g_x, in_n);
+  random_bytes(g_w, kg * c.c_out);
+  random_requant(c.c_out);
+  p.x_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
+  p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
+  p.act_min = o2m::QRange<TY>::lo + uniform(0, 10);
+  p.act_max = o2m::QRange<TY>::hi - uniform(0, 10);
+  p.per_channel = uniform(0, 1);
+  const TX* x = reinterpret_cast<const TX*>(g_x);
+  o2m::qconv<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
+  o2m::qconv<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var), g_scratch);
+  check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv", t);
+}
+
+template <typename TX, typename TY>
+void gemm_trial(int t) {
+  o2m::QGemmParams p{};
+  p.m = uniform(1, 4);
+  p.n = uniform(1, 40);
+  p.k = uniform(1, 300);
+  random_bytes(g_x, p.m * p.k);
+  random_bytes(g_w, p.n * p.k);
+  random_requant(p.n);
+  p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
+  p.act_min = o2m::QRange<TY>::lo;
+  p.act_max = o2m::QRange<TY>::hi;
+  p.per_channel = uniform(0, 1);
+  const TX* x = reinterpret_cast<const TX*>(g_x);
+  o2m::qgemm<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
+  o2m::qgemm<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var), g_scratch);
+  check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(p.m * p.n)) == 0, "qgemm", t);
+}
+
+// One KWS DS-CNN layer (64 channels, 25x5): reference then variant, one region each.
+void bench_conv(int k, int group) {
+  o2m::QConvParams p{};
+  o2m::ConvParams& c = p.conv;
+  c = {1, 64, 64, group, {1, 25, 5}, {1, 25, 5}, {1, k, k}, {1, 1, 1}, {1, 1, 1}, {0, k / 2, k / 2}};
+  random_bytes(g_x, 64 * 125);
+  random_bytes(g_w, 64 * 64 / group * k * k);
+  random_requant(64);
+  p.x_zp = -128;
+  p.y_zp = -128;
+  p.act_min = -128;
+  p.act_max = 127;
+  p.per_channel = 1;
+  rig_region_begin();
+  o2m::qconv<int8_t, int8_t, true>(p, g_x, g_w, g_bias, g_mult, g_shift, g_y_ref, g_scratch);
+  rig_region_end();
+  rig_region_begin();
+  o2m::qconv<int8_t, int8_t>(p, g_x, g_w, g_bias, g_mult, g_shift, g_y_var, g_scratch);
+  rig_region_end();
+  check(memcmp(g_y_ref, g_y_var, 64 * 125) == 0, "bench conv", k);
+}
+
+void bench_gemm() {
+  o2m::QGemmParams p{1, 128, 640, 0, -128, 127, 1};  // an AD autoencoder layer, 81920 MACs
+  random_bytes(g_x, 640);
+  random_bytes(g_w, 128 * 640);
+  random_requant(128);
+  rig_region_begin();
+  o2m::qgemm<int8_t, int8_t, true>(p, g_x, g_w, g_bias, g_mult, g_shift, g_y_ref, g_scratch);
+  rig_region_end();
+  rig_region_begin();
+  o2m::qgemm<int8_t, int8_t>(p, g_x, g_w, g_bias, g_mult, g_shift, g_y_var, g_scratch);
+  rig_region_end();
+  check(memcmp(g_y_ref, g_y_var, 128) == 0, "bench gemm", 0);
+}
+
+}  // namespace
+
+int main() {
+  dot_trials();
+  for (int t = 0; t < 60; ++t) {
+    conv_trial<int8_t, int8_t>(t);
+    conv_trial<uint8_t, uint8_t>(t);
+    conv_trial<uint8_t, int8_t>(t);
+    gemm_trial<int8_t, int8_t>(t);
+    gemm_trial<uint8_t, uint8_t>(t);
+  }
+  bench_conv(1, 1);   // regions 0, 1: pointwise 64 -> 64, 512000 MACs
+  bench_conv(3, 64);  // regions 2, 3: depthwise 3x3, 72000 MACs
+  bench_gemm();       // regions 4, 5: 640 -> 128, 81920 MACs
+  rig_puts("qkernels: ");
+  rig_put_int(g_passed);
+  rig_puts(" passed, ");
+  rig_put_int(g_failed);
+  rig_puts(" failed\n");
+  return g_failed ? 1 : 0;
+}

@@ -1,0 +1,473 @@
+// The pass pipeline on graphs built directly in the IR: folding, identity and dead-code
+// removal, the shape rules of the ops, and the errors they give.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "onnx2mcu/error.h"
+#include "passes/passes.h"
+
+namespace onnx2mcu {
+namespace {
+
+Attr int_attr(int64_t v) {
+  Attr a;
+  a.kind = Attr::Kind::Int;
+  a.i = v;
+  return a;
+}
+Attr ints_attr(std::vector<int64_t> v) {
+  Attr a;
+  a.kind = Attr::Kind::Ints;
+  a.ints = std::move(v);
+  return a;
+}
+Attr string_attr(std::string v) {
+  Attr a;
+  a.kind = Attr::Kind::String;
+  a.s = std::move(v);
+  return a;
+}
+
+// Builds a graph node by node, as the loader would.
+struct GraphBuilder {
+  Graph g;
+  int opset = 13;
+
+  Value* input(const std::string& name, Shape shape, DType t = DType::F32) {
+    Value* v = g.add_value(name);
+    v->dtype = t;
+    v->shape = std::move(shape);
+    v->is_graph_input = true;
+    g.inputs.push_back(v);
+    return v;
+  }
+  template <typename T>
+  Value* constant(const std::string& name, Shape shape, std::vector<T> data) {
+    Value* v = g.add_value(name);
+    v->constant = Tensor(DTypeOf<T>::value, std::move(shape));
+    EXPECT_EQ(v->constant->elems(), static_cast<int64_t>(data.size())) << "bad test constant " << name;
+    std::copy(data.begin(), data.end(), v->constant->data<T>());
+    v->dtype = v->constant->dtype;
+    v->shape = v->constant->shape;
+    return v;
+  }
+  // Adds a node with one output named "<name>_y" (more with n_outputs) and returns it.
+  Node* node(const std::string& op, const std::string& name, std::vector<Value*> inputs,
+             std::map<std::string, Attr> attrs = {}, int n_outputs = 1) {
+    auto n = std::make_unique<Node>();
+    n->name = name;
+    n->op = op;
+    n->opset = opset;
+    n->inputs = std::move(inputs);
+    n->attrs = std::move(attrs);
+    for (int i = 0; i < n_outputs; ++i) n->outputs.push_back(g.add_value(name + "_y" + (i ? std::to_string(i) : "")));
+    return g.add_node(std::move(n));
+  }
+  Value* out(Node* n) { return n->outputs[0]; }
+  void output(Value* v) {
+    v->is_graph_output = true;
+    g.outputs.push_back(v);
+  }
+};
+
+std::string pipeline_error_with(Graph& g, const PassOptions& opts) {
+  try {
+    run_pipeline(g, opts);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+std::string pipeline_error(Graph& g) { return pipeline_error_with(g, {}); }
+
+// Output shape of one `op` node whose inputs are graph inputs of the given shapes.
+Shape infer(const std::string& op, std::vector<Shape> in_shapes, std::map<std::string, Attr> attrs = {}, int opset = 13) {
+  GraphBuilder b;
+  b.opset = opset;
+  std::vector<Value*> ins;
+  for (size_t i = 0; i < in_shapes.size(); ++i) ins.push_back(b.input("in" + std::to_string(i), in_shapes[i]));
+  Value* y = b.out(b.node(op, "n", ins, std::move(attrs)));
+  b.output(y);
+  run_pipeline(b.g);
+  return y->shape;
+}
+
+template <typename T>
+std::vector<T> data_of(const Value* v) {
+  if (!v->is_const()) return {};
+  return std::vector<T>(v->constant->data<T>(), v->constant->data<T>() + v->constant->elems());
+}
+
+// ---- Constant folding -----------------------------------------------------------------------
+
+TEST(Fold, AddOfTwoConstants) {
+  GraphBuilder b;
+  Value* a = b.constant<float>("a", {2, 2}, {1, 2, 3, 4});
+  Value* c = b.constant<float>("c", {2}, {10, 20});  // broadcast along rows
+  Value* y = b.out(b.node("Add", "add", {a, c}));
+  b.output(y);
+  run_pipeline(b.g);
+  EXPECT_TRUE(b.g.nodes.empty());
+  ASSERT_TRUE(y->is_const());
+  EXPECT_EQ(y->shape, (Shape{2, 2}));
+  EXPECT_EQ(data_of<float>(y), (std::vector<float>{11, 22, 13, 24}));
+}
+
+TEST(Fold, ReshapeTargetComputedByFoldedNodes) {
+  // shape = Concat(Mul([2], [3]), [-1]) = [6, -1]: Reshape can only be resolved once folded.
+  GraphBuilder b;
+  Value* x = b.input("x", {1, 2, 3, 4});
+  Value* two = b.constant<int64_t>("two", {1}, {2});
+  Value* three = b.constant<int64_t>("three", {1}, {3});
+  Value* minus1 = b.constant<int64_t>("minus1", {1}, {-1});
+  Value* six = b.out(b.node("Mul", "mul", {two, three}));
+  Value* shape = b.out(b.node("Concat", "concat", {six, minus1}, {{"axis", int_attr(0)}}));
+  Value* y = b.out(b.node("Reshape", "reshape", {x, shape}));
+  b.output(y);
+  run_pipeline(b.g);
+  EXPECT_EQ(y->shape, (Shape{6, 4}));
+  ASSERT_EQ(b.g.nodes.size(), 1u);
+  EXPECT_EQ(b.g.nodes[0]->op, "Reshape");
+  ASSERT_TRUE(shape->is_const());
+  EXPECT_EQ(data_of<int64_t>(shape), (std::vector<int64_t>{6, -1}));
+}
+
+TEST(Fold, ChainOfFloatOpsMatchesHandComputation) {
+  // Relu(Sub(a, b)) * 2 with a = [1, 5, -3], b = [2, 2, 2] -> [0, 6, 0].
+  GraphBuilder b;
+  Value* a = b.constant<float>("a", {3}, {1, 5, -3});
+  Value* c = b.constant<float>("c", {3}, {2, 2, 2});
+  Value* two = b.constant<float>("two", {}, {2});
+  Value* d = b.out(b.node("Sub", "sub", {a, c}));
+  Value* r = b.out(b.node("Relu", "relu", {d}));
+  Value* y = b.out(b.node("Mul", "mul", {r, two}));
+  b.output(y);
+  run_pipeline(b.g);
+  EXPECT_TRUE(b.g.nodes.empty());
+  EXPECT_EQ(data_of<float>(y), (std::vector<float>{0, 6, 0}));
+}
+
+TEST(Fold, RespectsTheByteBudget) {
+  GraphBuilder b;
+  Value* a = b.constant<float>("a", {4}, {1, 2, 3, 4});
+  Value* y = b.out(b.node("Neg", "neg", {a}));
+  b.output(y);
+  PassOptions opts;
+  opts.fold_max_bytes = 15;  // the 16-byte result is over budget
+  run_pipeline(b.g, opts);
+  EXPECT_FALSE(y->is_const());
+  ASSERT_EQ(b.g.nodes.size(), 1u);
+  EXPECT_EQ(y->shape, (Shape{4}));
+}
+
+TEST(Fold, NodeWithARuntimeInputIsKept) {
+  GraphBuilder b;
+  Value* x = b.input("x", {3});
+  Value* c = b.constant<float>("c", {3}, {1, 2, 3});
+  Value* y = b.out(b.node("Add", "add", {x, c}));
+  b.output(y);
+  run_pipeline(b.g);
+  EXPECT_FALSE(y->is_const());
+  EXPECT_EQ(b.g.nodes.size(), 1u);
+}
+
+// ---- Identity / Dropout removal ---------------------------------------------------------------
+
+TEST(RemoveIdentities, IdentityAndDropoutAreBypassed) {
+  GraphBuilder b;
+  Value* x = b.input("x", {2, 3});
+  Value* i = b.out(b.node("Identity", "identity", {x}));
+  Value* d = b.out(b.node("Dropout", "dropout", {i}));
+  Node* relu = b.node("Relu", "relu", {d});
+  b.output(b.out(relu));
+  run_pipeline(b.g);
+  ASSERT_EQ(b.g.nodes.size(), 1u);
+  EXPECT_EQ(b.g.nodes[0].get(), relu);
+  EXPECT_EQ(relu->inputs[0], x);
+  EXPECT_EQ(b.g.find_value("identity_y"), nullptr);
+  EXPECT_EQ(b.g.find_value("dropout_y"), nullptr);
+}
+
+TEST(RemoveIdentities, KeptWhenItsOutputIsAGraphOutput) {
+  GraphBuilder b;
+  Value* x = b.input("x", {2, 3});
+  Value* r = b.out(b.node("Relu", "relu", {x}));
+  Value* y = b.out(b.node("Identity", "identity", {r}));
+  b.output(y);
+  run_pipeline(b.g);
+  ASSERT_EQ(b.g.nodes.size(), 2u);
+  EXPECT_EQ(b.g.nodes[1]->op, "Identity");
+  EXPECT_EQ(b.g.outputs[0], y);
+  EXPECT_EQ(y->shape, (Shape{2, 3}));
+}
+
+TEST(RemoveIdentities, DropoutMaskOutputIsRejected) {
+  GraphBuilder b;
+  Value* x = b.input("x", {4});
+  Node* drop = b.node("Dropout", "drop", {x}, {}, 2);
+  b.output(drop->outputs[0]);
+  b.output(drop->outputs[1]);
+  EXPECT_EQ(pipeline_error(b.g), "node 'drop' (Dropout): the mask output of Dropout is not supported");
+}
+
+// ---- Dead code --------------------------------------------------------------------------------
+
+TEST(DeadCode, UnusedNodesAndInitializersAreRemoved) {
+  GraphBuilder b;
+  Value* x = b.input("x", {3});
+  Value* w = b.constant<float>("unused_weight", {3}, {1, 2, 3});
+  (void)w;
+  Value* dead = b.out(b.node("Sigmoid", "dead", {x}));
+  b.node("Exp", "dead_too", {dead});
+  Value* y = b.out(b.node("Relu", "relu", {x}));
+  b.output(y);
+  run_pipeline(b.g);
+  ASSERT_EQ(b.g.nodes.size(), 1u);
+  EXPECT_EQ(b.g.nodes[0]->name, "relu");
+  EXPECT_EQ(b.g.find_value("unused_weight"), nullptr);
+  EXPECT_EQ(b.g.find_value("dead_y"), nullptr);
+  EXPECT_EQ(b.g.find_value("dead_too_y"), nullptr);
+  EXPECT_NE(b.g.find_value("x"), nullptr);
+}
+
+TEST(DeadCode, ChainFeedingAnOutputIsKept) {
+  GraphBuilder b;
+  Value* x = b.input("x", {3});
+  Node* relu = b.node("Relu", "relu", {x});
+  Value* y = b.out(b.node("Neg", "neg", {b.out(relu)}));
+  b.output(y);
+  remove_dead_code(b.g, {});
+  EXPECT_EQ(b.g.nodes.size(), 2u);
+}
+
+// ---- Shape rules --------------------------------------------------------------------------------
+
+TEST(ShapeRules, ConvPadsStridesDilationsGroups) {
+  const Shape x{1, 3, 10, 10}, w{8, 3, 3, 3};
+  EXPECT_EQ(infer("Conv", {x, w}), (Shape{1, 8, 8, 8}));
+  EXPECT_EQ(infer("Conv", {x, w, {8}}, {{"pads", ints_attr({1, 1, 1, 1})}}), (Shape{1, 8, 10, 10}));
+  EXPECT_EQ(infer("Conv", {x, w}, {{"pads", ints_attr({0, 1, 2, 0})}}), (Shape{1, 8, 10, 9}));
+  EXPECT_EQ(infer("Conv", {x, w}, {{"strides", ints_attr({2, 3})}}), (Shape{1, 8, 4, 3}));
+  EXPECT_EQ(infer("Conv", {x, w}, {{"dilations", ints_attr({2, 2})}}), (Shape{1, 8, 6, 6}));
+  EXPECT_EQ(infer("Conv", {{2, 4, 8, 8}, {6, 2, 3, 3}}, {{"group", int_attr(2)}}), (Shape{2, 6, 6, 6}));
+  EXPECT_EQ(infer("Conv", {{1, 4, 8, 8}, {4, 1, 3, 3}}, {{"group", int_attr(4)}}), (Shape{1, 4, 6, 6}));
+  EXPECT_EQ(infer("Conv", {{1, 2, 20}, {4, 2, 5}}, {{"strides", ints_attr({2})}}), (Shape{1, 4, 8}));
+}
+
+TEST(ShapeRules, ConvAutoPad) {
+  const Shape x{1, 3, 10, 9}, w{8, 3, 3, 3};
+  EXPECT_EQ(infer("Conv", {x, w}, {{"auto_pad", string_attr("SAME_UPPER")}, {"strides", ints_attr({2, 2})}}),
+            (Shape{1, 8, 5, 5}));
+  EXPECT_EQ(infer("Conv", {x, w}, {{"auto_pad", string_attr("SAME_LOWER")}, {"strides", ints_attr({3, 3})}}),
+            (Shape{1, 8, 4, 3}));
+  EXPECT_EQ(infer("Conv", {x, w}, {{"auto_pad", string_attr("VALID")}}), (Shape{1, 8, 8, 7}));
+}
+
+// SAME_UPPER puts the odd padding at the end, SAME_LOWER at the start: the same shape, but
+// different values. x = [1,2,3,4], w = [1,1], stride 1: one pad element in total.
+std::vector<float> fold_same_conv(const std::string& auto_pad) {
+  GraphBuilder b;
+  Value* x = b.constant<float>("x", {1, 1, 4}, {1, 2, 3, 4});
+  Value* w = b.constant<float>("w", {1, 1, 2}, {1, 1});
+  Value* y = b.out(b.node("Conv", "conv", {x, w}, {{"auto_pad", string_attr(auto_pad)}}));
+  b.output(y);
+  run_pipeline(b.g);
+  EXPECT_EQ(y->shape, (Shape{1, 1, 4}));
+  return data_of<float>(y);
+}
+
+TEST(ShapeRules, ConvSameUpperAndLowerPadDifferentSides) {
+  EXPECT_EQ(fold_same_conv("SAME_UPPER"), (std::vector<float>{3, 5, 7, 4}));
+  EXPECT_EQ(fold_same_conv("SAME_LOWER"), (std::vector<float>{1, 3, 5, 7}));
+}
+
+TEST(ShapeRules, PoolCeilMode) {
+  const auto k2s2 = [](int ceil) {
+    return std::map<std::string, Attr>{{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({2, 2})}, {"ceil_mode", int_attr(ceil)}};
+  };
+  EXPECT_EQ(infer("MaxPool", {{1, 1, 5, 5}}, k2s2(0)), (Shape{1, 1, 2, 2}));
+  EXPECT_EQ(infer("MaxPool", {{1, 1, 5, 5}}, k2s2(1)), (Shape{1, 1, 3, 3}));
+  EXPECT_EQ(infer("AveragePool", {{1, 1, 5, 5}}, k2s2(1)), (Shape{1, 1, 3, 3}));
+  // The ONNX operator example maxpool_2d_ceil: 4x4, kernel 3, stride 2 -> 2x2.
+  EXPECT_EQ(infer("MaxPool", {{1, 1, 4, 4}}, {{"kernel_shape", ints_attr({3, 3})}, {"strides", ints_attr({2, 2})}, {"ceil_mode", int_attr(1)}}),
+            (Shape{1, 1, 2, 2}));
+  // With pads 1+1, a 4th window would start in the end padding; like PyTorch (and the ONNX
+  // spec since 1.15) it is dropped.
+  auto padded = k2s2(1);
+  padded["pads"] = ints_attr({1, 1, 1, 1});
+  EXPECT_EQ(infer("MaxPool", {{1, 1, 5, 5}}, padded), (Shape{1, 1, 3, 3}));
+  EXPECT_EQ(infer("GlobalAveragePool", {{2, 7, 5, 3}}), (Shape{2, 7, 1, 1}));
+}
+
+TEST(ShapeRules, GemmTransposes) {
+  EXPECT_EQ(infer("Gemm", {{3, 5}, {5, 4}}), (Shape{3, 4}));
+  EXPECT_EQ(infer("Gemm", {{5, 3}, {5, 4}}, {{"transA", int_attr(1)}}), (Shape{3, 4}));
+  EXPECT_EQ(infer("Gemm", {{3, 5}, {4, 5}}, {{"transB", int_attr(1)}}), (Shape{3, 4}));
+  EXPECT_EQ(infer("Gemm", {{5, 3}, {4, 5}, {4}}, {{"transA", int_attr(1)}, {"transB", int_attr(1)}}), (Shape{3, 4}));
+  EXPECT_EQ(infer("Gemm", {{3, 5}, {5, 4}, {3, 1}}), (Shape{3, 4}));
+}
+
+TEST(ShapeRules, MatMulBroadcastAndVectors) {
+  EXPECT_EQ(infer("MatMul", {{3, 4}, {4, 5}}), (Shape{3, 5}));
+  EXPECT_EQ(infer("MatMul", {{2, 3, 4}, {4, 5}}), (Shape{2, 3, 5}));
+  EXPECT_EQ(infer("MatMul", {{1, 3, 4}, {2, 4, 5}}), (Shape{2, 3, 5}));
+  EXPECT_EQ(infer("MatMul", {{2, 1, 3, 4}, {5, 4, 6}}), (Shape{2, 5, 3, 6}));
+  EXPECT_EQ(infer("MatMul", {{4}, {4, 5}}), (Shape{5}));
+  EXPECT_EQ(infer("MatMul", {{2, 3, 4}, {4}}), (Shape{2, 3}));
+  EXPECT_EQ(infer("MatMul", {{4}, {4}}), (Shape{}));
+}
+
+TEST(ShapeRules, SoftmaxAndFlatten) {
+  EXPECT_EQ(infer("Softmax", {{2, 3, 4}}), (Shape{2, 3, 4}));
+  EXPECT_EQ(infer("LogSoftmax", {{2, 3, 4}}, {{"axis", int_attr(1)}}, 11), (Shape{2, 3, 4}));
+  EXPECT_EQ(infer("Flatten", {{2, 3, 4, 5}}), (Shape{2, 60}));
+  EXPECT_EQ(infer("Flatten", {{2, 3, 4, 5}}, {{"axis", int_attr(0)}}), (Shape{1, 120}));
+  EXPECT_EQ(infer("Flatten", {{2, 3, 4, 5}}, {{"axis", int_attr(2)}}), (Shape{6, 20}));
+  EXPECT_EQ(infer("Flatten", {{2, 3, 4, 5}}, {{"axis", int_attr(-1)}}), (Shape{24, 5}));
+  EXPECT_EQ(infer("Flatten", {{2, 3, 4, 5}}, {{"axis", int_attr(4)}}), (Shape{120, 1}));
+}
+
+TEST(ShapeRules, SqueezeAndUnsqueezeWithAttributeAxes) {
+  const int opset = 11;
+  EXPECT_EQ(infer("Squeeze", {{2, 1, 3, 1}}, {{"axes", ints_attr({1})}}, opset), (Shape{2, 3, 1}));
+  EXPECT_EQ(infer("Squeeze", {{2, 1, 3, 1}}, {{"axes", ints_attr({-1, 1})}}, opset), (Shape{2, 3}));
+  EXPECT_EQ(infer("Squeeze", {{2, 1, 3, 1}}, {}, opset), (Shape{2, 3}));
+  EXPECT_EQ(infer("Unsqueeze", {{2, 3}}, {{"axes", ints_attr({0, 3})}}, opset), (Shape{1, 2, 3, 1}));
+  EXPECT_EQ(infer("Unsqueeze", {{2, 3}}, {{"axes", ints_attr({-1})}}, opset), (Shape{2, 3, 1}));
+}
+
+// Squeeze/Unsqueeze from opset 13 take their axes as a (constant) second input.
+Shape squeeze13(const std::string& op, Shape x_shape, std::vector<int64_t> axes) {
+  GraphBuilder b;
+  Value* x = b.input("x", std::move(x_shape));
+  std::vector<Value*> ins = {x};
+  if (!axes.empty()) ins.push_back(b.constant<int64_t>("axes", {static_cast<int64_t>(axes.size())}, axes));
+  Value* y = b.out(b.node(op, "n", ins));
+  b.output(y);
+  run_pipeline(b.g);
+  return y->shape;
+}
+
+TEST(ShapeRules, SqueezeAndUnsqueezeWithInputAxes) {
+  EXPECT_EQ(squeeze13("Squeeze", {2, 1, 3, 1}, {1}), (Shape{2, 3, 1}));
+  EXPECT_EQ(squeeze13("Squeeze", {2, 1, 3, 1}, {-1}), (Shape{2, 1, 3}));
+  EXPECT_EQ(squeeze13("Squeeze", {2, 1, 3, 1}, {}), (Shape{2, 3}));
+  EXPECT_EQ(squeeze13("Unsqueeze", {2, 3}, {0, 3}), (Shape{1, 2, 3, 1}));
+  EXPECT_EQ(squeeze13("Unsqueeze", {2, 3}, {1}), (Shape{2, 1, 3}));
+}
+
+TEST(ShapeRules, ConcatAndTranspose) {
+  EXPECT_EQ(infer("Concat", {{2, 3}, {2, 5}}, {{"axis", int_attr(1)}}), (Shape{2, 8}));
+  EXPECT_EQ(infer("Concat", {{2, 3, 4}, {2, 3, 1}, {2, 3, 2}}, {{"axis", int_attr(-1)}}), (Shape{2, 3, 7}));
+  EXPECT_EQ(infer("Concat", {{1, 3}, {4, 3}}, {{"axis", int_attr(0)}}), (Shape{5, 3}));
+  EXPECT_EQ(infer("Transpose", {{2, 3, 4}}, {{"perm", ints_attr({2, 0, 1})}}), (Shape{4, 2, 3}));
+  EXPECT_EQ(infer("Transpose", {{2, 3, 4}}), (Shape{4, 3, 2}));
+  EXPECT_EQ(infer("Transpose", {{1, 3, 96, 96}}, {{"perm", ints_attr({0, 2, 3, 1})}}), (Shape{1, 96, 96, 3}));
+}
+
+TEST(ShapeRules, PadAttributeAndInputForms) {
+  EXPECT_EQ(infer("Pad", {{1, 2, 3, 3}}, {{"pads", ints_attr({0, 0, 1, 2, 0, 0, 3, 4})}}, 10), (Shape{1, 2, 7, 9}));
+  GraphBuilder b;
+  Value* x = b.input("x", {1, 2, 3, 3});
+  Value* pads = b.constant<int64_t>("pads", {8}, {0, 0, 1, 2, 0, 0, 3, 4});
+  Value* y = b.out(b.node("Pad", "pad", {x, pads}, {{"mode", string_attr("edge")}}));
+  b.output(y);
+  EXPECT_EQ(pipeline_error(b.g), "(no error)");
+  EXPECT_EQ(y->shape, (Shape{1, 2, 7, 9}));
+}
+
+TEST(ShapeRules, ReduceAndElementwise) {
+  EXPECT_EQ(infer("ReduceMean", {{2, 3, 4, 5}}, {{"axes", ints_attr({2, 3})}}), (Shape{2, 3, 1, 1}));
+  EXPECT_EQ(infer("ReduceMean", {{2, 3, 4, 5}}, {{"axes", ints_attr({-1})}, {"keepdims", int_attr(0)}}), (Shape{2, 3, 4}));
+  EXPECT_EQ(infer("Add", {{8, 1, 6, 1}, {7, 1, 5}}), (Shape{8, 7, 6, 5}));
+  EXPECT_EQ(infer("Mul", {{3, 1}, {}}), (Shape{3, 1}));
+  EXPECT_EQ(infer("Relu", {{5, 7}}), (Shape{5, 7}));
+}
+
+// ---- The pipeline ------------------------------------------------------------------------------
+
+TEST(Pipeline, DisablingPassesByName) {
+  auto run_disabling = [](const std::string& name) {
+    GraphBuilder b;
+    b.output(b.out(b.node("Relu", "relu", {b.input("x", {2})})));
+    PassOptions opts;
+    opts.disabled = {name};
+    return pipeline_error_with(b.g, opts);
+  };
+  EXPECT_EQ(run_disabling("fuse-conv-pool"), "(no error)");
+  EXPECT_EQ(run_disabling("no-such-pass"), "--disable-pass: no pass is called 'no-such-pass'");
+  EXPECT_EQ(run_disabling("infer-shapes-and-fold"), "--disable-pass: 'infer-shapes-and-fold' is required and cannot be switched off");
+}
+
+TEST(Pipeline, PassNamesAreUniqueAndRequiredOnesComeFirst) {
+  std::set<std::string> names;
+  for (const Pass& p : pipeline()) EXPECT_TRUE(names.insert(p.name).second) << p.name << " listed twice";
+  ASSERT_FALSE(pipeline().empty());
+  EXPECT_EQ(pipeline().front().name, "check-ops");
+  EXPECT_FALSE(pipeline().front().optional);
+}
+
+// ---- Errors name the node and its op ---------------------------------------------------------
+
+TEST(Errors, UnsupportedOp) {
+  GraphBuilder b;
+  Value* x = b.input("x", {3});
+  Value* y = b.out(b.node("Frobnicate", "frob_1", {x}));
+  b.output(y);
+  const std::string msg = pipeline_error(b.g);
+  EXPECT_NE(msg.find("node 'frob_1' (Frobnicate)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unsupported op"), std::string::npos) << msg;
+}
+
+TEST(Errors, UnsupportedDomain) {
+  GraphBuilder b;
+  Value* x = b.input("x", {3});
+  Node* n = b.node("Relu", "ms_relu", {x});
+  n->domain = "com.microsoft";
+  b.output(b.out(n));
+  const std::string msg = pipeline_error(b.g);
+  EXPECT_NE(msg.find("node 'ms_relu' (Relu)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("domain 'com.microsoft'"), std::string::npos) << msg;
+}
+
+// The message of running one bad `op` node (named "bad") with graph inputs of these shapes.
+std::string shape_error(const std::string& op, std::vector<Shape> in_shapes, std::map<std::string, Attr> attrs = {},
+                        int opset = 13) {
+  GraphBuilder b;
+  b.opset = opset;
+  std::vector<Value*> ins;
+  for (size_t i = 0; i < in_shapes.size(); ++i) ins.push_back(b.input("in" + std::to_string(i), in_shapes[i]));
+  b.output(b.out(b.node(op, "bad", ins, std::move(attrs))));
+  return pipeline_error(b.g);
+}
+
+TEST(Errors, BadShapesNameNodeOpAndShapes) {
+  EXPECT_EQ(shape_error("Add", {{2, 3}, {4}}), "node 'bad' (Add): shapes [2,3] and [4] do not broadcast");
+  EXPECT_EQ(shape_error("Gemm", {{3, 5}, {4, 4}}), "node 'bad' (Gemm): inner dims differ: A [3,5], B [4,4]");
+  EXPECT_EQ(shape_error("MatMul", {{3, 5}, {4, 2}}), "node 'bad' (MatMul): inner dims differ: [3,5] x [4,2]");
+  EXPECT_EQ(shape_error("Conv", {{1, 3, 8, 8}, {8, 2, 3, 3}}),
+            "node 'bad' (Conv): weight [8,2,3,3] expects 2 input channels, input has 3");
+  EXPECT_EQ(shape_error("Concat", {{2, 3}, {3, 3}}, {{"axis", int_attr(1)}}),
+            "node 'bad' (Concat): input [3,3] does not match [2,3] off the axis");
+  EXPECT_EQ(shape_error("Squeeze", {{2, 3}}, {{"axes", ints_attr({1})}}, 11), "node 'bad' (Squeeze): cannot squeeze dim 1 of [2,3]");
+  EXPECT_EQ(shape_error("Transpose", {{2, 3}}, {{"perm", ints_attr({0, 0})}}),
+            "node 'bad' (Transpose): perm is not a permutation of the input dims");
+  EXPECT_EQ(shape_error("MaxPool", {{1, 1, 4, 4}}), "node 'bad' (MaxPool): kernel_shape is required");
+}
+
+TEST(Errors, ReshapeNeedsAConstantShape) {
+  EXPECT_EQ(shape_error("Reshape", {{2, 3}, {2}}),
+            "node 'bad' (Reshape): Reshape's shape (input 'in1') must be a constant; it is only known at run time");
+}
+
+TEST(Errors, ReshapeElementCountMismatch) {
+  GraphBuilder b;
+  Value* x = b.input("x", {2, 3});
+  Value* shape = b.constant<int64_t>("shape", {2}, {4, 2});
+  b.output(b.out(b.node("Reshape", "reshape", {x, shape})));
+  EXPECT_EQ(pipeline_error(b.g), "node 'reshape' (Reshape): cannot reshape [2,3] (6 elements) to [4,2]");
+}
+
+}  // namespace
+}  // namespace onnx2mcu
