@@ -2,6 +2,7 @@
 // templates/kernels/conv.hpp.
 #include "kernels/conv.hpp"
 
+#include "ir/checked.h"
 #include "ops/helpers.h"
 #include "ops/lower.h"
 #include "ops/registry.h"
@@ -94,6 +95,9 @@ Window transpose_window(const Node& n) {
       (!out_shape.empty() && out_shape.size() != sp))
     n.fail("strides, dilations, pads, output_padding or output_shape have the wrong length for " + std::to_string(sp) +
            " spatial dims");
+  for (const auto* v : {&pads, &out_pad, &out_shape})
+    for (int64_t p : *v)
+      if (p < 0 || p >= (int64_t{1} << 31)) n.fail("pads, output_padding and output_shape must be between 0 and 2^31, got " + std::to_string(p));
   const std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
   if (auto_pad != "NOTSET" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER" && auto_pad != "VALID")
     n.fail("unknown auto_pad '" + auto_pad + "'");
@@ -103,11 +107,14 @@ Window transpose_window(const Node& n) {
   for (size_t i = 0; i < sp; ++i) {
     const int64_t in = x.shape[2 + i], s = w.strides[i], d = w.dilations[i];
     if (kernel[i] < 1 || s < 1 || d < 1) n.fail("kernel, strides and dilations must be positive");
-    const int64_t full = s * (in - 1) + out_pad[i] + (kernel[i] - 1) * d + 1;
+    // Checked: a hostile stride or dilation must not wrap the output size.
+    const char* what = "the ConvTranspose output size";
+    const int64_t full = checked_add(checked_add(checked_mul(s, in - 1, what), out_pad[i], what),
+                                     checked_add(checked_mul(kernel[i] - 1, d, what), 1, what), what);
     const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
     if (!out_shape.empty() || same) {
-      w.out[i] = !out_shape.empty() ? out_shape[i] : in * s;
-      const int64_t total = full - w.out[i];
+      w.out[i] = !out_shape.empty() ? out_shape[i] : checked_mul(in, s, what);
+      const int64_t total = checked_add(full, -w.out[i], what);
       // The spec's formula with floor division: a negative total (output_shape larger than the
       // full output) grows the end, as the ONNX tests expect.
       const int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
@@ -118,7 +125,7 @@ Window transpose_window(const Node& n) {
         w.pad_begin[i] = pads[i];
         w.pad_end[i] = pads[sp + i];
       }
-      w.out[i] = full - w.pad_begin[i] - w.pad_end[i];
+      w.out[i] = checked_add(checked_add(full, -w.pad_begin[i], what), -w.pad_end[i], what);
     }
     if (w.out[i] < 1) n.fail("the output would be empty along spatial dim " + std::to_string(i));
   }

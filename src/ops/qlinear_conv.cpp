@@ -60,8 +60,9 @@ void infer_conv_integer(Node& n) {
   const Value& w = required_input(n, 1);
   if (!is_q8(x.dtype) || !is_q8(w.dtype)) n.fail("expects 8-bit x and w");
   if (n.input(2) && n.input(2)->elems() != 1) n.fail("x_zero_point must be a scalar");
+  const Shape y = qconv_output_shape(n, x.shape, w.shape);  // checks the ranks before w.shape[0]
   check_per_channel(n, 3, w.shape[0]);
-  set_output(n, 0, DType::I32, qconv_output_shape(n, x.shape, w.shape));
+  set_output(n, 0, DType::I32, y);
 }
 
 std::vector<KernelCall> lower_conv_integer(const Node& n) {

@@ -32,7 +32,7 @@ Shape reshape_target(const Node& n) {
     } else {
       out[i] = want[i];
     }
-    known *= out[i];
+    if (__builtin_mul_overflow(known, out[i], &known)) n.fail("shape " + shape_str(want) + " has more elements than fit in 64 bits");
   }
   const int64_t total = shape_elems(in);
   if (infer_at >= 0) {

@@ -140,9 +140,9 @@ constexpr int32_t kKnBlock = 8, kNkBlock = 4;
 #endif
 
 template <typename T>
-constexpr bool is_f32 = false;
+inline constexpr bool is_f32 = false;  // inline: one definition across translation units (clang)
 template <>
-constexpr bool is_f32<float> = true;
+inline constexpr bool is_f32<float> = true;
 
 template <int R, typename T>
 inline void kn(int32_t k, const T* x, const T* b, int32_t ldb, T* s) {

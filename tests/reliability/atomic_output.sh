@@ -4,8 +4,8 @@
 #  1. killed (SIGKILL, via ONNX2MCU_TEST_KILL_BEFORE_RENAME) after writing everything but
 #     before the rename: the old output is intact; the temp folder it leaves is removed by
 #     the next run;
-#  2. killed by SIGKILL at 12 moments while writing a large model: the folder always holds
-#     either the old output or the complete new one;
+#  2. killed by SIGKILL at 12 moments while it generates and writes a large model (4 MiB of
+#     weights): the folder always holds either the old output or the complete new one;
 #  3. a ".old" sibling left by a run killed between its two renames (systems without
 #     RENAME_EXCHANGE) is restored or removed; a sibling of a live process is left alone.
 set -uo pipefail

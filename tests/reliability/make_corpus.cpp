@@ -1048,15 +1048,15 @@ void file_cases(Corpus& c) {
 
 }  // namespace
 
-// A model whose generated sources are large (8 MiB of weights), for killing the generator
+// A model whose generated sources are large (4 MiB of weights), for killing the generator
 // while it writes them.
 int write_large(const std::string& path) {
-  ModelProto m = small_model({{"x", {1, 1024}}}, {{"y", {1, 2048}}});
-  std::vector<float> w(size_t{1024} * 2048);
+  ModelProto m = small_model({{"x", {1, 512}}}, {{"y", {1, 2048}}});
+  std::vector<float> w(size_t{512} * 2048);
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   for (float& v : w) v = u(rng);
-  add_f32(m, "w", {1024, 2048}, w);
+  add_f32(m, "w", {512, 2048}, w);
   add_node(m, "MatMul", {"x", "w"}, {"y"}, "mm");
   write_all(path, m.SerializeAsString());
   std::cout << "make_corpus: wrote " << path << "\n";

@@ -19,7 +19,7 @@ corpus=$work/corpus out=$work/out baseline=$work/baseline
 
 "$make_corpus" "$corpus" "$digits" "$sine" || { echo "FAIL: make_corpus"; exit 1; }
 # Inputs the fuzzer once crashed on: whatever they are now, never a crash again.
-for f in "$(dirname "$0")"/regressions/*; do
+for f in "$(dirname "$0")"/regressions/fuzz_compile/*.onnx; do
   [ -f "$f" ] || continue
   cp "$f" "$corpus/cases/regression_$(basename "$f")"
   echo "any|cases/regression_$(basename "$f")||" >>"$corpus/cases.txt"

@@ -113,7 +113,8 @@ TEST(Arena, RandomRequestSetsAlwaysVerify) {
       ASSERT_EQ(p->lower_bound, bound) << p->algorithm << ", case " << t;
       for (int64_t off : p->offsets) ASSERT_EQ(off % kArenaAlign, 0) << p->algorithm << ", case " << t;
     }
-    ASSERT_EQ(best.arena_bytes, std::min(a.arena_bytes, b.arena_bytes)) << "case " << t;
+    // plan_arena keeps the smallest of all its strategies, so it never loses to either named one.
+    ASSERT_LE(best.arena_bytes, std::min(a.arena_bytes, b.arena_bytes)) << "case " << t;
   }
 }
 
