@@ -21,6 +21,9 @@ struct GeneratedFile {
 struct CompileOptions {
   std::string name;                                       // default: from the model file name
   std::map<std::string, std::vector<int64_t>> shapes;     // --shape NAME=1x3x96x96
+  // --freeze NAME=FILE.pb: graph input NAME becomes a constant holding the TensorProto in FILE
+  // (a shape, axes, sizes or scales input a microcontroller build needs fixed).
+  std::map<std::string, std::string> frozen_inputs;
   std::vector<std::string> disabled_passes;               // --disable-pass NAME
   std::string dump_ir_after;                              // --dump-ir-after PASS
   std::string target;  // --target cpu/board/host: adds <name>_target.txt (its build flags); "" = none

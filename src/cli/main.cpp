@@ -42,11 +42,26 @@ void parse_shapes(const std::vector<std::string>& specs, CompileOptions& opts) {
   }
 }
 
+// "--freeze shape=shape.pb" -> ("shape", "shape.pb").
+void parse_freezes(const std::vector<std::string>& specs, CompileOptions& opts) {
+  for (const std::string& spec : specs) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      throw Error("--freeze '" + spec + "' should look like NAME=FILE.pb (a serialized TensorProto)");
+    const std::string name = spec.substr(0, eq);
+    if (opts.frozen_inputs.count(name)) throw Error("--freeze names '" + name + "' twice");
+    opts.frozen_inputs[name] = spec.substr(eq + 1);
+  }
+}
+
 void add_model_options(CLI::App* cmd, std::string& model, std::string& name, std::vector<std::string>& shapes,
-                       CompileOptions& copts) {
+                       std::vector<std::string>& freezes, CompileOptions& copts) {
   cmd->add_option("MODEL", model, "ONNX model file")->required();
   cmd->add_option("--name", name, "C name prefix (default: from the file name)");
   cmd->add_option("--shape", shapes, "fix an input's shape: NAME=1x3x96x96 (repeatable)");
+  cmd->add_option("--freeze", freezes,
+                  "make a graph input a constant: NAME=FILE.pb, a serialized TensorProto such as a "
+                  "test_data_set_0/input_1.pb (repeatable); for shape-like inputs (Reshape's shape, Resize's sizes, ...)");
   cmd->add_option("--disable-pass", copts.disabled_passes, "switch off an optimisation pass (repeatable)");
   cmd->add_option("--dump-ir-after", copts.dump_ir_after, "print the IR to stderr after this pass");
   cmd->add_flag_callback(
@@ -108,7 +123,7 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok; 1 bad model, failed generation or failed verification; 2 bad command line.");
 
   std::string model, name, out_dir, target = "host", work_dir, opt = "-O2";
-  std::vector<std::string> shapes, data;
+  std::vector<std::string> shapes, freezes, data;
   CompileOptions copts;
   double rtol = 1e-3, atol = 1e-4;
   bool quiet = false, verbose = false, markdown = false;
@@ -116,12 +131,12 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "also print timings and every file written (on stderr)");
 
   CLI::App* compile = app.add_subcommand("compile", "generate <name>.h/.cpp and kernel headers into a folder");
-  add_model_options(compile, model, name, shapes, copts);
+  add_model_options(compile, model, name, shapes, freezes, copts);
   compile->add_option("-o,--output", out_dir, "output folder (created; replaced if it holds an earlier output)")->required();
   compile->add_option("--target", copts.target, "cpu or board the code is for (cortex-m4, mps2-an386, host): writes <name>_target.txt with its build flags");
 
   CLI::App* inspect = app.add_subcommand("inspect", "print ops, shapes, arena offsets, MACs and weight bytes");
-  add_model_options(inspect, model, name, shapes, copts);
+  add_model_options(inspect, model, name, shapes, freezes, copts);
   std::string report_file;
   bool json = false;
   inspect->add_option("--report", report_file, "also draw the memory plan into FILE.html or FILE.svg");
@@ -132,7 +147,7 @@ int main(int argc, char** argv) {
   inspect->add_option("--target", stack_target, "compiler for --stack: host (g++) or a Cortex-M board/cpu (arm-none-eabi-g++)");
 
   CLI::App* verify = app.add_subcommand("verify", "generate, build, run on test data and compare with the references");
-  add_model_options(verify, model, name, shapes, copts);
+  add_model_options(verify, model, name, shapes, freezes, copts);
   verify->add_option("--data", data, "test_data_set_* folder, or a folder holding them (default: the model's folder)");
   verify->add_option("--target", target, "host, or a Cortex-M board/cpu (cortex-m4, mps2-an386, ...)");
   verify->add_option("--rtol", rtol, "relative tolerance (default 1e-3)");
@@ -158,6 +173,7 @@ int main(int argc, char** argv) {
   try {
     copts.name = name;
     parse_shapes(shapes, copts);
+    parse_freezes(freezes, copts);
     if (!copts.target.empty()) find_target(copts.target);  // an unknown name fails here, listing the known ones
     if (ops->parsed()) {
       fmt::print("{}", ops_markdown());

@@ -48,6 +48,13 @@ CompiledModel compile(const std::string& model_path, const std::string* bytes, c
     throw Error(model_path + ": --name '" + out.name + "' is not a valid C identifier (try '" + sanitize_identifier(out.name) + "')");
   LoadOptions lo;
   for (const auto& kv : opts.shapes) lo.input_shapes[kv.first] = kv.second;
+  for (const auto& kv : opts.frozen_inputs) {
+    try {
+      lo.frozen_inputs[kv.first] = load_tensor_file(kv.second);
+    } catch (const Error& e) {
+      throw Error(model_path + ": --freeze " + kv.first + ": " + e.what());
+    }
+  }
   lo.limits = opts.limits;
   out.graph = bytes ? load_model_bytes(*bytes, model_path, lo) : load_model(model_path, lo);
   try {

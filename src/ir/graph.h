@@ -68,6 +68,9 @@ struct Graph {
   std::vector<std::unique_ptr<Value>> values;
   std::vector<std::unique_ptr<Node>> nodes;  // kept in topological order
   std::vector<Value*> inputs;   // graph inputs that are not initializers
+  // Names of the model's runtime inputs in declaration order, including those frozen into
+  // constants (--freeze): test data files input_I.pb follow this order, not `inputs`'.
+  std::vector<std::string> model_inputs;
   std::vector<Value*> outputs;
 
   Value* add_value(const std::string& name);

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 namespace onnx2mcu {
 namespace {
 
-constexpr int kMinOpset = 7;
+constexpr int kMinOpset = 1;
 constexpr int kMaxOpset = 17;
 
 std::string read_file(const std::string& path) {
@@ -171,6 +171,24 @@ std::map<std::string, int> read_opsets(const onnx::ModelProto& m) {
   return opsets;
 }
 
+// Makes graph input v the constant t (--freeze): t must fit the type the model declares.
+void freeze_input(Value& v, const Tensor& t, int64_t max_bytes) {
+  auto fail = [&](const std::string& why) { throw Error("--freeze " + v.name + ": " + why); };
+  if (t.dtype != v.dtype)
+    fail(std::string("the value is ") + dtype_name(t.dtype) + ", the input is declared " + dtype_name(v.dtype));
+  if (!v.shape.empty()) {  // declared rank 0 and no declared shape look alike: both accept any shape
+    bool fits = v.shape.size() == t.shape.size();
+    for (size_t i = 0; fits && i < v.shape.size(); ++i) fits = v.shape[i] < 0 || v.shape[i] == t.shape[i];
+    if (!fits) fail("the value has shape " + shape_str(t.shape) + ", the input is declared " + shape_str(v.shape));
+  }
+  if (static_cast<int64_t>(t.bytes.size()) > max_bytes)
+    fail("the value holds " + std::to_string(t.bytes.size()) + " bytes, more than the limit of " + std::to_string(max_bytes) +
+         " (--max-tensor-bytes)");
+  v.constant = t;
+  v.shape = t.shape;
+  v.dim_names.clear();
+}
+
 void apply_input_shapes(Graph& g, const LoadOptions& opts) {
   std::set<std::string> used;
   for (Value* in : g.inputs) {
@@ -212,13 +230,25 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
     v->dtype = v->constant->dtype;
     v->shape = v->constant->shape;
   }
+  std::set<std::string> frozen;
   for (const auto& in : gp.input()) {
     if (g->find_value(in.name())) continue;  // IR < 4 lists initializers as inputs too
     Value* v = g->add_value(in.name());
     read_value_type(v, in);
+    g->model_inputs.push_back(v->name);
+    auto f = opts.frozen_inputs.find(v->name);
+    if (f != opts.frozen_inputs.end()) {
+      freeze_input(*v, f->second, max_bytes);
+      frozen.insert(v->name);
+      continue;
+    }
     v->is_graph_input = true;
     g->inputs.push_back(v);
   }
+  for (const auto& kv : opts.frozen_inputs)
+    if (!frozen.count(kv.first))
+      throw Error("--freeze names '" + kv.first + "', which is not a graph input" +
+                  (g->find_value(kv.first) ? " (it is an initializer, already a constant)" : ""));
   apply_input_shapes(*g, opts);
   for (const Value* in : g->inputs) {
     const int64_t bytes = in->bytes();
@@ -321,6 +351,26 @@ Tensor load_tensor_file(const std::string& path, std::string* name) {
   } catch (const Error& e) {
     throw Error(path + ": " + e.what());
   }
+}
+
+std::vector<Tensor> load_data_set_inputs(const std::string& dir, const Graph& g) {
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < g.model_inputs.size(); ++i) {
+    const std::string file = dir + "/input_" + std::to_string(i) + ".pb";
+    Tensor t = load_tensor_file(file);
+    const Value* v = g.find_value(g.model_inputs[i]);
+    if (!v) throw Error(file + ": input '" + g.model_inputs[i] + "' is no longer in the graph");
+    auto describe = [](DType d, const Shape& s) { return std::string(dtype_name(d)) + " " + shape_str(s); };
+    if (t.dtype != v->dtype || t.shape != v->shape)
+      throw Error(file + " is " + describe(t.dtype, t.shape) + ", input '" + v->name + "' is " + describe(v->dtype, v->shape));
+    if (!v->is_graph_input) {  // frozen: the data set must agree with the value compiled in
+      if (v->constant && v->constant->bytes != t.bytes)
+        throw Error(file + " holds another value than the one input '" + v->name + "' was frozen to (--freeze)");
+      continue;
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 std::vector<std::string> model_op_types(const std::string& path) {

@@ -14,6 +14,10 @@ struct LoadOptions {
   // Fixes symbolic or unknown input dims: input name -> full shape.
   std::map<std::string, Shape> input_shapes;
   Limits limits;  // max_tensor_bytes (every initializer, constant and input) and max_nodes
+  // Graph inputs made constants (--freeze NAME=FILE.pb): input name -> its value. A frozen
+  // input is no longer a runtime input; shape rules that need a constant (Reshape's shape,
+  // Resize's sizes, ...) can then read it.
+  std::map<std::string, Tensor> frozen_inputs;
 };
 
 // Reads, checks (onnx::checker) and converts a model. Throws Error naming the file.
@@ -24,6 +28,11 @@ std::unique_ptr<Graph> load_model_bytes(const std::string& bytes, const std::str
 
 // Reads one serialized TensorProto (test_data_set_*/input_0.pb).
 Tensor load_tensor_file(const std::string& path, std::string* name = nullptr);
+
+// One test data set's runtime inputs (DIR/input_I.pb, I counting Graph::model_inputs) in the
+// order of g.inputs. The file of an input frozen into a constant is read too and must hold the
+// frozen value. Throws Error naming the file on a missing file or a wrong dtype, shape or value.
+std::vector<Tensor> load_data_set_inputs(const std::string& dir, const Graph& g);
 
 // The op types of the model's top-level nodes, in order ("domain:Op" outside the default
 // domain). Parses only, without the checker or any conversion: for reports about models that

@@ -13,8 +13,7 @@ void infer_binary(Node& n) {
   const Value& a = required_input(n, 0);
   const Value& b = required_input(n, 1);
   if (n.op != "Pow") expect_same_dtype(n, a.dtype);
-  if (n.opset < 7 && n.attr_int("broadcast", 0)) n.fail("legacy broadcast (opset < 7) is not supported");
-  set_output(n, 0, a.dtype, broadcast_shapes(n, a.shape, b.shape));
+  set_output(n, 0, a.dtype, binary_output_shape(n, a.shape, b.shape));
 }
 
 O2M_LOWER_BINARY("elementwise.hpp", add, visit_numeric_strict)

@@ -12,6 +12,16 @@ namespace {
 // Cast: the `to` attribute; CastLike: input 1's dtype.
 DType target_dtype(const Node& n) {
   if (n.op == "CastLike") return required_input(n, 1).dtype;
+  if (n.opset < 6) {  // `to` was a type name ("FLOAT") before opset 6
+    static const std::pair<const char*, DType> names[] = {
+        {"FLOAT", DType::F32}, {"DOUBLE", DType::F64}, {"INT8", DType::I8},   {"INT16", DType::I16},
+        {"INT32", DType::I32}, {"INT64", DType::I64},  {"UINT8", DType::U8},  {"UINT16", DType::U16},
+        {"UINT32", DType::U32}, {"UINT64", DType::U64}, {"BOOL", DType::Bool}};
+    const std::string name = n.attr_string("to", "");
+    for (const auto& kv : names)
+      if (name == kv.first) return kv.second;
+    n.fail("cannot cast to type '" + name + "'");
+  }
   const int64_t to = n.attr_int("to", 0);
   DType t = dtype_from_onnx(static_cast<int>(to));
   if (t == DType::Undefined) n.fail("cannot cast to ONNX type " + std::to_string(to));

@@ -13,7 +13,7 @@ void infer_broadcast(Node& n, DType out) {
   expect_arity(n, 2, 2);
   const Value& a = required_input(n, 0);
   expect_same_dtype(n, a.dtype);
-  set_output(n, 0, out == DType::Undefined ? a.dtype : out, broadcast_shapes(n, a.shape, required_input(n, 1).shape));
+  set_output(n, 0, out == DType::Undefined ? a.dtype : out, binary_output_shape(n, a.shape, required_input(n, 1).shape));
 }
 
 void infer_compare(Node& n) { infer_broadcast(n, DType::Bool); }

@@ -39,9 +39,40 @@ inline o2m::BinaryParams binary_params(const Node& n, const Shape& a, const Shap
   return p;
 }
 
+// Opset < 7 binary ops (Add, Sub, Mul, Div, Pow, And, Or, Xor, Equal, Greater, Less) do not
+// broadcast unless broadcast=1, and then B is aligned with A from dim `axis` (default: at the
+// end, as numpy does). Returns B's shape as numpy broadcasting must read it (1s appended after
+// B's dims), or b itself outside that case.
+inline Shape legacy_b_shape(const Node& n, const Shape& a, const Shape& b) {
+  if (n.opset >= 7 || n.attr_int("broadcast", 0) == 0 || !n.has_attr("axis")) return b;
+  const int64_t rank = static_cast<int64_t>(a.size());
+  const int64_t axis = normalize_axis(n, n.attr_int("axis", 0), rank);
+  if (axis + static_cast<int64_t>(b.size()) > rank)
+    n.fail("legacy broadcast: B " + shape_str(b) + " does not fit into A " + shape_str(a) + " from axis " + std::to_string(axis));
+  Shape s = b;
+  s.resize(static_cast<size_t>(rank - axis), 1);
+  return s;
+}
+
+// The output shape of a two-input broadcasting op, honouring the opset < 7 rules above:
+// broadcast=0 needs equal shapes, broadcast=1 broadcasts B to A (never A to B).
+inline Shape binary_output_shape(const Node& n, const Shape& a, const Shape& b) {
+  if (n.opset >= 7) return broadcast_shapes(n, a, b);
+  if (n.attr_int("broadcast", 0) == 0) {
+    if (a != b)
+      n.fail("A " + shape_str(a) + " and B " + shape_str(b) + " differ and broadcast=0 (opset " + std::to_string(n.opset) +
+             " broadcasts only with broadcast=1)");
+    return a;
+  }
+  const Shape y = broadcast_shapes(n, a, legacy_b_shape(n, a, b));
+  if (y != a) n.fail("legacy broadcast (opset < 7): B " + shape_str(b) + " does not broadcast to A " + shape_str(a));
+  return y;
+}
+
 // Params for the node's inputs 0 and 1 and its output 0.
 inline o2m::BinaryParams binary_params(const Node& n) {
-  return binary_params(n, required_input(n, 0).shape, required_input(n, 1).shape, n.outputs[0]->shape);
+  const Shape& a = required_input(n, 0).shape;
+  return binary_params(n, a, legacy_b_shape(n, a, required_input(n, 1).shape), n.outputs[0]->shape);
 }
 
 // The shape every present input broadcasts to.

@@ -1,5 +1,7 @@
 #include "ops/helpers.h"
 
+#include <algorithm>
+
 namespace onnx2mcu {
 
 void expect_arity(const Node& n, size_t lo, size_t hi, size_t outs) {
@@ -16,10 +18,38 @@ const Value& required_input(const Node& n, size_t i) {
   return *v;
 }
 
+namespace {
+
+// The graph inputs v is computed from (v itself if it is one), nearest first, each once.
+std::vector<std::string> upstream_graph_inputs(const Value& v) {
+  std::vector<std::string> found;
+  std::vector<const Value*> todo{&v}, seen;
+  while (!todo.empty() && seen.size() < 10000) {
+    const Value* x = todo.front();
+    todo.erase(todo.begin());
+    if (!x || x->is_const() || std::find(seen.begin(), seen.end(), x) != seen.end()) continue;
+    seen.push_back(x);
+    if (x->is_graph_input) found.push_back(x->name);
+    else if (x->producer)
+      for (const Value* in : x->producer->inputs) todo.push_back(in);
+  }
+  return found;
+}
+
+}  // namespace
+
 const Tensor& constant_input(const Node& n, size_t i, const char* what) {
   const Value& v = required_input(n, i);
-  if (!v.is_const())
-    n.fail(std::string(what) + " (input '" + v.name + "') must be a constant; it is only known at run time");
+  if (!v.is_const()) {
+    std::string msg = std::string(what) + " (input '" + v.name + "') must be a constant; it is only known at run time";
+    // A microcontroller build fixes such values: say which graph inputs would make it constant.
+    const std::vector<std::string> ins = upstream_graph_inputs(v);
+    if (!ins.empty()) {
+      msg += v.is_graph_input ? ": fix its value with" : ": it comes from graph input(s); fix them with";
+      for (const std::string& name : ins) msg += " --freeze " + name + "=FILE.pb";
+    }
+    n.fail(msg);
+  }
   return *v.constant;
 }
 
@@ -69,5 +99,9 @@ int64_t prod(const Shape& s, size_t begin, size_t end) {
 
 std::vector<const Value*> node_inputs(const Node& n) { return {n.inputs.begin(), n.inputs.end()}; }
 std::vector<const Value*> node_outputs(const Node& n) { return {n.outputs.begin(), n.outputs.end()}; }
+
+bool legacy_training_dropout(const Node& n) {
+  return n.op == "Dropout" && n.domain.empty() && n.opset < 7 && n.attr_int("is_test", 0) == 0;
+}
 
 }  // namespace onnx2mcu

@@ -21,6 +21,9 @@ Shape broadcast_shapes(const Node& n, const Shape& a, const Shape& b);
 // Fails unless every present input has dtype t.
 void expect_same_dtype(const Node& n, DType t);
 
+// Dropout before opset 7 with is_test=0 (the default): training mode, a random mask.
+bool legacy_training_dropout(const Node& n);
+
 // Row-major strides of a shape.
 std::vector<int64_t> strides_of(const Shape& s);
 int64_t prod(const Shape& s, size_t begin, size_t end);

@@ -49,11 +49,18 @@ std::vector<KernelCall> lower_transpose(const Node& n) {
   })};
 }
 
+// Concat's axis: required from opset 4, optional with default 1 before.
+int64_t concat_axis_attr(const Node& n) {
+  if (n.opset < 4) return n.attr_int("axis", 1);
+  if (!n.has_attr("axis")) n.fail("needs the axis attribute");
+  return n.attr_int("axis", 0);
+}
+
 void infer_concat(Node& n) {
   if (n.inputs.empty()) n.fail("needs at least one input");
   const Value& x0 = required_input(n, 0);
   expect_same_dtype(n, x0.dtype);
-  const auto axis = static_cast<size_t>(normalize_axis(n, n.attr_int("axis", 0), static_cast<int64_t>(x0.shape.size())));
+  const auto axis = static_cast<size_t>(normalize_axis(n, concat_axis_attr(n), static_cast<int64_t>(x0.shape.size())));
   Shape out = x0.shape;
   out[axis] = 0;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
@@ -68,7 +75,7 @@ void infer_concat(Node& n) {
 
 std::vector<KernelCall> lower_concat(const Node& n) {
   const Shape& y = n.outputs[0]->shape;
-  const auto axis = static_cast<size_t>(normalize_axis(n, n.attr_int("axis", 0), static_cast<int64_t>(y.size())));
+  const auto axis = static_cast<size_t>(normalize_axis(n, concat_axis_attr(n), static_cast<int64_t>(y.size())));
   const int64_t outer = prod(y, 0, axis), row = prod(y, axis, y.size());
   std::vector<KernelCall> calls;
   int64_t offset = 0;
@@ -91,7 +98,7 @@ struct PadSpec {
   float value = 0;
 };
 
-// pads come from the attribute before opset 11 and from constant inputs after; from opset 18
+// pads come from the attribute before opset 11 (named paddings in opset 1) and from constant inputs after; from opset 18
 // they may cover only the dims listed in `axes`. Negative pads crop.
 PadSpec pad_spec(const Node& n) {
   const Value& x = required_input(n, 0);
@@ -99,7 +106,7 @@ PadSpec pad_spec(const Node& n) {
   PadSpec s;
   std::vector<int64_t> pads, axes;
   if (n.opset < 11) {
-    pads = n.attr_ints("pads");
+    pads = n.attr_ints(n.opset < 2 ? "paddings" : "pads");
     s.value = n.attr_float("value", 0.0f);
   } else {
     pads = constant_input(n, 1, "Pad's pads").to_ints();

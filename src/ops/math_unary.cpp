@@ -65,17 +65,35 @@ MATH_OP(is_inf, visit_float)
 MATH_OP(not_, visit_bool)
 #undef MATH_OP
 
-// PRelu: the slope broadcasts to x's shape (unidirectionally).
+// PRelu: the slope broadcasts to x's shape (unidirectionally). Before opset 7 a slope that is
+// not a single value holds one value per channel (dim 1 of x): a 1-D slope of C values is read
+// as [C, 1, ...] there, which numpy broadcasting would align with the last dim instead.
+Shape prelu_slope_shape(const Node& n) {
+  const Shape& x = required_input(n, 0).shape;
+  const Shape& s = required_input(n, 1).shape;
+  if (n.opset >= 7 || s.size() != 1 || x.size() < 3 || s[0] == 1 || s[0] != x[1]) return s;
+  Shape per_channel(x.size() - 1, 1);
+  per_channel[0] = s[0];
+  return per_channel;
+}
+
 void infer_prelu(Node& n) {
   expect_arity(n, 2, 2);
   const Value& x = required_input(n, 0);
   expect_same_dtype(n, x.dtype);
-  if (broadcast_shapes(n, x.shape, required_input(n, 1).shape) != x.shape)
+  if (broadcast_shapes(n, x.shape, prelu_slope_shape(n)) != x.shape)
     n.fail("slope " + shape_str(n.inputs[1]->shape) + " does not broadcast to x " + shape_str(x.shape));
   set_output(n, 0, x.dtype, x.shape);
 }
 
-O2M_LOWER_BINARY("math.hpp", prelu, visit_numeric_strict)
+std::vector<KernelCall> lower_prelu(const Node& n) {
+  const Value& x = required_input(n, 0);
+  const o2m::BinaryParams p = binary_params(n, x.shape, prelu_slope_shape(n), n.outputs[0]->shape);
+  return {visit_numeric_strict(n, x.dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("math.hpp", o2m::prelu, T), "o2m::BinaryParams", p, {n.inputs[0], n.inputs[1]}, {n.outputs[0]});
+  })};
+}
 
 }  // namespace
 

@@ -14,7 +14,10 @@ namespace {
 const Value* output_or_null(const Node& n, size_t i) { return i < n.outputs.size() ? n.outputs[i] : nullptr; }
 
 // Training mode exists from opset 14 as an attribute; before, extra outputs meant training.
+// Before opset 7, is_test=0 (the default) asked for training mode.
 bool bn_training(const Node& n) {
+  if (n.opset < 7 && n.attr_int("is_test", 0) == 0)
+    n.fail("is_test=0 (opset " + std::to_string(n.opset) + ") means training mode, which is not supported; set is_test=1");
   if (n.opset >= 14) return n.attr_int("training_mode", 0) != 0;
   for (size_t i = 1; i < n.outputs.size(); ++i)
     if (n.outputs[i]) n.fail("the training outputs of BatchNormalization before opset 14 are not supported");

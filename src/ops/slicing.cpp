@@ -85,7 +85,9 @@ std::vector<int64_t> split_sizes(const Node& n) {
   const Shape& x = required_input(n, 0).shape;
   const int64_t dim = x[static_cast<size_t>(normalize_axis(n, n.attr_int("axis", 0), static_cast<int64_t>(x.size())))];
   const auto outs = static_cast<int64_t>(n.outputs.size());
-  std::vector<int64_t> sizes = n.opset < 13 ? n.attr_ints("split") : optional_ints(n, 1, "Split's split");
+  // The split sizes are an input from opset 13, and in opset 1 may be one instead of the attribute.
+  const bool from_input = n.opset >= 13 || (n.opset < 2 && n.input(1));
+  std::vector<int64_t> sizes = from_input ? optional_ints(n, 1, "Split's split") : n.attr_ints("split");
   if (sizes.empty()) {
     // num_outputs (opset 18) may leave the last part smaller; before it, parts are equal.
     const int64_t parts = n.attr_int("num_outputs", outs);
@@ -139,6 +141,7 @@ std::vector<KernelCall> lower_split(const Node& n) {
 // ---- Tile, Expand ----
 
 std::vector<int64_t> tile_repeats(const Node& n) {
+  if (n.opset < 6) n.fail("Tile before opset 6 (tiles and axis inputs) is not supported; re-export with opset >= 6");
   std::vector<int64_t> r = constant_input(n, 1, "Tile's repeats").to_ints();
   if (r.size() != required_input(n, 0).shape.size()) n.fail("repeats must have one value per input dim");
   for (int64_t v : r)

@@ -47,6 +47,8 @@ ResizeSpec resize_spec(const Node& n) {
   const bool upsample = n.op == "Upsample";
   const bool legacy = upsample || n.opset < 11;  // asymmetric coordinates, "simple" nearest rounding
   std::vector<int64_t> sizes;
+  if (upsample && n.opset < 7)
+    n.fail("Upsample before opset 7 (width_scale/height_scale attributes) is not supported; re-export with opset >= 7");
   if (upsample && n.opset < 9) {
     s.scales = n.attr_floats("scales");
   } else if (legacy) {

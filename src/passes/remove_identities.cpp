@@ -1,3 +1,4 @@
+#include "ops/helpers.h"
 #include "passes/passes.h"
 
 namespace onnx2mcu {
@@ -7,6 +8,7 @@ void remove_identities(Graph& g, const PassOptions&) {
     const bool identity = n.domain.empty() && (n.op == "Identity" || n.op == "Dropout");
     if (!identity || n.inputs.empty() || !n.inputs[0] || n.outputs.empty()) return false;
     if (n.outputs.size() > 1 && n.outputs[1]) return false;  // Dropout's mask is in use
+    if (n.op == "Dropout" && legacy_training_dropout(n)) return false;  // its shape rule explains why it fails
     Value* out = n.outputs[0];
     if (out->is_graph_output) return false;  // keeps its name in the API: becomes a copy
     g.replace_uses(out, n.inputs[0]);

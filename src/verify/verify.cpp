@@ -35,14 +35,7 @@ std::vector<TestCase> load_cases(const std::vector<std::string>& dirs, const Gra
   std::vector<TestCase> cases;
   for (const std::string& d : dirs) {
     TestCase c{d, {}, {}};
-    for (size_t i = 0; i < g.inputs.size(); ++i) {
-      Tensor t = load_tensor_file(d + "/input_" + std::to_string(i) + ".pb");
-      const Value& v = *g.inputs[i];
-      if (t.dtype != v.dtype || t.shape != v.shape)
-        throw Error(d + "/input_" + std::to_string(i) + ".pb: " + dtype_name(t.dtype) + " " + shape_str(t.shape) +
-                    " does not match input '" + v.name + "' " + dtype_name(v.dtype) + " " + shape_str(v.shape));
-      c.inputs.push_back(std::move(t));
-    }
+    c.inputs = load_data_set_inputs(d, g);  // skips (and checks) inputs frozen with --freeze
     for (size_t o = 0; o < g.outputs.size(); ++o) {
       Tensor t = load_tensor_file(d + "/output_" + std::to_string(o) + ".pb");
       if (t.elems() != g.outputs[o]->elems())

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "ir/graph.h"
 #include "loader/loader.h"
 #include "onnx2mcu/compiler.h"
+#include "onnx2mcu/error.h"
 #include "onnx2mcu/verify.h"
 #include "verify/harness.h"
 
@@ -41,28 +43,28 @@ std::string describe(const Tensor& t) { return std::string(dtype_name(t.dtype)) 
 
 std::string set_name(const std::string& set) { return fs::path(set).filename().string(); }
 
-// Reads every data set and checks it against the compiled graph: inputs must fit the model,
-// and the reference outputs must have the dtype and shape onnx2mcu gave the outputs (a
-// different shape is a wrong result, found before anything is built).
+// Reads every data set and checks it against the compiled graph: inputs must fit the model
+// (and inputs frozen into constants must hold the frozen value), and the reference outputs
+// must have the dtype and shape onnx2mcu gave the outputs (a different shape is a wrong
+// result, found before anything is built).
 std::vector<TestCase> load_cases(const Test& t, const Graph& g, std::vector<std::string>& sets) {
   sets = find_data_sets({t.dir});
   std::vector<TestCase> cases;
   for (const std::string& set : sets) {
     TestCase c{set, {}, {}};
     const size_t n_in = count_files(set, "input_"), n_out = count_files(set, "output_");
-    if (n_in != g.inputs.size())
+    if (n_in != g.model_inputs.size())
       throw StageError{Stage::Data, set_name(set) + " has " + std::to_string(n_in) + " input files, the model has " +
-                                        std::to_string(g.inputs.size()) + " runtime inputs"};
+                                        std::to_string(g.model_inputs.size()) + " runtime inputs"};
     if (n_out != g.outputs.size())
       throw StageError{Stage::Data, set_name(set) + " has " + std::to_string(n_out) + " output files, the model has " +
                                         std::to_string(g.outputs.size()) + " outputs"};
-    for (size_t i = 0; i < n_in; ++i) {
-      Tensor in = load_tensor_file(set + "/input_" + std::to_string(i) + ".pb");
-      const Value& v = *g.inputs[i];
-      if (in.dtype != v.dtype || in.shape != v.shape)
-        throw StageError{Stage::Data, set_name(set) + "/input_" + std::to_string(i) + ".pb is " + describe(in) + ", input '" +
-                                          v.name + "' is " + describe(v)};
-      c.inputs.push_back(std::move(in));
+    try {
+      c.inputs = load_data_set_inputs(set, g);
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      const size_t at = msg.find(set_name(set) + "/");
+      throw StageError{Stage::Data, at == std::string::npos ? msg : msg.substr(at)};
     }
     for (size_t o = 0; o < n_out; ++o) {
       Tensor out = load_tensor_file(set + "/output_" + std::to_string(o) + ".pb");
@@ -77,15 +79,56 @@ std::vector<TestCase> load_cases(const Test& t, const Graph& g, std::vector<std:
   return cases;
 }
 
+// The graph inputs an onnx2mcu error asks to freeze ("... --freeze NAME=FILE.pb ...").
+std::vector<std::string> inputs_to_freeze(const std::string& message) {
+  std::vector<std::string> names;
+  const std::string flag = "--freeze ", tail = "=FILE.pb";
+  for (size_t at = message.find(flag); at != std::string::npos; at = message.find(flag, at + 1)) {
+    const size_t end = message.find(tail, at);
+    if (end != std::string::npos) names.push_back(message.substr(at + flag.size(), end - at - flag.size()));
+  }
+  return names;
+}
+
+// Compiles the test's model. A microcontroller build needs shape-like inputs (Reshape's
+// shape, Resize's sizes, TopK's K, ...) constant; the backend tests feed many of them as
+// graph inputs. When onnx2mcu asks for such an input to be frozen, it is frozen to its value
+// in test_data_set_0 (as `--freeze NAME=test_data_set_0/input_I.pb` would) and the model
+// compiled again; load_cases then checks every other data set holds the same value.
+CompiledModel compile_freezing(const Test& t, std::vector<std::string>& frozen) {
+  CompileOptions opts;
+  opts.name = t.cname;
+  const std::string model = t.dir + "/model.onnx";
+  std::vector<std::string> declared;  // the runtime inputs, in the order of the input_I.pb files
+  for (;;) {
+    try {
+      return compile_model(model, opts);
+    } catch (const Error& e) {
+      const std::vector<std::string> want = inputs_to_freeze(e.what());
+      if (want.empty()) throw;
+      if (declared.empty()) declared = load_model(model)->model_inputs;
+      const std::vector<std::string> sets = find_data_sets({t.dir});
+      bool added = false;
+      for (const std::string& name : want) {
+        const auto it = std::find(declared.begin(), declared.end(), name);
+        if (it == declared.end() || opts.frozen_inputs.count(name) || sets.empty()) continue;
+        opts.frozen_inputs[name] = sets[0] + "/input_" + std::to_string(it - declared.begin()) + ".pb";
+        frozen.push_back(name);
+        added = true;
+      }
+      if (!added) throw;
+    }
+  }
+}
+
 // The child's whole job. Result file: "ok OUTPUTS" then one data set per line, or
 // "fail STAGE" then the message.
 void prepare_one(const Test& t, const fs::path& dir) {
   Stage stage = Stage::Compile;
   std::string result;
   try {
-    CompileOptions opts;
-    opts.name = t.cname;
-    CompiledModel m = compile_model(t.dir + "/model.onnx", opts);
+    std::vector<std::string> frozen;
+    CompiledModel m = compile_freezing(t, frozen);
     stage = Stage::Data;
     std::vector<std::string> sets;
     std::vector<TestCase> cases = load_cases(t, *m.graph, sets);

@@ -48,6 +48,11 @@ std::string compile_reason(std::string msg) {
         if (end == std::string::npos) break;
         what.erase(at, end + 2 - at);
       }
+      // "...: fix its value with --freeze NAME=FILE.pb": names again, and advice, not the reason.
+      for (const char* advice : {": fix its value with --freeze", ": it comes from graph input"}) {
+        const size_t at = what.find(advice);
+        if (at != std::string::npos) what.erase(at);
+      }
       return op + ": " + what;
     }
   }

@@ -332,14 +332,139 @@ TEST(LoadErrors, TruncatedModelNamesTheFile) {
 
 TEST(LoadErrors, UnsupportedOpset) {
   TempDir dir;
-  onnx::ModelProto m = new_model(6);
+  onnx::ModelProto m = new_model(18);
   add_input(m, "x", {"2"});
   add_output(m, "y", {"2"});
   add_node(m, "Relu", {"x"}, {"y"});
   const std::string path = save(m, dir.path() / "old.onnx").string();
   const std::string msg = error_of([&] { load_model(path); });
   EXPECT_CONTAINS(msg, path + ": ");
-  EXPECT_CONTAINS(msg, "opset 6 is not supported");
+  EXPECT_CONTAINS(msg, "opset 18 is not supported (onnx2mcu handles 1 to 17)");
+}
+
+// ---- Old opsets --------------------------------------------------------------------------------
+
+onnx::AttributeProto* add_int_attr(onnx::NodeProto* n, const std::string& name, int64_t v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(v);
+  return a;
+}
+
+// Opset 6's Add with broadcast=1 and axis=0 aligns B [2] with A's dim 0, not its last dim.
+TEST(OldOpsets, LegacyBroadcastAlignsAtAxis) {
+  TempDir dir;
+  onnx::ModelProto m = new_model(6);
+  *m.mutable_graph()->add_initializer() = float_tensor("a", {2, 3}, {1, 2, 3, 4, 5, 6});
+  *m.mutable_graph()->add_initializer() = float_tensor("b", {2}, {10, 20});
+  add_output(m, "y", {"2", "3"});
+  onnx::NodeProto* add = add_node(m, "Add", {"a", "b"}, {"y"});
+  add_int_attr(add, "broadcast", 1);
+  add_int_attr(add, "axis", 0);
+  auto g = load_model(save(m, dir.path() / "old.onnx").string());
+  EXPECT_EQ(g->nodes[0]->opset, 6);
+  run_pipeline(*g);
+  ASSERT_TRUE(g->outputs[0]->is_const());
+  const float* y = g->outputs[0]->constant->data<float>();
+  EXPECT_EQ(std::vector<float>(y, y + 6), (std::vector<float>{11, 12, 13, 24, 25, 26}));
+}
+
+TEST(OldOpsets, NoBroadcastNeedsEqualShapes) {
+  TempDir dir;
+  onnx::ModelProto m = new_model(6);
+  add_input(m, "a", {"2", "3"});
+  *m.mutable_graph()->add_initializer() = float_tensor("b", {3}, {1, 2, 3});
+  add_output(m, "y", {"2", "3"});
+  add_node(m, "Mul", {"a", "b"}, {"y"});
+  auto g = load_model(save(m, dir.path() / "old.onnx").string());
+  EXPECT_CONTAINS(error_of([&] { run_pipeline(*g); }), "differ and broadcast=0");
+}
+
+TEST(OldOpsets, TrainingModeBatchNormIsRefused) {
+  TempDir dir;
+  onnx::ModelProto m = new_model(6);
+  add_input(m, "x", {"1", "2", "2"});
+  for (const char* p : {"s", "b", "mean", "var"}) *m.mutable_graph()->add_initializer() = float_tensor(p, {2}, {1, 1});
+  add_output(m, "y", {"1", "2", "2"});
+  add_node(m, "BatchNormalization", {"x", "s", "b", "mean", "var"}, {"y"});  // is_test defaults to 0
+  auto g = load_model(save(m, dir.path() / "old.onnx").string());
+  EXPECT_CONTAINS(error_of([&] { run_pipeline(*g); }), "is_test=0 (opset 6) means training mode");
+}
+
+// ---- Frozen inputs (--freeze) ------------------------------------------------------------------
+
+// x [6] reshaped by the graph input `shape` (int64 [2]).
+onnx::ModelProto reshape_by_input_model() {
+  onnx::ModelProto m = new_model();
+  add_input(m, "x", {"6"});
+  auto* s = m.mutable_graph()->add_input();
+  s->set_name("shape");
+  s->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::INT64);
+  s->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(2);
+  add_output(m, "y", {"3", "2"});
+  add_node(m, "Reshape", {"x", "shape"}, {"y"});
+  return m;
+}
+
+Tensor int64_tensor(std::vector<int64_t> v) {
+  Tensor t(DType::I64, {static_cast<int64_t>(v.size())});
+  std::copy(v.begin(), v.end(), t.data<int64_t>());
+  return t;
+}
+
+TEST(FrozenInputs, ARuntimeShapeInputSuggestsFreeze) {
+  TempDir dir;
+  auto g = load_model(save(reshape_by_input_model(), dir.path() / "m.onnx").string());
+  EXPECT_CONTAINS(error_of([&] { run_pipeline(*g); }), "must be a constant; it is only known at run time: fix its value with --freeze shape=FILE.pb");
+}
+
+TEST(FrozenInputs, AFrozenInputIsAConstant) {
+  TempDir dir;
+  LoadOptions opts;
+  opts.frozen_inputs["shape"] = int64_tensor({3, 2});
+  auto g = load_model(save(reshape_by_input_model(), dir.path() / "m.onnx").string(), opts);
+  ASSERT_EQ(g->inputs.size(), 1u);
+  EXPECT_EQ(g->inputs[0]->name, "x");
+  EXPECT_EQ(g->model_inputs, (std::vector<std::string>{"x", "shape"}));
+  run_pipeline(*g);
+  EXPECT_EQ(g->outputs[0]->shape, (Shape{3, 2}));
+}
+
+TEST(FrozenInputs, BadFreezesAreErrors) {
+  TempDir dir;
+  const std::string path = save(reshape_by_input_model(), dir.path() / "m.onnx").string();
+  auto error_with = [&](const std::string& name, Tensor t) {
+    LoadOptions opts;
+    opts.frozen_inputs[name] = std::move(t);
+    return error_of([&] { load_model(path, opts); });
+  };
+  EXPECT_CONTAINS(error_with("nope", int64_tensor({3, 2})), "--freeze names 'nope', which is not a graph input");
+  EXPECT_CONTAINS(error_with("shape", int64_tensor({6})), "--freeze shape: the value has shape [1], the input is declared [2]");
+  EXPECT_CONTAINS(error_with("shape", Tensor(DType::F32, {2})), "--freeze shape: the value is float32, the input is declared int64");
+}
+
+// Data sets name every declared input: a frozen one must hold the frozen value.
+TEST(FrozenInputs, DataSetsAreCheckedAgainstTheFrozenValue) {
+  TempDir dir;
+  LoadOptions opts;
+  opts.frozen_inputs["shape"] = int64_tensor({3, 2});
+  auto g = load_model(save(reshape_by_input_model(), dir.path() / "m.onnx").string(), opts);
+  auto write_set = [&](const std::string& set, std::vector<int64_t> shape) {
+    onnx::TensorProto x = float_tensor("x", {6}, {1, 2, 3, 4, 5, 6}), s;
+    s.set_name("shape");
+    s.set_data_type(onnx::TensorProto::INT64);
+    s.add_dims(2);
+    for (int64_t v : shape) s.add_int64_data(v);
+    write_bytes(dir.path() / set / "input_0.pb", x.SerializeAsString());
+    write_bytes(dir.path() / set / "input_1.pb", s.SerializeAsString());
+    return (dir.path() / set).string();
+  };
+  const std::vector<Tensor> ins = load_data_set_inputs(write_set("same", {3, 2}), *g);
+  ASSERT_EQ(ins.size(), 1u);
+  EXPECT_EQ(ins[0].shape, (Shape{6}));
+  EXPECT_CONTAINS(error_of([&] { load_data_set_inputs(write_set("other", {2, 3}), *g); }),
+                  "holds another value than the one input 'shape' was frozen to");
 }
 
 // ---- External data ---------------------------------------------------------------------------------

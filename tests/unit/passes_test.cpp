@@ -458,7 +458,8 @@ TEST(Errors, BadShapesNameNodeOpAndShapes) {
 
 TEST(Errors, ReshapeNeedsAConstantShape) {
   EXPECT_EQ(shape_error("Reshape", {{2, 3}, {2}}),
-            "node 'bad' (Reshape): Reshape's shape (input 'in1') must be a constant; it is only known at run time");
+            "node 'bad' (Reshape): Reshape's shape (input 'in1') must be a constant; it is only known at run time: fix its "
+            "value with --freeze in1=FILE.pb");
 }
 
 TEST(Errors, ReshapeElementCountMismatch) {
