@@ -71,6 +71,9 @@ struct Graph {
   // Names of the model's runtime inputs in declaration order, including those frozen into
   // constants (--freeze): test data files input_I.pb follow this order, not `inputs`'.
   std::vector<std::string> model_inputs;
+  // The values of the inputs frozen into constants (by name): kept here because folding and
+  // dead-code removal may drop their Values.
+  std::map<std::string, Tensor> frozen_inputs;
   std::vector<Value*> outputs;
 
   Value* add_value(const std::string& name);

@@ -240,6 +240,7 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
     if (f != opts.frozen_inputs.end()) {
       freeze_input(*v, f->second, max_bytes);
       frozen.insert(v->name);
+      g->frozen_inputs[v->name] = f->second;
       continue;
     }
     v->is_graph_input = true;
@@ -357,17 +358,19 @@ std::vector<Tensor> load_data_set_inputs(const std::string& dir, const Graph& g)
   std::vector<Tensor> out;
   for (size_t i = 0; i < g.model_inputs.size(); ++i) {
     const std::string file = dir + "/input_" + std::to_string(i) + ".pb";
+    const std::string& name = g.model_inputs[i];
     Tensor t = load_tensor_file(file);
-    const Value* v = g.find_value(g.model_inputs[i]);
-    if (!v) throw Error(file + ": input '" + g.model_inputs[i] + "' is no longer in the graph");
     auto describe = [](DType d, const Shape& s) { return std::string(dtype_name(d)) + " " + shape_str(s); };
-    if (t.dtype != v->dtype || t.shape != v->shape)
-      throw Error(file + " is " + describe(t.dtype, t.shape) + ", input '" + v->name + "' is " + describe(v->dtype, v->shape));
-    if (!v->is_graph_input) {  // frozen: the data set must agree with the value compiled in
-      if (v->constant && v->constant->bytes != t.bytes)
-        throw Error(file + " holds another value than the one input '" + v->name + "' was frozen to (--freeze)");
+    auto frozen = g.frozen_inputs.find(name);
+    if (frozen != g.frozen_inputs.end()) {  // the data set must agree with the value compiled in
+      if (t.dtype != frozen->second.dtype || t.shape != frozen->second.shape || t.bytes != frozen->second.bytes)
+        throw Error(file + " holds another value than the one input '" + name + "' was frozen to (--freeze)");
       continue;
     }
+    const Value* v = g.find_value(name);
+    if (!v || !v->is_graph_input) throw Error(file + ": input '" + name + "' is not a runtime input of the compiled graph");
+    if (t.dtype != v->dtype || t.shape != v->shape)
+      throw Error(file + " is " + describe(t.dtype, t.shape) + ", input '" + v->name + "' is " + describe(v->dtype, v->shape));
     out.push_back(std::move(t));
   }
   return out;

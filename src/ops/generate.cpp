@@ -1,4 +1,5 @@
-// Shape, Size, ConstantOfShape, Range, EyeLike, OneHot, NonZero -> templates/kernels/generate.hpp.
+// Shape, Size, ConstantOfShape, Range, EyeLike, OneHot, NonZero, Hann/Hamming/BlackmanWindow
+// -> templates/kernels/generate.hpp.
 // Their output shapes come from input shapes or constant inputs; Shape, Size and EyeLike read
 // only shapes, so they fold even when their input is runtime data.
 #include "kernels/generate.hpp"
@@ -218,9 +219,41 @@ std::vector<KernelCall> lower_nonzero(const Node& n) {
   })};
 }
 
+// ---- HannWindow, HammingWindow, BlackmanWindow (opset 17) ----
+
+int64_t window_size(const Node& n) {
+  const Tensor& size = constant_input(n, 0, "the window's size");
+  if (size.elems() != 1) n.fail("size must hold one value");
+  const int64_t s = size.int_at(0);
+  if (s < 0 || s > 1 << 24) n.fail("size " + std::to_string(s) + " is out of range");
+  if (s == 1 && !n.attr_int("periodic", 1)) n.fail("a symmetric window needs size >= 2");
+  return s;
+}
+
+void infer_window(Node& n) {
+  expect_arity(n, 1, 1);
+  const DType t = dtype_from_onnx(static_cast<int>(n.attr_int("output_datatype", 1)));
+  if (t == DType::Undefined || t == DType::Bool) n.fail("output_datatype " + std::to_string(n.attr_int("output_datatype", 1)) + " is not supported");
+  set_output(n, 0, t, {window_size(n)});
+}
+
+std::vector<KernelCall> lower_window(const Node& n) {
+  // Coefficients as ONNX defines them: Hann 0.5/0.5, Hamming 25/46 and 21/46, Blackman 0.42/0.5/0.08.
+  o2m::WindowParams p{i32(n, window_size(n)), n.attr_int("periodic", 1) ? 1 : 0, 0.5f, 0.5f, 0.0f};
+  if (n.op == "HammingWindow") p.a0 = 25.0f / 46.0f, p.a1 = 21.0f / 46.0f;
+  if (n.op == "BlackmanWindow") p.a0 = 0.42f, p.a1 = 0.5f, p.a2 = 0.08f;
+  return {visit_numeric(n, n.outputs[0]->dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("generate.hpp", o2m::window, T), "o2m::WindowParams", p, {}, {n.outputs[0]});
+  })};
+}
+
 }  // namespace
 
 void register_generate_ops(OpTable& t) {
+  add_op(t, {"HannWindow", "", infer_window, lower_window});
+  add_op(t, {"HammingWindow", "", infer_window, lower_window});
+  add_op(t, {"BlackmanWindow", "", infer_window, lower_window});
   add_op(t, {"Shape", "", infer_shape, lower_shape, false, true});
   add_op(t, {"Size", "", infer_size, lower_size, false, true});
   add_op(t, {"EyeLike", "", infer_eye_like, lower_eye_like, false, true});

@@ -1,4 +1,4 @@
-// Gather, GatherElements, GatherND, Scatter, ScatterElements, ScatterND, Compress
+// Gather, GatherElements, GatherND, Scatter, ScatterElements, ScatterND, Compress, ReverseSequence
 // -> templates/kernels/gather.hpp and indexing.hpp.
 #include "kernels/gather.hpp"
 
@@ -233,9 +233,39 @@ std::vector<KernelCall> lower_compress(const Node& n) {
   })};
 }
 
+// ---- ReverseSequence ----
+
+void infer_reverse_sequence(Node& n) {
+  expect_arity(n, 2, 2);
+  const Value& x = required_input(n, 0);
+  const Value& lens = required_input(n, 1);
+  const int64_t time = n.attr_int("time_axis", 0), batch = n.attr_int("batch_axis", 1);
+  if (!((time == 0 && batch == 1) || (time == 1 && batch == 0))) n.fail("time_axis and batch_axis must be 0 and 1, in either order");
+  if (x.shape.size() < 2) n.fail("expects rank >= 2, got " + shape_str(x.shape));
+  if (lens.dtype != DType::I32 && lens.dtype != DType::I64) n.fail("sequence_lens must be int32 or int64");
+  if (lens.shape != Shape{x.shape[static_cast<size_t>(batch)]}) n.fail("sequence_lens must hold one length per batch entry");
+  set_output(n, 0, x.dtype, x.shape);
+}
+
+std::vector<KernelCall> lower_reverse_sequence(const Node& n) {
+  const Value& x = required_input(n, 0);
+  const Value& lens = required_input(n, 1);
+  const o2m::ReverseSequenceParams p{i32(n, x.shape[0]), i32(n, x.shape[1]), i32(n, prod(x.shape, 2, x.shape.size())),
+                                     static_cast<int32_t>(n.attr_int("time_axis", 0))};
+  return {visit_dtype(x.dtype, [&](auto t) {
+    return visit_index(n, lens.dtype, [&](auto ti) {
+      using T = decltype(t);
+      using I = decltype(ti);
+      return make_call(O2M_KERNEL2("gather.hpp", o2m::reverse_sequence, T, I), "o2m::ReverseSequenceParams", p, {&x, &lens},
+                       {n.outputs[0]});
+    });
+  })};
+}
+
 }  // namespace
 
 void register_indexing_ops(OpTable& t) {
+  add_op(t, {"ReverseSequence", "", infer_reverse_sequence, lower_reverse_sequence});
   add_op(t, {"Gather", "", infer_gather, lower_gather});
   add_op(t, {"GatherElements", "", infer_gather_elements, lower_gather_elements});
   add_op(t, {"GatherND", "", infer_gather_nd, lower_gather_nd});

@@ -1,6 +1,8 @@
-// Resize (opset 10, 11, 13) and Upsample (opset 7, 9) -> templates/kernels/resize.hpp.
+// Resize (opset 10, 11, 13) and Upsample (opset 7, 9) -> templates/kernels/resize.hpp;
+// GridSample (opset 16, 4-D) -> templates/kernels/grid_sample.hpp.
 // The output shape must be known when compiling, so scales, sizes and (for
 // tf_crop_and_resize) roi must be constants.
+#include "kernels/grid_sample.hpp"
 #include "kernels/resize.hpp"
 
 #include <cmath>
@@ -119,9 +121,48 @@ std::vector<KernelCall> lower_resize(const Node& n) {
   return {visit_float(n, x.dtype, call)};
 }
 
+// ---- GridSample: x [N, C, H, W], grid [N, Ho, Wo, 2] -> [N, C, Ho, Wo] ----
+
+o2m::GridSampleParams grid_sample_params(const Node& n) {
+  const Shape& x = required_input(n, 0).shape;
+  const Shape& g = required_input(n, 1).shape;
+  if (x.size() != 4) n.fail("supports 4-D input [N, C, H, W] only, got " + shape_str(x));
+  if (g.size() != 4 || g[0] != x[0] || g[3] != 2) n.fail("grid must be [N, H_out, W_out, 2], got " + shape_str(g));
+  o2m::GridSampleParams p{i32(n, x[0]), i32(n, x[1]), i32(n, x[2]), i32(n, x[3]), i32(n, g[1]), i32(n, g[2]), 0, 0, 0};
+  const std::string mode = n.attr_string("mode", "bilinear"), pad = n.attr_string("padding_mode", "zeros");
+  if (mode == "nearest") p.mode = o2m::kGridNearest;
+  else if (mode == "bilinear") p.mode = o2m::kGridBilinear;
+  else if (mode == "bicubic") p.mode = o2m::kGridBicubic;
+  else n.fail("unknown mode '" + mode + "'");
+  if (pad == "zeros") p.padding = o2m::kGridZeros;
+  else if (pad == "border") p.padding = o2m::kGridBorder;
+  else if (pad == "reflection") p.padding = o2m::kGridReflection;
+  else n.fail("unknown padding_mode '" + pad + "'");
+  p.align_corners = n.attr_int("align_corners", 0) ? 1 : 0;
+  return p;
+}
+
+void infer_grid_sample(Node& n) {
+  expect_arity(n, 2, 2);
+  const Value& x = required_input(n, 0);
+  if (required_input(n, 1).dtype != x.dtype) n.fail("grid must have the input's dtype");
+  const o2m::GridSampleParams p = grid_sample_params(n);
+  set_output(n, 0, x.dtype, {x.shape[0], x.shape[1], p.out_h, p.out_w});
+}
+
+std::vector<KernelCall> lower_grid_sample(const Node& n) {
+  const o2m::GridSampleParams p = grid_sample_params(n);
+  return {visit_float(n, required_input(n, 0).dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("grid_sample.hpp", o2m::grid_sample, T), "o2m::GridSampleParams", p, {n.inputs[0], n.inputs[1]},
+                     {n.outputs[0]});
+  })};
+}
+
 }  // namespace
 
 void register_spatial_ops(OpTable& t) {
+  add_op(t, {"GridSample", "", infer_grid_sample, lower_grid_sample, false});
   add_op(t, {"Resize", "", infer_resize, lower_resize, false});
   add_op(t, {"Upsample", "", infer_resize, lower_resize, false});
 }

@@ -134,4 +134,28 @@ inline void scatter_nd(const NDParams& p, const T* data, const I* idx, const T* 
   }
 }
 
+// ReverseSequence: x viewed as [d0, d1, inner] with the time axis 0 or 1 and the batch axis the
+// other; batch b's first lens[b] steps are reversed, the rest copied. A length outside
+// [0, steps] is clamped to it.
+struct ReverseSequenceParams {
+  int32_t d0, d1, inner, time_axis;
+  O2M_FIELDS(d0, d1, inner, time_axis)
+};
+
+template <typename T, typename I>
+inline void reverse_sequence(const ReverseSequenceParams& p, const T* x, const I* lens, T* y) {
+  const int32_t steps = p.time_axis == 0 ? p.d0 : p.d1;
+  for (int32_t i0 = 0; i0 < p.d0; ++i0)
+    for (int32_t i1 = 0; i1 < p.d1; ++i1) {
+      const int32_t b = p.time_axis == 0 ? i1 : i0, t = p.time_axis == 0 ? i0 : i1;
+      int64_t len = static_cast<int64_t>(lens[b]);
+      len = len < 0 ? 0 : (len > steps ? steps : len);
+      const int32_t src = t < len ? static_cast<int32_t>(len - 1 - t) : t;
+      const int32_t s0 = p.time_axis == 0 ? src : i0, s1 = p.time_axis == 0 ? i1 : src;
+      const T* from = x + (static_cast<int64_t>(s0) * p.d1 + s1) * p.inner;
+      T* to = y + (static_cast<int64_t>(i0) * p.d1 + i1) * p.inner;
+      for (int32_t k = 0; k < p.inner; ++k) to[k] = from[k];
+    }
+}
+
 }  // namespace o2m

@@ -1,6 +1,7 @@
 // Tensors made from shapes and small constants: ConstantOfShape, Shape, Size, Range, EyeLike,
-// OneHot, NonZero.
+// OneHot, NonZero, HannWindow, HammingWindow, BlackmanWindow.
 #pragma once
+#include <math.h>
 #include <string.h>
 
 #include "common.hpp"
@@ -119,6 +120,24 @@ inline void nonzero(const NonZeroParams& p, const T* x, int64_t* y) {
       if (++at[d] < p.dims[d]) break;
       at[d] = 0;
     }
+  }
+}
+
+// HannWindow, HammingWindow, BlackmanWindow: y[k] = a0 - a1 cos(2 pi k / m) + a2 cos(4 pi k / m)
+// for k < size, with m = size (periodic) or size - 1 (symmetric), computed in double.
+struct WindowParams {
+  int32_t size, periodic;
+  float a0, a1, a2;
+  O2M_FIELDS(size, periodic, a0, a1, a2)
+};
+
+template <typename T>
+inline void window(const WindowParams& p, T* y) {
+  const double m = p.periodic ? p.size : p.size - 1;
+  const double pi = 3.14159265358979323846;
+  for (int32_t k = 0; k < p.size; ++k) {
+    const double w = 2.0 * pi * k / m;
+    y[k] = static_cast<T>(static_cast<double>(p.a0) - static_cast<double>(p.a1) * cos(w) + static_cast<double>(p.a2) * cos(2.0 * w));
   }
 }
 

@@ -465,6 +465,17 @@ TEST(FrozenInputs, DataSetsAreCheckedAgainstTheFrozenValue) {
   EXPECT_EQ(ins[0].shape, (Shape{6}));
   EXPECT_CONTAINS(error_of([&] { load_data_set_inputs(write_set("other", {2, 3}), *g); }),
                   "holds another value than the one input 'shape' was frozen to");
+
+  // With every input frozen the graph folds away, values and all; the data set is still checked.
+  Tensor x(DType::F32, {6});
+  for (int i = 0; i < 6; ++i) x.data<float>()[i] = static_cast<float>(i + 1);
+  opts.frozen_inputs["x"] = x;
+  auto folded = load_model((dir.path() / "m.onnx").string(), opts);
+  run_pipeline(*folded);
+  EXPECT_TRUE(folded->inputs.empty());
+  EXPECT_TRUE(load_data_set_inputs(write_set("same", {3, 2}), *folded).empty());
+  EXPECT_CONTAINS(error_of([&] { load_data_set_inputs(write_set("other", {2, 3}), *folded); }),
+                  "holds another value than the one input 'shape' was frozen to");
 }
 
 // ---- External data ---------------------------------------------------------------------------------
