@@ -31,8 +31,8 @@ model.ir_version = 7
 onnx.save(model, f"{out}/unsupported_op.onnx")
 
 # A valid ONNX op onnx2mcu does not implement yet.
-save("unimplemented_op", [helper.make_node("Det", ["x"], ["y"], name="determinant")],
-     [helper.make_tensor_value_info("x", f32, [4, 4])], [helper.make_tensor_value_info("y", f32, [])])
+save("unimplemented_op", [helper.make_node("Unique", ["x"], ["y"], name="uniq")],
+     [helper.make_tensor_value_info("x", f32, [4])], [helper.make_tensor_value_info("y", f32, ["M"])])
 
 # A symbolic batch dim nobody fixed.
 save("unknown_dim", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
