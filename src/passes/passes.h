@@ -45,6 +45,8 @@ void cancel_transposes(Graph& g, const PassOptions&);
 void fold_pad(Graph& g, const PassOptions&);
 // Conv [+ activation] + non-overlapping pool: one banded onnx2mcu.ConvPool node.
 void fuse_conv_pool(Graph& g, const PassOptions&);
+// Conv + a following Relu/Clip/LeakyRelu/Sigmoid/HardSigmoid: the activation folded into the Conv.
+void fuse_activation(Graph& g, const PassOptions&);
 // Removes nodes whose outputs nobody uses, and initializers no node reads.
 void remove_dead_code(Graph& g, const PassOptions&);
 

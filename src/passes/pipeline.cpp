@@ -17,6 +17,7 @@ const std::vector<Pass>& pipeline() {
       {"cancel-transposes", cancel_transposes, true},
       {"fold-pad", fold_pad, true},
       {"fuse-conv-pool", fuse_conv_pool, true},
+      {"fuse-activation", fuse_activation, true},
       {"remove-dead-code", remove_dead_code},
   };
   return passes;

@@ -11,4 +11,11 @@ Node* sole_consumer(const Graph& g, const Value* v);
 // `drop` is removed from the graph. Both must be single-output nodes in a chain keep -> drop.
 void absorb_next(Graph& g, Node& keep, Node& drop);
 
+// Relu, Clip (constant bounds), LeakyRelu, Sigmoid or HardSigmoid in the default domain: an
+// activation a Conv/ConvPool kernel can apply to its accumulators (o2m::ActParams).
+bool is_fusable_activation(const Node& a);
+// Records activation node `a` on `into` as the attributes act (o2m::ActKind), act_lo, act_hi,
+// act_alpha, act_beta that ops/conv_fast.h activation_attrs reads; false if `a` is not fusable.
+bool take_activation(const Node& a, Node& into);
+
 }  // namespace onnx2mcu

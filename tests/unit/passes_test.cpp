@@ -396,6 +396,7 @@ TEST(Pipeline, DisablingPassesByName) {
     return pipeline_error_with(b.g, opts);
   };
   EXPECT_EQ(run_disabling("fuse-conv-pool"), "(no error)");
+  EXPECT_EQ(run_disabling("fuse-activation"), "(no error)");
   EXPECT_EQ(run_disabling("no-such-pass"), "--disable-pass: no pass is called 'no-such-pass'");
   EXPECT_EQ(run_disabling("infer-shapes-and-fold"), "--disable-pass: 'infer-shapes-and-fold' is required and cannot be switched off");
 }
@@ -406,6 +407,52 @@ TEST(Pipeline, PassNamesAreUniqueAndRequiredOnesComeFirst) {
   ASSERT_FALSE(pipeline().empty());
   EXPECT_EQ(pipeline().front().name, "check-ops");
   EXPECT_FALSE(pipeline().front().optional);
+}
+
+// ---- fuse-activation ---------------------------------------------------------------------------
+
+// x [1, 2, 6, 6] -> Conv (3x3, or 3x3x3 on a 3-D input) -> `act` -> output; returns the graph
+// after the pipeline with `disabled` passes switched off.
+Graph conv_then(const std::string& act, std::set<std::string> disabled, bool conv_out_is_output = false, bool three_d = false) {
+  GraphBuilder b;
+  Shape xs = three_d ? Shape{1, 2, 4, 6, 6} : Shape{1, 2, 6, 6}, ws = three_d ? Shape{3, 2, 3, 3, 3} : Shape{3, 2, 3, 3};
+  Value* x = b.input("x", xs);
+  Value* w = b.constant<float>("w", ws, std::vector<float>(size_t(shape_elems(ws)), 0.5f));
+  Node* conv = b.node("Conv", "conv", {x, w});
+  Node* a = b.node(act, "act", {b.out(conv)});
+  b.output(b.out(a));
+  if (conv_out_is_output) b.output(b.out(conv));
+  PassOptions opts;
+  opts.disabled = std::move(disabled);
+  run_pipeline(b.g, opts);
+  return std::move(b.g);
+}
+
+std::string ops_of(const Graph& g) {
+  std::string s;
+  for (const auto& n : g.nodes) s += (s.empty() ? "" : " ") + n->op + (n->has_attr("act") ? "[act=" + std::to_string(n->attr_int("act", 0)) + "]" : "");
+  return s;
+}
+
+TEST(FuseActivation, FoldsTheActivationIntoTheConv) {
+  EXPECT_EQ(ops_of(conv_then("Relu", {})), "Conv[act=1]");
+  EXPECT_EQ(ops_of(conv_then("Clip", {})), "Conv[act=2]");
+  EXPECT_EQ(ops_of(conv_then("LeakyRelu", {})), "Conv[act=3]");
+  EXPECT_EQ(ops_of(conv_then("Sigmoid", {})), "Conv[act=4]");
+  EXPECT_EQ(ops_of(conv_then("HardSigmoid", {})), "Conv[act=5]");
+  Graph g = conv_then("Relu", {});
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_TRUE(g.nodes[0]->outputs[0]->is_graph_output);  // the Conv now writes the Relu's output
+}
+
+TEST(FuseActivation, DisablePassKeepsTheActivation) {
+  EXPECT_EQ(ops_of(conv_then("Relu", {"fuse-activation"})), "Conv Relu");
+}
+
+TEST(FuseActivation, LeftAloneWhenTheConvOutputIsReadElsewhereOrTheConvIs3D) {
+  EXPECT_EQ(ops_of(conv_then("Relu", {}, /*conv_out_is_output=*/true)), "Conv Relu");
+  EXPECT_EQ(ops_of(conv_then("Relu", {}, false, /*three_d=*/true)), "Conv Relu");
+  EXPECT_EQ(ops_of(conv_then("Tanh", {})), "Conv Tanh");
 }
 
 // ---- Errors name the node and its op ---------------------------------------------------------

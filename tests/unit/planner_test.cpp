@@ -209,9 +209,10 @@ TEST(DigitsPlan, FlattenIsAViewOfItsInput) {
 TEST(DigitsPlan, LayerByLayerPlanMeetsTheLowerBound) {
   // Without the Conv+Pool fusion the peak is at the first Relu: conv1's and relu1's outputs,
   // [1,8,8,8] float32 = 2048 bytes each, are live together (4096 bytes), or only conv1's plus
-  // pool1's 512 (2560 bytes) when the Relu runs in place.
+  // pool1's 512 (2560 bytes) when the Relu runs in place (or, with fuse-activation, is part of
+  // the Conv: the next test).
   PassOptions opts;
-  opts.disabled = {"fuse-conv-pool"};
+  opts.disabled = {"fuse-conv-pool", "fuse-activation"};
   auto g = load_digits(opts);
   const MemoryPlan plan = plan_memory(*g);
   check_plan(*g, plan);
@@ -224,6 +225,13 @@ TEST(DigitsPlan, LayerByLayerPlanMeetsTheLowerBound) {
     for (const Value* in : n->inputs) over_input |= in && plan.storage.at(in).root == root && in->bytes() == n->outputs[0]->bytes();
     EXPECT_TRUE(over_input) << n->name;
   }
+}
+
+TEST(DigitsPlan, FusedActivationNeedsNoBufferOfItsOwn) {
+  PassOptions opts;
+  opts.disabled = {"fuse-conv-pool"};
+  auto g = load_digits(opts);
+  EXPECT_EQ(plan_memory(*g).arena.lower_bound, 2560);  // conv1 (Relu inside) + pool1
 }
 
 TEST(DigitsPlan, FusionDoesNotGrowTheArena) {
