@@ -24,6 +24,12 @@
 #define O2M_CONV_UNROLL
 #endif
 
+#if defined(__GNUC__)
+#define O2M_CONV_NOINLINE __attribute__((noinline)) inline
+#else
+#define O2M_CONV_NOINLINE inline
+#endif
+
 namespace o2m {
 
 constexpr int32_t kMaxFastKw = 7;
@@ -49,12 +55,12 @@ struct Conv2dParams {
 
 namespace conv_detail {
 
-// One block: out[o * os + p] = act(bias[o] + sum over ic, kh, kw) for o < OCB, p < PB.
+// One block: out[o * os + p] = bias[o] + sum over ic, kh, kw for o < OCB, p < PB.
 // xg: the group's first input channel; wo: the block's first weight row; ws: weight stride
 // between output channels; iw0: input column of pixel 0's tap 0 (may be < 0 when kEdge).
 template <int OCB, int PB, int KW, int S, bool kEdge, typename T>
 inline void block(const BandConvParams& c, const T* __restrict xg, const T* __restrict wo, int32_t ws, const T* bias,
-                  int32_t kh_lo, int32_t kh_hi, int32_t ih0, int32_t iw0, T* __restrict out, int32_t os, const ActParams& a) {
+                  int32_t kh_lo, int32_t kh_hi, int32_t ih0, int32_t iw0, T* __restrict out, int32_t os) {
   constexpr int NX = (PB - 1) * S + KW;
   const int32_t cin_g = c.c_in / c.group, in_hw = c.h_in * c.w_in;
   T acc[OCB][PB];
@@ -113,12 +119,21 @@ inline void block(const BandConvParams& c, const T* __restrict xg, const T* __re
   O2M_CONV_UNROLL
   for (int o = 0; o < OCB; ++o) {
     O2M_CONV_UNROLL
-    for (int p = 0; p < PB; ++p) out[o * os + p] = activate(a, acc[o][p]);
+    for (int p = 0; p < PB; ++p) out[o * os + p] = acc[o][p];
   }
 }
 
+// The activation over rows of stored sums: one copy of activate() per kernel instead of one
+// per unrolled block (Cortex-M4 flash: ~15 kB less on mnist8), for ~1 % more instructions.
+template <typename T>
+O2M_CONV_NOINLINE void activate_rows(const ActParams& a, T* out, int32_t rows, int32_t os, int32_t n) {
+  if (a.kind == kActNone) return;
+  for (int32_t r = 0; r < rows; ++r, out += os)
+    for (int32_t i = 0; i < n; ++i) out[i] = activate(a, out[i]);
+}
+
 // Output pixels [0, w_out) of OCB channels: blocks of PB, then single pixels; a block that
-// reads outside [0, w_in) takes the bounds-tested variant.
+// reads outside [0, w_in) takes the bounds-tested variant. Then the activation.
 template <int OCB, int PB, int KW, int S, typename T>
 inline void channels_row(const BandConvParams& c, const T* xg, const T* wo, int32_t ws, const T* bias, int32_t kh_lo,
                          int32_t kh_hi, int32_t ih0, T* out, int32_t os, const ActParams& a) {
@@ -127,17 +142,18 @@ inline void channels_row(const BandConvParams& c, const T* xg, const T* wo, int3
   for (; ow + PB <= c.w_out; ow += PB) {
     const int32_t iw0 = ow * s - c.pad_left;
     if (iw0 >= 0 && iw0 + (PB - 1) * s + KW <= c.w_in)
-      block<OCB, PB, KW, S, false>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os, a);
+      block<OCB, PB, KW, S, false>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os);
     else
-      block<OCB, PB, KW, S, true>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os, a);
+      block<OCB, PB, KW, S, true>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os);
   }
   for (; ow < c.w_out; ++ow) {
     const int32_t iw0 = ow * s - c.pad_left;
     if (iw0 >= 0 && iw0 + KW <= c.w_in)
-      block<OCB, 1, KW, S, false>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os, a);
+      block<OCB, 1, KW, S, false>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os);
     else
-      block<OCB, 1, KW, S, true>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os, a);
+      block<OCB, 1, KW, S, true>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os);
   }
+  activate_rows(a, out, OCB, os, c.w_out);
 }
 
 }  // namespace conv_detail
