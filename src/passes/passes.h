@@ -47,6 +47,8 @@ void fold_pad(Graph& g, const PassOptions&);
 void fuse_conv_pool(Graph& g, const PassOptions&);
 // Removes nodes whose outputs nobody uses, and initializers no node reads.
 void remove_dead_code(Graph& g, const PassOptions&);
+// Reorders independent nodes so fewer bytes are alive at once; kept only if the arena shrinks.
+void order_for_memory(Graph& g, const PassOptions&);
 
 const std::vector<Pass>& pipeline();
 void run_pipeline(Graph& g, const PassOptions& opts = {});

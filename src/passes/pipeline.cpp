@@ -18,6 +18,7 @@ const std::vector<Pass>& pipeline() {
       {"fold-pad", fold_pad, true},
       {"fuse-conv-pool", fuse_conv_pool, true},
       {"remove-dead-code", remove_dead_code},
+      {"order-for-memory", order_for_memory, true},
   };
   return passes;
 }

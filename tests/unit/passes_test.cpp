@@ -6,6 +6,7 @@
 
 #include "onnx2mcu/error.h"
 #include "passes/passes.h"
+#include "planner/memory_plan.h"
 
 namespace onnx2mcu {
 namespace {
@@ -406,6 +407,49 @@ TEST(Pipeline, PassNamesAreUniqueAndRequiredOnesComeFirst) {
   ASSERT_FALSE(pipeline().empty());
   EXPECT_EQ(pipeline().front().name, "check-ops");
   EXPECT_FALSE(pipeline().front().optional);
+}
+
+// ---- Operator order for memory -----------------------------------------------------------------
+
+TEST(OrderForMemory, FinishesABranchBeforeStartingTheNext) {
+  // x -> Relu -> ReduceMax, x -> Sigmoid -> ReduceMax, both -> Concat. In model order both 4000-byte activations are alive
+  // together; running each reduction right after its activation keeps one alive at a time.
+  auto build = [](GraphBuilder& b) {
+    Value* x = b.input("x", {1, 1000});
+    Value* a = b.out(b.node("Relu", "a", {x}));
+    Value* c = b.out(b.node("Sigmoid", "c", {x}));
+    Value* a2 = b.out(b.node("ReduceMax", "a2", {a}, {{"axes", ints_attr({1})}}));
+    Value* c2 = b.out(b.node("ReduceMax", "c2", {c}, {{"axes", ints_attr({1})}}));
+    b.output(b.out(b.node("Concat", "cat", {a2, c2}, {{"axis", int_attr(1)}})));
+  };
+  auto names = [](const Graph& g) {
+    std::string s;
+    for (const auto& n : g.nodes) s += n->name + " ";
+    return s;
+  };
+  GraphBuilder on, off;
+  build(on);
+  build(off);
+  run_pipeline(on.g);
+  PassOptions no_reorder;
+  no_reorder.disabled = {"order-for-memory"};
+  run_pipeline(off.g, no_reorder);
+  EXPECT_EQ(names(off.g), "a c a2 c2 cat ");
+  EXPECT_EQ(names(on.g), "a a2 c c2 cat ");
+  EXPECT_LT(plan_memory(on.g).arena.arena_bytes, plan_memory(off.g).arena.arena_bytes);
+  EXPECT_EQ(plan_memory(on.g).arena.arena_bytes, 4000 + 16 + 16);  // c with both maxima
+}
+
+TEST(OrderForMemory, KeepsTheModelOrderWhenNothingIsGained) {
+  GraphBuilder b;
+  Value* x = b.input("x", {1, 8});
+  Value* a = b.out(b.node("Relu", "a", {x}));
+  Value* c = b.out(b.node("Sigmoid", "c", {x}));
+  b.output(b.out(b.node("Add", "sum", {a, c})));
+  run_pipeline(b.g);
+  std::string order;
+  for (const auto& n : b.g.nodes) order += n->name + " ";
+  EXPECT_EQ(order, "a c sum ");
 }
 
 // ---- Errors name the node and its op ---------------------------------------------------------
