@@ -10,5 +10,9 @@ Node* sole_consumer(const Graph& g, const Value* v);
 // Replaces the consumer's output with the producer's: `keep` now writes what `drop` wrote, and
 // `drop` is removed from the graph. Both must be single-output nodes in a chain keep -> drop.
 void absorb_next(Graph& g, Node& keep, Node& drop);
+// Records activation node `a` (Relu, Clip with constant bounds, LeakyRelu) on a fused node as
+// attributes PREFIX (1 Relu, 2 Clip, 3 LeakyRelu), PREFIX_lo, PREFIX_hi, PREFIX_alpha; false
+// when `a` is not one of them.
+bool take_activation(const Node& a, Node& fused, const std::string& prefix);
 
 }  // namespace onnx2mcu

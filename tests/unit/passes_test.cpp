@@ -409,6 +409,48 @@ TEST(Pipeline, PassNamesAreUniqueAndRequiredOnesComeFirst) {
   EXPECT_FALSE(pipeline().front().optional);
 }
 
+// ---- Pointwise + depthwise streaming -------------------------------------------------------------
+
+// x [1,4,h,h] -> Conv 1x1 (16 ch) -> Relu -> depthwise Conv 3x3 stride 2 pad 1 -> output.
+void build_expand_depthwise(GraphBuilder& b, int64_t h) {
+  Value* x = b.input("x", {1, 4, h, h});
+  Value* wp = b.constant<float>("wp", {16, 4, 1, 1}, std::vector<float>(64, 0.5f));
+  Value* wd = b.constant<float>("wd", {16, 1, 3, 3}, std::vector<float>(144, 0.25f));
+  Value* e = b.out(b.node("Conv", "expand", {x, wp}));
+  Value* r = b.out(b.node("Relu", "relu", {e}));
+  b.output(b.out(b.node("Conv", "dw", {r, wd},
+                        {{"group", int_attr(16)}, {"strides", ints_attr({2, 2})}, {"pads", ints_attr({1, 1, 1, 1})},
+                         {"kernel_shape", ints_attr({3, 3})}})));
+}
+
+std::string ops_of(const Graph& g) {
+  std::string s;
+  for (const auto& n : g.nodes) s += n->op + " ";
+  return s;
+}
+
+TEST(FusePwDw, ExpandedTensorIsStreamedWhenTheArenaShrinks) {
+  GraphBuilder on, off;
+  build_expand_depthwise(on, 16);
+  build_expand_depthwise(off, 16);
+  run_pipeline(on.g);
+  PassOptions opts;
+  opts.disabled = {"fuse-pw-dw"};
+  run_pipeline(off.g, opts);
+  EXPECT_EQ(ops_of(off.g), "Conv Relu Conv ");
+  EXPECT_EQ(ops_of(on.g), "PwDw ");
+  EXPECT_EQ(plan_memory(off.g).arena.arena_bytes, 16 * 16 * 16 * 4);  // the expanded tensor
+  EXPECT_EQ(plan_memory(on.g).arena.arena_bytes, 3 * 16 * 16 * 4);    // three of its rows
+  EXPECT_EQ(on.g.nodes[0]->attr_int("pw_act", 0), 1);                 // the Relu rides along
+}
+
+TEST(FusePwDw, KeptApartWhenStreamingSavesNothing) {
+  GraphBuilder b;
+  build_expand_depthwise(b, 3);  // three rows in all: the ring would be the whole tensor
+  run_pipeline(b.g);
+  EXPECT_EQ(ops_of(b.g), "Conv Relu Conv ");
+}
+
 // ---- Operator order for memory -----------------------------------------------------------------
 
 TEST(OrderForMemory, FinishesABranchBeforeStartingTheNext) {
