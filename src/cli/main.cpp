@@ -54,7 +54,7 @@ void add_model_options(CLI::App* cmd, std::string& model, std::string& name, std
         copts.disabled_passes.push_back("fuse-conv-pool");
         copts.disabled_passes.push_back("fuse-pw-dw");
       },
-      "keep every conv output whole (no banded Conv+Pool fusion)");
+      "keep every conv output whole (no banded Conv+Pool or Pw+Dw fusion)");
   // Checked as text: CLI11 would clamp 99999999999999999999 to the int64 maximum silently.
   const CLI::Validator positive(
       [](std::string& v) {
