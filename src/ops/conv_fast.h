@@ -45,13 +45,13 @@ bool conv_takes_activation(const Node& n);
 
 // The activation a fusion pass recorded on a Conv or ConvPool node ("act", "act_lo",
 // "act_hi", "act_alpha", "act_beta"; see passes/rewrite.h take_activation), none by default.
-inline o2m::ActParams activation_attrs(const Node& n) {
+inline o2m::ActParams activation_attrs(const Node& n, const std::string& prefix = "act") {
   o2m::ActParams a{};
-  a.kind = static_cast<int32_t>(n.attr_int("act", 0));
-  a.lo = n.attr_float("act_lo", 0.0f);
-  a.hi = n.attr_float("act_hi", 0.0f);
-  a.alpha = n.attr_float("act_alpha", 0.0f);
-  a.beta = n.attr_float("act_beta", 0.0f);
+  a.kind = static_cast<int32_t>(n.attr_int(prefix, 0));
+  a.lo = n.attr_float(prefix + "_lo", 0.0f);
+  a.hi = n.attr_float(prefix + "_hi", 0.0f);
+  a.alpha = n.attr_float(prefix + "_alpha", 0.0f);
+  a.beta = n.attr_float(prefix + "_beta", 0.0f);
   return a;
 }
 

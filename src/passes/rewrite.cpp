@@ -48,33 +48,33 @@ bool is_fusable_activation(const Node& a) {
   return a.op == "Relu" || a.op == "LeakyRelu" || a.op == "Sigmoid" || a.op == "HardSigmoid";
 }
 
-bool take_activation(const Node& a, Node& into) {
+bool take_activation(const Node& a, Node& into, const std::string& prefix) {
   if (!is_fusable_activation(a)) return false;
-  auto set_f = [&](const char* k, float v) {
-    into.attrs[k].kind = Attr::Kind::Float;
-    into.attrs[k].f = v;
+  auto set_f = [&](const char* suffix, float v) {
+    into.attrs[prefix + suffix].kind = Attr::Kind::Float;
+    into.attrs[prefix + suffix].f = v;
   };
   auto set_kind = [&](o2m::ActKind k) {
-    into.attrs["act"].kind = Attr::Kind::Int;
-    into.attrs["act"].i = k;
+    into.attrs[prefix].kind = Attr::Kind::Int;
+    into.attrs[prefix].i = k;
   };
   if (a.op == "Relu") {
     set_kind(o2m::kActRelu);
   } else if (a.op == "LeakyRelu") {
     set_kind(o2m::kActLeakyRelu);
-    set_f("act_alpha", a.attr_float("alpha", 0.01f));
+    set_f("_alpha", a.attr_float("alpha", 0.01f));
   } else if (a.op == "Sigmoid") {
     set_kind(o2m::kActSigmoid);
   } else if (a.op == "HardSigmoid") {
     set_kind(o2m::kActHardSigmoid);
-    set_f("act_alpha", a.attr_float("alpha", 0.2f));
-    set_f("act_beta", a.attr_float("beta", 0.5f));
+    set_f("_alpha", a.attr_float("alpha", 0.2f));
+    set_f("_beta", a.attr_float("beta", 0.5f));
   } else {  // Clip
     float lo, hi;
     clip_bounds(a, lo, hi);
     set_kind(o2m::kActClip);
-    set_f("act_lo", lo);
-    set_f("act_hi", hi);
+    set_f("_lo", lo);
+    set_f("_hi", hi);
   }
   return true;
 }
