@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 gen=${1:-build}/src/onnx2mcu
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-opt_passes="--disable-pass fold-batchnorm --disable-pass fold-bias-add --disable-pass cancel-transposes --disable-pass fold-pad --disable-pass fuse-conv-pool"
+opt_passes="--disable-pass fold-batchnorm --disable-pass fold-bias-add --disable-pass cancel-transposes --disable-pass fold-pad --disable-pass fuse-conv-pool --disable-pass fuse-pw-dw --disable-pass order-for-memory"
 
 # host_insns MODEL SHAPE_ARGS... : callgrind total of a static process running one inference.
 host_insns() {
@@ -35,7 +35,7 @@ while read -r dir shape; do
   [ -f "$dir/model.onnx" ] || continue
   extra=()
   [ -z "$shape" ] || extra=(--shape "$shape")
-  nofuse=$("$gen" inspect "$dir/model.onnx" "${extra[@]}" --json --disable-pass fuse-conv-pool 2>/dev/null) || { echo "| $(basename "$dir") | does not compile | | | | | |"; continue; }
+  nofuse=$("$gen" inspect "$dir/model.onnx" "${extra[@]}" --json --no-fuse-tiling 2>/dev/null) || { echo "| $(basename "$dir") | does not compile | | | | | |"; continue; }
   fused=$("$gen" inspect "$dir/model.onnx" "${extra[@]}" --json)
   # shellcheck disable=SC2086
   before=$(host_insns "$dir/model.onnx" "${extra[@]}" $opt_passes)
@@ -51,6 +51,9 @@ models/sine
 ../shared/models/mlperf_tiny_kws_dscnn_float
 ../shared/models/mlperf_tiny_vww_mobilenetv1_float
 ../shared/models/dory_dscnn_kws_int
+../shared/models/mlperf_tiny_ic_resnet8_qdq
+../shared/models/mlperf_tiny_vww_mobilenetv1_qdq
+../shared/models/zant_beer
 ../shared/models/st_mobilenet_v2_a050_128 input_1:0=1x3x128x128
 ../shared/models/tflm_hello_world_sine dense_2_input=1x1
 EOF2

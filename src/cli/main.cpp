@@ -65,8 +65,11 @@ void add_model_options(CLI::App* cmd, std::string& model, std::string& name, std
   cmd->add_option("--disable-pass", copts.disabled_passes, "switch off an optimisation pass (repeatable)");
   cmd->add_option("--dump-ir-after", copts.dump_ir_after, "print the IR to stderr after this pass");
   cmd->add_flag_callback(
-      "--no-fuse-tiling", [&copts] { copts.disabled_passes.push_back("fuse-conv-pool"); },
-      "keep every conv output whole (no banded Conv+Pool fusion)");
+      "--no-fuse-tiling", [&copts] {
+        copts.disabled_passes.push_back("fuse-conv-pool");
+        copts.disabled_passes.push_back("fuse-pw-dw");
+      },
+      "keep every conv output whole (no banded Conv+Pool or Pw+Dw fusion)");
   // Checked as text: CLI11 would clamp 99999999999999999999 to the int64 maximum silently.
   const CLI::Validator positive(
       [](std::string& v) {

@@ -27,6 +27,7 @@ int64_t model_stats_node_macs(const Node& n) {
   }
   if (n.op == "MatMul" && n.input(0)) return y.elems() * n.input(0)->shape.back();
   if (n.op == "ConvPool") return n.attr_int("conv_macs", 0);
+  if (n.op == "PwDw") return n.attr_int("macs", 0);
   // The integer ops (lower-qdq, QOperator models): the same counts on their weight inputs.
   const Value* w = n.op == "QLinearConv" ? n.input(3) : (n.op == "QConv" || n.op == "ConvInteger" ? n.input(1) : nullptr);
   if (w) return y.elems() * shape_elems(Shape(w->shape.begin() + 1, w->shape.end()));

@@ -1,8 +1,10 @@
 // Conv and ConvTranspose, 1 to 3 spatial dims: shape rules and lowering to
-// templates/kernels/conv.hpp.
+// templates/kernels/conv.hpp, or for 1-D and 2-D convs with a kernel up to 7 wide (pointwise,
+// depthwise and direct alike) to the register-blocked templates/kernels/conv_fast.hpp.
 #include "kernels/conv.hpp"
 
 #include "ir/checked.h"
+#include "ops/conv_fast.h"
 #include "ops/helpers.h"
 #include "ops/lower.h"
 #include "ops/registry.h"
@@ -70,6 +72,30 @@ std::vector<KernelCall> lower_conv(const Node& n) {
   const Value& x = required_input(n, 0);
   const Value& y = *n.outputs[0];
   o2m::ConvParams p = base_params(n, x.shape, y.shape, compute_window(n, x.shape, weight_kernel(n), false));
+  if (x.shape.size() <= 4 && fast_conv_fits(p.k[2], p.stride[2], p.dil[2])) {
+    o2m::Conv2dParams f{};
+    f.conv = {p.n,      p.c_in,      p.in[1],     p.in[2],  p.c_out,  p.out[1], p.out[2], p.k[1],
+              p.k[2],   p.stride[1], p.stride[2], p.dil[1], p.dil[2], p.pad[1], p.pad[2], p.group};
+    f.act = activation_attrs(n);
+    // Pointwise (1x1, stride 1, no pads): the image is one row of h * w pixels, so pixel blocks
+    // run across row ends (rows of a few pixels would otherwise leave blocks half empty).
+    const bool pointwise = p.k[1] == 1 && p.k[2] == 1 && p.stride[1] == 1 && p.stride[2] == 1 && p.pad[1] == 0 && p.pad[2] == 0 &&
+                           p.out[1] == p.in[1] && p.out[2] == p.in[2];
+    if (pointwise) {
+      f.conv.w_in = f.conv.w_out = p.in[1] * p.in[2];
+      f.conv.h_in = f.conv.h_out = 1;
+    }
+    return {visit_float(n, x.dtype, [&](auto t) {
+      using T = decltype(t);
+      return with_fast_conv(p.k[2], p.stride[2], [&](auto kw, auto s) {
+        return make_call("conv_fast.hpp", "o2m::conv2d_fast" + fast_conv_targs(ctype<T>(), kw, s),
+                         &o2m::conv2d_fast<T, decltype(kw)::value, decltype(s)::value>, "o2m::Conv2dParams", f,
+                         {&x, n.input(1), n.input(2)}, {&y});
+      });
+    })};
+  }
+  // 3-D, dilated along w, or a kernel wider than conv_fast instantiates: the reference loop,
+  // which takes no activation (fuse-activation leaves such convs alone: conv_takes_activation).
   return {visit_float(n, x.dtype, [&](auto t) {
     using T = decltype(t);
     return make_call(O2M_KERNEL("conv.hpp", o2m::conv, T), "o2m::ConvParams", p, {&x, n.input(1), n.input(2)}, {&y});
@@ -161,6 +187,16 @@ std::vector<KernelCall> lower_conv_transpose(const Node& n) {
 }
 
 }  // namespace
+
+bool conv_takes_activation(const Node& n) {
+  const Value* x = n.input(0);
+  const Value* w = n.input(1);
+  if (!x || !w || x->shape.size() < 3 || x->shape.size() > 4 || w->shape.size() != x->shape.size()) return false;
+  const size_t sp = x->shape.size() - 2;
+  const int64_t stride = n.attr_ints("strides", std::vector<int64_t>(sp, 1)).back();
+  const int64_t dil = n.attr_ints("dilations", std::vector<int64_t>(sp, 1)).back();
+  return (x->dtype == DType::F32 || x->dtype == DType::F64) && fast_conv_fits(w->shape.back(), stride, dil);
+}
 
 void register_conv_ops(OpTable& t) {
   add_op(t, {"Conv", "", infer_conv, lower_conv, false});

@@ -1,9 +1,11 @@
 // Ops onnx2mcu creates itself (domain "onnx2mcu"), never found in models:
 // ConvPool = Conv [+ Relu/Clip/LeakyRelu] + MaxPool/AveragePool computed band by band
 // (templates/kernels/conv_pool.hpp). Attributes: the Conv's as "conv_*", the pool's as
-// "pool_*", "pool_max", "act", "act_lo", "act_hi", "act_alpha".
+// "pool_*", "pool_max", "act", "act_lo", "act_hi", "act_alpha", "act_beta". Its conv rows run
+// on conv2d_fast_row (templates/kernels/conv_fast.hpp) when the kernel width allows.
 #include "kernels/conv_pool.hpp"
 
+#include "ops/conv_fast.h"
 #include "ops/helpers.h"
 #include "ops/lower.h"
 #include "ops/registry.h"
@@ -58,14 +60,17 @@ std::vector<KernelCall> lower_conv_pool(const Node& n) {
             i32(n, g.pool.dilations[1]), i32(n, g.pool.pad_begin[0]), i32(n, g.pool.pad_begin[1]), i32(n, g.pool.pad_end[0]),
             i32(n, g.pool.pad_end[1]), i32(n, n.attr_int("pool_count_include_pad", 0))};
   p.pool_max = i32(n, n.attr_int("pool_max", 1));
-  p.act = i32(n, n.attr_int("act", 0));
-  p.act_lo = n.attr_float("act_lo", 0.0f);
-  p.act_hi = n.attr_float("act_hi", 0.0f);
-  p.act_alpha = n.attr_float("act_alpha", 0.0f);
+  p.act = activation_attrs(n);
   return {visit_float(n, x.dtype, [&](auto t) {
     using T = decltype(t);
-    KernelCall k = make_call(O2M_KERNEL("conv_pool.hpp", o2m::conv_pool, T), "o2m::ConvPoolParams", p, {&x, &w, n.input(2)},
-                             {n.outputs[0]});
+    KernelCall k = fast_conv_fits(c.k_w, c.stride_w, c.dil_w)
+                       ? with_fast_conv(c.k_w, c.stride_w, [&](auto kw, auto s) {
+                           return make_call("conv_pool.hpp", "o2m::conv_pool" + fast_conv_targs(ctype<T>(), kw, s),
+                                            &o2m::conv_pool<T, decltype(kw)::value, decltype(s)::value>,
+                                            "o2m::ConvPoolParams", p, {&x, &w, n.input(2)}, {n.outputs[0]});
+                         })
+                       : make_call(O2M_KERNEL("conv_pool.hpp", o2m::conv_pool, T), "o2m::ConvPoolParams", p,
+                                   {&x, &w, n.input(2)}, {n.outputs[0]});
     k.scratch_bytes = int64_t{c.c_out} * p.pool.k_h * c.w_out * static_cast<int64_t>(sizeof(T));
     return k;
   })};

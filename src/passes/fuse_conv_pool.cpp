@@ -1,10 +1,9 @@
-// Conv [-> Relu | Clip | LeakyRelu] -> MaxPool/AveragePool becomes one onnx2mcu.ConvPool node
+// Conv [-> Relu | Clip | LeakyRelu | Sigmoid | HardSigmoid] -> MaxPool/AveragePool becomes one onnx2mcu.ConvPool node
 // that computes the conv band by band (see templates/kernels/conv_pool.hpp): the full conv
 // output never exists, which lowers the arena below the layer-by-layer bound. Only pools whose
 // windows do not overlap vertically qualify, so no conv row is computed twice and the fused
 // node costs no extra MACs.
 #include <algorithm>
-#include <limits>
 
 #include "passes/passes.h"
 #include "passes/rewrite.h"
@@ -14,48 +13,13 @@ namespace {
 
 bool is(const Node* n, const char* op) { return n && n->domain.empty() && n->op == op; }
 
-// Fills act/act_lo/act_hi/act_alpha on `fused` from an activation node; false if unsupported.
-bool take_activation(const Node& a, Node& fused) {
-  auto set_f = [&](const char* k, float v) {
-    fused.attrs[k].kind = Attr::Kind::Float;
-    fused.attrs[k].f = v;
-  };
-  if (a.op == "Relu") {
-    fused.attrs["act"].i = 1;
-    return true;
-  }
-  if (a.op == "LeakyRelu") {
-    fused.attrs["act"].i = 3;
-    set_f("act_alpha", a.attr_float("alpha", 0.01f));
-    return true;
-  }
-  if (a.op == "Clip") {
-    float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
-    if (a.opset < 11) {
-      lo = a.attr_float("min", lo);
-      hi = a.attr_float("max", hi);
-    } else {
-      for (size_t i = 1; i < 3; ++i) {
-        const Value* v = a.input(i);
-        if (v && !v->is_const()) return false;
-        if (v) (i == 1 ? lo : hi) = static_cast<float>(v->constant->float_at(0));
-      }
-    }
-    fused.attrs["act"].i = 2;
-    set_f("act_lo", lo);
-    set_f("act_hi", hi);
-    return true;
-  }
-  return false;
-}
-
 std::unique_ptr<Node> try_fuse(const Graph& g, Node& conv, std::vector<const Node*>& dead) {
   if (!is(&conv, "Conv") || conv.outputs.size() != 1 || conv.inputs[0]->shape.size() != 4) return nullptr;
   if (conv.inputs[0]->dtype != DType::F32 || !conv.input(1) || !conv.input(1)->is_const()) return nullptr;
   auto fused = std::make_unique<Node>();
   Node* next = sole_consumer(g, conv.outputs[0]);
   dead = {&conv};
-  if (next && (is(next, "Relu") || is(next, "Clip") || is(next, "LeakyRelu"))) {
+  if (next && is_fusable_activation(*next)) {
     if (!take_activation(*next, *fused)) return nullptr;
     dead.push_back(next);
     next = sole_consumer(g, next->outputs[0]);

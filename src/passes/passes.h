@@ -45,8 +45,15 @@ void cancel_transposes(Graph& g, const PassOptions&);
 void fold_pad(Graph& g, const PassOptions&);
 // Conv [+ activation] + non-overlapping pool: one banded onnx2mcu.ConvPool node.
 void fuse_conv_pool(Graph& g, const PassOptions&);
+// Conv 1x1 [+ act] -> depthwise Conv [+ act]: one row-streaming onnx2mcu.PwDw node, when the
+// arena shrinks.
+void fuse_pw_dw(Graph& g, const PassOptions&);
+// Conv + a following Relu/Clip/LeakyRelu/Sigmoid/HardSigmoid: the activation folded into the Conv.
+void fuse_activation(Graph& g, const PassOptions&);
 // Removes nodes whose outputs nobody uses, and initializers no node reads.
 void remove_dead_code(Graph& g, const PassOptions&);
+// Reorders independent nodes so fewer bytes are alive at once; kept only if the arena shrinks.
+void order_for_memory(Graph& g, const PassOptions&);
 
 const std::vector<Pass>& pipeline();
 void run_pipeline(Graph& g, const PassOptions& opts = {});

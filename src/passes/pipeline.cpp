@@ -17,7 +17,10 @@ const std::vector<Pass>& pipeline() {
       {"cancel-transposes", cancel_transposes, true},
       {"fold-pad", fold_pad, true},
       {"fuse-conv-pool", fuse_conv_pool, true},
+      {"fuse-pw-dw", fuse_pw_dw, true},
+      {"fuse-activation", fuse_activation, true},
       {"remove-dead-code", remove_dead_code},
+      {"order-for-memory", order_for_memory, true},
   };
   return passes;
 }

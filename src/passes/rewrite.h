@@ -1,5 +1,7 @@
 // Small helpers for passes that rewrite node patterns.
 #pragma once
+#include <string>
+
 #include "ir/graph.h"
 
 namespace onnx2mcu {
@@ -10,5 +12,17 @@ Node* sole_consumer(const Graph& g, const Value* v);
 // Replaces the consumer's output with the producer's: `keep` now writes what `drop` wrote, and
 // `drop` is removed from the graph. Both must be single-output nodes in a chain keep -> drop.
 void absorb_next(Graph& g, Node& keep, Node& drop);
+// Records activation node `a` (Relu, Clip with constant bounds, LeakyRelu) on a fused node as
+// attributes PREFIX (1 Relu, 2 Clip, 3 LeakyRelu), PREFIX_lo, PREFIX_hi, PREFIX_alpha; false
+// when `a` is not one of them.
+bool take_activation(const Node& a, Node& fused, const std::string& prefix);
+
+// Relu, Clip (constant bounds), LeakyRelu, Sigmoid or HardSigmoid in the default domain: an
+// activation a Conv/ConvPool kernel can apply to its accumulators (o2m::ActParams).
+bool is_fusable_activation(const Node& a);
+// Records activation node `a` on `into` as the attributes PREFIX (o2m::ActKind), PREFIX_lo,
+// PREFIX_hi, PREFIX_alpha, PREFIX_beta that ops/conv_fast.h activation_attrs reads; false if
+// `a` is not fusable. Conv and ConvPool use the prefix "act"; PwDw "pw_act" and "dw_act".
+bool take_activation(const Node& a, Node& into, const std::string& prefix = "act");
 
 }  // namespace onnx2mcu

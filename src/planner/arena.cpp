@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <random>
 
 #include "ir/checked.h"
 #include "onnx2mcu/error.h"
@@ -94,16 +95,67 @@ ArenaPlan plan_greedy_by_time(const std::vector<BufferRequest>& reqs) {
   return place_in_order(reqs, order, true, "greedy-by-time-best-fit");
 }
 
-ArenaPlan plan_arena(const std::vector<BufferRequest>& reqs) {
-  ArenaPlan best = plan_greedy_by_size(reqs);
-  ArenaPlan b = plan_greedy_by_time(reqs);
-  if (b.arena_bytes < best.arena_bytes) best = b;
-  // Largest first again, but into the tightest gap: wins where first-fit strands a hole.
+namespace {
+
+std::vector<size_t> order_by_size(const std::vector<BufferRequest>& reqs) {
   std::vector<size_t> order(reqs.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return reqs[x].bytes > reqs[y].bytes; });
-  ArenaPlan c = place_in_order(reqs, order, true, "greedy-by-size-best-fit");
-  if (c.arena_bytes < best.arena_bytes) best = c;
+  return order;
+}
+
+// Local search over placement orders, for the plans the greedy orders leave above the lower
+// bound (a small buffer placed early can strand a hole that a chain of large ones then steps
+// around). Moves one request to another position in the best order so far and keeps the
+// result when the arena does not grow. mt19937 is fully specified, so the plan is the same on
+// every machine; the work is capped so huge graphs stay fast.
+ArenaPlan search_orders(const std::vector<BufferRequest>& reqs, std::vector<size_t> order, ArenaPlan best) {
+  const size_t n = order.size();
+  if (n < 3) return best;
+  std::mt19937 rng(20261124u);
+  const size_t tries = std::min<size_t>(5000, 40'000'000 / n);
+  for (size_t t = 0; t < tries && best.arena_bytes > best.lower_bound; ++t) {
+    std::vector<size_t> next = order;
+    const size_t from = rng() % n, to = rng() % n;
+    const size_t moved = next[from];
+    next.erase(next.begin() + static_cast<std::ptrdiff_t>(from));
+    next.insert(next.begin() + static_cast<std::ptrdiff_t>(to), moved);
+    for (bool best_fit : {false, true}) {
+      ArenaPlan p = place_in_order(reqs, next, best_fit, "greedy-then-local-search");
+      if (p.arena_bytes <= best.arena_bytes) {
+        const bool better = p.arena_bytes < best.arena_bytes;
+        best = std::move(p);
+        order = next;
+        if (better) break;
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+ArenaPlan plan_arena(const std::vector<BufferRequest>& reqs) {
+  const std::vector<size_t> by_size = order_by_size(reqs);
+  ArenaPlan best = plan_greedy_by_size(reqs);
+  std::vector<size_t> best_order = by_size;
+  ArenaPlan b = plan_greedy_by_time(reqs);
+  if (b.arena_bytes < best.arena_bytes) {
+    best = b;
+    best_order.resize(reqs.size());
+    std::iota(best_order.begin(), best_order.end(), 0);
+    std::stable_sort(best_order.begin(), best_order.end(), [&](size_t x, size_t y) { return reqs[x].first < reqs[y].first; });
+  }
+  // Largest first again, but into the tightest gap: wins where first-fit strands a hole.
+  ArenaPlan c = place_in_order(reqs, by_size, true, "greedy-by-size-best-fit");
+  if (c.arena_bytes < best.arena_bytes) {
+    best = c;
+    best_order = by_size;
+  }
+  if (best.arena_bytes > best.lower_bound) {
+    ArenaPlan searched = search_orders(reqs, best_order, best);
+    if (searched.arena_bytes < best.arena_bytes) best = std::move(searched);
+  }
   return best;
 }
 

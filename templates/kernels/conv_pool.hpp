@@ -2,21 +2,10 @@
 // computed from just the conv rows its window needs, held in a small scratch band, so the full
 // conv output never exists in RAM. Used when pool windows do not overlap vertically.
 #pragma once
-#include "common.hpp"
+#include "activation.hpp"
+#include "conv_fast.hpp"
 
 namespace o2m {
-
-// The conv's geometry (2-D, NCHW, grouped).
-struct BandConvParams {
-  int32_t n, c_in, h_in, w_in;
-  int32_t c_out, h_out, w_out;
-  int32_t k_h, k_w;
-  int32_t stride_h, stride_w;
-  int32_t dil_h, dil_w;
-  int32_t pad_top, pad_left;
-  int32_t group;
-  O2M_FIELDS(n, c_in, h_in, w_in, c_out, h_out, w_out, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left, group)
-};
 
 // The pool's geometry over one image's conv output.
 struct BandPoolParams {
@@ -34,22 +23,12 @@ struct ConvPoolParams {
   BandConvParams conv;
   BandPoolParams pool;
   int32_t pool_max;  // 1: MaxPool, 0: AveragePool
-  int32_t act;       // 0 none, 1 Relu, 2 Clip to [act_lo, act_hi], 3 LeakyRelu(act_alpha)
-  float act_lo, act_hi, act_alpha;
-  O2M_FIELDS(conv, pool, pool_max, act, act_lo, act_hi, act_alpha)
+  ActParams act;     // applied to each conv output before the pool
+  O2M_FIELDS(conv, pool, pool_max, act)
 };
 
-template <typename T>
-inline T apply_activation(const ConvPoolParams& p, T v) {
-  switch (p.act) {
-    case 1: return v > T(0) ? v : T(0);
-    case 2: return v < T(p.act_lo) ? T(p.act_lo) : (v > T(p.act_hi) ? T(p.act_hi) : v);
-    case 3: return v >= T(0) ? v : v * T(p.act_alpha);
-    default: return v;
-  }
-}
-
-// One conv output row (all of its w_out values) of channel oc for image xb.
+// One conv output row (all of its w_out values) of channel oc for image xb: the reference, and
+// the path for kernels conv2d_fast_row does not take (KW = 0: wide kernels, dilated columns).
 template <typename T>
 inline void conv2d_row(const BandConvParams& p, const T* xb, const T* w, const T* bias, int32_t oc, int32_t oh, T* out) {
   const int32_t cin_g = p.c_in / p.group, cout_g = p.c_out / p.group, g = oc / cout_g;
@@ -79,7 +58,9 @@ inline void conv2d_row(const BandConvParams& p, const T* xb, const T* w, const T
 }
 
 // scratch: c_out * pool.k_h * conv.w_out elements of T (conv_pool_scratch_bytes).
-template <typename T>
+// KW, S: the conv's kernel width and horizontal stride for conv2d_fast_row; KW = 0 for the
+// reference row.
+template <typename T, int KW = 0, int S = 1>
 inline void conv_pool(const ConvPoolParams& p, const T* x, const T* w, const T* bias, T* y, void* scratch) {
   const BandConvParams& c = p.conv;
   const BandPoolParams& q = p.pool;
@@ -93,10 +74,14 @@ inline void conv_pool(const ConvPoolParams& p, const T* x, const T* w, const T* 
       for (int32_t kh = 0; kh < q.k_h; ++kh) {
         const int32_t r = ph * q.stride_h - q.pad_top + kh * q.dil_h;
         if (r < 0 || r >= c.h_out) continue;
-        for (int32_t oc = 0; oc < c.c_out; ++oc) {
-          T* row = band + (oc * q.k_h + nrows) * c.w_out;
-          conv2d_row(c, xb, w, bias, oc, r, row);
-          for (int32_t i = 0; i < c.w_out; ++i) row[i] = apply_activation(p, row[i]);
+        if constexpr (KW > 0) {
+          conv2d_fast_row<T, KW, S>(c, xb, w, bias, r, band + nrows * c.w_out, q.k_h * c.w_out, p.act);
+        } else {
+          for (int32_t oc = 0; oc < c.c_out; ++oc) {
+            T* row = band + (oc * q.k_h + nrows) * c.w_out;
+            conv2d_row(c, xb, w, bias, oc, r, row);
+            for (int32_t i = 0; i < c.w_out; ++i) row[i] = activate(p.act, row[i]);
+          }
         }
         ++nrows;
       }

@@ -1,4 +1,5 @@
-// o2m::conv_pool (banded Conv + activation + pool) against the unfused composition of
+// o2m::conv_pool (banded Conv + activation + pool), with its reference rows and with
+// conv2d_fast_row's (KW, S template arguments), against the unfused composition of
 // o2m::conv, the activation and o2m::max_pool / avg_pool, which conv_test.cpp and
 // pool_test.cpp check against naive references. Tolerance: 1e-5 * (1 + |reference|).
 #include "kernels/conv_pool.hpp"
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "kernels/conv.hpp"
@@ -111,12 +113,24 @@ void run_case(Case c, uint32_t seed) {
   if (c.pool_max) o2m::max_pool<float>(pool, conv_out.data(), ref.data());
   else o2m::avg_pool<float>(pool, conv_out.data(), ref.data());
 
-  o2m::ConvPoolParams p{cv, pp, c.pool_max, c.act, -0.25f, 0.5f, 0.1f};
+  o2m::ConvPoolParams p{cv, pp, c.pool_max, {c.act, -0.25f, 0.5f, 0.1f, 0.0f}};
   std::vector<float> scratch(size_t(cv.c_out) * pp.k_h * cv.w_out, NAN);
   std::vector<float> y(ref);  // (a copy, not y(n, NAN): that trips a GCC 12 -Wfree-nonheap-object false positive)
-  std::fill(y.begin(), y.end(), NAN);
-  o2m::conv_pool<float>(p, x.data(), w.data(), bias.data(), y.data(), scratch.data());
-  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-5 * (1 + std::fabs(ref[i]))) << "output element " << i;
+  // The reference rows (KW = 0), then conv2d_fast_row's when the geometry is one it takes.
+  using Fn = void (*)(const o2m::ConvPoolParams&, const float*, const float*, const float*, float*, void*);
+  std::vector<std::pair<const char*, Fn>> variants = {{"reference rows", &o2m::conv_pool<float>}};
+  if (cv.dil_w == 1 && cv.stride_w <= 2 && cv.k_w <= 3) {
+    const Fn fast[3][2] = {{&o2m::conv_pool<float, 1, 1>, &o2m::conv_pool<float, 1, 2>},
+                           {&o2m::conv_pool<float, 2, 1>, &o2m::conv_pool<float, 2, 2>},
+                           {&o2m::conv_pool<float, 3, 1>, &o2m::conv_pool<float, 3, 2>}};
+    variants.push_back({"fast rows", fast[cv.k_w - 1][cv.stride_w - 1]});
+  }
+  for (const auto& v : variants) {
+    SCOPED_TRACE(v.first);
+    std::fill(y.begin(), y.end(), NAN);
+    v.second(p, x.data(), w.data(), bias.data(), y.data(), scratch.data());
+    for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-5 * (1 + std::fabs(ref[i]))) << "output element " << i;
+  }
 }
 
 o2m::BandConvParams conv3x3(int n, int c_in, int c_out, int h, int w, int pad) {

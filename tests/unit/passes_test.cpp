@@ -6,6 +6,7 @@
 
 #include "onnx2mcu/error.h"
 #include "passes/passes.h"
+#include "planner/memory_plan.h"
 
 namespace onnx2mcu {
 namespace {
@@ -396,6 +397,7 @@ TEST(Pipeline, DisablingPassesByName) {
     return pipeline_error_with(b.g, opts);
   };
   EXPECT_EQ(run_disabling("fuse-conv-pool"), "(no error)");
+  EXPECT_EQ(run_disabling("fuse-activation"), "(no error)");
   EXPECT_EQ(run_disabling("no-such-pass"), "--disable-pass: no pass is called 'no-such-pass'");
   EXPECT_EQ(run_disabling("infer-shapes-and-fold"), "--disable-pass: 'infer-shapes-and-fold' is required and cannot be switched off");
 }
@@ -406,6 +408,131 @@ TEST(Pipeline, PassNamesAreUniqueAndRequiredOnesComeFirst) {
   ASSERT_FALSE(pipeline().empty());
   EXPECT_EQ(pipeline().front().name, "check-ops");
   EXPECT_FALSE(pipeline().front().optional);
+}
+
+// ---- fuse-activation ---------------------------------------------------------------------------
+
+// x [1, 2, 6, 6] -> Conv (3x3, or 3x3x3 on a 3-D input) -> `act` -> output; returns the graph
+// after the pipeline with `disabled` passes switched off.
+Graph conv_then(const std::string& act, std::set<std::string> disabled, bool conv_out_is_output = false, bool three_d = false) {
+  GraphBuilder b;
+  Shape xs = three_d ? Shape{1, 2, 4, 6, 6} : Shape{1, 2, 6, 6}, ws = three_d ? Shape{3, 2, 3, 3, 3} : Shape{3, 2, 3, 3};
+  Value* x = b.input("x", xs);
+  Value* w = b.constant<float>("w", ws, std::vector<float>(size_t(shape_elems(ws)), 0.5f));
+  Node* conv = b.node("Conv", "conv", {x, w});
+  Node* a = b.node(act, "act", {b.out(conv)});
+  b.output(b.out(a));
+  if (conv_out_is_output) b.output(b.out(conv));
+  PassOptions opts;
+  opts.disabled = std::move(disabled);
+  run_pipeline(b.g, opts);
+  return std::move(b.g);
+}
+
+std::string ops_of(const Graph& g) {
+  std::string s;
+  for (const auto& n : g.nodes) s += (s.empty() ? "" : " ") + n->op + (n->has_attr("act") ? "[act=" + std::to_string(n->attr_int("act", 0)) + "]" : "");
+  return s;
+}
+
+TEST(FuseActivation, FoldsTheActivationIntoTheConv) {
+  EXPECT_EQ(ops_of(conv_then("Relu", {})), "Conv[act=1]");
+  EXPECT_EQ(ops_of(conv_then("Clip", {})), "Conv[act=2]");
+  EXPECT_EQ(ops_of(conv_then("LeakyRelu", {})), "Conv[act=3]");
+  EXPECT_EQ(ops_of(conv_then("Sigmoid", {})), "Conv[act=4]");
+  EXPECT_EQ(ops_of(conv_then("HardSigmoid", {})), "Conv[act=5]");
+  Graph g = conv_then("Relu", {});
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_TRUE(g.nodes[0]->outputs[0]->is_graph_output);  // the Conv now writes the Relu's output
+}
+
+TEST(FuseActivation, DisablePassKeepsTheActivation) {
+  EXPECT_EQ(ops_of(conv_then("Relu", {"fuse-activation"})), "Conv Relu");
+}
+
+TEST(FuseActivation, LeftAloneWhenTheConvOutputIsReadElsewhereOrTheConvIs3D) {
+  EXPECT_EQ(ops_of(conv_then("Relu", {}, /*conv_out_is_output=*/true)), "Conv Relu");
+  EXPECT_EQ(ops_of(conv_then("Relu", {}, false, /*three_d=*/true)), "Conv Relu");
+  EXPECT_EQ(ops_of(conv_then("Tanh", {})), "Conv Tanh");
+}
+
+// ---- Pointwise + depthwise streaming -------------------------------------------------------------
+
+// x [1,4,h,h] -> Conv 1x1 (16 ch) -> Relu -> depthwise Conv 3x3 stride 2 pad 1 -> output.
+void build_expand_depthwise(GraphBuilder& b, int64_t h) {
+  Value* x = b.input("x", {1, 4, h, h});
+  Value* wp = b.constant<float>("wp", {16, 4, 1, 1}, std::vector<float>(64, 0.5f));
+  Value* wd = b.constant<float>("wd", {16, 1, 3, 3}, std::vector<float>(144, 0.25f));
+  Value* e = b.out(b.node("Conv", "expand", {x, wp}));
+  Value* r = b.out(b.node("Relu", "relu", {e}));
+  b.output(b.out(b.node("Conv", "dw", {r, wd},
+                        {{"group", int_attr(16)}, {"strides", ints_attr({2, 2})}, {"pads", ints_attr({1, 1, 1, 1})},
+                         {"kernel_shape", ints_attr({3, 3})}})));
+}
+
+TEST(FusePwDw, ExpandedTensorIsStreamedWhenTheArenaShrinks) {
+  GraphBuilder on, off;
+  build_expand_depthwise(on, 16);
+  build_expand_depthwise(off, 16);
+  run_pipeline(on.g);
+  PassOptions opts;
+  opts.disabled = {"fuse-pw-dw"};
+  run_pipeline(off.g, opts);
+  EXPECT_EQ(ops_of(off.g), "Conv[act=1] Conv");  // fuse-activation still folds the Relu
+  EXPECT_EQ(ops_of(on.g), "PwDw");
+  EXPECT_EQ(plan_memory(off.g).arena.arena_bytes, 16 * 16 * 16 * 4);  // the expanded tensor
+  EXPECT_EQ(plan_memory(on.g).arena.arena_bytes, 3 * 16 * 16 * 4);    // three of its rows
+  EXPECT_EQ(on.g.nodes[0]->attr_int("pw_act", 0), 1);                 // the Relu rides along
+}
+
+TEST(FusePwDw, KeptApartWhenStreamingSavesNothing) {
+  GraphBuilder b;
+  build_expand_depthwise(b, 3);  // three rows in all: the ring would be the whole tensor
+  run_pipeline(b.g);
+  EXPECT_EQ(ops_of(b.g), "Conv[act=1] Conv");
+}
+
+// ---- Operator order for memory -----------------------------------------------------------------
+
+TEST(OrderForMemory, FinishesABranchBeforeStartingTheNext) {
+  // x -> Relu -> ReduceMax, x -> Sigmoid -> ReduceMax, both -> Concat. In model order both 4000-byte activations are alive
+  // together; running each reduction right after its activation keeps one alive at a time.
+  auto build = [](GraphBuilder& b) {
+    Value* x = b.input("x", {1, 1000});
+    Value* a = b.out(b.node("Relu", "a", {x}));
+    Value* c = b.out(b.node("Sigmoid", "c", {x}));
+    Value* a2 = b.out(b.node("ReduceMax", "a2", {a}, {{"axes", ints_attr({1})}}));
+    Value* c2 = b.out(b.node("ReduceMax", "c2", {c}, {{"axes", ints_attr({1})}}));
+    b.output(b.out(b.node("Concat", "cat", {a2, c2}, {{"axis", int_attr(1)}})));
+  };
+  auto names = [](const Graph& g) {
+    std::string s;
+    for (const auto& n : g.nodes) s += n->name + " ";
+    return s;
+  };
+  GraphBuilder on, off;
+  build(on);
+  build(off);
+  run_pipeline(on.g);
+  PassOptions no_reorder;
+  no_reorder.disabled = {"order-for-memory"};
+  run_pipeline(off.g, no_reorder);
+  EXPECT_EQ(names(off.g), "a c a2 c2 cat ");
+  EXPECT_EQ(names(on.g), "a a2 c c2 cat ");
+  EXPECT_LT(plan_memory(on.g).arena.arena_bytes, plan_memory(off.g).arena.arena_bytes);
+  EXPECT_EQ(plan_memory(on.g).arena.arena_bytes, 4000 + 16 + 16);  // c with both maxima
+}
+
+TEST(OrderForMemory, KeepsTheModelOrderWhenNothingIsGained) {
+  GraphBuilder b;
+  Value* x = b.input("x", {1, 8});
+  Value* a = b.out(b.node("Relu", "a", {x}));
+  Value* c = b.out(b.node("Sigmoid", "c", {x}));
+  b.output(b.out(b.node("Add", "sum", {a, c})));
+  run_pipeline(b.g);
+  std::string order;
+  for (const auto& n : b.g.nodes) order += n->name + " ";
+  EXPECT_EQ(order, "a c sum ");
 }
 
 // ---- Errors name the node and its op ---------------------------------------------------------

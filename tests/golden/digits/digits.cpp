@@ -280,13 +280,13 @@ inline T* at(uint32_t offset) { return static_cast<T*>(static_cast<void*>(arena 
 extern "C" int digits_run(const float* image, float* probs) {
   // 0 conv1+pool1: ConvPool -> pool1_out [1,8,4,4] @ arena[0..512)
   {
-    static constexpr o2m::ConvPoolParams p = {{1, 1, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {8, 8, 4, 4, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0}, 1, 1, 0.f, 0.f, 0.f};
-    o2m::conv_pool<float>(p, image, w_conv1_weight, w_conv1_bias, at<float>(0), at<void>(512));
+    static constexpr o2m::ConvPoolParams p = {{1, 1, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {8, 8, 4, 4, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0}, 1, {1, 0.f, 0.f, 0.f, 0.f}};
+    o2m::conv_pool<float, 3, 1>(p, image, w_conv1_weight, w_conv1_bias, at<float>(0), at<void>(512));
   }
   // 1 conv2+pool2: ConvPool -> pool2_out [1,16,2,2] @ arena[1024..1280)
   {
-    static constexpr o2m::ConvPoolParams p = {{1, 8, 4, 4, 16, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {4, 4, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0}, 1, 1, 0.f, 0.f, 0.f};
-    o2m::conv_pool<float>(p, at<float>(0), w_conv2_weight, w_conv2_bias, at<float>(1024), at<void>(512));
+    static constexpr o2m::ConvPoolParams p = {{1, 8, 4, 4, 16, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {4, 4, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0}, 1, {1, 0.f, 0.f, 0.f, 0.f}};
+    o2m::conv_pool<float, 3, 1>(p, at<float>(0), w_conv2_weight, w_conv2_bias, at<float>(1024), at<void>(512));
   }
   // 2 flatten: Flatten (view: flatten_out [1,64] @ arena[1024..1280) shares the input's bytes)
   // 3 fc: Gemm -> logits [1,10] @ arena[0..40)
