@@ -58,9 +58,11 @@ def main():
     ap.add_argument("model")
     ap.add_argument("--target", default="cortex-m4")
     ap.add_argument("--shape", action="append", default=[])
+    ap.add_argument("--disable-pass", action="append", default=[], help="passed on to onnx2mcu (repeatable)")
     ap.add_argument("--opt", default="-O2", help="replaces -O2 in the target's flags")
     args = ap.parse_args()
     shapes = [a for s in args.shape for a in ("--shape", s)]
+    shapes += [a for p in args.disable_pass for a in ("--disable-pass", p)]
     work = Path(tempfile.mkdtemp(prefix="o2m-prof-"))
     gen_dir = work / "gen"
     rc, out, err = bench.run([args.onnx2mcu, "compile", args.model, "-o", str(gen_dir), "--target", args.target, "-q", *shapes])

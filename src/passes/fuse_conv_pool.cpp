@@ -2,7 +2,8 @@
 // that computes the conv band by band (see templates/kernels/conv_pool.hpp): the full conv
 // output never exists, which lowers the arena below the layer-by-layer bound. Only pools whose
 // windows do not overlap vertically qualify, so no conv row is computed twice and the fused
-// node costs no extra MACs.
+// node costs no extra MACs; and the pair is fused only when the planned arena shrinks (a
+// global pool's band is the whole conv output plus the pool's: no gain).
 #include <algorithm>
 
 #include "passes/passes.h"
@@ -49,20 +50,13 @@ std::unique_ptr<Node> try_fuse(const Graph& g, Node& conv, std::vector<const Nod
 }  // namespace
 
 void fuse_conv_pool(Graph& g, const PassOptions&) {
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
-      std::vector<const Node*> dead;
-      std::unique_ptr<Node> fused = try_fuse(g, *g.nodes[i], dead);
-      if (!fused) continue;
-      Node* raw = fused.get();
-      g.nodes[i] = std::move(fused);  // takes the conv's place: inputs are ready, outputs come first
-      dead.erase(dead.begin());
-      g.remove_nodes_if([&](const Node& n) { return std::find(dead.begin(), dead.end(), &n) != dead.end(); });
-      for (Value* out : raw->outputs) out->producer = raw;
-      changed = true;
-    }
+  bool any = false;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    std::vector<const Node*> dead;
+    std::unique_ptr<Node> fused = try_fuse(g, *g.nodes[i], dead);
+    if (fused) any |= fuse_if_arena_shrinks(g, std::move(fused), dead);
   }
+  if (any) g.drop_unused_values();
 }
 
 }  // namespace onnx2mcu

@@ -4,11 +4,9 @@
 // pair is fused only when the planned arena shrinks; each pointwise row is computed once, so
 // the MACs stay the same.
 #include <algorithm>
-#include <map>
 
 #include "passes/passes.h"
 #include "passes/rewrite.h"
-#include "planner/memory_plan.h"
 
 namespace onnx2mcu {
 namespace {
@@ -75,18 +73,6 @@ std::unique_ptr<Node> try_fuse(const Graph& g, Node& pw, std::vector<Node*>& abs
   return fused;
 }
 
-// Puts `fused` in the place of absorbed[0] and drops the other absorbed nodes; returns them.
-std::vector<std::unique_ptr<Node>> splice(Graph& g, std::unique_ptr<Node> fused, const std::vector<Node*>& absorbed) {
-  std::vector<std::unique_ptr<Node>> kept, out;
-  for (auto& n : g.nodes) {
-    const bool gone = std::find(absorbed.begin(), absorbed.end(), n.get()) != absorbed.end();
-    if (n.get() == absorbed[0]) kept.push_back(std::move(fused));
-    (gone ? out : kept).push_back(std::move(n));
-  }
-  g.nodes = std::move(kept);
-  return out;
-}
-
 }  // namespace
 
 void fuse_pw_dw(Graph& g, const PassOptions&) {
@@ -94,28 +80,7 @@ void fuse_pw_dw(Graph& g, const PassOptions&) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     std::vector<Node*> absorbed;
     std::unique_ptr<Node> fused = try_fuse(g, *g.nodes[i], absorbed);
-    if (!fused) continue;
-    const int64_t before = plan_memory(g).arena.arena_bytes;
-    std::vector<Node*> original;
-    for (const auto& n : g.nodes) original.push_back(n.get());
-    Node* raw = fused.get();
-    std::vector<std::unique_ptr<Node>> removed = splice(g, std::move(fused), absorbed);
-    for (Value* out : raw->outputs) out->producer = raw;
-    if (plan_memory(g).arena.arena_bytes < before) {
-      any = true;
-      continue;
-    }
-    // No gain: the model's nodes go back where they were.
-    std::map<Node*, std::unique_ptr<Node>> pool;
-    for (auto& n : removed) pool[n.get()] = std::move(n);
-    for (auto& n : g.nodes)
-      if (n.get() != raw) pool[n.get()] = std::move(n);
-    g.nodes.clear();
-    for (Node* n : original) {
-      for (Value* out : n->outputs)
-        if (out) out->producer = n;
-      g.nodes.push_back(std::move(pool.at(n)));
-    }
+    if (fused) any |= fuse_if_arena_shrinks(g, std::move(fused), {absorbed.begin(), absorbed.end()});
   }
   if (any) g.drop_unused_values();
 }

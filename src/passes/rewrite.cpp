@@ -1,8 +1,11 @@
 #include "passes/rewrite.h"
 
+#include <algorithm>
 #include <limits>
+#include <map>
 
 #include "kernels/activation.hpp"
+#include "planner/memory_plan.h"
 
 namespace onnx2mcu {
 
@@ -40,6 +43,35 @@ bool clip_bounds(const Node& a, float& lo, float& hi) {
 }
 
 }  // namespace
+
+bool fuse_if_arena_shrinks(Graph& g, std::unique_ptr<Node> fused, const std::vector<const Node*>& absorbed) {
+  const int64_t before = plan_memory(g).arena.arena_bytes;
+  std::vector<Node*> original;
+  for (const auto& n : g.nodes) original.push_back(n.get());
+  Node* raw = fused.get();
+  std::vector<std::unique_ptr<Node>> kept, removed;
+  for (auto& n : g.nodes) {
+    const bool gone = std::find(absorbed.begin(), absorbed.end(), n.get()) != absorbed.end();
+    if (n.get() == absorbed[0]) kept.push_back(std::move(fused));  // inputs ready, outputs in time
+    (gone ? removed : kept).push_back(std::move(n));
+  }
+  g.nodes = std::move(kept);
+  for (Value* out : raw->outputs)
+    if (out) out->producer = raw;
+  if (plan_memory(g).arena.arena_bytes < before) return true;
+  // No gain: the model's nodes go back where they were, and the fused node is dropped.
+  std::map<Node*, std::unique_ptr<Node>> pool;
+  for (auto& n : removed) pool[n.get()] = std::move(n);
+  for (auto& n : g.nodes)
+    if (n.get() != raw) pool[n.get()] = std::move(n);
+  g.nodes.clear();
+  for (Node* n : original) {
+    for (Value* out : n->outputs)
+      if (out) out->producer = n;
+    g.nodes.push_back(std::move(pool.at(n)));
+  }
+  return false;
+}
 
 bool is_fusable_activation(const Node& a) {
   if (!a.domain.empty() || a.outputs.size() != 1) return false;

@@ -1,6 +1,8 @@
 // Small helpers for passes that rewrite node patterns.
 #pragma once
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 
@@ -17,6 +19,10 @@ void absorb_next(Graph& g, Node& keep, Node& drop);
 // when `a` is not one of them.
 bool take_activation(const Node& a, Node& fused, const std::string& prefix);
 
+// Puts `fused` where absorbed[0] was and drops the other absorbed nodes, if that makes the
+// planned arena smaller; otherwise leaves the graph exactly as it was. True when it fused.
+// Values the absorbed nodes alone used stay until the caller's g.drop_unused_values().
+bool fuse_if_arena_shrinks(Graph& g, std::unique_ptr<Node> fused, const std::vector<const Node*>& absorbed);
 // Relu, Clip (constant bounds), LeakyRelu, Sigmoid or HardSigmoid in the default domain: an
 // activation a Conv/ConvPool kernel can apply to its accumulators (o2m::ActParams).
 bool is_fusable_activation(const Node& a);

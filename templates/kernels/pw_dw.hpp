@@ -5,6 +5,7 @@
 #pragma once
 #include "activation.hpp"
 #include "common.hpp"
+#include "conv_fast.hpp"
 
 namespace o2m {
 
@@ -19,33 +20,12 @@ struct PwDwParams {
   O2M_FIELDS(n, c_in, c_mid, h, w, h_out, w_out, k_h, k_w, stride_h, stride_w, pad_top, pad_left, pw_act, dw_act)
 };
 
-// Pointwise output row r (all c_mid channels, w values each) into dst.
+// Pointwise output row r (all c_mid channels, w values each) into dst: the fast conv's row
+// code (conv_fast.hpp) as a 1x1 conv, channel m's row at dst + m * w.
 template <typename T>
 inline void pw_dw_pointwise_row(const PwDwParams& p, const T* x, const T* wp, const T* bp, int32_t r, T* dst) {
-  const int32_t hw = p.h * p.w;
-  const T* xr = x + r * p.w;
-  for (int32_t m = 0; m < p.c_mid; ++m) {
-    T* d = dst + m * p.w;
-    const T b = bp ? bp[m] : T(0);
-    for (int32_t j = 0; j < p.w; ++j) d[j] = b;
-    const T* wm = wp + m * p.c_in;
-    // Four input channels a sweep: a quarter of the loads and stores of d[].
-    int32_t c = 0;
-    for (; c + 4 <= p.c_in; c += 4) {
-      const T w0 = wm[c], w1 = wm[c + 1], w2 = wm[c + 2], w3 = wm[c + 3];
-      const T* x0 = xr + c * hw;
-      const T* x1 = x0 + hw;
-      const T* x2 = x1 + hw;
-      const T* x3 = x2 + hw;
-      for (int32_t j = 0; j < p.w; ++j) d[j] += w0 * x0[j] + w1 * x1[j] + w2 * x2[j] + w3 * x3[j];
-    }
-    for (; c < p.c_in; ++c) {
-      const T wc = wm[c];
-      const T* xc = xr + c * hw;
-      for (int32_t j = 0; j < p.w; ++j) d[j] += wc * xc[j];
-    }
-    for (int32_t j = 0; j < p.w; ++j) d[j] = activate(p.pw_act, d[j]);
-  }
+  const BandConvParams c{1, p.c_in, p.h, p.w, p.c_mid, p.h, p.w, 1, 1, 1, 1, 1, 1, 0, 0, 1};
+  conv2d_fast_row<T, 1, 1>(c, x, wp, bp, r, dst, p.w, p.pw_act);
 }
 
 // x: [n, c_in, h, w]; wp: [c_mid, c_in]; bp: [c_mid] or null; wd: [c_mid, k_h, k_w];
@@ -72,23 +52,60 @@ inline void pw_dw(const PwDwParams& p, const T* x, const T* wp, const T* bp, con
           held[s] = r;
         }
       }
+      // The depthwise rows this output row reads, and the output columns whose window lies
+      // inside the row (no bounds tests there).
+      const T* rows[kPwDwMaxRows];
+      int32_t nk = 0;
+      for (int32_t kh = kh_lo; kh < kh_hi; ++kh) rows[nk++] = ring + ((r0 + kh) % p.k_h) * slot_size;
+      int32_t ow_lo = 0, ow_hi = p.w_out;
+      while (ow_lo < ow_hi && ow_lo * p.stride_w - p.pad_left < 0) ++ow_lo;
+      while (ow_hi > ow_lo && (ow_hi - 1) * p.stride_w - p.pad_left + p.k_w > p.w) --ow_hi;
       for (int32_t m = 0; m < p.c_mid; ++m) {
         const T bias = bd ? bd[m] : T(0);
-        const T* wm = wd + m * p.k_h * p.k_w;
+        const T* wm = wd + (m * p.k_h + kh_lo) * p.k_w;
         T* yr = yb + (m * p.h_out + oh) * p.w_out;
+        const int32_t mo = m * p.w;
+        if (nk == 3 && p.k_w == 3) {  // MobileNet's 3x3 with all three rows: weights in registers
+          const T* a0 = rows[0] + mo - p.pad_left;
+          const T* a1 = rows[1] + mo - p.pad_left;
+          const T* a2 = rows[2] + mo - p.pad_left;
+          const T w00 = wm[0], w01 = wm[1], w02 = wm[2], w10 = wm[3], w11 = wm[4], w12 = wm[5];
+          const T w20 = wm[6], w21 = wm[7], w22 = wm[8];
+          for (int32_t ow = ow_lo; ow < ow_hi; ++ow) {
+            const int32_t c = ow * p.stride_w;
+            yr[ow] = bias + a0[c] * w00 + a0[c + 1] * w01 + a0[c + 2] * w02 + a1[c] * w10 + a1[c + 1] * w11 +
+                     a1[c + 2] * w12 + a2[c] * w20 + a2[c + 1] * w21 + a2[c + 2] * w22;
+          }
+        } else {
+          for (int32_t ow = ow_lo; ow < ow_hi; ++ow) {
+            const int32_t c0 = ow * p.stride_w - p.pad_left;
+            T acc = bias;
+            for (int32_t k = 0; k < nk; ++k) {
+              const T* row = rows[k] + mo + c0;
+              const T* wr = wm + k * p.k_w;
+              for (int32_t kw = 0; kw < p.k_w; ++kw) acc += row[kw] * wr[kw];
+            }
+            yr[ow] = acc;
+          }
+        }
+        // Border columns: only the taps inside the row.
         for (int32_t ow = 0; ow < p.w_out; ++ow) {
+          if (ow == ow_lo && ow_hi > ow_lo) ow = ow_hi;
+          if (ow >= p.w_out) break;
           const int32_t c0 = ow * p.stride_w - p.pad_left;
           int32_t kw_lo = 0, kw_hi = p.k_w;
           while (kw_lo < kw_hi && c0 + kw_lo < 0) ++kw_lo;
           while (kw_hi > kw_lo && c0 + kw_hi - 1 >= p.w) --kw_hi;
           T acc = bias;
-          for (int32_t kh = kh_lo; kh < kh_hi; ++kh) {
-            const T* row = ring + ((r0 + kh) % p.k_h) * slot_size + m * p.w + c0;
-            const T* wr = wm + kh * p.k_w;
+          for (int32_t k = 0; k < nk; ++k) {
+            const T* row = rows[k] + mo + c0;
+            const T* wr = wm + k * p.k_w;
             for (int32_t kw = kw_lo; kw < kw_hi; ++kw) acc += row[kw] * wr[kw];
           }
-          yr[ow] = activate(p.dw_act, acc);
+          yr[ow] = acc;
         }
+        if (p.dw_act.kind != kActNone)
+          for (int32_t ow = 0; ow < p.w_out; ++ow) yr[ow] = activate(p.dw_act, yr[ow]);
       }
     }
   }
