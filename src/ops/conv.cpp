@@ -85,6 +85,23 @@ std::vector<KernelCall> lower_conv(const Node& n) {
       f.conv.w_in = f.conv.w_out = p.in[1] * p.in[2];
       f.conv.h_in = f.conv.h_out = 1;
     }
+    // Depthwise 3 or 5 wide: conv2d_dw, whose inner loop reads zero-padded row copies.
+    const bool depthwise = p.group == p.c_in && p.c_in == p.c_out && (p.k[2] == 3 || p.k[2] == 5) && p.k[1] <= p.k[2];
+    if (depthwise) {
+      return {visit_float(n, x.dtype, [&](auto t) {
+        using T = decltype(t);
+        auto dw = [&](auto kw) {
+          constexpr int KW = decltype(kw)::value;
+          if (p.stride[2] == 1)
+            return make_call("conv_fast.hpp", "o2m::conv2d_dw" + fast_conv_targs(ctype<T>(), KW, 1), &o2m::conv2d_dw<T, KW, 1>,
+                             "o2m::Conv2dParams", f, {&x, n.input(1), n.input(2)}, {&y});
+          return make_call("conv_fast.hpp", "o2m::conv2d_dw" + fast_conv_targs(ctype<T>(), KW, 2), &o2m::conv2d_dw<T, KW, 2>,
+                           "o2m::Conv2dParams", f, {&x, n.input(1), n.input(2)}, {&y});
+        };
+        if (p.k[2] == 3) return dw(std::integral_constant<int, 3>{});
+        return dw(std::integral_constant<int, 5>{});
+      })};
+    }
     return {visit_float(n, x.dtype, [&](auto t) {
       using T = decltype(t);
       return with_fast_conv(p.k[2], p.stride[2], [&](auto kw, auto s) {

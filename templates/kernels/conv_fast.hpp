@@ -14,6 +14,8 @@
 // ic, kh, kw), skipped taps add +0, so results equal o2m::conv's (up to the sign of a zero).
 // Depthwise layers (one channel a group) use OCB = 1.
 #pragma once
+#include <type_traits>
+
 #include "activation.hpp"
 
 #if defined(__clang__)
@@ -197,6 +199,135 @@ inline void conv2d_fast(const Conv2dParams& p, const T* x, const T* w, const T* 
   for (int32_t b = 0; b < c.n; ++b, xb += c.c_in * c.h_in * c.w_in, yb += c.c_out * out_sp) {
     T* yr = yb;
     for (int32_t oh = 0; oh < c.h_out; ++oh, yr += c.w_out) conv2d_fast_row<T, KW, S>(c, xb, w, bias, oh, yr, out_sp, p.act);
+  }
+}
+
+// Depthwise conv (group == c_in == c_out), KW = 3 or 5, k_h <= KW: each output row is done in
+// chunks of up to kDwChunk pixels. A chunk whose input window lies inside the row reads the
+// input directly; one that crosses a border first copies its window of each kernel row into a
+// zero-padded stack buffer. Either way the inner loop (PB pixels, sums in registers over all
+// kh, kw) has no bounds test. Terms are added in the reference's order (bias, kh, kw); padded
+// taps add +-0, rows outside the input are skipped.
+constexpr int32_t kDwChunk = 16;  // output pixels per chunk (32 when KW = 3)
+
+namespace conv_detail {
+
+// n output pixels from row pointers rows[0 .. nr) (window of pixel 0 at rows[r][0]): blocks of
+// PB, then single pixels. NR = KW: all kernel rows, their pointers and (KW = 3) the weights
+// held in registers; NR = 0: nr rows, a run-time loop (top and bottom borders).
+template <int PB, int KW, int S, int NR, typename T>
+inline void dw_span(const T* const* rows, int32_t nr, const T* __restrict wr, T b0, int32_t n, T* __restrict out) {
+  constexpr bool kFixed = NR > 0;
+  constexpr int NW = kFixed && KW <= 3 ? KW * KW : 1;
+  T wk[NW];
+  if constexpr (NW > 1) {
+    O2M_CONV_UNROLL
+    for (int i = 0; i < NW; ++i) wk[i] = wr[i];
+  }
+  const T* rp[KW];
+  O2M_CONV_UNROLL
+  for (int r = 0; r < KW; ++r) rp[r] = rows[r];
+  auto pixels = [&](auto pb) {
+    constexpr int P = decltype(pb)::value, NX = (P - 1) * S + KW;
+    T acc[P];
+    O2M_CONV_UNROLL
+    for (int p = 0; p < P; ++p) acc[p] = b0;
+    auto one_row = [&](const T* __restrict xr, const T* __restrict wrow) {
+      T xv[NX];
+      O2M_CONV_UNROLL
+      for (int i = 0; i < NX; ++i) xv[i] = xr[i];
+      O2M_CONV_UNROLL
+      for (int kw = 0; kw < KW; ++kw) {
+        const T wv = wrow[kw];
+        O2M_CONV_UNROLL
+        for (int p = 0; p < P; ++p) acc[p] += wv * xv[p * S + kw];
+      }
+    };
+    if constexpr (kFixed) {
+      O2M_CONV_UNROLL
+      for (int r = 0; r < NR; ++r) one_row(rp[r], NW > 1 ? wk + r * KW : wr + r * KW);
+    } else {
+      const T* wrow = wr;
+      for (int32_t r = 0; r < nr; ++r, wrow += KW) one_row(rp[r], wrow);
+    }
+    O2M_CONV_UNROLL
+    for (int r = 0; r < KW; ++r) rp[r] += P * S;
+    O2M_CONV_UNROLL
+    for (int p = 0; p < P; ++p) out[p] = acc[p];
+    out += P;
+  };
+  int32_t i = 0;
+  for (; i + PB <= n; i += PB) pixels(std::integral_constant<int, PB>{});
+  for (; i < n; ++i) pixels(std::integral_constant<int, 1>{});
+}
+
+}  // namespace conv_detail
+
+// w: [c_out, 1, k_h, KW]; bias: [c_out] or nullptr; y: [n, c_out, h_out, w_out].
+template <typename T, int KW, int S>
+inline void conv2d_dw(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y) {
+  static_assert(KW >= 1 && KW <= kMaxFastKw && S >= 1 && S <= kMaxFastStride, "unsupported kernel width or stride");
+  constexpr int32_t CH = KW <= 3 ? 2 * kDwChunk : kDwChunk, L = (CH - 1) * S + KW;
+  constexpr int PB = 4;  // 8 (KW = 3) spills on Cortex-M4: 9 weights + 8 sums + 10 inputs
+  const BandConvParams& c = p.conv;
+  const int32_t in_hw = c.h_in * c.w_in, out_hw = c.h_out * c.w_out, w_ch = c.k_h * KW;
+  T buf[KW][L];
+  const T* rows[KW];
+  // Rows of one chunk (w_out <= CH): the window is the same for every row, so the
+  // buffer's padding is zeroed once and each row copy is a plain loop.
+  const bool narrow = c.w_out <= CH && c.pad_left < L;
+  const int32_t n_copy = narrow ? (c.w_in < L - c.pad_left ? c.w_in : L - c.pad_left) : 0;
+  if (narrow) {
+    for (int32_t r = 0; r < KW; ++r)
+      for (int32_t i = 0; i < L; ++i) buf[r][i] = T(0);
+  }
+  const T* xc = x;
+  T* yc = y;
+  for (int32_t b = 0; b < c.n; ++b) {
+    const T* wc = w;
+    for (int32_t oc = 0; oc < c.c_out; ++oc, xc += in_hw, yc += out_hw, wc += w_ch) {
+      const T b0 = bias ? bias[oc] : T(0);
+      T* yr = yc;
+      for (int32_t oh = 0; oh < c.h_out; ++oh, yr += c.w_out) {
+        const int32_t ih0 = oh * c.stride_h - c.pad_top;
+        int32_t kh_lo = 0, kh_hi = c.k_h;
+        while (kh_lo < kh_hi && ih0 + kh_lo * c.dil_h < 0) ++kh_lo;
+        while (kh_hi > kh_lo && ih0 + (kh_hi - 1) * c.dil_h >= c.h_in) --kh_hi;
+        const int32_t nr = kh_hi - kh_lo;
+        const T* wr = wc + kh_lo * KW;
+        const T* x0 = xc + (ih0 + kh_lo * c.dil_h) * c.w_in;
+        const int32_t x_row = c.dil_h * c.w_in;
+        for (int32_t ow0 = 0; ow0 < c.w_out; ow0 += CH) {
+          const int32_t n = c.w_out - ow0 < CH ? c.w_out - ow0 : CH;
+          const int32_t iw0 = ow0 * S - c.pad_left, len = (n - 1) * S + KW;
+          const bool inside = iw0 >= 0 && iw0 + len <= c.w_in;
+          const T* src = x0;
+          for (int32_t r = 0; r < nr; ++r, src += x_row) {
+            if (inside) {
+              rows[r] = src + iw0;
+            } else if (narrow) {
+              T* d = buf[r] + c.pad_left;
+              for (int32_t i = 0; i < n_copy; ++i) d[i] = src[i];
+              rows[r] = buf[r];
+            } else {
+              // Zeros left of column 0, a plain copy, zeros right of column w_in - 1.
+              T* d = buf[r];
+              const int32_t lo = iw0 < 0 ? (-iw0 < len ? -iw0 : len) : 0;
+              const int32_t hi = c.w_in - iw0 < len ? (c.w_in - iw0 > lo ? c.w_in - iw0 : lo) : len;
+              for (int32_t i = 0; i < lo; ++i) d[i] = T(0);
+              for (int32_t i = lo; i < hi; ++i) d[i] = src[iw0 + i];
+              for (int32_t i = hi; i < len; ++i) d[i] = T(0);
+              rows[r] = d;
+            }
+          }
+          if (nr == KW)
+            conv_detail::dw_span<PB, KW, S, KW>(rows, nr, wr, b0, n, yr + ow0);
+          else
+            conv_detail::dw_span<PB, KW, S, 0>(rows, nr, wr, b0, n, yr + ow0);
+        }
+        conv_detail::activate_rows(p.act, yr, 1, c.w_out, c.w_out);
+      }
+    }
   }
 }
 

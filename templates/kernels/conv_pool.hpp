@@ -91,11 +91,13 @@ inline void conv_pool(const ConvPoolParams& p, const T* x, const T* w, const T* 
           T acc = T(0);
           bool any = false;
           int32_t count = 0, padded = 0;
-          for (int32_t k = 0; k < q.k_h; ++k) {
-            const int32_t r = ph * q.stride_h - q.pad_top + k * q.dil_h;
-            for (int32_t kw = 0; kw < q.k_w; ++kw) {
-              const int32_t col = iw0 + kw * q.dil_w;
-              if (r < q.h_in + q.pad_bottom && col < q.w_in + q.pad_right) ++padded;
+          if (!p.pool_max && q.count_include_pad) {  // the divisor only AveragePool needs
+            for (int32_t k = 0; k < q.k_h; ++k) {
+              const int32_t r = ph * q.stride_h - q.pad_top + k * q.dil_h;
+              for (int32_t kw = 0; kw < q.k_w; ++kw) {
+                const int32_t col = iw0 + kw * q.dil_w;
+                if (r < q.h_in + q.pad_bottom && col < q.w_in + q.pad_right) ++padded;
+              }
             }
           }
           for (int32_t k = 0; k < nrows; ++k) {

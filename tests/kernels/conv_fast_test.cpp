@@ -97,6 +97,14 @@ void check(o2m::BandConvParams c, int pad_bottom, int pad_right, bool with_bias,
   std::fill(y.begin(), y.end(), NAN);
   fast_for(c.k_w, c.stride_w)(o2m::Conv2dParams{c, act}, x.data(), w.data(), with_bias ? bias.data() : nullptr, y.data());
   for (size_t i = 0; i < n_out; ++i) ASSERT_NEAR(y[i], ref[i], 1e-5 * (mag[i] + 1e-2)) << "output element " << i;
+  // Depthwise 3 or 5 wide: o2m::conv2d_dw as well.
+  if (c.group == c.c_in && c.c_in == c.c_out && (c.k_w == 3 || c.k_w == 5) && c.k_h <= c.k_w) {
+    Fn dw = c.k_w == 3 ? (c.stride_w == 1 ? &o2m::conv2d_dw<float, 3, 1> : &o2m::conv2d_dw<float, 3, 2>)
+                       : (c.stride_w == 1 ? &o2m::conv2d_dw<float, 5, 1> : &o2m::conv2d_dw<float, 5, 2>);
+    std::fill(y.begin(), y.end(), NAN);
+    dw(o2m::Conv2dParams{c, act}, x.data(), w.data(), with_bias ? bias.data() : nullptr, y.data());
+    for (size_t i = 0; i < n_out; ++i) ASSERT_NEAR(y[i], ref[i], 1e-5 * (mag[i] + 1e-2)) << "dw output element " << i;
+  }
 }
 
 constexpr o2m::ActParams kNone{o2m::kActNone, 0, 0, 0, 0};
@@ -134,6 +142,23 @@ TEST(ConvFast, EveryActivation) {
                                  {o2m::kActHardSigmoid, 0, 0, 0.2f, 0.5f}};
   uint32_t seed = 20;
   for (const o2m::ActParams& a : acts) check(geom(1, 3, 6, 1, 6, 7, 3, 3, 1, 1), 1, 1, true, a, seed++);
+}
+
+TEST(ConvFast, DepthwiseRandomGeometries) {
+  std::mt19937 rng(4242);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (uint32_t seed = 0; seed < 300; ++seed) {
+    const int group = pick(1, 5), k_w = pick(0, 1) ? 3 : 5, k_h = pick(1, k_w);
+    o2m::BandConvParams c{pick(1, 2), group, 0, 0, group, 0, 0, k_h, k_w, pick(1, 3), pick(1, 2), pick(1, 2), 1, 0, 0, group};
+    c.pad_top = pick(0, k_h - 1);
+    c.pad_left = pick(0, k_w - 1);
+    c.h_in = pick(1, 9) + (k_h - 1) * c.dil_h;
+    c.w_in = pick(1, 45) + k_w - 1;
+    const int pb = pick(0, k_h - 1), pr = pick(0, k_w - 1);
+    const o2m::ActParams act{pick(0, 5), -0.5f, 0.75f, 0.2f, 0.5f};
+    check(c, pb, pr, pick(0, 3) != 0, act, 5000 + seed);
+    if (HasFatalFailure()) return;
+  }
 }
 
 TEST(ConvFast, RandomGeometries) {
