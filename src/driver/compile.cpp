@@ -63,6 +63,7 @@ CompiledModel compile(const std::string& model_path, const std::string* bytes, c
     po.dump_after = opts.dump_ir_after;
     po.dump = &out.ir_dump;
     po.max_tensor_bytes = opts.limits.max_tensor_bytes;
+    po.max_nodes = opts.limits.max_nodes;
     run_pipeline(*out.graph, po);
     out.plan = std::make_unique<MemoryPlan>(plan_memory(*out.graph));
     if (out.plan->arena.arena_bytes > opts.limits.max_arena_bytes)

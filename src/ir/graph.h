@@ -14,6 +14,7 @@
 namespace onnx2mcu {
 
 struct Node;
+struct Graph;
 
 struct Value {
   std::string name;
@@ -31,7 +32,8 @@ struct Value {
 };
 
 struct Attr {
-  enum class Kind { Int, Float, String, Ints, Floats, Strings, Tensor } kind = Kind::Int;
+  // Graph: a subgraph (If's branches, Loop's body), inlined by infer-shapes-and-fold.
+  enum class Kind { Int, Float, String, Ints, Floats, Strings, Tensor, Graph } kind = Kind::Int;
   int64_t i = 0;
   float f = 0;
   std::string s;
@@ -39,6 +41,7 @@ struct Attr {
   std::vector<float> floats;
   std::vector<std::string> strings;
   std::shared_ptr<onnx2mcu::Tensor> t;
+  std::shared_ptr<onnx2mcu::Graph> g;
 };
 
 struct Node {
@@ -75,6 +78,9 @@ struct Graph {
   // dead-code removal may drop their Values.
   std::map<std::string, Tensor> frozen_inputs;
   std::vector<Value*> outputs;
+  // In a subgraph: placeholders (no producer, not constant) for the enclosing scope's values
+  // it reads by name. Inlining resolves them by name in the parent graph.
+  std::vector<Value*> captured;
 
   Value* add_value(const std::string& name);
   // A new constant value named after `hint`, made unique ("hint", "hint_2", ...).

@@ -106,7 +106,11 @@ onnx::ModelProto parse_model_bytes(const std::string& bytes, const std::string& 
 
 onnx::ModelProto parse_model(const std::string& path) { return parse_model_bytes(read_file(path), path, Limits{}); }
 
-Attr convert_attr(const onnx::AttributeProto& a, const std::string& model_dir, int64_t max_bytes) {
+std::shared_ptr<Graph> convert_subgraph(const onnx::GraphProto& gp, const std::map<std::string, int>& opsets,
+                                        const std::string& model_dir, int64_t max_bytes);
+
+Attr convert_attr(const onnx::AttributeProto& a, const std::map<std::string, int>& opsets, const std::string& model_dir,
+                  int64_t max_bytes) {
   Attr out;
   switch (a.type()) {
     case onnx::AttributeProto::INT: out.kind = Attr::Kind::Int; out.i = a.i(); break;
@@ -128,8 +132,12 @@ Attr convert_attr(const onnx::AttributeProto& a, const std::string& model_dir, i
       out.kind = Attr::Kind::Tensor;
       out.t = std::make_shared<Tensor>(tensor_from_proto(a.t(), model_dir, max_bytes));
       break;
+    case onnx::AttributeProto::GRAPH:
+      out.kind = Attr::Kind::Graph;
+      out.g = convert_subgraph(a.g(), opsets, model_dir, max_bytes);
+      break;
     default:
-      throw Error("attribute '" + a.name() + "' has a type onnx2mcu does not support (graph, sparse tensor or type)");
+      throw Error("attribute '" + a.name() + "' has a type onnx2mcu does not support (graphs, sparse tensor or type)");
   }
   return out;
 }
@@ -216,6 +224,82 @@ void apply_input_shapes(Graph& g, const LoadOptions& opts) {
     if (!used.count(kv.first)) throw Error("--shape names '" + kv.first + "', which is not a graph input");
 }
 
+// A subgraph (If branch, Loop body) as an IR Graph: its inputs are the formal parameters (their
+// types may be left open), initializers and Constant nodes are constants, and every name it
+// reads from an enclosing scope becomes a placeholder in `captured`, resolved when inlined.
+std::shared_ptr<Graph> convert_subgraph(const onnx::GraphProto& gp, const std::map<std::string, int>& opsets,
+                                        const std::string& model_dir, int64_t max_bytes) {
+  auto g = std::make_shared<Graph>();
+  for (const auto& init : gp.initializer()) {
+    Value* v = g->add_value(init.name());
+    v->constant = tensor_from_proto(init, model_dir, max_bytes);
+    v->dtype = v->constant->dtype;
+    v->shape = v->constant->shape;
+  }
+  for (const auto& in : gp.input()) {
+    if (g->find_value(in.name())) continue;
+    Value* v = g->add_value(in.name());  // typed when inlined, by the value passed in
+    v->is_graph_input = true;
+    g->inputs.push_back(v);
+  }
+  auto resolve = [&](const std::string& name) -> Value* {
+    if (name.empty()) return nullptr;
+    if (Value* v = g->find_value(name)) return v;
+    Value* v = g->add_value(name);  // from an enclosing scope
+    g->captured.push_back(v);
+    return v;
+  };
+  for (const auto& np : gp.node()) {
+    std::string domain = np.domain() == "ai.onnx" ? "" : np.domain();
+    auto op_it = opsets.find(domain);
+    if (op_it == opsets.end())
+      fail_node(np.name(), np.op_type(), "domain '" + domain + "' is not imported by the model");
+    if (domain.empty() && np.op_type() == "Constant") {
+      if (np.output_size() != 1) fail_node(np.name(), "Constant", "expects one output");
+      Value* v = g->add_value(np.output(0));
+      try {
+        v->constant = constant_node_value(np, model_dir, max_bytes);
+      } catch (const Error& e) {
+        fail_node(np.name(), "Constant", e.what());
+      }
+      v->dtype = v->constant->dtype;
+      v->shape = v->constant->shape;
+      continue;
+    }
+    auto n = std::make_unique<Node>();
+    n->name = np.name();
+    n->op = np.op_type();
+    n->domain = domain;
+    n->opset = op_it->second;
+    for (const auto& in : np.input()) n->inputs.push_back(resolve(in));
+    for (const auto& a : np.attribute()) {
+      try {
+        n->attrs[a.name()] = convert_attr(a, opsets, model_dir, max_bytes);
+      } catch (const Error& e) {
+        n->fail(e.what());
+      }
+    }
+    for (const auto& out : np.output()) {
+      if (out.empty()) {
+        n->outputs.push_back(nullptr);
+        continue;
+      }
+      if (g->find_value(out)) n->fail("output '" + out + "' is already produced elsewhere in its subgraph");
+      n->outputs.push_back(g->add_value(out));
+    }
+    g->add_node(std::move(n));
+  }
+  for (size_t i = 0; i < g->nodes.size(); ++i) {
+    Node& n = *g->nodes[i];
+    if (n.name.empty()) n.name = n.op + "_" + std::to_string(i);
+  }
+  for (const auto& out : gp.output()) {
+    Value* v = resolve(out.name());
+    g->outputs.push_back(v);
+  }
+  return g;
+}
+
 std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& path, const LoadOptions& opts) {
   auto opsets = read_opsets(m);
   const std::string model_dir = model_dir_of(path);
@@ -290,7 +374,7 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
     for (const auto& in : np.input()) n->inputs.push_back(value_for_input(in, np));
     for (const auto& a : np.attribute()) {
       try {
-        n->attrs[a.name()] = convert_attr(a, model_dir, max_bytes);
+        n->attrs[a.name()] = convert_attr(a, opsets, model_dir, max_bytes);
       } catch (const Error& e) {
         n->fail(e.what());
       }

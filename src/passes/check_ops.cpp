@@ -3,11 +3,18 @@
 
 namespace onnx2mcu {
 
-void check_supported_ops(Graph& g, const PassOptions&) {
-  for (const auto& n : g.nodes)
+void check_supported_ops(Graph& g, const PassOptions& opts) {
+  for (const auto& n : g.nodes) {
     if (!find_op(n->domain, n->op))
       n->fail("unsupported op" + (n->domain.empty() ? std::string() : " in domain '" + n->domain + "'") +
               " (see docs/ops.md for the supported list)");
+    for (const auto& kv : n->attrs) {  // subgraphs (If, Loop): their ops too, before any work
+      if (kv.second.kind != Attr::Kind::Graph || !kv.second.g) continue;
+      if (!n->domain.empty() || (n->op != "If" && n->op != "Loop"))
+        n->fail("attribute '" + kv.first + "' is a graph; onnx2mcu inlines the subgraphs of If and Loop only");
+      check_supported_ops(*kv.second.g, opts);
+    }
+  }
 }
 
 }  // namespace onnx2mcu

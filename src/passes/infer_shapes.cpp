@@ -1,3 +1,5 @@
+#include <iterator>
+
 #include "onnx2mcu/error.h"
 #include "ops/op.h"
 #include "passes/passes.h"
@@ -5,11 +7,21 @@
 namespace onnx2mcu {
 
 void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
-  for (auto& np : g.nodes) {
-    Node& n = *np;
+  std::vector<LoopCondCheck> loop_checks;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& n = *g.nodes[i];
     for (const Value* in : n.inputs)
       if (in && (in->dtype == DType::Undefined || !shape_known(in->shape)))
         n.fail("input '" + in->name + "' has no known type or shape");
+    if (n.domain.empty() && (n.op == "If" || n.op == "Loop")) {
+      // Replaced by its inlined nodes, which this loop then infers and folds in turn.
+      std::vector<std::unique_ptr<Node>> repl = inline_control_flow(g, n, opts, loop_checks);
+      g.nodes.erase(g.nodes.begin() + static_cast<std::ptrdiff_t>(i));
+      g.nodes.insert(g.nodes.begin() + static_cast<std::ptrdiff_t>(i), std::make_move_iterator(repl.begin()),
+                     std::make_move_iterator(repl.end()));
+      --i;
+      continue;
+    }
     const OpDef* def = find_op(n.domain, n.op);
     try {
       def->infer(n);
@@ -33,6 +45,7 @@ void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
     }
     if (!def->defer_fold) fold_node(g, n, opts);
   }
+  check_loop_conditions(loop_checks);
   // Folded nodes computed their outputs; drop them now that nothing needs to run them.
   g.remove_nodes_if([](const Node& n) {
     for (const Value* out : n.outputs)

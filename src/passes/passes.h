@@ -12,6 +12,7 @@ namespace onnx2mcu {
 struct PassOptions {
   int64_t fold_max_bytes = 16 << 20;     // never fold a node whose outputs exceed this
   int64_t max_tensor_bytes = int64_t{256} << 20;  // Limits::max_tensor_bytes: any output above it is an error
+  int64_t max_nodes = 100000;            // Limits::max_nodes: inlining If/Loop may not grow the graph past it
   std::set<std::string> disabled;        // optimisation passes switched off by name
   std::string dump_after;                // pass after which to print the IR ("" = none)
   std::string* dump = nullptr;           // where that print goes
@@ -30,6 +31,19 @@ void remove_identities(Graph& g, const PassOptions&);
 // Runs every node's shape rule in order, folding nodes whose inputs are all constant as it
 // goes, since later shape rules (Reshape's shape, Pad's pads) may need the folded values.
 void infer_shapes_and_fold(Graph& g, const PassOptions&);
+// Loops with a constant trip count above this are an error rather than unrolled.
+constexpr int64_t kMaxLoopIterations = 1024;
+// A Loop body's condition output that must fold to true (checked once folding is done).
+struct LoopCondCheck {
+  Value* cond;
+  std::string loop;   // the Loop node's name
+  int64_t iteration;
+};
+// The nodes that replace If/Loop node n, whose condition / trip count is constant (else an error
+// naming n): the chosen branch, or the unrolled body (src/passes/inline_control_flow.cpp).
+std::vector<std::unique_ptr<Node>> inline_control_flow(Graph& g, const Node& n, const PassOptions& opts,
+                                                       std::vector<LoopCondCheck>& checks);
+void check_loop_conditions(const std::vector<LoopCondCheck>& checks);
 // Evaluates one node with its kernels if all inputs are constant; true when it did.
 bool fold_node(Graph& g, Node& n, const PassOptions& opts);
 // Quantized graphs onto integer kernels: QOperator nodes and DQ -> op -> Q patterns become

@@ -599,3 +599,134 @@ TEST(Errors, ReshapeElementCountMismatch) {
 
 }  // namespace
 }  // namespace onnx2mcu
+
+// ---- Control flow: If and Loop inlined once their condition / trip count is constant --------
+
+namespace onnx2mcu {
+namespace {
+
+Attr graph_attr(GraphBuilder& sub) {
+  Attr a;
+  a.kind = Attr::Kind::Graph;
+  a.g = std::make_shared<Graph>(std::move(sub.g));
+  return a;
+}
+// A value the subgraph reads by name from the enclosing graph.
+Value* capture(GraphBuilder& sub, const std::string& name) {
+  Value* v = sub.g.add_value(name);
+  sub.g.captured.push_back(v);
+  return v;
+}
+// A branch computing op(outer x, constant c).
+Attr branch(const std::string& op, std::vector<float> c) {
+  GraphBuilder sub;
+  Value* x = capture(sub, "x");
+  Value* k = sub.constant<float>("k", {2}, std::move(c));
+  sub.g.outputs.push_back(sub.out(sub.node(op, "body_" + op, {x, k})));
+  return graph_attr(sub);
+}
+
+TEST(ControlFlow, IfWithAConstantConditionInlinesTheChosenBranch) {
+  for (bool cond : {true, false}) {
+    GraphBuilder b;
+    Value* x = b.input("x", {2});
+    Value* c = b.g.add_value("c");
+    c->constant = Tensor(DType::Bool, {});
+    c->constant->bytes[0] = cond;
+    c->dtype = DType::Bool;
+    Value* y = b.out(b.node("If", "if", {c}, {{"then_branch", branch("Add", {1, 2})}, {"else_branch", branch("Sub", {1, 2})}}));
+    b.output(y);
+    run_pipeline(b.g);
+    ASSERT_EQ(b.g.nodes.size(), 1u);
+    EXPECT_EQ(b.g.nodes[0]->op, cond ? "Add" : "Sub");
+    EXPECT_EQ(b.g.nodes[0]->inputs[0], x);
+    EXPECT_EQ(b.g.nodes[0]->outputs[0], y);  // the branch writes the If's output itself
+    EXPECT_EQ(y->shape, (Shape{2}));
+  }
+}
+
+TEST(ControlFlow, IfWithARuntimeConditionIsAnErrorNamingTheNode) {
+  GraphBuilder b;
+  b.input("x", {2});
+  Value* c = b.input("c", {}, DType::Bool);
+  Value* y = b.out(b.node("If", "my_if", {c}, {{"then_branch", branch("Add", {1, 2})}, {"else_branch", branch("Sub", {1, 2})}}));
+  b.output(y);
+  const std::string err = pipeline_error(b.g);
+  EXPECT_NE(err.find("node 'my_if' (If)"), std::string::npos) << err;
+  EXPECT_NE(err.find("must be a constant"), std::string::npos) << err;
+  EXPECT_NE(err.find("--freeze c=FILE.pb"), std::string::npos) << err;
+}
+
+// Loop body: y_out = y_in + x (x from the outer graph), scan = y_out, cond_out = cond_source.
+Attr accumulate_body(bool cond_from_outer) {
+  GraphBuilder sub;
+  sub.input("i", {}, DType::I64);
+  Value* cond_in = sub.input("cond_in", {}, DType::Bool);
+  Value* y_in = sub.input("y_in", {2});
+  Value* x = capture(sub, "x");
+  Value* cond_src = cond_from_outer ? capture(sub, "b") : cond_in;
+  Value* cond_out = sub.out(sub.node("Identity", "cond", {cond_src}));
+  Value* y_out = sub.out(sub.node("Add", "acc", {y_in, x}));
+  sub.g.outputs = {cond_out, y_out, y_out};
+  return graph_attr(sub);
+}
+
+TEST(ControlFlow, LoopWithAConstantTripCountIsUnrolledAndFolds) {
+  GraphBuilder b;
+  Value* m = b.constant<int64_t>("m", {}, {3});
+  b.constant<float>("x", {2}, {1, 2});
+  Value* y0 = b.constant<float>("y0", {2}, {0, 0});
+  Node* loop = b.node("Loop", "loop", {m, nullptr, y0}, {{"body", accumulate_body(false)}}, 2);
+  b.output(loop->outputs[0]);
+  b.output(loop->outputs[1]);
+  Value* last = loop->outputs[0];
+  Value* scan = loop->outputs[1];
+  run_pipeline(b.g);
+  ASSERT_TRUE(last->is_const());
+  EXPECT_EQ(data_of<float>(last), (std::vector<float>{3, 6}));
+  ASSERT_TRUE(scan->is_const());
+  EXPECT_EQ(scan->shape, (Shape{3, 2}));
+  EXPECT_EQ(data_of<float>(scan), (std::vector<float>{1, 2, 2, 4, 3, 6}));
+}
+
+TEST(ControlFlow, LoopWithRuntimeValuesThreadsThemThroughEachIteration) {
+  GraphBuilder b;
+  Value* m = b.constant<int64_t>("m", {}, {2});
+  b.input("x", {2});
+  Value* y0 = b.input("y0", {2});
+  Node* loop = b.node("Loop", "loop", {m, nullptr, y0}, {{"body", accumulate_body(false)}}, 2);
+  b.output(loop->outputs[0]);
+  b.output(loop->outputs[1]);
+  Value* scan = loop->outputs[1];
+  run_pipeline(b.g);
+  EXPECT_EQ(scan->shape, (Shape{2, 2}));
+  int adds = 0;
+  for (const auto& n : b.g.nodes) adds += n->op == "Add";
+  EXPECT_EQ(adds, 2);
+  EXPECT_EQ(b.g.nodes.back()->op, "Concat");
+}
+
+TEST(ControlFlow, LoopErrors) {
+  auto loop_error = [](int64_t trips, bool runtime_trips, bool cond_from_outer) {
+    GraphBuilder b;
+    Value* m = runtime_trips ? b.input("m", {}, DType::I64) : b.constant<int64_t>("m", {}, {trips});
+    b.constant<float>("x", {2}, {1, 2});
+    b.input("b", {}, DType::Bool);
+    Value* y0 = b.input("y0", {2});
+    Node* loop = b.node("Loop", "my_loop", {m, nullptr, y0}, {{"body", accumulate_body(cond_from_outer)}}, 2);
+    b.output(loop->outputs[0]);
+    return pipeline_error(b.g);
+  };
+  std::string err = loop_error(3, true, false);
+  EXPECT_NE(err.find("node 'my_loop' (Loop): the trip count of the Loop to unroll (input 'm') must be a constant"),
+            std::string::npos) << err;
+  err = loop_error(5000, false, false);
+  EXPECT_NE(err.find("1024"), std::string::npos) << err;
+  err = loop_error(3, false, true);
+  EXPECT_NE(err.find("node 'my_loop' (Loop)"), std::string::npos) << err;
+  EXPECT_NE(err.find("not constant true"), std::string::npos) << err;
+  EXPECT_EQ(loop_error(1, false, true), "(no error)");  // one iteration: its condition decides nothing
+}
+
+}  // namespace
+}  // namespace onnx2mcu
