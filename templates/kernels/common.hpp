@@ -85,17 +85,17 @@ inline bool is_negative(T x) {
 template <typename T>
 inline T add_op(T a, T b) {
   if constexpr (is_int_v<T>) return static_cast<T>(static_cast<wrap_t<T>>(a) + static_cast<wrap_t<T>>(b));
-  else return a + b;
+  else return static_cast<T>(a + b);  // bool: promoted to int and back
 }
 template <typename T>
 inline T sub_op(T a, T b) {
   if constexpr (is_int_v<T>) return static_cast<T>(static_cast<wrap_t<T>>(a) - static_cast<wrap_t<T>>(b));
-  else return a - b;
+  else return static_cast<T>(a - b);  // bool: promoted to int and back
 }
 template <typename T>
 inline T mul_op(T a, T b) {
   if constexpr (is_int_v<T>) return static_cast<T>(static_cast<wrap_t<T>>(a) * static_cast<wrap_t<T>>(b));
-  else return a * b;
+  else return static_cast<T>(a * b);  // bool: promoted to int and back
 }
 template <typename T>
 inline T neg_op(T x) {
