@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "ir/checked.h"
 #include "ops/helpers.h"
 #include "ops/lower.h"
 #include "ops/registry.h"
@@ -68,7 +69,7 @@ void infer_concat(Node& n) {
     if (s.size() != out.size()) n.fail("inputs have different ranks");
     for (size_t d = 0; d < s.size(); ++d)
       if (d != axis && s[d] != out[d]) n.fail("input " + shape_str(s) + " does not match " + shape_str(x0.shape) + " off the axis");
-    out[axis] += s[axis];
+    out[axis] = checked_add(out[axis], s[axis], "the concatenated dim");
   }
   set_output(n, 0, x0.dtype, out);
 }
@@ -123,7 +124,8 @@ PadSpec pad_spec(const Node& n) {
     const auto d = static_cast<size_t>(normalize_axis(n, axes[i], static_cast<int64_t>(rank)));
     s.begin[d] = pads[i];
     s.end[d] = pads[axes.size() + i];
-    if (x.shape[d] + s.begin[d] + s.end[d] < 0) n.fail("pads crop more than dim " + std::to_string(d) + " holds");
+    const int64_t padded = checked_add(checked_add(x.shape[d], s.begin[d], "a padded dim"), s.end[d], "a padded dim");
+    if (padded < 0) n.fail("pads crop more than dim " + std::to_string(d) + " holds");
   }
   const std::string mode = n.attr_string("mode", "constant");
   if (mode == "constant") s.mode = 0;

@@ -3,6 +3,7 @@
 // lower-qdq turns QLinearConcat into Concat on the integer data plus table lookups.
 #include "kernels/qpool.hpp"
 
+#include "ir/checked.h"
 #include "ops/helpers.h"
 #include "ops/lower.h"
 #include "ops/qlinear.h"
@@ -58,7 +59,7 @@ void infer_qlinear_concat(Node& n) {
     if (x.dtype != x0.dtype || x.shape.size() != out.size()) n.fail("inputs differ in type or rank");
     for (size_t d = 0; d < out.size(); ++d)
       if (d != axis && x.shape[d] != out[d]) n.fail("inputs differ outside the concat axis");
-    out[axis] += x.shape[axis];
+    out[axis] = checked_add(out[axis], x.shape[axis], "the concatenated dim");
   }
   set_output(n, 0, required_input(n, 1).dtype, out);
 }

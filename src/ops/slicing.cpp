@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "ir/checked.h"
 #include "ops/index_math.h"
 #include "ops/registry.h"
 
@@ -102,7 +103,7 @@ std::vector<int64_t> split_sizes(const Node& n) {
   int64_t total = 0;
   for (int64_t v : sizes) {
     if (v < 0) n.fail("split has a negative size");
-    total += v;
+    total = checked_add(total, v, "the sum of the split sizes");
   }
   if (static_cast<int64_t>(sizes.size()) != outs)
     n.fail("split lists " + std::to_string(sizes.size()) + " parts for " + std::to_string(outs) + " outputs");
@@ -154,7 +155,7 @@ void infer_tile(Node& n) {
   const Value& x = required_input(n, 0);
   std::vector<int64_t> r = tile_repeats(n);
   Shape out = x.shape;
-  for (size_t d = 0; d < out.size(); ++d) out[d] *= r[d];
+  for (size_t d = 0; d < out.size(); ++d) out[d] = checked_mul(out[d], r[d], "a dim times its repeats");
   set_output(n, 0, x.dtype, out);
 }
 

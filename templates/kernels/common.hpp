@@ -1,6 +1,10 @@
 // Shared by every onnx2mcu kernel. Kernels are header-only and run both inside the generator
-// (constant folding) and in the generated code, so the two can never disagree.
+// (constant folding) and in the generated code, so the two can never disagree. Both must be
+// free of undefined behaviour for any input values: integer arithmetic goes through add_op /
+// sub_op / mul_op / neg_op (it wraps, as numpy and ONNX Runtime do) and float -> integer
+// through convert (saturates, NaN -> 0). For float T both are the plain operation.
 #pragma once
+#include <math.h>  // INFINITY
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,5 +17,90 @@
 namespace o2m {
 
 constexpr int kMaxRank = 6;
+
+// What the kernels need to know about each element type (kernel headers stay free of the
+// C++ library: see docs/adding-an-op.md).
+template <typename T>
+struct Num;
+#define O2M_NUM(T, FLOAT, INT, SIGNED, LO, HI)                                \
+  template <>                                                               \
+  struct Num<T> {                                                           \
+    static constexpr bool is_float = FLOAT, is_int = INT, is_signed = SIGNED; \
+    static constexpr T lowest() { return LO; }                              \
+    static constexpr T max() { return HI; }                                 \
+  };
+O2M_NUM(float, true, false, true, -INFINITY, INFINITY)
+O2M_NUM(double, true, false, true, -INFINITY, INFINITY)
+O2M_NUM(int8_t, false, true, true, INT8_MIN, INT8_MAX)
+O2M_NUM(int16_t, false, true, true, INT16_MIN, INT16_MAX)
+O2M_NUM(int32_t, false, true, true, INT32_MIN, INT32_MAX)
+O2M_NUM(int64_t, false, true, true, INT64_MIN, INT64_MAX)
+O2M_NUM(uint8_t, false, true, false, 0, UINT8_MAX)
+O2M_NUM(uint16_t, false, true, false, 0, UINT16_MAX)
+O2M_NUM(uint32_t, false, true, false, 0, UINT32_MAX)
+O2M_NUM(uint64_t, false, true, false, 0, UINT64_MAX)
+O2M_NUM(bool, false, false, false, false, true)
+#undef O2M_NUM
+
+// Integer types other than bool: their arithmetic wraps (two's complement) as in ONNX Runtime.
+template <typename T>
+constexpr bool is_int_v = Num<T>::is_int;
+
+// Select<Cond, A, B>::type is A when Cond holds, else B.
+template <bool Cond, typename A, typename B>
+struct Select { using type = A; };
+template <typename A, typename B>
+struct Select<false, A, B> { using type = B; };
+
+// Unsigned type at least as wide as int, so arithmetic on it never promotes to signed int
+// (uint16 * uint16 would overflow int) and wraps instead of being undefined.
+template <typename T>
+using wrap_t = typename Select<sizeof(T) <= 4, uint32_t, uint64_t>::type;
+
+// Converts a value following ONNX Cast's rules, and defines the cases C++ leaves undefined:
+// float -> integer truncates toward zero and saturates at the type's limits (NaN -> 0);
+// integer -> narrower integer keeps the low bits; anything -> bool is x != 0.
+template <typename To, typename From>
+inline To convert(From x) {
+  if constexpr (!Num<To>::is_float && !Num<To>::is_int) {
+    return x != From(0);
+  } else if constexpr (Num<From>::is_float && is_int_v<To>) {
+    if (x != x) return To(0);
+    if (x <= static_cast<From>(Num<To>::lowest())) return Num<To>::lowest();
+    // max rounds up to 2^bits when From cannot hold it exactly; anything at or past it saturates.
+    if (x >= static_cast<From>(Num<To>::max())) return Num<To>::max();
+    return static_cast<To>(x);
+  } else {
+    return static_cast<To>(x);
+  }
+}
+
+template <typename T>
+inline bool is_negative(T x) {
+  if constexpr (Num<T>::is_signed) return x < T(0);
+  (void)x;
+  return false;
+}
+
+template <typename T>
+inline T add_op(T a, T b) {
+  if constexpr (is_int_v<T>) return static_cast<T>(static_cast<wrap_t<T>>(a) + static_cast<wrap_t<T>>(b));
+  else return static_cast<T>(a + b);  // bool: promoted to int and back
+}
+template <typename T>
+inline T sub_op(T a, T b) {
+  if constexpr (is_int_v<T>) return static_cast<T>(static_cast<wrap_t<T>>(a) - static_cast<wrap_t<T>>(b));
+  else return static_cast<T>(a - b);  // bool: promoted to int and back
+}
+template <typename T>
+inline T mul_op(T a, T b) {
+  if constexpr (is_int_v<T>) return static_cast<T>(static_cast<wrap_t<T>>(a) * static_cast<wrap_t<T>>(b));
+  else return static_cast<T>(a * b);  // bool: promoted to int and back
+}
+template <typename T>
+inline T neg_op(T x) {
+  if constexpr (is_int_v<T>) return sub_op(T(0), x);
+  else return -x;
+}
 
 }  // namespace o2m

@@ -29,7 +29,7 @@ inline void einsum(const EinsumParams& p, const T* a, const T* b, T* y) {
     T acc = T(0);
     int32_t sa = oa, sb = ob;
     for (;;) {
-      acc += b ? static_cast<T>(a[sa] * b[sb]) : a[sa];
+      acc = add_op(acc, b ? mul_op(a[sa], b[sb]) : a[sa]);  // integers wrap
       int32_t l = p.n_letters - 1;
       for (; l >= p.n_out; --l) {
         sa += p.stride_a[l];

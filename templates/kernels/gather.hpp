@@ -12,12 +12,12 @@ inline int32_t wrap_index(I a, int32_t len) {
   return v >= 0 && v < len ? static_cast<int32_t>(v) : -1;
 }
 
-// ScatterElements / ScatterND reduction: 0 none, 1 add, 2 mul, 3 max, 4 min.
+// ScatterElements / ScatterND reduction: 0 none, 1 add, 2 mul, 3 max, 4 min. Integers wrap.
 template <typename T>
 inline T scatter_combine(int32_t reduction, T old, T v) {
   switch (reduction) {
-    case 1: return static_cast<T>(old + v);
-    case 2: return static_cast<T>(old * v);
+    case 1: return add_op(old, v);
+    case 2: return mul_op(old, v);
     case 3: return old < v ? v : old;
     case 4: return v < old ? v : old;
     default: return v;

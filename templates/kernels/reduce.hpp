@@ -31,13 +31,21 @@ inline void reduce_impl(const ReduceParams& p, const T* x, T* y, Init init, Step
 
 template <typename T>
 inline void reduce_sum(const ReduceParams& p, const T* x, T* y) {
-  reduce_impl(p, x, y, T(0), [](T a, T b) { return static_cast<T>(a + b); });
+  reduce_impl(p, x, y, T(0), [](T a, T b) { return add_op(a, b); });
 }
 
+// Integer means divide in 64 bits: count need not fit T (int8 over 256 elements would divide
+// by 0), and an empty reduction (count 0) gives 0.
 template <typename T>
 inline void reduce_mean(const ReduceParams& p, const T* x, T* y) {
   reduce_sum(p, x, y);
-  for (int32_t i = 0; i < p.n_out; ++i) y[i] = static_cast<T>(y[i] / static_cast<T>(p.count));
+  if constexpr (is_int_v<T>) {
+    using W = typename Select<Num<T>::is_signed, int64_t, uint64_t>::type;
+    for (int32_t i = 0; i < p.n_out; ++i)
+      y[i] = p.count > 0 ? static_cast<T>(static_cast<W>(y[i]) / static_cast<W>(p.count)) : T(0);
+  } else {
+    for (int32_t i = 0; i < p.n_out; ++i) y[i] = static_cast<T>(y[i] / static_cast<T>(p.count));
+  }
 }
 
 }  // namespace o2m

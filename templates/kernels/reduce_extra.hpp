@@ -27,9 +27,10 @@ constexpr T lowest() {
   else return T(0);
 }
 
+// |v|; for integers |MIN| wraps to MIN, as numpy's abs does.
 template <typename T>
 inline T magnitude(T v) {
-  if constexpr (kIsSigned<T>) return v < T(0) ? static_cast<T>(-v) : v;
+  if constexpr (kIsSigned<T>) return v < T(0) ? neg_op(v) : v;
   else return v;
 }
 
@@ -45,29 +46,31 @@ inline void reduce_min(const ReduceParams& p, const T* x, T* y) {
 
 template <typename T>
 inline void reduce_prod(const ReduceParams& p, const T* x, T* y) {
-  reduce_impl(p, x, y, T(1), [](T a, T b) { return static_cast<T>(a * b); });
+  reduce_impl(p, x, y, T(1), [](T a, T b) { return mul_op(a, b); });
 }
 
 template <typename T>
 inline void reduce_l1(const ReduceParams& p, const T* x, T* y) {
-  reduce_impl(p, x, y, T(0), [](T a, T b) { return static_cast<T>(a + magnitude(b)); });
+  reduce_impl(p, x, y, T(0), [](T a, T b) { return add_op(a, magnitude(b)); });
 }
 
 template <typename T>
 inline void reduce_sum_square(const ReduceParams& p, const T* x, T* y) {
-  reduce_impl(p, x, y, T(0), [](T a, T b) { return static_cast<T>(a + b * b); });
+  reduce_impl(p, x, y, T(0), [](T a, T b) { return add_op(a, mul_op(b, b)); });
 }
 
+// For integer T the sums wrap, so sqrt and log can see a negative or zero sum: the NaN or -inf
+// they return is converted like Cast (NaN -> 0, -inf -> the lowest value).
 template <typename T>
 inline void reduce_l2(const ReduceParams& p, const T* x, T* y) {
   reduce_sum_square(p, x, y);
-  for (int32_t i = 0; i < p.n_out; ++i) y[i] = static_cast<T>(sqrt(static_cast<double>(y[i])));
+  for (int32_t i = 0; i < p.n_out; ++i) y[i] = convert<T>(sqrt(static_cast<double>(y[i])));
 }
 
 template <typename T>
 inline void reduce_log_sum(const ReduceParams& p, const T* x, T* y) {
   reduce_sum(p, x, y);
-  for (int32_t i = 0; i < p.n_out; ++i) y[i] = static_cast<T>(log(static_cast<double>(y[i])));
+  for (int32_t i = 0; i < p.n_out; ++i) y[i] = convert<T>(log(static_cast<double>(y[i])));
 }
 
 // log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m the max, so large inputs do not
@@ -80,7 +83,7 @@ inline void reduce_log_sum_exp(const ReduceParams& p, const T* x, T* y, void* sc
   int32_t idx[kMaxRank] = {0, 0, 0, 0, 0, 0};
   int32_t o = 0;
   for (int32_t i = 0; i < p.n_in; ++i) {
-    y[o] = static_cast<T>(y[o] + exp(static_cast<double>(x[i]) - static_cast<double>(m[o])));
+    y[o] = convert<T>(static_cast<double>(y[o]) + exp(static_cast<double>(x[i]) - static_cast<double>(m[o])));
     for (int d = kMaxRank - 1; d >= 0; --d) {
       o += p.out_strides[d];
       if (++idx[d] < p.in_dims[d]) break;
@@ -90,8 +93,9 @@ inline void reduce_log_sum_exp(const ReduceParams& p, const T* x, T* y, void* sc
   }
   for (int32_t i = 0; i < p.n_out; ++i) {
     const double mi = static_cast<double>(m[i]);
-    // An all -inf (or empty) slice has max -inf: its result is -inf, not NaN.
-    y[i] = isinf(mi) && mi < 0 ? static_cast<T>(mi) : static_cast<T>(mi + log(static_cast<double>(y[i])));
+    // An all -inf (or empty) slice has max -inf: its result is -inf, not NaN. For integer T an
+    // empty slice has max = the lowest value and sum 0, and saturates to the lowest value.
+    y[i] = isinf(mi) && mi < 0 ? static_cast<T>(mi) : convert<T>(mi + log(static_cast<double>(y[i])));
   }
 }
 
@@ -158,9 +162,9 @@ inline void cumsum(const CumSumParams& p, const T* x, const A* axis, T* y) {
         const int32_t a = p.reverse ? len - 1 - s : s;
         const int32_t at = (o * len + a) * inner + i;
         const T v = x[at];
-        if (!p.exclusive) acc = static_cast<T>(acc + v);
+        if (!p.exclusive) acc = add_op(acc, v);
         y[at] = acc;
-        if (p.exclusive) acc = static_cast<T>(acc + v);
+        if (p.exclusive) acc = add_op(acc, v);
       }
     }
 }
@@ -177,6 +181,7 @@ struct TopKParams {
 template <typename T>
 inline void top_k(const TopKParams& p, const T* x, T* values, int64_t* indices) {
   const int32_t k = p.k;
+  if (k <= 0) return;  // empty outputs may be null: no pointer arithmetic on them
   for (int32_t o = 0; o < p.outer; ++o)
     for (int32_t i = 0; i < p.inner; ++i) {
       const T* line = x + o * p.len * p.inner + i;

@@ -13,6 +13,7 @@ struct SoftmaxParams {
 
 template <typename T, bool kLog>
 inline void softmax_impl(const SoftmaxParams& p, const T* x, T* y) {
+  if (p.axis <= 0) return;  // an empty axis: the tensors are empty, and xs[0] is not there to read
   for (int32_t o = 0; o < p.outer; ++o) {
     for (int32_t i = 0; i < p.inner; ++i) {
       const T* xs = x + o * p.axis * p.inner + i;
@@ -44,6 +45,7 @@ inline void log_softmax(const SoftmaxParams& p, const T* x, T* y) { softmax_impl
 // 1 at the first maximum along the axis, 0 elsewhere.
 template <typename T>
 inline void hardmax(const SoftmaxParams& p, const T* x, T* y) {
+  if (p.axis <= 0) return;  // an empty axis: nothing to read or write
   for (int32_t o = 0; o < p.outer; ++o) {
     for (int32_t i = 0; i < p.inner; ++i) {
       const T* xs = x + o * p.axis * p.inner + i;

@@ -175,6 +175,20 @@ TEST(ScatterElements, ReductionsAccumulateDuplicates) {
   }
 }
 
+TEST(ScatterElements, IntegerReductionsWrap) {
+  const Dims dd{1, 1}, id{1, 2};
+  const int64_t data[1] = {INT64_MAX};
+  const int64_t idx[2] = {0, 0};
+  const int64_t upd[2] = {1, 2};
+  int64_t y[1];
+  o2m::scatter_elements<int64_t, int64_t>(elements(dd, id, 1, 1), data, idx, upd, y);
+  EXPECT_EQ(y[0], INT64_MIN + 2);
+  const int64_t big[1] = {int64_t{1} << 62};
+  const int64_t four[2] = {4, 3};
+  o2m::scatter_elements<int64_t, int64_t>(elements(dd, id, 1, 2), big, idx, four, y);
+  EXPECT_EQ(y[0], 0);  // 2^62 * 4 * 3 mod 2^64
+}
+
 TEST(GatherND, BatchDimsAndPartialTuples) {
   // data [2,3,4], batch_dims 1, indices [2,2,1]: each tuple picks a row of 4 in its batch.
   std::vector<int16_t> x(24);

@@ -15,7 +15,7 @@ int64_t exact_requant(int64_t acc, int32_t mult, int32_t shift) {
   const __int128 v = static_cast<__int128>(acc) * mult;
   const int r = 31 - shift;
   __int128 q = v >> r;  // floor
-  const __int128 rem = v - (q << r), half = static_cast<__int128>(1) << (r - 1);
+  const __int128 rem = v - q * (static_cast<__int128>(1) << r), half = static_cast<__int128>(1) << (r - 1);  // q << r is UB for q < 0
   if (rem > half || (rem == half && (q & 1))) ++q;
   return static_cast<int64_t>(q);
 }

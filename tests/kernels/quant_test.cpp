@@ -101,7 +101,7 @@ TEST(Requantize, EqualsExactRoundHalfToEven) {
     const __int128 v = static_cast<__int128>(a) * m;
     const int r = 31 - s;
     __int128 q = v >> r;
-    const __int128 rem = v - (q << r), half = static_cast<__int128>(1) << (r - 1);
+    const __int128 rem = v - q * (static_cast<__int128>(1) << r), half = static_cast<__int128>(1) << (r - 1);  // q << r is UB for q < 0
     if (rem > half || (rem == half && (q & 1))) ++q;
     if (q > 2147483647) q = 2147483647;
     if (q < -2147483647 - 1) q = -2147483647 - 1;

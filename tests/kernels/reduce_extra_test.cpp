@@ -114,6 +114,57 @@ TEST(ReduceExtra, LogSumExpDoesNotOverflowAndIntegerMaxMin) {
   EXPECT_EQ(l1, 10);
 }
 
+// Integer reductions wrap like numpy (never signed-overflow UB), and the float results of L2,
+// LogSum and LogSumExp convert like Cast: NaN -> 0, out of range -> the nearest limit.
+// (fuzz_ops found each of these at constant-folding time; the generated code runs the same.)
+TEST(ReduceExtra, IntegerReductionsWrapAndConversionsSaturate) {
+  auto all = [](int32_t n) { return o2m::ReduceParams{n, 1, n, {1, 1, 1, 1, 1, n}, {0, 0, 0, 0, 0, 0}}; };
+  constexpr int64_t kMin64 = INT64_MIN;
+  const int32_t big[2] = {65536, 65537};
+  int32_t y32;
+  o2m::reduce_prod<int32_t>(all(2), big, &y32);
+  EXPECT_EQ(y32, 65536);  // 2^32 + 65536 mod 2^32
+  const int64_t mins[2] = {kMin64, kMin64};
+  int64_t y64;
+  o2m::reduce_prod<int64_t>(all(2), mins, &y64);
+  EXPECT_EQ(y64, 0);
+  o2m::reduce_sum_square<int64_t>(all(2), mins, &y64);
+  EXPECT_EQ(y64, 0);
+  const int32_t sq[2] = {65536, 1};
+  o2m::reduce_sum_square<int32_t>(all(2), sq, &y32);
+  EXPECT_EQ(y32, 1);
+  const int64_t min_one[2] = {kMin64, 1};
+  o2m::reduce_l1<int64_t>(all(2), min_one, &y64);
+  EXPECT_EQ(y64, kMin64 + 1);  // |MIN| is MIN
+  const int32_t l2[2] = {65536, 32768};
+  o2m::reduce_l2<int32_t>(all(2), l2, &y32);
+  EXPECT_EQ(y32, 32768);  // sqrt(2^30): the sum of squares wrapped
+  const int32_t neg_sq[1] = {46341};
+  o2m::reduce_l2<int32_t>(all(1), neg_sq, &y32);
+  EXPECT_EQ(y32, 0);  // the sum of squares wraps negative: sqrt gives NaN
+  const int32_t zero[1] = {0}, neg[2] = {-5, 2};
+  o2m::reduce_log_sum<int32_t>(all(1), zero, &y32);
+  EXPECT_EQ(y32, INT32_MIN);  // log(0) = -inf
+  o2m::reduce_log_sum<int32_t>(all(2), neg, &y32);
+  EXPECT_EQ(y32, 0);  // log(-3) = NaN
+  const uint64_t uzero[1] = {0};
+  uint64_t yu;
+  o2m::reduce_log_sum<uint64_t>(all(1), uzero, &yu);
+  EXPECT_EQ(yu, 0u);
+  int32_t m32;
+  o2m::reduce_log_sum_exp<int32_t>(all(0), zero, &y32, &m32);
+  EXPECT_EQ(y32, INT32_MIN);  // an empty slice: max = lowest, log(0)
+  const int64_t twice[2] = {5, 5};
+  int64_t m64;
+  o2m::reduce_log_sum_exp<int64_t>(all(2), twice, &y64, &m64);
+  EXPECT_EQ(y64, 5);  // 5 + log(2), truncated
+  const int32_t run[2] = {INT32_MAX, 1};
+  int32_t cs[2];
+  const int64_t axis = 0;
+  o2m::cumsum<int32_t, int64_t>({1, {2}, 0, 0}, run, &axis, cs);
+  EXPECT_EQ(cs[1], INT32_MIN);
+}
+
 TEST(ArgMaxMin, TiesPickFirstOrLast) {
   // x [2,4] along axis 1.
   const int32_t x[8] = {1, 3, 3, 0, 2, 2, 2, 2};

@@ -85,6 +85,31 @@ TEST(Reduce, IntegerSumIsExact) {
   EXPECT_EQ(y[0], 3000002);
 }
 
+// Integer sums wrap; integer means divide in 64 bits (int8 over 256 elements used to divide by
+// static_cast<int8_t>(256) == 0), and an empty integer mean is 0.
+TEST(Reduce, IntegerSumWrapsAndMeanNeverDividesByZero) {
+  const int64_t x[2] = {INT64_MAX, 1};
+  int64_t y;
+  o2m::reduce_sum<int64_t>({2, 1, 2, {1, 1, 1, 1, 1, 2}, {0, 0, 0, 0, 0, 0}}, x, &y);
+  EXPECT_EQ(y, INT64_MIN);
+  const int64_t m[3] = {INT64_MIN, 0, 0};
+  o2m::reduce_mean<int64_t>({3, 1, 3, {1, 1, 1, 1, 1, 3}, {0, 0, 0, 0, 0, 0}}, m, &y);
+  EXPECT_EQ(y, INT64_MIN / 3);
+  std::vector<int8_t> v(256, 0);
+  v[0] = 100;
+  int8_t y8 = 1;
+  o2m::reduce_mean<int8_t>({256, 1, 256, {1, 1, 1, 1, 1, 256}, {0, 0, 0, 0, 0, 0}}, v.data(), &y8);
+  EXPECT_EQ(y8, 0);
+  v.resize(300);  // count 300 is 44 as an int8: 88 / 44 would be 2
+  v[0] = 88;
+  o2m::reduce_mean<int8_t>({300, 1, 300, {1, 1, 1, 1, 1, 300}, {0, 0, 0, 0, 0, 0}}, v.data(), &y8);
+  EXPECT_EQ(y8, 0);
+  uint8_t yu = 1;
+  const uint8_t none[1] = {0};
+  o2m::reduce_mean<uint8_t>({0, 1, 0, {1, 1, 1, 1, 1, 0}, {0, 0, 0, 0, 0, 0}}, none, &yu);
+  EXPECT_EQ(yu, 0);
+}
+
 TEST(Reduce, RandomAxisSets) {
   std::mt19937 rng(21);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };

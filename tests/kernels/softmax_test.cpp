@@ -41,6 +41,16 @@ TEST(Softmax, FirstAxis) { check_softmax(1, 6, 12, 4.0f, 3); }
 TEST(Softmax, SingleElementAxisIsOne) { check_softmax(4, 1, 3, 4.0f, 4); }
 TEST(Softmax, LargeLogitsDoNotOverflow) { check_softmax(2, 8, 2, 500.0f, 5); }
 
+// An empty axis (x of shape [0], fuzz_ops) reads nothing: the buffers may be null.
+TEST(Softmax, EmptyAxisTouchesNothing) {
+  const o2m::SoftmaxParams p{1, 0, 1};
+  std::vector<double> x, y;
+  o2m::softmax<double>(p, x.data(), y.data());
+  o2m::log_softmax<double>(p, x.data(), y.data());
+  o2m::hardmax<double>(p, x.data(), y.data());
+  SUCCEED();
+}
+
 TEST(Softmax, HandComputed) {
   const float x[3] = {0, 0, std::log(2.0f)};
   float y[3];

@@ -226,6 +226,13 @@ TEST(Einsum, BatchedMatMul) {  // bij,bjk->bik: letters b, i, k | j
   });
 }
 
+TEST(Einsum, IntegerDotWraps) {  // i,i-> on int32: 65536 * 65536 + 1 wraps to 1, never signed overflow
+  const int32_t a[2] = {65536, 1}, b[2] = {65536, 1};
+  int32_t y = 7;
+  o2m::einsum<int32_t>(o2m::EinsumParams{1, 0, {2}, {1}, {1}}, a, b, &y);
+  EXPECT_EQ(y, 1);
+}
+
 TEST(Einsum, TransposeDiagonalSumAndOuter) {
   // ij->ji
   check_einsum(o2m::EinsumParams{2, 2, {4, 3}, {1, 4}, {}}, 12, 0, 12,

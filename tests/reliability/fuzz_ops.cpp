@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <string>
@@ -208,6 +210,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       vi->mutable_type()->mutable_tensor_type()->set_elem_type(elem ? elem : TensorProto::FLOAT);
       vi->mutable_type()->mutable_tensor_type()->mutable_shape();
     }
+  }
+
+  // Triage: ONNX2MCU_FUZZ_DUMP=model.onnx fuzz_ops CRASH writes the model the input builds, for
+  // onnx2mcu inspect or netron.
+  if (const char* dump = std::getenv("ONNX2MCU_FUZZ_DUMP")) {
+    std::ofstream out(dump, std::ios::binary);
+    out << m.SerializeAsString();
   }
 
   onnx2mcu::CompileOptions opts;

@@ -295,8 +295,9 @@ void model_cases(Corpus& c, const std::string& digits_bytes, const std::string& 
   };
 
   // ---- Graph structure: missing and duplicate definitions, dangling inputs, cycles ----
-  for (const auto& [tag, base, w] : {std::tuple<std::string, const ModelProto*, std::string>{"digits", &digits, "conv1.weight"},
-                                     {"sine", &sine, "fc2.weight"}}) {
+  for (const auto& [tag, base, weight] : {std::tuple<std::string, const ModelProto*, std::string>{"digits", &digits, "conv1.weight"},
+                                          {"sine", &sine, "fc2.weight"}}) {
+    const std::string& w = weight;  // lambdas cannot capture a structured binding before C++20 (clang refuses)
     c.model(tag + "_missing_initializer", "error", w, with(*base, [&](ModelProto& m) { remove_init(m, w); }));
     c.model(tag + "_duplicate_initializer", "error", w, with(*base, [&](ModelProto& m) { *m.mutable_graph()->add_initializer() = *init(m, w); }));
     c.model(tag + "_initializer_without_name", "error", "", with(*base, [&](ModelProto& m) { init(m, w)->set_name(""); }));

@@ -386,6 +386,30 @@ TEST(ShapeRules, ReduceAndElementwise) {
   EXPECT_EQ(infer("Relu", {{5, 7}}), (Shape{5, 7}));
 }
 
+// Dims computed from constants a model controls must not wrap (fuzz_compile found Tile).
+TEST(ShapeRules, HugeRepeatsSplitsPadsAndConcatsAreNodeErrors) {
+  constexpr int64_t kMax = INT64_MAX;
+  auto error_of = [](const std::string& op, const std::vector<Shape>& in_shapes,
+                     const std::vector<std::vector<int64_t>>& consts, std::map<std::string, Attr> attrs = {}) {
+    GraphBuilder b;
+    std::vector<Value*> ins;
+    for (size_t i = 0; i < in_shapes.size(); ++i) ins.push_back(b.input("in" + std::to_string(i), in_shapes[i]));
+    for (size_t i = 0; i < consts.size(); ++i)
+      ins.push_back(b.constant<int64_t>("c" + std::to_string(i), {static_cast<int64_t>(consts[i].size())}, consts[i]));
+    Node* n = b.node(op, "n", ins, std::move(attrs));
+    for (Value* y : n->outputs) b.output(y);
+    return pipeline_error(b.g);
+  };
+  const std::string tile = error_of("Tile", {{2, 3}}, {{int64_t{1} << 62, 1}});
+  EXPECT_NE(tile.find("node 'n' (Tile)"), std::string::npos) << tile;
+  EXPECT_NE(tile.find("does not fit in 64 bits"), std::string::npos) << tile;
+  EXPECT_NE(error_of("Split", {{2, 3}}, {{kMax, 1}}).find("does not fit in 64 bits"), std::string::npos);
+  EXPECT_NE(error_of("Pad", {{2, 3}}, {{kMax, 0, 1, 0}}).find("does not fit in 64 bits"), std::string::npos);
+  const Shape wide{0, int64_t{1} << 62};
+  EXPECT_NE(error_of("Concat", {wide, wide, wide}, {}, {{"axis", int_attr(1)}}).find("does not fit in 64 bits"),
+            std::string::npos);
+}
+
 // ---- The pipeline ------------------------------------------------------------------------------
 
 TEST(Pipeline, DisablingPassesByName) {
