@@ -49,9 +49,13 @@ class ModelEmitter {
     for (const auto& k : headers_) includes += "#include \"kernels/" + k + "\"\n";
     if (needs_memcpy_) includes += "#include <string.h>\n";
     std::string arena;
-    if (plan_.arena.arena_bytes > 0)
+    // A graph whose tensors are all empty (a zero batch) still addresses the arena, at 0 bytes:
+    // one byte keeps the array legal C++.
+    const bool uses_arena = plan_.arena.arena_bytes > 0 || body.find("at<") != std::string::npos;
+    const std::string arena_size = plan_.arena.arena_bytes > 0 ? upper(opts_.name) + "_ARENA_BYTES" : "1";
+    if (uses_arena)
       arena = "// Every intermediate tensor lives here, at the offset the memory planner chose.\n"
-              "alignas(16) uint8_t arena[" + upper(opts_.name) + "_ARENA_BYTES];\n\n"
+              "alignas(16) uint8_t arena[" + arena_size + "];\n\n"
               "template <typename T>\ninline T* at(uint32_t offset) { return static_cast<T*>(static_cast<void*>(arena + offset)); }\n";
     const std::vector<std::pair<std::string, std::string>> vars = {
         {"FILE_H", h},
