@@ -104,18 +104,10 @@ bool read_activation(const Node& a, float& lo, float& hi) {
     return true;
   }
   if (!is(&a, "Clip")) return false;
-  if (a.opset < 11) {
-    lo = a.attr_float("min", lo);
-    hi = a.attr_float("max", hi);
-    return true;
-  }
-  for (size_t i = 1; i < 3; ++i) {
-    const Value* v = a.input(i);
-    if (!v) continue;
-    if (!v->is_const() || v->dtype != DType::F32 || v->elems() != 1) return false;
-    (i == 1 ? lo : hi) = v->constant->data<float>()[0];
-  }
-  return true;
+  // Integer kernels take the bounds as float scalars only.
+  for (size_t i = 1; i < 3; ++i)
+    if (const Value* v = a.input(i); v && (v->dtype != DType::F32 || v->elems() != 1)) return false;
+  return clip_bounds(a, lo, hi);
 }
 
 template <typename T>

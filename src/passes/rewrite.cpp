@@ -22,8 +22,6 @@ void absorb_next(Graph& g, Node& keep, Node& drop) {
   g.remove_nodes_if([&](const Node& n) { return &n == &drop; });
 }
 
-namespace {
-
 // Clip's bounds: attributes before opset 11, optional constant inputs after; false when a bound
 // is only known at run time.
 bool clip_bounds(const Node& a, float& lo, float& hi) {
@@ -42,7 +40,6 @@ bool clip_bounds(const Node& a, float& lo, float& hi) {
   return true;
 }
 
-}  // namespace
 
 bool fuse_if_arena_shrinks(Graph& g, std::unique_ptr<Node> fused, const std::vector<const Node*>& absorbed) {
   const int64_t before = plan_memory(g).arena.arena_bytes;
