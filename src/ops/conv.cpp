@@ -1,6 +1,7 @@
 // Conv and ConvTranspose, 1 to 3 spatial dims: shape rules and lowering to
-// templates/kernels/conv.hpp, or for 1-D and 2-D convs with a kernel up to 7 wide (pointwise,
-// depthwise and direct alike) to the register-blocked templates/kernels/conv_fast.hpp.
+// templates/kernels/conv.hpp, or for 1-D and 2-D convs with constant weights and a kernel up to
+// 7 wide (pointwise, depthwise and direct alike; weights packed by pass pack-conv-weights) to
+// the register-blocked templates/kernels/conv_fast.hpp.
 #include "kernels/conv.hpp"
 
 #include "ir/checked.h"
@@ -72,7 +73,7 @@ std::vector<KernelCall> lower_conv(const Node& n) {
   const Value& x = required_input(n, 0);
   const Value& y = *n.outputs[0];
   o2m::ConvParams p = base_params(n, x.shape, y.shape, compute_window(n, x.shape, weight_kernel(n), false));
-  if (x.shape.size() <= 4 && fast_conv_fits(p.k[2], p.stride[2], p.dil[2])) {
+  if (x.shape.size() <= 4 && fast_conv_fits(p.k[2], p.stride[2], p.dil[2]) && n.attr_int("packed_weights", 0)) {
     o2m::Conv2dParams f{};
     f.conv = {p.n,      p.c_in,      p.in[1],     p.in[2],  p.c_out,  p.out[1], p.out[2], p.k[1],
               p.k[2],   p.stride[1], p.stride[2], p.dil[1], p.dil[2], p.pad[1], p.pad[2], p.group};
@@ -205,7 +206,7 @@ std::vector<KernelCall> lower_conv_transpose(const Node& n) {
 
 }  // namespace
 
-bool conv_takes_activation(const Node& n) {
+bool conv_takes_fast_kernels(const Node& n) {
   const Value* x = n.input(0);
   const Value* w = n.input(1);
   if (!x || !w || x->shape.size() < 3 || x->shape.size() > 4 || w->shape.size() != x->shape.size()) return false;
@@ -214,6 +215,8 @@ bool conv_takes_activation(const Node& n) {
   const int64_t dil = n.attr_ints("dilations", std::vector<int64_t>(sp, 1)).back();
   return (x->dtype == DType::F32 || x->dtype == DType::F64) && fast_conv_fits(w->shape.back(), stride, dil);
 }
+
+bool conv_takes_activation(const Node& n) { return conv_takes_fast_kernels(n) && n.input(1)->is_const(); }
 
 void register_conv_ops(OpTable& t) {
   add_op(t, {"Conv", "", infer_conv, lower_conv, false});

@@ -39,7 +39,11 @@ inline std::string fast_conv_targs(const std::string& ctype, int kw, int s) {
   return "<" + ctype + ", " + std::to_string(kw) + ", " + std::to_string(s) + ">";
 }
 
-// True when lower_conv (conv.cpp) takes conv2d_fast for this Conv node, which applies the
+// True when this Conv's geometry and type fit conv2d_fast / conv2d_dw (conv.cpp takes them once
+// pass pack-conv-weights has packed the weights, which needs them constant).
+bool conv_takes_fast_kernels(const Node& n);
+
+// True when lower_conv (conv.cpp) will take conv2d_fast for this Conv node, which applies the
 // node's activation attributes; the reference conv does not.
 bool conv_takes_activation(const Node& n);
 

@@ -63,7 +63,7 @@ std::vector<KernelCall> lower_conv_pool(const Node& n) {
   p.act = activation_attrs(n);
   return {visit_float(n, x.dtype, [&](auto t) {
     using T = decltype(t);
-    KernelCall k = fast_conv_fits(c.k_w, c.stride_w, c.dil_w)
+    KernelCall k = fast_conv_fits(c.k_w, c.stride_w, c.dil_w) && n.attr_int("packed_weights", 0)
                        ? with_fast_conv(c.k_w, c.stride_w, [&](auto kw, auto s) {
                            return make_call("conv_pool.hpp", "o2m::conv_pool" + fast_conv_targs(ctype<T>(), kw, s),
                                             &o2m::conv_pool<T, decltype(kw)::value, decltype(s)::value>,

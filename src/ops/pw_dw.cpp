@@ -1,7 +1,8 @@
 // onnx2mcu.PwDw = Conv 1x1 [+ activation] -> depthwise Conv [+ activation], row by row
 // (templates/kernels/pw_dw.hpp), made by the fuse-pw-dw pass. Inputs: x, pointwise weight
 // [c_mid, c_in, 1, 1], pointwise bias, depthwise weight [c_mid, 1, k_h, k_w], depthwise bias
-// (biases optional). Attributes: the depthwise conv's strides/pads as "dw_strides",
+// (biases optional; the pointwise weight in conv2d_fast's packed layout, "packed_weights" = 1,
+// once pass pack-conv-weights has run). Attributes: the depthwise conv's strides/pads as "dw_strides",
 // "dw_pads" (top, left, bottom, right), activations "pw_act"/"dw_act" (+ _lo, _hi, _alpha),
 // and "macs" for reports.
 #include "kernels/pw_dw.hpp"

@@ -66,6 +66,8 @@ void fuse_pw_dw(Graph& g, const PassOptions&);
 void fuse_activation(Graph& g, const PassOptions&);
 // Removes nodes whose outputs nobody uses, and initializers no node reads.
 void remove_dead_code(Graph& g, const PassOptions&);
+// Reorders constant conv weights into conv2d_fast's packed layout (pack_conv_weights.cpp).
+void pack_conv_weights(Graph& g, const PassOptions&);
 // Reorders independent nodes so fewer bytes are alive at once; kept only if the arena shrinks.
 void order_for_memory(Graph& g, const PassOptions&);
 

@@ -19,6 +19,7 @@ const std::vector<Pass>& pipeline() {
       {"fuse-conv-pool", fuse_conv_pool, true},
       {"fuse-pw-dw", fuse_pw_dw, true},
       {"fuse-activation", fuse_activation, true},
+      {"pack-conv-weights", pack_conv_weights},
       {"remove-dead-code", remove_dead_code},
       {"order-for-memory", order_for_memory, true},
   };

@@ -36,4 +36,15 @@ inline T activate(const ActParams& a, T v) {
   }
 }
 
+// True when the activation never decreases (a <= b gives act(a) <= act(b)), so it commutes
+// with a max: max(act(v)) == act(max(v)), which lets a fused max pool apply it once per window.
+inline bool activation_is_monotone(const ActParams& a) {
+  switch (a.kind) {
+    case kActClip: return a.lo <= a.hi;
+    case kActLeakyRelu:
+    case kActHardSigmoid: return a.alpha >= 0;
+    default: return true;
+  }
+}
+
 }  // namespace o2m

@@ -1,22 +1,24 @@
-// Fast 2-D float convolution (NCHW, grouped, depthwise and pointwise included), the kernel the
-// lowering picks for every 2-D (and 1-D) Conv whose kernel is at most kMaxFastKw wide with no
-// horizontal dilation; o2m::conv (conv.hpp) stays the reference and the fallback.
+// Fast 2-D float convolution (NCHW, grouped, pointwise included), the kernel the lowering picks
+// for every 2-D (and 1-D) Conv with constant weights whose kernel is at most kMaxFastKw wide with
+// no horizontal dilation; o2m::conv (conv.hpp) stays the reference and the fallback.
 //
-// An output row is computed a register block at a time: OCB output channels x PB neighbouring
-// output pixels, whose OCB * PB sums stay in registers over the whole (ic, kh, kw) reduction.
-// Per (ic, kh) the block loads the (PB - 1) * S + KW input values it needs once and each weight
-// once, so a 4 x 4 block does 16 * KW multiply-adds for 3 + 4 + 4 * KW loads (Cortex-M4, KW = 5:
-// 80 vmla, 28 loads). KW and the horizontal stride S are template parameters: the kw loop and
-// the block are fully unrolled and the input row is read at constant offsets. A block whose
-// window crosses the left or right border loads its input values with a bounds test (zero
-// outside); interior blocks, nearly all of them, have no test. Rows outside the input are
-// skipped, as in the reference. Each output adds its terms in the reference's order (bias, then
-// ic, kh, kw), skipped taps add +0, so results equal o2m::conv's (up to the sign of a zero).
-// Depthwise layers (one channel a group) use OCB = 1.
+// An output row is computed a register block at a time: 4 output channels x PB neighbouring
+// output pixels, whose 4 * PB sums stay in registers over the whole (ic, kh, kw) reduction. Per
+// (ic, kh) the block loads the (PB - 1) * S + KW input values it needs once, and the weights
+// come packed (pack_conv_weights: the 4 channels' weights of one tap side by side, in reduction
+// order), so they are one sequential stream. On a Cortex-M FPU the blocks are the assembly of
+// conv_vfp.hpp (vldm loads, 1.1 instructions a multiply-add for a 5x5 kernel); elsewhere the
+// C++ below, with KW and the stride S as template parameters so it unrolls fully.
+// A block whose window crosses the left or right border runs channel by channel on a zero-padded
+// copy of its window (a small stack buffer), so no block has a bounds test. Rows outside the
+// input are skipped, as in the reference. Each output adds its terms in the reference's order
+// (bias, then ic, kh, kw), skipped taps add +0, so results equal o2m::conv's (up to the sign of
+// a zero and, where the compiler fuses multiply-adds, one rounding per term).
 #pragma once
 #include <type_traits>
 
 #include "activation.hpp"
+#include "conv_vfp.hpp"
 
 #if defined(__clang__)
 #define O2M_CONV_UNROLL _Pragma("unroll")
@@ -36,6 +38,7 @@ namespace o2m {
 
 constexpr int32_t kMaxFastKw = 7;
 constexpr int32_t kMaxFastStride = 2;  // horizontal strides the lowering instantiates
+constexpr int32_t kConvBlockOc = 4;    // output channels of a register block
 
 // A 2-D conv's geometry (NCHW, grouped); a 1-D conv is one with h_in = k_h = 1.
 struct BandConvParams {
@@ -55,16 +58,42 @@ struct Conv2dParams {
   O2M_FIELDS(conv, act)
 };
 
+// conv2d_fast's weight layout, made from the model's [c_out][c_in/group][k_h][k_w] by the
+// generator (pass pack-conv-weights): within each group, every block of 4 output channels holds
+// [ic][kh][kw][4]; the group's last (c_out/group) % 4 channels keep [ic][kh][kw]. Same size.
+template <typename T>
+inline void pack_conv_weights(int32_t c_out, int32_t group, int32_t per_oc, const T* w, T* packed) {
+  const int32_t cout_g = c_out / group;
+  for (int32_t g = 0; g < group; ++g) {
+    int32_t o = 0;
+    for (; o + kConvBlockOc <= cout_g; o += kConvBlockOc) {
+      const T* src = w + (g * cout_g + o) * per_oc;
+      T* dst = packed + (g * cout_g + o) * per_oc;
+      for (int32_t i = 0; i < per_oc; ++i)
+        for (int32_t b = 0; b < kConvBlockOc; ++b) dst[i * kConvBlockOc + b] = src[b * per_oc + i];
+    }
+    for (; o < cout_g; ++o)
+      for (int32_t i = 0; i < per_oc; ++i) packed[(g * cout_g + o) * per_oc + i] = w[(g * cout_g + o) * per_oc + i];
+  }
+}
+
 namespace conv_detail {
 
-// One block: out[o * os + p] = bias[o] + sum over ic, kh, kw for o < OCB, p < PB.
-// xg: the group's first input channel; wo: the block's first weight row; ws: weight stride
-// between output channels; iw0: input column of pixel 0's tap 0 (may be < 0 when kEdge).
-template <int OCB, int PB, int KW, int S, bool kEdge, typename T>
-inline void block(const BandConvParams& c, const T* __restrict xg, const T* __restrict wo, int32_t ws, const T* bias,
-                  int32_t kh_lo, int32_t kh_hi, int32_t ih0, int32_t iw0, T* __restrict out, int32_t os) {
+// Where one block reads: x at kernel row kh_lo of the group's first channel, w at the block's
+// packed weights for (ic 0, kh_lo); strides in elements.
+struct BlockWindow {
+  int32_t cin, kh_n;
+  int32_t x_row, x_skip;  // next kernel row; after a channel's kh_n rows, to the next channel
+  int32_t w_skip;         // weights after a channel's kh_n rows (rows outside the input)
+  int32_t os;             // output channel stride
+};
+
+// One block in C++: out[o * os + p] (+)= sum over ic, kh, kw for o < OCB, p < PB; starts from
+// bias (or 0) unless kAcc, then from the values in out. Weights: [ic][kh][kw][OCB].
+template <int OCB, int PB, int KW, int S, typename T>
+inline void block_c(const BlockWindow& b, const T* __restrict x, const T* __restrict wp, const T* bias, bool acc_in,
+                    T* __restrict out) {
   constexpr int NX = (PB - 1) * S + KW;
-  const int32_t cin_g = c.c_in / c.group, in_hw = c.h_in * c.w_in;
   T acc[OCB][PB];
   O2M_CONV_UNROLL
   for (int o = 0; o < OCB; ++o) {
@@ -72,56 +101,139 @@ inline void block(const BandConvParams& c, const T* __restrict xg, const T* __re
     O2M_CONV_UNROLL
     for (int p = 0; p < PB; ++p) acc[o][p] = b0;
   }
-  // One pointer per output channel's weights, stepped together: every weight load is then at
-  // a constant offset (GCC otherwise keeps o * ws + kw offsets on the stack).
-  const T* wp[OCB];
-  O2M_CONV_UNROLL
-  for (int o = 0; o < OCB; ++o) wp[o] = wo + o * ws + kh_lo * KW;
-  const int32_t kh_n = kh_hi - kh_lo, w_skip = (c.k_h - kh_n) * KW;
-  const T* xc = xg + (ih0 + kh_lo * c.dil_h) * c.w_in + iw0;
-  const int32_t x_row = c.dil_h * c.w_in, x_skip = in_hw - kh_n * x_row;
-  // One kernel row of one input channel: the block's input values, then KW * OCB * PB products.
-  auto row = [&](const T* xr) {
-    T xv[NX];
+  if (acc_in) {
     O2M_CONV_UNROLL
-    for (int i = 0; i < NX; ++i) {
-      if constexpr (kEdge)
-        xv[i] = (iw0 + i >= 0 && iw0 + i < c.w_in) ? xr[i] : T(0);
-      else
-        xv[i] = xr[i];
-    }
-    O2M_CONV_UNROLL
-    for (int kw = 0; kw < KW; ++kw) {
+    for (int o = 0; o < OCB; ++o) {
       O2M_CONV_UNROLL
-      for (int o = 0; o < OCB; ++o) {
-        const T wv = wp[o][kw];
+      for (int p = 0; p < PB; ++p) acc[o][p] = out[o * b.os + p];
+    }
+  }
+  const T* xc = x;
+  for (int32_t ic = 0; ic < b.cin; ++ic, xc += b.x_skip, wp += b.w_skip) {
+    for (int32_t kh = 0; kh < b.kh_n; ++kh, xc += b.x_row) {
+      T xv[NX];
+      O2M_CONV_UNROLL
+      for (int i = 0; i < NX; ++i) xv[i] = xc[i];
+      O2M_CONV_UNROLL
+      for (int kw = 0; kw < KW; ++kw, wp += OCB) {
         O2M_CONV_UNROLL
-        for (int p = 0; p < PB; ++p) acc[o][p] += wv * xv[p * S + kw];
+        for (int o = 0; o < OCB; ++o) {
+          const T wv = wp[o];
+          O2M_CONV_UNROLL
+          for (int p = 0; p < PB; ++p) acc[o][p] += wv * xv[p * S + kw];
+        }
       }
-    }
-  };
-  if (kh_n == 1) {  // pointwise, 1-D, or a border row: one loop, over the channels
-    const int32_t w_ic = c.k_h * KW;
-    for (int32_t ic = 0; ic < cin_g; ++ic, xc += in_hw) {
-      row(xc);
-      O2M_CONV_UNROLL
-      for (int o = 0; o < OCB; ++o) wp[o] += w_ic;
-    }
-  } else {
-    for (int32_t ic = 0; ic < cin_g; ++ic, xc += x_skip) {
-      for (int32_t kh = 0; kh < kh_n; ++kh, xc += x_row) {
-        row(xc);
-        O2M_CONV_UNROLL
-        for (int o = 0; o < OCB; ++o) wp[o] += KW;
-      }
-      O2M_CONV_UNROLL
-      for (int o = 0; o < OCB; ++o) wp[o] += w_skip;
     }
   }
   O2M_CONV_UNROLL
   for (int o = 0; o < OCB; ++o) {
     O2M_CONV_UNROLL
-    for (int p = 0; p < PB; ++p) out[o * os + p] = acc[o][p];
+    for (int p = 0; p < PB; ++p) out[o * b.os + p] = acc[o][p];
+  }
+}
+
+#if (defined(__SSE2__) || defined(__ARM_NEON)) && defined(__GNUC__) && !defined(O2M_NO_VECTOR)
+#define O2M_VECTOR_BLOCKS 1
+// One block with the 4 output channels as the lanes of a 128-bit vector (hosts: SSE2, NEON):
+// the packed weights of a tap are one load, each input is broadcast once per kernel row.
+template <int PB, int KW, int S>
+inline void block_vec(const BlockWindow& b, const float* __restrict x, const float* __restrict wp, const float* bias,
+                      bool acc_in, float* __restrict out) {
+  typedef float v4 __attribute__((vector_size(16)));
+  constexpr int NX = (PB - 1) * S + KW;
+  v4 acc[PB];
+  v4 b0 = {0, 0, 0, 0};
+  if (bias) b0 = v4{bias[0], bias[1], bias[2], bias[3]};
+  if (acc_in) {
+    O2M_CONV_UNROLL
+    for (int p = 0; p < PB; ++p) acc[p] = v4{out[p], out[b.os + p], out[2 * b.os + p], out[3 * b.os + p]};
+  } else {
+    O2M_CONV_UNROLL
+    for (int p = 0; p < PB; ++p) acc[p] = b0;
+  }
+  const float* xc = x;
+  for (int32_t ic = 0; ic < b.cin; ++ic, xc += b.x_skip, wp += b.w_skip) {
+    for (int32_t kh = 0; kh < b.kh_n; ++kh, xc += b.x_row) {
+      v4 xv[NX];
+      O2M_CONV_UNROLL
+      for (int i = 0; i < NX; ++i) xv[i] = v4{xc[i], xc[i], xc[i], xc[i]};
+      O2M_CONV_UNROLL
+      for (int kw = 0; kw < KW; ++kw, wp += 4) {
+        v4 wv;
+        __builtin_memcpy(&wv, wp, sizeof wv);
+        O2M_CONV_UNROLL
+        for (int p = 0; p < PB; ++p) acc[p] += wv * xv[p * S + kw];
+      }
+    }
+  }
+  O2M_CONV_UNROLL
+  for (int p = 0; p < PB; ++p) {
+    O2M_CONV_UNROLL
+    for (int o = 0; o < 4; ++o) out[o * b.os + p] = acc[p][o];
+  }
+}
+#endif
+
+// One block: the FPU assembly of conv_vfp.hpp when it has this shape, the vector code on hosts,
+// else block_c.
+template <int OCB, int PB, int KW, int S, typename T>
+inline void block(const BlockWindow& b, const T* x, const T* wp, const T* bias, bool acc_in, T* out) {
+#if defined(O2M_VFP_BLOCKS)
+  if constexpr (std::is_same<T, float>::value && OCB == kConvBlockOc && vfp::Block<KW, S, PB>::kHas) {
+    static const float kZero[kConvBlockOc] = {};
+    const vfp::BlockArgs a{b.cin,
+                           b.kh_n,
+                           b.x_row * 4,
+                           b.x_skip * 4,
+                           b.w_skip * 4,
+                           b.os * 4,
+                           acc_in ? 1 : 0,
+                           bias ? bias : kZero};
+    if constexpr (KW == 1 && S == 1 && vfp::PointwiseBlock<PB>::kHas) {
+      if (b.kh_n == 1) {
+        const vfp::BlockArgs pw{a.cin, 1, (b.x_row + b.x_skip) * 4, 0, a.w_skip, a.out_stride, a.accumulate, a.bias};
+        if (b.w_skip == 0) return vfp::PointwiseBlock<PB>::run(x, wp, out, pw);
+      }
+    }
+    return vfp::Block<KW, S, PB>::run(x, wp, out, a);
+  }
+#elif defined(O2M_VECTOR_BLOCKS)
+  if constexpr (std::is_same<T, float>::value && OCB == kConvBlockOc) return block_vec<PB, KW, S>(b, x, wp, bias, acc_in, out);
+#endif
+  block_c<OCB, PB, KW, S>(b, x, wp, bias, acc_in, out);
+}
+
+constexpr int32_t kEdgeRows = 8;  // kernel rows an edge block copies at a time
+
+// A block whose window [iw0, iw0 + NX) crosses the row's ends: channel by channel (and up to
+// kEdgeRows kernel rows at a time), its window is copied into a zero-padded buffer, and the
+// block runs on that, carrying its sums through out.
+template <int OCB, int PB, int KW, int S, typename T>
+inline void edge_block(const BandConvParams& c, const BlockWindow& b, const T* x, const T* wp, const T* bias, int32_t iw0,
+                       T* out) {
+  constexpr int NX = (PB - 1) * S + KW;
+  T buf[kEdgeRows * NX];
+  // Columns [lo, hi) of the window are inside the row; the rest are zeros.
+  const int32_t lo = iw0 < 0 ? (-iw0 < NX ? -iw0 : NX) : 0;
+  const int32_t hi = c.w_in - iw0 < NX ? (c.w_in - iw0 > lo ? c.w_in - iw0 : lo) : NX;
+
+  const BlockWindow one{1, 0, NX, 0, 0, b.os};
+  bool acc_in = false;
+  const T* xc = x;
+  for (int32_t ic = 0; ic < b.cin; ++ic, xc += b.x_skip, wp += b.w_skip) {
+    for (int32_t kh0 = 0; kh0 < b.kh_n; kh0 += kEdgeRows) {
+      const int32_t rows = b.kh_n - kh0 < kEdgeRows ? b.kh_n - kh0 : kEdgeRows;
+      // Unrolled with a test per column: a run-time loop becomes a memcpy call per row.
+      for (int32_t r = 0; r < rows; ++r, xc += b.x_row) {
+        O2M_CONV_UNROLL
+        for (int i = 0; i < NX; ++i) buf[r * NX + i] = i >= lo && i < hi ? xc[i] : T(0);
+      }
+      BlockWindow w = one;
+      w.kh_n = rows;
+      block<OCB, PB, KW, S>(w, buf, wp, bias, acc_in, out);
+      wp += rows * KW * OCB;
+      acc_in = true;
+    }
   }
 }
 
@@ -134,34 +246,37 @@ O2M_CONV_NOINLINE void activate_rows(const ActParams& a, T* out, int32_t rows, i
     for (int32_t i = 0; i < n; ++i) out[i] = activate(a, out[i]);
 }
 
-// Output pixels [0, w_out) of OCB channels: blocks of PB, then single pixels; a block that
-// reads outside [0, w_in) takes the bounds-tested variant. Then the activation.
+// PB pixels from ow (input column iw0 of pixel 0's tap 0): plain, or as an edge block.
 template <int OCB, int PB, int KW, int S, typename T>
-inline void channels_row(const BandConvParams& c, const T* xg, const T* wo, int32_t ws, const T* bias, int32_t kh_lo,
-                         int32_t kh_hi, int32_t ih0, T* out, int32_t os, const ActParams& a) {
-  const int32_t s = S;
+inline void pixels(const BandConvParams& c, const BlockWindow& b, const T* xr, const T* wp, const T* bias, int32_t ow,
+                   T* out) {
+  constexpr int NX = (PB - 1) * S + KW;
+  const int32_t iw0 = ow * S - c.pad_left;
+  if (iw0 >= 0 && iw0 + NX <= c.w_in)
+    block<OCB, PB, KW, S>(b, xr + iw0, wp, bias, false, out + ow);
+  else
+    edge_block<OCB, PB, KW, S>(c, b, xr + iw0, wp, bias, iw0, out + ow);
+}
+
+// Output pixels [0, w_out) of OCB channels: blocks of 4, then one of 2 and one of 1 for the
+// rest. Then the activation.
+template <int OCB, int KW, int S, typename T>
+inline void channels_row(const BandConvParams& c, const BlockWindow& b, const T* xr, const T* wp, const T* bias, T* out,
+                         const ActParams& a) {
   int32_t ow = 0;
-  for (; ow + PB <= c.w_out; ow += PB) {
-    const int32_t iw0 = ow * s - c.pad_left;
-    if (iw0 >= 0 && iw0 + (PB - 1) * s + KW <= c.w_in)
-      block<OCB, PB, KW, S, false>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os);
-    else
-      block<OCB, PB, KW, S, true>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os);
+  for (; ow + 4 <= c.w_out; ow += 4) pixels<OCB, 4, KW, S>(c, b, xr, wp, bias, ow, out);
+  if (ow + 2 <= c.w_out) {
+    pixels<OCB, 2, KW, S>(c, b, xr, wp, bias, ow, out);
+    ow += 2;
   }
-  for (; ow < c.w_out; ++ow) {
-    const int32_t iw0 = ow * s - c.pad_left;
-    if (iw0 >= 0 && iw0 + KW <= c.w_in)
-      block<OCB, 1, KW, S, false>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os);
-    else
-      block<OCB, 1, KW, S, true>(c, xg, wo, ws, bias, kh_lo, kh_hi, ih0, iw0, out + ow, os);
-  }
-  activate_rows(a, out, OCB, os, c.w_out);
+  if (ow < c.w_out) pixels<OCB, 1, KW, S>(c, b, xr, wp, bias, ow, out);
+  activate_rows(a, out, OCB, b.os, c.w_out);
 }
 
 }  // namespace conv_detail
 
 // Output row oh of every channel of image xb: channel oc's w_out values go to out + oc * os.
-// KW = c.k_w, S = c.stride_w.
+// KW = c.k_w, S = c.stride_w; w packed (pack_conv_weights).
 template <typename T, int KW, int S>
 inline void conv2d_fast_row(const BandConvParams& c, const T* xb, const T* w, const T* bias, int32_t oh, T* out, int32_t os,
                             const ActParams& a) {
@@ -171,25 +286,36 @@ inline void conv2d_fast_row(const BandConvParams& c, const T* xb, const T* w, co
   int32_t kh_lo = 0, kh_hi = c.k_h;
   while (kh_lo < kh_hi && ih0 + kh_lo * c.dil_h < 0) ++kh_lo;
   while (kh_hi > kh_lo && ih0 + (kh_hi - 1) * c.dil_h >= c.h_in) --kh_hi;
+  const int32_t kh_n = kh_hi - kh_lo, x_row = c.dil_h * c.w_in;
+  conv_detail::BlockWindow b{cin_g, kh_n, x_row, c.h_in * c.w_in - kh_n * x_row, 0, os};
+  const int32_t in_g = cin_g * c.h_in * c.w_in, x_off = (ih0 + kh_lo * c.dil_h) * c.w_in;
   // Pointers step channel by channel (no oc * stride products: GCC -O2 then warns that a
   // constant-folded product could overflow in a loop it cannot bound).
   const T* wq = w;
   const T* bq = bias;
   T* yq = out;
   const T* xg = xb;
-  for (int32_t g = 0; g < c.group; ++g, xg += cin_g * c.h_in * c.w_in) {
-    int32_t left = cout_g;
-    // Depthwise (one output channel a group): pixel blocks only.
-    if (cout_g > 1) {
-      for (; left >= 4; left -= 4, wq += 4 * ws, yq += 4 * os, bq = bq ? bq + 4 : nullptr)
-        conv_detail::channels_row<4, 4, KW, S>(c, xg, wq, ws, bq, kh_lo, kh_hi, ih0, yq, os, a);
+  for (int32_t g = 0; g < c.group; ++g, xg += in_g) {
+    if (kh_n == 0) {  // every kernel row is outside the input: the bias alone
+      for (int32_t o = 0; o < cout_g; ++o, yq += os, bq = bq ? bq + 1 : nullptr) {
+        for (int32_t i = 0; i < c.w_out; ++i) yq[i] = bq ? *bq : T(0);
+        conv_detail::activate_rows(a, yq, 1, os, c.w_out);
+      }
+      wq += cout_g * ws;
+      continue;
     }
+    int32_t left = cout_g;
+    b.w_skip = (c.k_h - kh_n) * KW * kConvBlockOc;
+    for (; left >= kConvBlockOc; left -= kConvBlockOc, wq += kConvBlockOc * ws, yq += kConvBlockOc * os, bq = bq ? bq + kConvBlockOc : nullptr)
+      conv_detail::channels_row<kConvBlockOc, KW, S>(c, b, xg + x_off, wq + kh_lo * KW * kConvBlockOc, bq, yq, a);
+    b.w_skip = (c.k_h - kh_n) * KW;
     for (; left > 0; --left, wq += ws, yq += os, bq = bq ? bq + 1 : nullptr)
-      conv_detail::channels_row<1, 4, KW, S>(c, xg, wq, ws, bq, kh_lo, kh_hi, ih0, yq, os, a);
+      conv_detail::channels_row<1, KW, S>(c, b, xg + x_off, wq + kh_lo * KW, bq, yq, a);
   }
 }
 
-// w: [c_out, c_in/group, k_h, KW]; bias: [c_out] or nullptr; y: [n, c_out, h_out, w_out].
+// w: packed (pack_conv_weights) from [c_out, c_in/group, k_h, KW]; bias: [c_out] or nullptr;
+// y: [n, c_out, h_out, w_out].
 template <typename T, int KW, int S>
 inline void conv2d_fast(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y) {
   const BandConvParams& c = p.conv;

@@ -57,14 +57,38 @@ inline void conv2d_row(const BandConvParams& p, const T* xb, const T* w, const T
   }
 }
 
+// One pooled row of a max pool whose windows lie inside the conv rows (nrows rows of row_len
+// values): out[pw] = act(max of the window). K: the pool width when fixed (2, 3), else 0.
+template <int K, typename T>
+inline void max_pool_row(const T* rows, int32_t nrows, int32_t row_len, int32_t k_w, int32_t stride, int32_t w_out,
+                         const ActParams& a, T* out) {
+  const int32_t kw_n = K > 0 ? K : k_w;
+  for (int32_t pw = 0; pw < w_out; ++pw) {
+    const T* win = rows + pw * stride;
+    T m = win[0];
+    for (int32_t k = 0; k < nrows; ++k, win += row_len) {
+      O2M_CONV_UNROLL
+      for (int32_t kw = 0; kw < kw_n; ++kw) m = win[kw] > m ? win[kw] : m;
+    }
+    out[pw] = activate(a, m);
+  }
+}
+
 // scratch: c_out * pool.k_h * conv.w_out elements of T (conv_pool_scratch_bytes).
-// KW, S: the conv's kernel width and horizontal stride for conv2d_fast_row; KW = 0 for the
+// KW, S: the conv's kernel width and horizontal stride for conv2d_fast_row (w packed:
+// pack_conv_weights); KW = 0 for the
 // reference row.
 template <typename T, int KW = 0, int S = 1>
 inline void conv_pool(const ConvPoolParams& p, const T* x, const T* w, const T* bias, T* y, void* scratch) {
   const BandConvParams& c = p.conv;
   const BandPoolParams& q = p.pool;
   T* band = static_cast<T*>(scratch);
+  // A max pool whose windows lie inside the row: a plain max over each window, and a monotone
+  // activation once per pooled value instead of once per conv value (max(act) == act(max)).
+  const bool plain_max = p.pool_max && q.dil_w == 1 && q.pad_left == 0 && (q.w_out - 1) * q.stride_w + q.k_w <= q.w_in &&
+                         activation_is_monotone(p.act);
+  const ActParams none{kActNone, 0, 0, 0, 0};
+  const ActParams& conv_act = plain_max ? none : p.act;
   for (int32_t b = 0; b < c.n; ++b) {
     const T* xb = x + b * c.c_in * c.h_in * c.w_in;
     T* yb = y + b * c.c_out * q.h_out * q.w_out;
@@ -75,15 +99,28 @@ inline void conv_pool(const ConvPoolParams& p, const T* x, const T* w, const T* 
         const int32_t r = ph * q.stride_h - q.pad_top + kh * q.dil_h;
         if (r < 0 || r >= c.h_out) continue;
         if constexpr (KW > 0) {
-          conv2d_fast_row<T, KW, S>(c, xb, w, bias, r, band + nrows * c.w_out, q.k_h * c.w_out, p.act);
+          conv2d_fast_row<T, KW, S>(c, xb, w, bias, r, band + nrows * c.w_out, q.k_h * c.w_out, conv_act);
         } else {
           for (int32_t oc = 0; oc < c.c_out; ++oc) {
             T* row = band + (oc * q.k_h + nrows) * c.w_out;
             conv2d_row(c, xb, w, bias, oc, r, row);
-            for (int32_t i = 0; i < c.w_out; ++i) row[i] = activate(p.act, row[i]);
+            for (int32_t i = 0; i < c.w_out; ++i) row[i] = activate(conv_act, row[i]);
           }
         }
         ++nrows;
+      }
+      if (plain_max && nrows > 0) {
+        for (int32_t oc = 0; oc < c.c_out; ++oc) {
+          const T* rows = band + oc * q.k_h * c.w_out;
+          T* out = yb + (oc * q.h_out + ph) * q.w_out;
+          if (q.k_w == 2)
+            max_pool_row<2>(rows, nrows, c.w_out, q.k_w, q.stride_w, q.w_out, p.act, out);
+          else if (q.k_w == 3)
+            max_pool_row<3>(rows, nrows, c.w_out, q.k_w, q.stride_w, q.w_out, p.act, out);
+          else
+            max_pool_row<0>(rows, nrows, c.w_out, q.k_w, q.stride_w, q.w_out, p.act, out);
+        }
+        continue;
       }
       for (int32_t oc = 0; oc < c.c_out; ++oc) {
         for (int32_t pw = 0; pw < q.w_out; ++pw) {

@@ -28,7 +28,7 @@ inline void pw_dw_pointwise_row(const PwDwParams& p, const T* x, const T* wp, co
   conv2d_fast_row<T, 1, 1>(c, x, wp, bp, r, dst, p.w, p.pw_act);
 }
 
-// x: [n, c_in, h, w]; wp: [c_mid, c_in]; bp: [c_mid] or null; wd: [c_mid, k_h, k_w];
+// x: [n, c_in, h, w]; wp: [c_mid, c_in] packed (pack_conv_weights); bp: [c_mid] or null; wd: [c_mid, k_h, k_w];
 // bd: [c_mid] or null; y: [n, c_mid, h_out, w_out]; scratch: k_h * c_mid * w values of T.
 template <typename T>
 inline void pw_dw(const PwDwParams& p, const T* x, const T* wp, const T* bp, const T* wd, const T* bd, T* y, void* scratch) {

@@ -94,11 +94,16 @@ void check(o2m::BandConvParams c, int pad_bottom, int pad_right, bool with_bias,
   o2m::conv<float>(r, ax.data(), aw.data(), with_bias ? ab.data() : nullptr, mag.data());
   for (float& v : ref) v = reference_act(act, v);
 
+  // conv2d_fast reads the packed layout (what pass pack-conv-weights stores); conv2d_dw the
+  // model's, which packing leaves unchanged for one channel a group.
+  std::vector<float> packed(w.size(), NAN);
+  o2m::pack_conv_weights(c.c_out, c.group, (c.c_in / c.group) * c.k_h * c.k_w, w.data(), packed.data());
   std::fill(y.begin(), y.end(), NAN);
-  fast_for(c.k_w, c.stride_w)(o2m::Conv2dParams{c, act}, x.data(), w.data(), with_bias ? bias.data() : nullptr, y.data());
+  fast_for(c.k_w, c.stride_w)(o2m::Conv2dParams{c, act}, x.data(), packed.data(), with_bias ? bias.data() : nullptr, y.data());
   for (size_t i = 0; i < n_out; ++i) ASSERT_NEAR(y[i], ref[i], 1e-5 * (mag[i] + 1e-2)) << "output element " << i;
   // Depthwise 3 or 5 wide: o2m::conv2d_dw as well.
   if (c.group == c.c_in && c.c_in == c.c_out && (c.k_w == 3 || c.k_w == 5) && c.k_h <= c.k_w) {
+    EXPECT_EQ(packed, w) << "packing changed a depthwise weight";
     Fn dw = c.k_w == 3 ? (c.stride_w == 1 ? &o2m::conv2d_dw<float, 3, 1> : &o2m::conv2d_dw<float, 3, 2>)
                        : (c.stride_w == 1 ? &o2m::conv2d_dw<float, 5, 1> : &o2m::conv2d_dw<float, 5, 2>);
     std::fill(y.begin(), y.end(), NAN);

@@ -119,6 +119,9 @@ void run_case(Case c, uint32_t seed) {
   // The reference rows (KW = 0), then conv2d_fast_row's when the geometry is one it takes.
   using Fn = void (*)(const o2m::ConvPoolParams&, const float*, const float*, const float*, float*, void*);
   std::vector<std::pair<const char*, Fn>> variants = {{"reference rows", &o2m::conv_pool<float>}};
+  // The fast rows read the packed weights (pass pack-conv-weights), the reference rows the model's.
+  std::vector<float> packed(w.size(), NAN);
+  o2m::pack_conv_weights(cv.c_out, cv.group, (cv.c_in / cv.group) * cv.k_h * cv.k_w, w.data(), packed.data());
   if (cv.dil_w == 1 && cv.stride_w <= 2 && cv.k_w <= 3) {
     const Fn fast[3][2] = {{&o2m::conv_pool<float, 1, 1>, &o2m::conv_pool<float, 1, 2>},
                            {&o2m::conv_pool<float, 2, 1>, &o2m::conv_pool<float, 2, 2>},
@@ -128,7 +131,7 @@ void run_case(Case c, uint32_t seed) {
   for (const auto& v : variants) {
     SCOPED_TRACE(v.first);
     std::fill(y.begin(), y.end(), NAN);
-    v.second(p, x.data(), w.data(), bias.data(), y.data(), scratch.data());
+    v.second(p, x.data(), v.second == &o2m::conv_pool<float> ? w.data() : packed.data(), bias.data(), y.data(), scratch.data());
     for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-5 * (1 + std::fabs(ref[i]))) << "output element " << i;
   }
 }

@@ -52,7 +52,9 @@ void check(const Case& c, uint32_t seed) {
   const o2m::PwDwParams p{c.n,   c.c_in,     c.c_mid,    c.h,     c.w,     h_out,             w_out,
                           c.k_h, c.k_w,      c.stride_h, c.stride_w, c.pad_t, c.pad_l, act_of(c.pw_act), act_of(c.dw_act)};
   std::vector<float> got(want.size(), -99.0f), scratch(size_t(c.k_h * c.c_mid * c.w));
-  o2m::pw_dw(p, x.data(), wp.data(), bp.data(), wd.data(), bd.data(), got.data(), scratch.data());
+  std::vector<float> packed(wp.size(), NAN);  // pw_dw reads them packed (pass pack-conv-weights)
+  o2m::pack_conv_weights(c.c_mid, 1, c.c_in, wp.data(), packed.data());
+  o2m::pw_dw(p, x.data(), packed.data(), bp.data(), wd.data(), bd.data(), got.data(), scratch.data());
   for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5f * (1 + std::abs(want[i]))) << "element " << i;
 }
 

@@ -8,18 +8,13 @@
 
 #include "kernels/qconv.hpp"
 #include "kernels/qgemm.hpp"
+#include "guest_random.h"
 #include "rig.h"
 
 namespace {
 
-uint32_t g_rng = 0x12345678u;
-uint32_t next() {  // xorshift32
-  g_rng ^= g_rng << 13;
-  g_rng ^= g_rng >> 17;
-  g_rng ^= g_rng << 5;
-  return g_rng;
-}
-int32_t uniform(int32_t lo, int32_t hi) { return lo + static_cast<int32_t>(next() % static_cast<uint32_t>(hi - lo + 1)); }
+using guest::next;
+using guest::uniform;
 
 constexpr int kBuf = 20000;
 alignas(16) int8_t g_x[kBuf + 16];
