@@ -38,6 +38,7 @@ struct BlockArgs {
   int32_t out_stride;  // between output channels
   int32_t accumulate;  // 0: sums start at bias[0..3]; 1: at the values already in out
   const float* bias;   // 4 values (never null: zeros when the conv has no bias)
+  int32_t relu;        // 1: store max(sum, 0) (by the sign bit: -0 and negative NaNs become +0)
 };
 
 template <int KW, int S, int PB>
@@ -48,6 +49,22 @@ struct Block {
 // Pointwise (one 1x1 kernel row a channel): channels two at a time.
 template <int PB>
 struct PointwiseBlock {
+  static constexpr bool kHas = false;
+};
+
+// Output rows of a 3x3 depthwise conv from their three kernel rows (run() advances row[] and
+// counts rows down: the struct is scratch).
+struct DepthwiseArgs {
+  const float* row[3];  // kernel rows 0, 1, 2 at the first output row's pixel 0 window
+  const float* w;       // the channel's 9 weights
+  const float* bias;    // 1 value (never null)
+  float* out;           // rows * n outputs
+  int32_t n;            // outputs a row, >= 1
+  int32_t rows;         // output rows, >= 1
+  int32_t row_step;     // bytes from one output row's kernel rows to the next's
+};
+template <int S, bool kRelu>
+struct Depthwise3 {
   static constexpr bool kHas = false;
 };
 
@@ -62,7 +79,8 @@ FOOTER = """\
 }  // namespace o2m
 """
 
-OFF = {"cin": 0, "kh_n": 4, "x_row": 8, "x_skip": 12, "w_skip": 16, "out_stride": 20, "accumulate": 24, "bias": 28}
+OFF = {"cin": 0, "kh_n": 4, "x_row": 8, "x_skip": 12, "w_skip": 16, "out_stride": 20, "accumulate": 24, "bias": 28,
+       "relu": 32}
 
 
 def sreg(i):
@@ -92,11 +110,30 @@ def init_and_store(pb):
         if o < 3:
             init.append("add %[t], %[k]")
     init.append("9:")
-    store = ["ldr %[k], [%[a], #{}]".format(OFF["out_stride"])]
+    store = ["ldr %[k], [%[a], #{}]".format(OFF["out_stride"]),
+             "ldr %[t], [%[a], #{}]".format(OFF["relu"]),
+             "cmp %[t], #0",
+             "bne 7f"]
     for o in range(4):
         store.append("vstm %[out], {}".format(rlist(o * pb, pb)))
         if o < 3:
             store.append("add %[out], %[k]")
+    # ReLU on the way out, in core registers: bic v, v, v, asr #31 clears a value whose sign
+    # bit is set (two values a vmov, no FPU compare).
+    store += ["b 6f", "7:"]
+    for o in range(4):
+        for p in range(0, pb - 1, 2):
+            store += ["vmov %[t], %[c], {}, {}".format(sreg(o * pb + p), sreg(o * pb + p + 1)),
+                      "bic %[t], %[t], %[t], asr #31",
+                      "bic %[c], %[c], %[c], asr #31",
+                      "strd %[t], %[c], [%[out], #{}]".format(4 * p)]
+        if pb % 2:
+            store += ["vmov %[t], {}".format(sreg(o * pb + pb - 1)),
+                      "bic %[t], %[t], %[t], asr #31",
+                      "str %[t], [%[out], #{}]".format(4 * (pb - 1))]
+        if o < 3:
+            store.append("add %[out], %[k]")
+    store.append("6:")
     return init, store
 
 
@@ -160,7 +197,8 @@ struct Block<{kw}, {s}, {pb}> {{
 
 
 def pointwise(pb):
-    """1x1 kernel, one row a channel: x_row is the channel stride; channels two at a time."""
+    """1x1 kernel, one row a channel: x_row is the channel stride. cin % 4 channels one at a
+    time, then four a step (two weight loads of 8, four input loads)."""
     xbase = 4 * pb
     wbase = xbase + 2 * pb
     init, store = init_and_store(pb)
@@ -174,13 +212,16 @@ def pointwise(pb):
 
     lines = init + ["ldr %[c], [%[a], #{}]".format(OFF["cin"]),
                     "ldr %[r], [%[a], #{}]".format(OFF["x_row"]),
-                    "tst %[c], #1",
+                    "ands %[t], %[c], #3",
                     "beq 2f",
+                    "1:",
                     "vldmia %[w]!, {}".format(rlist(wbase, 4))]
     lines += step(xbase, wbase)
-    lines += ["subs %[c], #1", "beq 3f", "2:", "vldmia %[w]!, {}".format(rlist(wbase, 8))]
-    lines += step(xbase, wbase) + step(xbase + pb, wbase + 4)
-    lines += ["subs %[c], #2", "bne 2b", "3:"]
+    lines += ["subs %[t], #1", "bne 1b", "2:", "lsrs %[c], %[c], #2", "beq 3f", "4:"]
+    for half in range(2):
+        lines.append("vldmia %[w]!, {}".format(rlist(wbase, 8)))
+        lines += step(xbase, wbase) + step(xbase + pb, wbase + 4)
+    lines += ["subs %[c], #1", "bne 4b", "3:"]
     lines += store
     return """template <>
 struct PointwiseBlock<{pb}> {{
@@ -192,6 +233,155 @@ struct PointwiseBlock<{pb}> {{
 """.format(pb=pb, fn=function(lines))
 
 
+DW_OFF = {"row0": 0, "row1": 4, "row2": 8, "w": 12, "bias": 16, "out": 20, "n": 24, "rows": 28, "row_step": 32}
+
+
+def relu_store(regs, post_inc):
+    """Stores s(regs[0]) .. consecutive values at out (advancing it when post_inc), ReLU'd."""
+    out = []
+    for i in range(0, len(regs) - 1, 2):
+        out += ["vmov %[t], %[c], {}, {}".format(sreg(regs[i]), sreg(regs[i + 1])),
+                "bic %[t], %[t], %[t], asr #31", "bic %[c], %[c], %[c], asr #31",
+                "strd %[t], %[c], [%[out]], #8" if post_inc else "strd %[t], %[c], [%[out], #{}]".format(4 * i)]
+    if len(regs) % 2:
+        out += ["vmov %[t], {}".format(sreg(regs[-1])), "bic %[t], %[t], %[t], asr #31",
+                "str %[t], [%[out]], #4" if post_inc else "str %[t], [%[out], #{}]".format(4 * (len(regs) - 1))]
+    return out
+
+
+def depthwise3(s, relu):
+    """Output rows of a 3x3 depthwise conv: n pixels each from kernel rows row0, row1, row2
+    (pixel 0's window at their starts), then the next row, the rows row_step bytes further."""
+    nx = 3 * s + 3
+    lines = ["ldr %[t], [%[a], #{}]".format(DW_OFF["w"]),
+             "vldm %[t], {s16-s24}",
+             "ldr %[t], [%[a], #{}]".format(DW_OFF["bias"]),
+             "vldr s25, [%[t]]",
+             "ldr %[out], [%[a], #{}]".format(DW_OFF["out"]),
+             "0:",
+             "ldr %[p0], [%[a], #{}]".format(DW_OFF["row0"]),
+             "ldr %[p1], [%[a], #{}]".format(DW_OFF["row1"]),
+             "ldr %[p2], [%[a], #{}]".format(DW_OFF["row2"]),
+             "ldr %[n], [%[a], #{}]".format(DW_OFF["n"]),
+             "subs %[n], #4",
+             "blt 5f",
+             "1:"]
+    lines += ["vmov.f32 {}, s25".format(sreg(p)) for p in range(4)]
+    for r, ptr in enumerate(("%[p0]", "%[p1]", "%[p2]")):
+        lines.append("vldmia {}!, {}".format(ptr, rlist(4, 4 * s)))
+        lines.append("vldm {}, {}".format(ptr, rlist(4 + 4 * s, nx - 4 * s)))
+        for kw in range(3):
+            for p in range(4):
+                lines.append("vfma.f32 {}, {}, {}".format(sreg(p), sreg(16 + 3 * r + kw), sreg(4 + p * s + kw)))
+    lines += relu_store([0, 1, 2, 3], True) if relu else ["vstmia %[out]!, {s0-s3}"]
+    lines += ["subs %[n], #4", "bge 1b", "5:", "adds %[n], #4", "beq 9f",
+              # two pixels, then one
+              "cmp %[n], #2", "blt 6f", "vmov.f32 s0, s25", "vmov.f32 s1, s25"]
+    for r, ptr in enumerate(("%[p0]", "%[p1]", "%[p2]")):
+        lines += ["vldmia {}!, {}".format(ptr, rlist(4, 2 * s)),
+                  "vldm {}, {}".format(ptr, rlist(4 + 2 * s, s + 3 - 2 * s))]
+        for kw in range(3):
+            for p in range(2):
+                lines.append("vfma.f32 {}, {}, {}".format(sreg(p), sreg(16 + 3 * r + kw), sreg(4 + p * s + kw)))
+    lines += relu_store([0, 1], True) if relu else ["vstmia %[out]!, {s0-s1}"]
+    lines += ["subs %[n], #2", "beq 9f", "6:", "vmov.f32 s0, s25"]
+    for r, ptr in enumerate(("%[p0]", "%[p1]", "%[p2]")):
+        lines += ["vldm {}, {{s4-s6}}".format(ptr), "add {}, #{}".format(ptr, 4 * s)]
+        lines += ["vfma.f32 s0, {}, {}".format(sreg(16 + 3 * r + kw), sreg(4 + kw)) for kw in range(3)]
+    lines += relu_store([0], True) if relu else ["vstmia %[out]!, {s0}"]
+    # Next output row: the three row pointers move by row_step (in the args, which it updates).
+    lines += ["subs %[n], #1", "bne 6b", "9:",
+              "ldr %[t], [%[a], #{}]".format(DW_OFF["row_step"])]
+    for r in range(3):
+        lines += ["ldr %[c], [%[a], #{}]".format(DW_OFF["row%d" % r]), "add %[c], %[t]",
+                  "str %[c], [%[a], #{}]".format(DW_OFF["row%d" % r])]
+    lines += ["ldr %[t], [%[a], #{}]".format(DW_OFF["rows"]), "subs %[t], #1",
+              "str %[t], [%[a], #{}]".format(DW_OFF["rows"]), "bne 0b"]
+    body = "\n".join('      "%s\\n\\t"' % l for l in lines)
+    return """template <>
+struct Depthwise3<{s}, {relu}> {{
+  static constexpr bool kHas = true;
+  static inline void run(DepthwiseArgs& a) {{
+    const float *p0, *p1, *p2;
+    float* out;
+    int32_t n, t, c;
+    __asm__ volatile(
+{body}
+      : [p0] "=&r"(p0), [p1] "=&r"(p1), [p2] "=&r"(p2), [out] "=&r"(out), [n] "=&r"(n), [t] "=&r"(t), [c] "=&r"(c)
+      : [a] "r"(&a)
+      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+        "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "cc", "memory");
+  }}
+}};
+""".format(s=s, relu="true" if relu else "false", body=body)
+
+
+COPY = """// n floats from src to dst (no overlap), 8 a step: newlib-nano's memcpy goes a byte at a time.
+inline void copy_floats(float* dst, const float* src, int32_t n) {
+  __asm__ volatile(
+      "subs %[n], #8\\n\\t"
+      "blt 2f\\n\\t"
+      "1:\\n\\t"
+      "vldmia %[s]!, {s0-s7}\\n\\t"
+      "vstmia %[d]!, {s0-s7}\\n\\t"
+      "subs %[n], #8\\n\\t"
+      "bge 1b\\n\\t"
+      "2:\\n\\t"
+      "tst %[n], #4\\n\\t"
+      "beq 3f\\n\\t"
+      "vldmia %[s]!, {s0-s3}\\n\\t"
+      "vstmia %[d]!, {s0-s3}\\n\\t"
+      "3:\\n\\t"
+      "tst %[n], #2\\n\\t"
+      "beq 4f\\n\\t"
+      "vldmia %[s]!, {s0-s1}\\n\\t"
+      "vstmia %[d]!, {s0-s1}\\n\\t"
+      "4:\\n\\t"
+      "tst %[n], #1\\n\\t"
+      "beq 5f\\n\\t"
+      "vldr s0, [%[s]]\\n\\t"
+      "vstr s0, [%[d]]\\n\\t"
+      "5:\\n\\t"
+      : [d] "+r"(dst), [s] "+r"(src), [n] "+r"(n)
+      :
+      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+}
+
+// n zeros (+0.0f) at dst, 8 a step.
+inline void zero_floats(float* dst, int32_t n) {
+  int32_t t;
+  __asm__ volatile(
+      "mov %[t], #0\\n\\t"
+      "vmov s0, s1, %[t], %[t]\\n\\t"
+      "vmov s2, s3, %[t], %[t]\\n\\t"
+      "vmov s4, s5, %[t], %[t]\\n\\t"
+      "vmov s6, s7, %[t], %[t]\\n\\t"
+      "subs %[n], #8\\n\\t"
+      "blt 2f\\n\\t"
+      "1:\\n\\t"
+      "vstmia %[d]!, {s0-s7}\\n\\t"
+      "subs %[n], #8\\n\\t"
+      "bge 1b\\n\\t"
+      "2:\\n\\t"
+      "tst %[n], #4\\n\\t"
+      "beq 3f\\n\\t"
+      "vstmia %[d]!, {s0-s3}\\n\\t"
+      "3:\\n\\t"
+      "tst %[n], #2\\n\\t"
+      "beq 4f\\n\\t"
+      "vstmia %[d]!, {s0-s1}\\n\\t"
+      "4:\\n\\t"
+      "tst %[n], #1\\n\\t"
+      "beq 5f\\n\\t"
+      "vstr s0, [%[d]]\\n\\t"
+      "5:\\n\\t"
+      : [d] "+r"(dst), [n] "+r"(n), [t] "=&r"(t)
+      :
+      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+}
+"""
+
+
 def main():
     parts = [HEADER]
     for pb in (4, 2, 1):
@@ -201,6 +391,10 @@ def main():
                 if text:
                     parts.append(text)
         parts.append(pointwise(pb))
+    for s in (1, 2):
+        for relu in (False, True):
+            parts.append(depthwise3(s, relu))
+    parts.append(COPY)
     parts.append(FOOTER)
     print("\n".join(parts), end="")
 

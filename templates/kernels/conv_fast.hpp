@@ -88,11 +88,12 @@ struct BlockWindow {
   int32_t os;             // output channel stride
 };
 
-// One block in C++: out[o * os + p] (+)= sum over ic, kh, kw for o < OCB, p < PB; starts from
-// bias (or 0) unless kAcc, then from the values in out. Weights: [ic][kh][kw][OCB].
+// One block in C++: out[o * os + p] = sum over ic, kh, kw for o < OCB, p < PB, starting from
+// bias (or 0), or from the values in out when acc_in; ReLU on the stored sums when relu.
+// Weights: [ic][kh][kw][OCB].
 template <int OCB, int PB, int KW, int S, typename T>
 inline void block_c(const BlockWindow& b, const T* __restrict x, const T* __restrict wp, const T* bias, bool acc_in,
-                    T* __restrict out) {
+                    bool relu, T* __restrict out) {
   constexpr int NX = (PB - 1) * S + KW;
   T acc[OCB][PB];
   O2M_CONV_UNROLL
@@ -128,7 +129,7 @@ inline void block_c(const BlockWindow& b, const T* __restrict x, const T* __rest
   O2M_CONV_UNROLL
   for (int o = 0; o < OCB; ++o) {
     O2M_CONV_UNROLL
-    for (int p = 0; p < PB; ++p) out[o * b.os + p] = acc[o][p];
+    for (int p = 0; p < PB; ++p) out[o * b.os + p] = relu && !(acc[o][p] > T(0)) ? T(0) : acc[o][p];
   }
 }
 
@@ -138,7 +139,7 @@ inline void block_c(const BlockWindow& b, const T* __restrict x, const T* __rest
 // the packed weights of a tap are one load, each input is broadcast once per kernel row.
 template <int PB, int KW, int S>
 inline void block_vec(const BlockWindow& b, const float* __restrict x, const float* __restrict wp, const float* bias,
-                      bool acc_in, float* __restrict out) {
+                      bool acc_in, bool relu, float* __restrict out) {
   typedef float v4 __attribute__((vector_size(16)));
   constexpr int NX = (PB - 1) * S + KW;
   v4 acc[PB];
@@ -166,6 +167,11 @@ inline void block_vec(const BlockWindow& b, const float* __restrict x, const flo
       }
     }
   }
+  if (relu) {
+    const v4 zero = {0, 0, 0, 0};
+    O2M_CONV_UNROLL
+    for (int p = 0; p < PB; ++p) acc[p] = acc[p] > zero ? acc[p] : zero;
+  }
   O2M_CONV_UNROLL
   for (int p = 0; p < PB; ++p) {
     O2M_CONV_UNROLL
@@ -177,7 +183,7 @@ inline void block_vec(const BlockWindow& b, const float* __restrict x, const flo
 // One block: the FPU assembly of conv_vfp.hpp when it has this shape, the vector code on hosts,
 // else block_c.
 template <int OCB, int PB, int KW, int S, typename T>
-inline void block(const BlockWindow& b, const T* x, const T* wp, const T* bias, bool acc_in, T* out) {
+inline void block(const BlockWindow& b, const T* x, const T* wp, const T* bias, bool acc_in, bool relu, T* out) {
 #if defined(O2M_VFP_BLOCKS)
   if constexpr (std::is_same<T, float>::value && OCB == kConvBlockOc && vfp::Block<KW, S, PB>::kHas) {
     static const float kZero[kConvBlockOc] = {};
@@ -188,19 +194,21 @@ inline void block(const BlockWindow& b, const T* x, const T* wp, const T* bias, 
                            b.w_skip * 4,
                            b.os * 4,
                            acc_in ? 1 : 0,
-                           bias ? bias : kZero};
+                           bias ? bias : kZero,
+                           relu ? 1 : 0};
     if constexpr (KW == 1 && S == 1 && vfp::PointwiseBlock<PB>::kHas) {
       if (b.kh_n == 1) {
-        const vfp::BlockArgs pw{a.cin, 1, (b.x_row + b.x_skip) * 4, 0, a.w_skip, a.out_stride, a.accumulate, a.bias};
+        const vfp::BlockArgs pw{a.cin, 1, (b.x_row + b.x_skip) * 4, 0, a.w_skip, a.out_stride, a.accumulate, a.bias, a.relu};
         if (b.w_skip == 0) return vfp::PointwiseBlock<PB>::run(x, wp, out, pw);
       }
     }
     return vfp::Block<KW, S, PB>::run(x, wp, out, a);
   }
 #elif defined(O2M_VECTOR_BLOCKS)
-  if constexpr (std::is_same<T, float>::value && OCB == kConvBlockOc) return block_vec<PB, KW, S>(b, x, wp, bias, acc_in, out);
+  if constexpr (std::is_same<T, float>::value && OCB == kConvBlockOc)
+    return block_vec<PB, KW, S>(b, x, wp, bias, acc_in, relu, out);
 #endif
-  block_c<OCB, PB, KW, S>(b, x, wp, bias, acc_in, out);
+  block_c<OCB, PB, KW, S>(b, x, wp, bias, acc_in, relu, out);
 }
 
 constexpr int32_t kEdgeRows = 8;  // kernel rows an edge block copies at a time
@@ -210,7 +218,7 @@ constexpr int32_t kEdgeRows = 8;  // kernel rows an edge block copies at a time
 // block runs on that, carrying its sums through out.
 template <int OCB, int PB, int KW, int S, typename T>
 inline void edge_block(const BandConvParams& c, const BlockWindow& b, const T* x, const T* wp, const T* bias, int32_t iw0,
-                       T* out) {
+                       bool relu, T* out) {
   constexpr int NX = (PB - 1) * S + KW;
   T buf[kEdgeRows * NX];
   // Columns [lo, hi) of the window are inside the row; the rest are zeros.
@@ -230,7 +238,8 @@ inline void edge_block(const BandConvParams& c, const BlockWindow& b, const T* x
       }
       BlockWindow w = one;
       w.kh_n = rows;
-      block<OCB, PB, KW, S>(w, buf, wp, bias, acc_in, out);
+      const bool last = ic + 1 == b.cin && kh0 + rows == b.kh_n;
+      block<OCB, PB, KW, S>(w, buf, wp, bias, acc_in, relu && last, out);
       wp += rows * KW * OCB;
       acc_in = true;
     }
@@ -242,6 +251,11 @@ inline void edge_block(const BandConvParams& c, const BlockWindow& b, const T* x
 template <typename T>
 O2M_CONV_NOINLINE void activate_rows(const ActParams& a, T* out, int32_t rows, int32_t os, int32_t n) {
   if (a.kind == kActNone) return;
+  if (a.kind == kActRelu) {  // the common one, without the per-value dispatch
+    for (int32_t r = 0; r < rows; ++r, out += os)
+      for (int32_t i = 0; i < n; ++i) out[i] = out[i] > T(0) ? out[i] : T(0);
+    return;
+  }
   for (int32_t r = 0; r < rows; ++r, out += os)
     for (int32_t i = 0; i < n; ++i) out[i] = activate(a, out[i]);
 }
@@ -249,28 +263,64 @@ O2M_CONV_NOINLINE void activate_rows(const ActParams& a, T* out, int32_t rows, i
 // PB pixels from ow (input column iw0 of pixel 0's tap 0): plain, or as an edge block.
 template <int OCB, int PB, int KW, int S, typename T>
 inline void pixels(const BandConvParams& c, const BlockWindow& b, const T* xr, const T* wp, const T* bias, int32_t ow,
-                   T* out) {
+                   bool relu, T* out) {
   constexpr int NX = (PB - 1) * S + KW;
   const int32_t iw0 = ow * S - c.pad_left;
   if (iw0 >= 0 && iw0 + NX <= c.w_in)
-    block<OCB, PB, KW, S>(b, xr + iw0, wp, bias, false, out + ow);
+    block<OCB, PB, KW, S>(b, xr + iw0, wp, bias, false, relu, out + ow);
   else
-    edge_block<OCB, PB, KW, S>(c, b, xr + iw0, wp, bias, iw0, out + ow);
+    edge_block<OCB, PB, KW, S>(c, b, xr + iw0, wp, bias, iw0, relu, out + ow);
 }
 
 // Output pixels [0, w_out) of OCB channels: blocks of 4, then one of 2 and one of 1 for the
-// rest. Then the activation.
+// rest. ReLU is applied by the blocks as they store; other activations after.
+#if defined(O2M_VFP_BLOCKS)
+// PB-pixel blocks [ow, ow + PB * count) on the assembly blocks, their arguments built once;
+// border blocks as edge_block.
+template <int PB, int KW, int S>
+inline void vfp_pixels(const BandConvParams& c, const BlockWindow& b, const float* xr, const float* wp,
+                       const vfp::BlockArgs& args, int32_t ow, int32_t count, float* out) {
+  constexpr int NX = (PB - 1) * S + KW;
+  const bool pointwise = KW == 1 && S == 1 && b.kh_n == 1 && b.w_skip == 0;
+  vfp::BlockArgs pw = args;
+  pw.x_row = (b.x_row + b.x_skip) * 4;  // the channel stride
+  for (int32_t i = 0; i < count; ++i, ow += PB) {
+    const int32_t iw0 = ow * S - c.pad_left;
+    if (iw0 < 0 || iw0 + NX > c.w_in)
+      edge_block<kConvBlockOc, PB, KW, S>(c, b, xr + iw0, wp, args.bias, iw0, args.relu != 0, out + ow);
+    else if constexpr (KW == 1 && S == 1 && vfp::PointwiseBlock<PB>::kHas)
+      pointwise ? vfp::PointwiseBlock<PB>::run(xr + iw0, wp, out + ow, pw) : vfp::Block<KW, S, PB>::run(xr + iw0, wp, out + ow, args);
+    else
+      vfp::Block<KW, S, PB>::run(xr + iw0, wp, out + ow, args);
+  }
+}
+#endif
+
 template <int OCB, int KW, int S, typename T>
 inline void channels_row(const BandConvParams& c, const BlockWindow& b, const T* xr, const T* wp, const T* bias, T* out,
                          const ActParams& a) {
+  const bool relu = a.kind == kActRelu;
+#if defined(O2M_VFP_BLOCKS)
+  if constexpr (std::is_same<T, float>::value && OCB == kConvBlockOc && vfp::Block<KW, S, 4>::kHas) {
+    static const float kZero[kConvBlockOc] = {};
+    const vfp::BlockArgs args{b.cin,        b.kh_n, b.x_row * 4, b.x_skip * 4,      b.w_skip * 4,
+                              b.os * 4,     0,      bias ? bias : kZero, relu ? 1 : 0};
+    const int32_t n4 = c.w_out / 4, r = c.w_out - 4 * n4;
+    vfp_pixels<4, KW, S>(c, b, xr, wp, args, 0, n4, out);
+    if (r >= 2) vfp_pixels<2, KW, S>(c, b, xr, wp, args, 4 * n4, 1, out);
+    if (r % 2) vfp_pixels<1, KW, S>(c, b, xr, wp, args, c.w_out - 1, 1, out);
+    if (!relu) activate_rows(a, out, OCB, b.os, c.w_out);
+    return;
+  }
+#endif
   int32_t ow = 0;
-  for (; ow + 4 <= c.w_out; ow += 4) pixels<OCB, 4, KW, S>(c, b, xr, wp, bias, ow, out);
+  for (; ow + 4 <= c.w_out; ow += 4) pixels<OCB, 4, KW, S>(c, b, xr, wp, bias, ow, relu, out);
   if (ow + 2 <= c.w_out) {
-    pixels<OCB, 2, KW, S>(c, b, xr, wp, bias, ow, out);
+    pixels<OCB, 2, KW, S>(c, b, xr, wp, bias, ow, relu, out);
     ow += 2;
   }
-  if (ow < c.w_out) pixels<OCB, 1, KW, S>(c, b, xr, wp, bias, ow, out);
-  activate_rows(a, out, OCB, b.os, c.w_out);
+  if (ow < c.w_out) pixels<OCB, 1, KW, S>(c, b, xr, wp, bias, ow, relu, out);
+  if (!relu) activate_rows(a, out, OCB, b.os, c.w_out);
 }
 
 }  // namespace conv_detail
@@ -389,10 +439,129 @@ inline void dw_span(const T* const* rows, int32_t nr, const T* __restrict wr, T 
 
 }  // namespace conv_detail
 
-// w: [c_out, 1, k_h, KW]; bias: [c_out] or nullptr; y: [n, c_out, h_out, w_out].
+// 3x3 depthwise (k_h = 3, no vertical dilation), the MobileNet case: each input row is copied
+// once, zero-padded, into a small stack buffer (the whole channel, or a ring of three rows), and
+// every output row runs on it with no border cases. The inner loop is dw3_row: 4 pixels a step, 9 weights in
+// registers (on Cortex-M FPUs the assembly of conv_vfp.hpp); ReLU is applied as values are
+// stored. Padded taps add +-0, so results equal the reference's (up to the sign of a zero).
+constexpr int32_t kDwRingBytes = 1024;  // on the stack
+
+namespace conv_detail {
+
+// rows output rows of n values from kernel rows r0, r1, r2 (pixel 0's window at their starts;
+// each next output row's kernel rows row_step further): out[i] = b0 + taps in the reference's
+// order (kh, kw).
+template <int S, typename T>
+inline void dw3_rows(const T* r0, const T* r1, const T* r2, int32_t row_step, int32_t rows, const T* w, T b0, bool relu,
+                     T* out, int32_t n) {
+#if defined(O2M_VFP_BLOCKS)
+  if constexpr (std::is_same<T, float>::value) {
+    vfp::DepthwiseArgs a{{r0, r1, r2}, w, &b0, out, n, rows, row_step * 4};
+    if (relu)
+      vfp::Depthwise3<S, true>::run(a);
+    else
+      vfp::Depthwise3<S, false>::run(a);
+    return;
+  }
+#endif
+  const T w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
+  for (int32_t r = 0; r < rows; ++r, r0 += row_step, r1 += row_step, r2 += row_step, out += n) {
+    for (int32_t i = 0; i < n; ++i) {
+      const int32_t c = i * S;
+      const T v = b0 + r0[c] * w0 + r0[c + 1] * w1 + r0[c + 2] * w2 + r1[c] * w3 + r1[c + 1] * w4 + r1[c + 2] * w5 +
+                  r2[c] * w6 + r2[c + 1] * w7 + r2[c + 2] * w8;
+      out[i] = relu && !(v > T(0)) ? T(0) : v;
+    }
+  }
+}
+
+// n values from src to dst, and n zeros at dst. On Cortex-M FPUs vldm/vstm loops: GCC turns
+// such loops into memcpy/memset calls, which newlib-nano does a byte at a time.
+template <typename T>
+inline void copy_values(T* dst, const T* src, int32_t n) {
+#if defined(O2M_VFP_BLOCKS)
+  if constexpr (std::is_same<T, float>::value) return vfp::copy_floats(dst, src, n);
+#endif
+  for (int32_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+template <typename T>
+inline void zero_values(T* dst, int32_t n) {
+#if defined(O2M_VFP_BLOCKS)
+  if constexpr (std::is_same<T, float>::value) return vfp::zero_floats(dst, n);
+#endif
+  for (int32_t i = 0; i < n; ++i) dst[i] = T(0);
+}
+
+// True when conv2d_dw3 takes this geometry (else conv2d_dw's general path).
+template <typename T, int S>
+inline bool dw3_fits(const BandConvParams& c) {
+  return c.k_h == 3 && c.dil_h == 1 && 3 * ((c.w_out - 1) * S + 3) <= kDwRingBytes / static_cast<int32_t>(sizeof(T));
+}
+
+// A small channel (its padded rows fit the buffer) is copied whole, once; a larger one streams
+// through three ring slots, each input row copied once as the window moves down. The buffer's
+// padding columns are zeroed once and never written again.
+template <typename T, int S>
+O2M_CONV_NOINLINE void conv2d_dw3(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y) {
+  constexpr int32_t kBuf = kDwRingBytes / static_cast<int32_t>(sizeof(T));
+  const BandConvParams& c = p.conv;
+  const bool relu = p.act.kind == kActRelu;
+  const int32_t in_hw = c.h_in * c.w_in, out_hw = c.h_out * c.w_out, wp = (c.w_out - 1) * S + 3;
+  const int32_t hp = (c.h_out - 1) * c.stride_h + 3;
+  const bool whole = hp * wp <= kBuf;
+  // Columns [lo, hi) of a buffer row hold input columns [lo - pad_left, hi - pad_left).
+  const int32_t lo = c.pad_left < wp ? c.pad_left : wp;
+  const int32_t hi = c.pad_left + c.w_in < wp ? c.pad_left + c.w_in : wp;
+  T buf[kBuf];
+  zero_values(buf, whole ? hp * wp : 3 * wp);
+  const T* xc = x;
+  T* yc = y;
+  for (int32_t b = 0; b < c.n; ++b) {
+    const T* wc = w;
+    for (int32_t oc = 0; oc < c.c_out; ++oc, xc += in_hw, yc += out_hw, wc += 9) {
+      const T b0 = bias ? bias[oc] : T(0);
+      if (whole) {
+        for (int32_t ih = 0; ih < c.h_in && ih + c.pad_top < hp; ++ih)
+          copy_values(buf + (ih + c.pad_top) * wp + lo, xc + ih * c.w_in + lo - c.pad_left, hi - lo);
+        dw3_rows<S>(buf, buf + wp, buf + 2 * wp, c.stride_h * wp, c.h_out, wc, b0, relu, yc, c.w_out);
+        if (!relu) activate_rows(p.act, yc, 1, out_hw, out_hw);
+        continue;
+      }
+      T* slot[3] = {buf, buf + wp, buf + 2 * wp};
+      int32_t first = 0;  // slot[k] holds input row first + k
+      T* yr = yc;
+      for (int32_t oh = 0; oh < c.h_out; ++oh, yr += c.w_out) {
+        const int32_t ih0 = oh * c.stride_h - c.pad_top;
+        const int32_t d = oh == 0 || ih0 - first >= 3 ? 3 : ih0 - first;
+        for (int32_t i = 0; i < d; ++i) {  // rotate the slots no longer needed to the end
+          T* t = slot[0];
+          slot[0] = slot[1];
+          slot[1] = slot[2];
+          slot[2] = t;
+        }
+        for (int32_t k = 3 - d; k < 3; ++k) {
+          const int32_t ih = ih0 + k;
+          if (ih >= 0 && ih < c.h_in)
+            copy_values(slot[k] + lo, xc + ih * c.w_in + lo - c.pad_left, hi - lo);
+          else
+            zero_values(slot[k] + lo, hi - lo);
+        }
+        first = ih0;
+        dw3_rows<S>(slot[0], slot[1], slot[2], 0, 1, wc, b0, relu, yr, c.w_out);
+        if (!relu) activate_rows(p.act, yr, 1, c.w_out, c.w_out);
+      }
+    }
+  }
+}
+
+}  // namespace conv_detail
+
+namespace conv_detail {
+
+// The general depthwise path (row chunks); its own function so that its stack buffer and
+// conv2d_dw3's are never on the stack together.
 template <typename T, int KW, int S>
-inline void conv2d_dw(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y) {
-  static_assert(KW >= 1 && KW <= kMaxFastKw && S >= 1 && S <= kMaxFastStride, "unsupported kernel width or stride");
+O2M_CONV_NOINLINE void conv2d_dw_chunks(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y) {
   constexpr int32_t CH = KW <= 3 ? 2 * kDwChunk : kDwChunk, L = (CH - 1) * S + KW;
   constexpr int PB = 4;  // 8 (KW = 3) spills on Cortex-M4: 9 weights + 8 sums + 10 inputs
   const BandConvParams& c = p.conv;
@@ -405,7 +574,7 @@ inline void conv2d_dw(const Conv2dParams& p, const T* x, const T* w, const T* bi
   const int32_t n_copy = narrow ? (c.w_in < L - c.pad_left ? c.w_in : L - c.pad_left) : 0;
   if (narrow) {
     for (int32_t r = 0; r < KW; ++r)
-      for (int32_t i = 0; i < L; ++i) buf[r][i] = T(0);
+      conv_detail::zero_values(buf[r], L);
   }
   const T* xc = x;
   T* yc = y;
@@ -433,16 +602,16 @@ inline void conv2d_dw(const Conv2dParams& p, const T* x, const T* w, const T* bi
               rows[r] = src + iw0;
             } else if (narrow) {
               T* d = buf[r] + c.pad_left;
-              for (int32_t i = 0; i < n_copy; ++i) d[i] = src[i];
+              conv_detail::copy_values(d, src, n_copy);
               rows[r] = buf[r];
             } else {
               // Zeros left of column 0, a plain copy, zeros right of column w_in - 1.
               T* d = buf[r];
               const int32_t lo = iw0 < 0 ? (-iw0 < len ? -iw0 : len) : 0;
               const int32_t hi = c.w_in - iw0 < len ? (c.w_in - iw0 > lo ? c.w_in - iw0 : lo) : len;
-              for (int32_t i = 0; i < lo; ++i) d[i] = T(0);
-              for (int32_t i = lo; i < hi; ++i) d[i] = src[iw0 + i];
-              for (int32_t i = hi; i < len; ++i) d[i] = T(0);
+              conv_detail::zero_values(d, lo);
+              conv_detail::copy_values(d + lo, src + iw0 + lo, hi - lo);
+              conv_detail::zero_values(d + hi, len - hi);
               rows[r] = d;
             }
           }
@@ -455,6 +624,18 @@ inline void conv2d_dw(const Conv2dParams& p, const T* x, const T* w, const T* bi
       }
     }
   }
+}
+
+}  // namespace conv_detail
+
+// w: [c_out, 1, k_h, KW]; bias: [c_out] or nullptr; y: [n, c_out, h_out, w_out].
+template <typename T, int KW, int S>
+inline void conv2d_dw(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y) {
+  static_assert(KW >= 1 && KW <= kMaxFastKw && S >= 1 && S <= kMaxFastStride, "unsupported kernel width or stride");
+  if constexpr (KW == 3) {
+    if (conv_detail::dw3_fits<T, S>(p.conv)) return conv_detail::conv2d_dw3<T, S>(p, x, w, bias, y);
+  }
+  conv_detail::conv2d_dw_chunks<T, KW, S>(p, x, w, bias, y);
 }
 
 }  // namespace o2m

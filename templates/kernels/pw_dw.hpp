@@ -65,17 +65,14 @@ inline void pw_dw(const PwDwParams& p, const T* x, const T* wp, const T* bp, con
         const T* wm = wd + (m * p.k_h + kh_lo) * p.k_w;
         T* yr = yb + (m * p.h_out + oh) * p.w_out;
         const int32_t mo = m * p.w;
-        if (nk == 3 && p.k_w == 3) {  // MobileNet's 3x3 with all three rows: weights in registers
-          const T* a0 = rows[0] + mo - p.pad_left;
-          const T* a1 = rows[1] + mo - p.pad_left;
-          const T* a2 = rows[2] + mo - p.pad_left;
-          const T w00 = wm[0], w01 = wm[1], w02 = wm[2], w10 = wm[3], w11 = wm[4], w12 = wm[5];
-          const T w20 = wm[6], w21 = wm[7], w22 = wm[8];
-          for (int32_t ow = ow_lo; ow < ow_hi; ++ow) {
-            const int32_t c = ow * p.stride_w;
-            yr[ow] = bias + a0[c] * w00 + a0[c + 1] * w01 + a0[c + 2] * w02 + a1[c] * w10 + a1[c + 1] * w11 +
-                     a1[c + 2] * w12 + a2[c] * w20 + a2[c + 1] * w21 + a2[c + 2] * w22;
-          }
+        if (nk == 3 && p.k_w == 3 && p.stride_w <= 2) {  // MobileNet's 3x3 with all three rows: conv_fast's row code
+          const int32_t c0 = ow_lo * p.stride_w - p.pad_left;
+          if (ow_hi > ow_lo && p.stride_w == 1)
+            conv_detail::dw3_rows<1>(rows[0] + mo + c0, rows[1] + mo + c0, rows[2] + mo + c0, 0, 1, wm, bias, false,
+                                     yr + ow_lo, ow_hi - ow_lo);
+          else if (ow_hi > ow_lo)
+            conv_detail::dw3_rows<2>(rows[0] + mo + c0, rows[1] + mo + c0, rows[2] + mo + c0, 0, 1, wm, bias, false,
+                                     yr + ow_lo, ow_hi - ow_lo);
         } else {
           for (int32_t ow = ow_lo; ow < ow_hi; ++ow) {
             const int32_t c0 = ow * p.stride_w - p.pad_left;
