@@ -378,8 +378,9 @@ inline void conv2d_fast(const Conv2dParams& p, const T* x, const T* w, const T* 
   }
 }
 
-// Depthwise conv (group == c_in == c_out), KW = 3 or 5, k_h <= KW: each output row is done in
-// chunks of up to kDwChunk pixels. A chunk whose input window lies inside the row reads the
+// Depthwise conv (group == c_in == c_out), KW = 3 or 5, k_h <= KW; 3x3 ones that fit take
+// conv2d_dw3 (below), the rest conv2d_dw_chunks: each output row is done in chunks of up to
+// kDwChunk pixels. A chunk whose input window lies inside the row reads the
 // input directly; one that crosses a border first copies its window of each kernel row into a
 // zero-padded stack buffer. Either way the inner loop (PB pixels, sums in registers over all
 // kh, kw) has no bounds test. Terms are added in the reference's order (bias, kh, kw); padded
