@@ -10,10 +10,12 @@
 // conv_vfp.hpp (vldm loads, 1.1 instructions a multiply-add for a 5x5 kernel); elsewhere the
 // C++ below, with KW and the stride S as template parameters so it unrolls fully.
 // A block whose window crosses the left or right border runs channel by channel on a zero-padded
-// copy of its window (a small stack buffer), so no block has a bounds test. Rows outside the
-// input are skipped, as in the reference. Each output adds its terms in the reference's order
-// (bias, then ic, kh, kw), skipped taps add +0, so results equal o2m::conv's (up to the sign of
-// a zero and, where the compiler fuses multiply-adds, one rounding per term).
+// copy of its window (a small stack buffer), so no block has a bounds test. Hosts, which have
+// stack to spare, instead copy the rows an output row reads once, zero-padded, into a band
+// (band_rows), so that every block is an interior one. Rows outside the input are skipped, as
+// in the reference. Each output adds its terms in the reference's order (bias, then ic, kh, kw),
+// skipped taps add +0, so results equal o2m::conv's (up to the sign of a zero and, where the
+// compiler fuses multiply-adds, one rounding per term).
 #pragma once
 #include <type_traits>
 
@@ -323,6 +325,26 @@ inline void channels_row(const BandConvParams& c, const BlockWindow& b, const T*
   if (!relu) activate_rows(a, out, OCB, b.os, c.w_out);
 }
 
+#if defined(O2M_VECTOR_BLOCKS)
+constexpr int32_t kBandValues = 4096;  // hosts: a 16 kB stack buffer for band_rows
+
+// Hosts: copies the rows one output row reads (n channels x kh_n kernel rows from x, x_row
+// apart, x_skip more between channels), zero-padded to columns [-pad_left, band_w - pad_left),
+// so that every block of the row is an interior one: on mnist8 the per-channel border blocks
+// cost a quarter of the run.
+template <typename T>
+inline void band_rows(const BandConvParams& c, const BlockWindow& b, const T* x, int32_t band_w, T* band) {
+  const int32_t lo = c.pad_left < band_w ? c.pad_left : band_w;
+  const int32_t hi = c.w_in + c.pad_left < band_w ? c.w_in + c.pad_left : band_w;
+  for (int32_t ic = 0; ic < b.cin; ++ic, x += b.x_skip)
+    for (int32_t r = 0; r < b.kh_n; ++r, x += b.x_row, band += band_w) {
+      for (int32_t j = 0; j < lo; ++j) band[j] = T(0);
+      for (int32_t j = lo; j < hi; ++j) band[j] = x[j - c.pad_left];
+      for (int32_t j = hi; j < band_w; ++j) band[j] = T(0);
+    }
+}
+#endif
+
 }  // namespace conv_detail
 
 // Output row oh of every channel of image xb: channel oc's w_out values go to out + oc * os.
@@ -339,6 +361,22 @@ inline void conv2d_fast_row(const BandConvParams& c, const T* xb, const T* w, co
   const int32_t kh_n = kh_hi - kh_lo, x_row = c.dil_h * c.w_in;
   conv_detail::BlockWindow b{cin_g, kh_n, x_row, c.h_in * c.w_in - kh_n * x_row, 0, os};
   const int32_t in_g = cin_g * c.h_in * c.w_in, x_off = (ih0 + kh_lo * c.dil_h) * c.w_in;
+  const BandConvParams* cb = &c;  // the geometry the blocks see: the input's, or the band's
+#if defined(O2M_VECTOR_BLOCKS)
+  const int32_t band_w = (c.w_out - 1) * S + KW;  // input columns the row's blocks read
+  const bool banded = kh_n > 0 && (c.pad_left > 0 || band_w - c.pad_left > c.w_in) &&
+                      cin_g * kh_n * band_w <= conv_detail::kBandValues;
+  T band[conv_detail::kBandValues];
+  const conv_detail::BlockWindow input_window = b;
+  BandConvParams band_c = c;
+  if (banded) {
+    band_c.w_in = band_w;
+    band_c.pad_left = 0;
+    cb = &band_c;
+    b.x_row = band_w;
+    b.x_skip = 0;
+  }
+#endif
   // Pointers step channel by channel (no oc * stride products: GCC -O2 then warns that a
   // constant-folded product could overflow in a loop it cannot bound).
   const T* wq = w;
@@ -354,13 +392,20 @@ inline void conv2d_fast_row(const BandConvParams& c, const T* xb, const T* w, co
       wq += cout_g * ws;
       continue;
     }
+    const T* xr = xg + x_off;
+#if defined(O2M_VECTOR_BLOCKS)
+    if (banded) {
+      conv_detail::band_rows(c, input_window, xr, band_w, band);
+      xr = band;
+    }
+#endif
     int32_t left = cout_g;
     b.w_skip = (c.k_h - kh_n) * KW * kConvBlockOc;
     for (; left >= kConvBlockOc; left -= kConvBlockOc, wq += kConvBlockOc * ws, yq += kConvBlockOc * os, bq = bq ? bq + kConvBlockOc : nullptr)
-      conv_detail::channels_row<kConvBlockOc, KW, S>(c, b, xg + x_off, wq + kh_lo * KW * kConvBlockOc, bq, yq, a);
+      conv_detail::channels_row<kConvBlockOc, KW, S>(*cb, b, xr, wq + kh_lo * KW * kConvBlockOc, bq, yq, a);
     b.w_skip = (c.k_h - kh_n) * KW;
     for (; left > 0; --left, wq += ws, yq += os, bq = bq ? bq + 1 : nullptr)
-      conv_detail::channels_row<1, KW, S>(c, b, xg + x_off, wq + kh_lo * KW, bq, yq, a);
+      conv_detail::channels_row<1, KW, S>(*cb, b, xr, wq + kh_lo * KW, bq, yq, a);
   }
 }
 

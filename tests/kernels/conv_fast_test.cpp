@@ -138,6 +138,15 @@ TEST(ConvFast, GroupedAndDilatedRows) {
   c.dil_h = 2;
   check(c, 2, 2, true, kNone, 7);
 }
+// Hosts copy a padded row's inputs into a band of at most kBandValues; past that they fall back
+// to per-channel border blocks, which the random geometries below are too small to reach.
+TEST(ConvFast, RowsTooWideForTheHostBand) {
+  const o2m::BandConvParams c = geom(1, 24, 6, 1, 7, 40, 5, 5, 1, 2);
+#if defined(O2M_VECTOR_BLOCKS)
+  ASSERT_GT(c.c_in * c.k_h * (c.w_in + 4), o2m::conv_detail::kBandValues);
+#endif
+  check(c, 2, 2, true, {o2m::kActRelu, 0, 0, 0, 0}, 9);
+}
 TEST(ConvFast, RowNarrowerThanTheBlock) { check(geom(1, 3, 5, 1, 4, 2, 3, 3, 1, 1), 1, 1, true, kNone, 8); }
 TEST(ConvFast, EveryActivation) {
   const o2m::ActParams acts[] = {{o2m::kActRelu, 0, 0, 0, 0},
