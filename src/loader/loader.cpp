@@ -224,6 +224,59 @@ void apply_input_shapes(Graph& g, const LoadOptions& opts) {
     if (!used.count(kv.first)) throw Error("--shape names '" + kv.first + "', which is not a graph input");
 }
 
+// Adds gp's nodes to g, in order: Constant nodes become constant values, the others Nodes whose
+// inputs come from resolve(name, node). `where` ends the message for an output made twice.
+// Unnamed nodes are named op_index.
+using ResolveInput = std::function<Value*(const std::string&, const onnx::NodeProto&)>;
+void add_nodes(Graph& g, const onnx::GraphProto& gp, const std::map<std::string, int>& opsets,
+               const std::string& model_dir, int64_t max_bytes, const ResolveInput& resolve, const std::string& where) {
+  for (const auto& np : gp.node()) {
+    std::string domain = np.domain() == "ai.onnx" ? "" : np.domain();
+    auto op_it = opsets.find(domain);
+    if (op_it == opsets.end())
+      fail_node(np.name(), np.op_type(), "domain '" + domain + "' is not imported by the model");
+    if (domain.empty() && np.op_type() == "Constant") {
+      if (np.output_size() != 1) fail_node(np.name(), "Constant", "expects one output");
+      Value* v = g.add_value(np.output(0));
+      try {
+        v->constant = constant_node_value(np, model_dir, max_bytes);
+      } catch (const Error& e) {
+        fail_node(np.name(), "Constant", e.what());
+      }
+      v->dtype = v->constant->dtype;
+      v->shape = v->constant->shape;
+      continue;
+    }
+    auto n = std::make_unique<Node>();
+    n->name = np.name();
+    n->op = np.op_type();
+    n->domain = domain;
+    n->opset = op_it->second;
+    for (const auto& in : np.input()) n->inputs.push_back(resolve(in, np));
+    for (const auto& a : np.attribute()) {
+      try {
+        n->attrs[a.name()] = convert_attr(a, opsets, model_dir, max_bytes);
+      } catch (const Error& e) {
+        n->fail(e.what());
+      }
+    }
+    for (const auto& out : np.output()) {
+      if (out.empty()) {
+        n->outputs.push_back(nullptr);
+        continue;
+      }
+      if (g.find_value(out)) n->fail("output '" + out + "' is already produced elsewhere" + where);
+      n->outputs.push_back(g.add_value(out));
+    }
+    g.add_node(std::move(n));
+  }
+  // Node names are optional in ONNX, but every message needs one.
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& n = *g.nodes[i];
+    if (n.name.empty()) n.name = n.op + "_" + std::to_string(i);
+  }
+}
+
 // A subgraph (If branch, Loop body) as an IR Graph: its inputs are the formal parameters (their
 // types may be left open), initializers and Constant nodes are constants, and every name it
 // reads from an enclosing scope becomes a placeholder in `captured`, resolved when inlined.
@@ -249,50 +302,9 @@ std::shared_ptr<Graph> convert_subgraph(const onnx::GraphProto& gp, const std::m
     g->captured.push_back(v);
     return v;
   };
-  for (const auto& np : gp.node()) {
-    std::string domain = np.domain() == "ai.onnx" ? "" : np.domain();
-    auto op_it = opsets.find(domain);
-    if (op_it == opsets.end())
-      fail_node(np.name(), np.op_type(), "domain '" + domain + "' is not imported by the model");
-    if (domain.empty() && np.op_type() == "Constant") {
-      if (np.output_size() != 1) fail_node(np.name(), "Constant", "expects one output");
-      Value* v = g->add_value(np.output(0));
-      try {
-        v->constant = constant_node_value(np, model_dir, max_bytes);
-      } catch (const Error& e) {
-        fail_node(np.name(), "Constant", e.what());
-      }
-      v->dtype = v->constant->dtype;
-      v->shape = v->constant->shape;
-      continue;
-    }
-    auto n = std::make_unique<Node>();
-    n->name = np.name();
-    n->op = np.op_type();
-    n->domain = domain;
-    n->opset = op_it->second;
-    for (const auto& in : np.input()) n->inputs.push_back(resolve(in));
-    for (const auto& a : np.attribute()) {
-      try {
-        n->attrs[a.name()] = convert_attr(a, opsets, model_dir, max_bytes);
-      } catch (const Error& e) {
-        n->fail(e.what());
-      }
-    }
-    for (const auto& out : np.output()) {
-      if (out.empty()) {
-        n->outputs.push_back(nullptr);
-        continue;
-      }
-      if (g->find_value(out)) n->fail("output '" + out + "' is already produced elsewhere in its subgraph");
-      n->outputs.push_back(g->add_value(out));
-    }
-    g->add_node(std::move(n));
-  }
-  for (size_t i = 0; i < g->nodes.size(); ++i) {
-    Node& n = *g->nodes[i];
-    if (n.name.empty()) n.name = n.op + "_" + std::to_string(i);
-  }
+  add_nodes(
+      *g, gp, opsets, model_dir, max_bytes, [&](const std::string& name, const onnx::NodeProto&) { return resolve(name); },
+      " in its subgraph");
   for (const auto& out : gp.output()) {
     Value* v = resolve(out.name());
     g->outputs.push_back(v);
@@ -349,51 +361,7 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
     return v;
   };
 
-  for (const auto& np : gp.node()) {
-    std::string domain = np.domain() == "ai.onnx" ? "" : np.domain();
-    auto op_it = opsets.find(domain);
-    if (op_it == opsets.end())
-      fail_node(np.name(), np.op_type(), "domain '" + domain + "' is not imported by the model");
-    if (domain.empty() && np.op_type() == "Constant") {
-      if (np.output_size() != 1) fail_node(np.name(), "Constant", "expects one output");
-      Value* v = g->add_value(np.output(0));
-      try {
-        v->constant = constant_node_value(np, model_dir, max_bytes);
-      } catch (const Error& e) {
-        fail_node(np.name(), "Constant", e.what());
-      }
-      v->dtype = v->constant->dtype;
-      v->shape = v->constant->shape;
-      continue;
-    }
-    auto n = std::make_unique<Node>();
-    n->name = np.name();
-    n->op = np.op_type();
-    n->domain = domain;
-    n->opset = op_it->second;
-    for (const auto& in : np.input()) n->inputs.push_back(value_for_input(in, np));
-    for (const auto& a : np.attribute()) {
-      try {
-        n->attrs[a.name()] = convert_attr(a, opsets, model_dir, max_bytes);
-      } catch (const Error& e) {
-        n->fail(e.what());
-      }
-    }
-    for (const auto& out : np.output()) {
-      if (out.empty()) {
-        n->outputs.push_back(nullptr);
-        continue;
-      }
-      if (g->find_value(out)) n->fail("output '" + out + "' is already produced elsewhere");
-      n->outputs.push_back(g->add_value(out));
-    }
-    g->add_node(std::move(n));
-  }
-  // Node names are optional in ONNX, but every message needs one.
-  for (size_t i = 0; i < g->nodes.size(); ++i) {
-    Node& n = *g->nodes[i];
-    if (n.name.empty()) n.name = n.op + "_" + std::to_string(i);
-  }
+  add_nodes(*g, gp, opsets, model_dir, max_bytes, value_for_input, "");
   if (gp.output_size() == 0) throw Error("the graph has no outputs: there is nothing to compute");
   for (const auto& out : gp.output()) {
     Value* v = g->find_value(out.name());

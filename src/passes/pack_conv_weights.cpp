@@ -11,13 +11,13 @@
 namespace onnx2mcu {
 namespace {
 
-// The weight input of n that conv2d_fast's blocks read, or -1.
-int packed_input(const Node& n) {
-  if (n.domain == "onnx2mcu" && n.op == "PwDw") return 1;
-  if (n.domain == "onnx2mcu" && n.op == "ConvPool") return 1;
-  if (n.domain.empty() && n.op == "Conv") return 1;
-  return -1;
+// Whether n is an op whose weights (input 1) conv2d_fast's blocks can read.
+bool reads_packed_weights(const Node& n) {
+  if (n.domain == "onnx2mcu") return n.op == "PwDw" || n.op == "ConvPool";
+  return n.domain.empty() && n.op == "Conv";
 }
+
+constexpr size_t kWeightInput = 1;
 
 template <typename T>
 Tensor packed(const Tensor& w, int32_t group) {
@@ -33,9 +33,8 @@ Tensor packed(const Tensor& w, int32_t group) {
 void pack_conv_weights(Graph& g, const PassOptions&) {
   for (auto& np : g.nodes) {
     Node& n = *np;
-    const int wi = packed_input(n);
-    if (wi < 0 || n.attr_int("packed_weights", 0)) continue;
-    const Value* w = n.input(static_cast<size_t>(wi));
+    if (!reads_packed_weights(n) || n.attr_int("packed_weights", 0)) continue;
+    const Value* w = n.input(kWeightInput);
     const Value* x = n.input(0);
     const bool packable = x && w && w->is_const() && (x->dtype == DType::F32 || x->dtype == DType::F64) &&
                           w->dtype == x->dtype && w->shape.size() >= 3 && w->shape.size() <= 4 && w->shape[0] >= 1 &&
@@ -57,7 +56,7 @@ void pack_conv_weights(Graph& g, const PassOptions&) {
     if (group < 1 || w->shape[0] % group != 0) continue;
     Tensor t = x->dtype == DType::F32 ? packed<float>(*w->constant, static_cast<int32_t>(group))
                                       : packed<double>(*w->constant, static_cast<int32_t>(group));
-    n.inputs[static_cast<size_t>(wi)] = g.add_constant(w->name + "_packed", std::move(t));
+    n.inputs[kWeightInput] = g.add_constant(w->name + "_packed", std::move(t));
     n.attrs["packed_weights"].kind = Attr::Kind::Int;
     n.attrs["packed_weights"].i = 1;
   }
