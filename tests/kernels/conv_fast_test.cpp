@@ -13,28 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "conv_fast_dispatch.h"
 #include "kernels/conv.hpp"
 
 namespace {
 
-using Fn = void (*)(const o2m::Conv2dParams&, const float*, const float*, const float*, float*);
-
-template <int KW>
-Fn fast_for(int stride_w) {
-  return stride_w == 1 ? &o2m::conv2d_fast<float, KW, 1> : &o2m::conv2d_fast<float, KW, 2>;
-}
-
-Fn fast_for(int k_w, int stride_w) {
-  switch (k_w) {
-    case 1: return fast_for<1>(stride_w);
-    case 2: return fast_for<2>(stride_w);
-    case 3: return fast_for<3>(stride_w);
-    case 4: return fast_for<4>(stride_w);
-    case 5: return fast_for<5>(stride_w);
-    case 6: return fast_for<6>(stride_w);
-    default: return fast_for<7>(stride_w);
-  }
-}
+using conv_fast_dispatch::dw_for;
+using conv_fast_dispatch::fast_for;
 
 float reference_act(const o2m::ActParams& a, float v) {
   switch (a.kind) {
@@ -104,10 +89,8 @@ void check(o2m::BandConvParams c, int pad_bottom, int pad_right, bool with_bias,
   // Depthwise 3 or 5 wide: o2m::conv2d_dw as well.
   if (c.group == c.c_in && c.c_in == c.c_out && (c.k_w == 3 || c.k_w == 5) && c.k_h <= c.k_w) {
     EXPECT_EQ(packed, w) << "packing changed a depthwise weight";
-    Fn dw = c.k_w == 3 ? (c.stride_w == 1 ? &o2m::conv2d_dw<float, 3, 1> : &o2m::conv2d_dw<float, 3, 2>)
-                       : (c.stride_w == 1 ? &o2m::conv2d_dw<float, 5, 1> : &o2m::conv2d_dw<float, 5, 2>);
     std::fill(y.begin(), y.end(), NAN);
-    dw(o2m::Conv2dParams{c, act}, x.data(), w.data(), with_bias ? bias.data() : nullptr, y.data());
+    dw_for(c.k_w, c.stride_w)(o2m::Conv2dParams{c, act}, x.data(), w.data(), with_bias ? bias.data() : nullptr, y.data());
     for (size_t i = 0; i < n_out; ++i) ASSERT_NEAR(y[i], ref[i], 1e-5 * (mag[i] + 1e-2)) << "dw output element " << i;
   }
 }

@@ -9,6 +9,7 @@
 
 #include "kernels/conv.hpp"
 #include "kernels/conv_fast.hpp"
+#include "../kernels/conv_fast_dispatch.h"
 #include "guest_random.h"
 #include "rig.h"
 
@@ -23,28 +24,8 @@ float g_x[kBuf], g_w[kBuf], g_packed[kBuf], g_bias[64], g_ref[kBuf], g_mag[kBuf]
 float g_ax[kBuf], g_aw[kBuf], g_ab[64];
 int g_passed = 0, g_failed = 0;
 
-using Fn = void (*)(const o2m::Conv2dParams&, const float*, const float*, const float*, float*);
-template <int KW>
-Fn fast_for(int s) {
-  return s == 1 ? &o2m::conv2d_fast<float, KW, 1> : &o2m::conv2d_fast<float, KW, 2>;
-}
-Fn fast_for(int k_w, int s) {
-  switch (k_w) {
-    case 1: return fast_for<1>(s);
-    case 2: return fast_for<2>(s);
-    case 3: return fast_for<3>(s);
-    case 4: return fast_for<4>(s);
-    case 5: return fast_for<5>(s);
-    case 6: return fast_for<6>(s);
-    default: return fast_for<7>(s);
-  }
-}
-
-using DwFn = Fn;
-DwFn dw_for(int k_w, int s) {
-  if (k_w == 3) return s == 1 ? &o2m::conv2d_dw<float, 3, 1> : &o2m::conv2d_dw<float, 3, 2>;
-  return s == 1 ? &o2m::conv2d_dw<float, 5, 1> : &o2m::conv2d_dw<float, 5, 2>;
-}
+using conv_fast_dispatch::dw_for;
+using conv_fast_dispatch::fast_for;
 
 // One random conv with kernel width k_w and stride s, depthwise (conv2d_dw, k_w 3 or 5) or not
 // (conv2d_fast); false when it did not fit the buffers.
