@@ -272,6 +272,41 @@ inline void block(const BlockWindow& b, const T* x, const T* wp, const T* bias, 
   block_c<OCB, PB, KW, S>(b, x, wp, bias, acc_in, relu, out);
 }
 
+// n values from src to dst, and n zeros at dst. On Cortex-M FPUs vldm/vstm loops: GCC turns
+// such loops into memcpy/memset calls, which newlib-nano does a byte at a time.
+template <typename T>
+inline void copy_values(T* dst, const T* src, int32_t n) {
+#if defined(O2M_VFP_BLOCKS)
+  if constexpr (std::is_same<T, float>::value) return vfp::copy_floats(dst, src, n);
+#endif
+  for (int32_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+template <typename T>
+inline void zero_values(T* dst, int32_t n) {
+#if defined(O2M_VFP_BLOCKS)
+  if constexpr (std::is_same<T, float>::value) return vfp::zero_floats(dst, n);
+#endif
+  for (int32_t i = 0; i < n; ++i) dst[i] = T(0);
+}
+
+// Of the columns [iw0, iw0 + len) a window reads from a row of w_in values, the ones inside the
+// row: [lo, hi), counted from iw0; the rest are padding.
+struct InsideSpan {
+  int32_t lo, hi;
+};
+inline InsideSpan inside_span(int32_t iw0, int32_t len, int32_t w_in) {
+  const int32_t lo = iw0 < 0 ? (-iw0 < len ? -iw0 : len) : 0;
+  return {lo, w_in - iw0 < len ? (w_in - iw0 > lo ? w_in - iw0 : lo) : len};
+}
+
+// The len columns of a window (its first at src) to dst, zeros outside span in.
+template <typename T>
+inline void copy_padded(T* dst, const T* src, InsideSpan in, int32_t len) {
+  zero_values(dst, in.lo);
+  copy_values(dst + in.lo, src + in.lo, in.hi - in.lo);
+  zero_values(dst + in.hi, len - in.hi);
+}
+
 constexpr int32_t kEdgeRows = 8;  // kernel rows an edge block copies at a time
 
 // A block whose window [iw0, iw0 + NX) crosses the row's ends: channel by channel (and up to
@@ -283,8 +318,8 @@ inline void edge_block(const BandConvParams& c, const BlockWindow& b, const T* x
   constexpr int NX = (PB - 1) * S + KW;
   T buf[kEdgeRows * NX];
   // Columns [lo, hi) of the window are inside the row; the rest are zeros.
-  const int32_t lo = iw0 < 0 ? (-iw0 < NX ? -iw0 : NX) : 0;
-  const int32_t hi = c.w_in - iw0 < NX ? (c.w_in - iw0 > lo ? c.w_in - iw0 : lo) : NX;
+  const InsideSpan in = inside_span(iw0, NX, c.w_in);
+  const int32_t lo = in.lo, hi = in.hi;
 
   const BlockWindow one{1, 0, NX, 0, 0, b.os};
   bool acc_in = false;
@@ -393,14 +428,9 @@ constexpr int32_t kBandValues = 4096;  // hosts: a 16 kB stack buffer for band_r
 // cost a quarter of the run.
 template <typename T>
 inline void band_rows(const BandConvParams& c, const BlockWindow& b, const T* x, int32_t band_w, T* band) {
-  const int32_t lo = c.pad_left < band_w ? c.pad_left : band_w;
-  const int32_t hi = c.w_in + c.pad_left < band_w ? c.w_in + c.pad_left : band_w;
+  const InsideSpan in = inside_span(-c.pad_left, band_w, c.w_in);
   for (int32_t ic = 0; ic < b.cin; ++ic, x += b.x_skip)
-    for (int32_t r = 0; r < b.kh_n; ++r, x += b.x_row, band += band_w) {
-      for (int32_t j = 0; j < lo; ++j) band[j] = T(0);
-      for (int32_t j = lo; j < hi; ++j) band[j] = x[j - c.pad_left];
-      for (int32_t j = hi; j < band_w; ++j) band[j] = T(0);
-    }
+    for (int32_t r = 0; r < b.kh_n; ++r, x += b.x_row, band += band_w) copy_padded(band, x - c.pad_left, in, band_w);
 }
 #endif
 
@@ -580,23 +610,6 @@ inline void dw3_rows(const T* r0, const T* r1, const T* r2, int32_t row_step, in
   }
 }
 
-// n values from src to dst, and n zeros at dst. On Cortex-M FPUs vldm/vstm loops: GCC turns
-// such loops into memcpy/memset calls, which newlib-nano does a byte at a time.
-template <typename T>
-inline void copy_values(T* dst, const T* src, int32_t n) {
-#if defined(O2M_VFP_BLOCKS)
-  if constexpr (std::is_same<T, float>::value) return vfp::copy_floats(dst, src, n);
-#endif
-  for (int32_t i = 0; i < n; ++i) dst[i] = src[i];
-}
-template <typename T>
-inline void zero_values(T* dst, int32_t n) {
-#if defined(O2M_VFP_BLOCKS)
-  if constexpr (std::is_same<T, float>::value) return vfp::zero_floats(dst, n);
-#endif
-  for (int32_t i = 0; i < n; ++i) dst[i] = T(0);
-}
-
 // True when conv2d_dw3 takes this geometry (else conv2d_dw's general path).
 template <typename T, int S>
 inline bool dw3_fits(const BandConvParams& c) {
@@ -615,8 +628,8 @@ O2M_CONV_NOINLINE void conv2d_dw3(const Conv2dParams& p, const T* x, const T* w,
   const int32_t hp = (c.h_out - 1) * c.stride_h + 3;
   const bool whole = hp * wp <= kBuf;
   // Columns [lo, hi) of a buffer row hold input columns [lo - pad_left, hi - pad_left).
-  const int32_t lo = c.pad_left < wp ? c.pad_left : wp;
-  const int32_t hi = c.pad_left + c.w_in < wp ? c.pad_left + c.w_in : wp;
+  const InsideSpan in = inside_span(-c.pad_left, wp, c.w_in);
+  const int32_t lo = in.lo, hi = in.hi;
   T buf[kBuf];
   zero_values(buf, whole ? hp * wp : 3 * wp);
   const T* xc = x;
@@ -710,14 +723,8 @@ O2M_CONV_NOINLINE void conv2d_dw_chunks(const Conv2dParams& p, const T* x, const
               conv_detail::copy_values(d, src, n_copy);
               rows[r] = buf[r];
             } else {
-              // Zeros left of column 0, a plain copy, zeros right of column w_in - 1.
-              T* d = buf[r];
-              const int32_t lo = iw0 < 0 ? (-iw0 < len ? -iw0 : len) : 0;
-              const int32_t hi = c.w_in - iw0 < len ? (c.w_in - iw0 > lo ? c.w_in - iw0 : lo) : len;
-              conv_detail::zero_values(d, lo);
-              conv_detail::copy_values(d + lo, src + iw0 + lo, hi - lo);
-              conv_detail::zero_values(d + hi, len - hi);
-              rows[r] = d;
+              conv_detail::copy_padded(buf[r], src + iw0, conv_detail::inside_span(iw0, len, c.w_in), len);
+              rows[r] = buf[r];
             }
           }
           if (nr == KW)
