@@ -25,7 +25,12 @@ namespace onnx2mcu {
 namespace {
 
 constexpr int kMinOpset = 1;
-constexpr int kMaxOpset = 17;
+constexpr int kMaxOpset = 27;  // ONNX 1.22
+constexpr int64_t kMinIr = 3;
+constexpr int64_t kMaxIr = 13;
+// The newest IR and default-domain opset Debian's ONNX 1.12 checker knows; newer models skip it.
+constexpr int64_t kCheckerMaxIr = 8;
+constexpr int kCheckerMaxOpset = 17;
 
 std::string read_file(const std::string& path) {
   std::error_code ec;
@@ -85,6 +90,15 @@ onnx::ModelProto parse_model_bytes(const std::string& bytes, const std::string& 
     if (o.domain() == "ai.onnx") o.set_domain("");
   for (auto& n : *model.mutable_graph()->mutable_node())
     if (n.domain() == "ai.onnx") n.set_domain("");
+  if (model.ir_version() < kMinIr || model.ir_version() > kMaxIr)
+    throw Error("IR version " + std::to_string(model.ir_version()) + " is not supported (onnx2mcu reads " +
+                std::to_string(kMinIr) + " to " + std::to_string(kMaxIr) + ")");
+  // Debian's checker (ONNX 1.12) refuses newer IR versions and opsets it has no schemas for;
+  // those models go on without it (interim: the loader's own validation replaces it).
+  bool checker_knows = model.ir_version() <= kCheckerMaxIr;
+  for (const auto& o : model.opset_import())
+    if (o.domain().empty() && o.version() > kCheckerMaxOpset) checker_knows = false;
+  if (!checker_knows) return model;
   try {
     // The checker's context names the model's folder, as check_model(path) does, so external
     // data is looked up beside the model rather than in the working folder.

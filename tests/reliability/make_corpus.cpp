@@ -365,10 +365,10 @@ void model_cases(Corpus& c, const std::string& digits_bytes, const std::string& 
     o->set_version(1);
   }));
   c.model("digits_graph_op_if", "error", "", with(digits, [](ModelProto& m) { node(m, "relu1")->set_op_type("If"); }));
-  // Opsets 1 to 17 load (digits' and sine's ops mean the same in opset 1); the rest are refused.
-  for (int64_t v : {int64_t{0}, int64_t{1}, int64_t{6}, int64_t{18}, int64_t{99}, int64_t{1000000}, int64_t{-5}, kI64Max,
+  // Opsets 1 to 27 load (digits' and sine's ops mean the same in opsets 1 and 27); the rest are refused.
+  for (int64_t v : {int64_t{0}, int64_t{1}, int64_t{6}, int64_t{18}, int64_t{27}, int64_t{28}, int64_t{99}, int64_t{1000000}, int64_t{-5}, kI64Max,
                     std::numeric_limits<int64_t>::min()})
-    c.model("digits_opset_" + std::string(v < 0 ? "minus" : "") + std::to_string(v < 0 ? -(v + 1) : v), v >= 1 && v <= 17 ? "ok" : "error",
+    c.model("digits_opset_" + std::string(v < 0 ? "minus" : "") + std::to_string(v < 0 ? -(v + 1) : v), v >= 1 && v <= 27 ? "ok" : "error",
             "", with(digits, [v](ModelProto& m) { set_opset(m, v); }));
   c.model("sine_opset_5", "ok", "", with(sine, [](ModelProto& m) { set_opset(m, 5); }));
   c.model("sine_opset_30", "error", "", with(sine, [](ModelProto& m) { set_opset(m, 30); }));

@@ -332,14 +332,14 @@ TEST(LoadErrors, TruncatedModelNamesTheFile) {
 
 TEST(LoadErrors, UnsupportedOpset) {
   TempDir dir;
-  onnx::ModelProto m = new_model(18);
+  onnx::ModelProto m = new_model(28);
   add_input(m, "x", {"2"});
   add_output(m, "y", {"2"});
   add_node(m, "Relu", {"x"}, {"y"});
   const std::string path = save(m, dir.path() / "old.onnx").string();
   const std::string msg = error_of([&] { load_model(path); });
   EXPECT_CONTAINS(msg, path + ": ");
-  EXPECT_CONTAINS(msg, "opset 18 is not supported (onnx2mcu handles 1 to 17)");
+  EXPECT_CONTAINS(msg, "opset 28 is not supported (onnx2mcu handles 1 to 27)");
 }
 
 // ---- Old opsets --------------------------------------------------------------------------------
