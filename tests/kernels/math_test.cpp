@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "kernels/activation.hpp"
+#include "kernels/qelementwise.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -209,6 +212,33 @@ TEST(Clip, RangeFromTensorsIsExactForInt64AndOptional) {
   int8_t yi[2];
   o2m::clip_range<int8_t>({2, 0, 0}, xi, nullptr, nullptr, yi);
   EXPECT_EQ(std::vector<int8_t>(yi, yi + 2), (std::vector<int8_t>{-128, 127}));
+}
+
+// ONNX node test test_clip_min_greater_than_max: min(max(x, 2), 1) is 1 everywhere. Every clamp
+// (Clip from attributes or tensors, a fused Clip, a quantized output range) follows that order.
+TEST(Clip, MinGreaterThanMaxGivesMaxEverywhere) {
+  const float x[4] = {-2, 0, 6, NAN};
+  float y[4];
+  o2m::clip<float>({4, 2.0f, 1.0f}, x, y);
+  EXPECT_EQ(std::vector<float>(y, y + 3), (std::vector<float>{1, 1, 1}));
+  EXPECT_TRUE(std::isnan(y[3]));
+  const float lo = 2, hi = 1;
+  o2m::clip_range<float>({3, 0, 0}, x, &lo, &hi, y);
+  EXPECT_EQ(std::vector<float>(y, y + 3), (std::vector<float>{1, 1, 1}));
+  const int32_t xi[3] = {-2, 0, 6}, loi = 2, hii = 1;
+  int32_t yi[3];
+  o2m::clip_range<int32_t>({3, 0, 0}, xi, &loi, &hii, yi);
+  EXPECT_EQ(std::vector<int32_t>(yi, yi + 3), (std::vector<int32_t>{1, 1, 1}));
+  const o2m::ActParams clip{o2m::kActClip, 2.0f, 1.0f, 0, 0};
+  for (float v : {-2.0f, 0.0f, 6.0f}) EXPECT_EQ(o2m::activate(clip, v), 1.0f) << v;
+  EXPECT_TRUE(o2m::activation_is_monotone(clip));  // the constant 1
+  // Quantized output range [act_min, act_max] = [10, 5] (a Clip(min > max) after QAdd/QConv): 5.
+  EXPECT_EQ(o2m::qout<int8_t>(1 << 20, 1 << 30, 0, 0, 10, 5), 5);
+  EXPECT_EQ(o2m::qout<int8_t>(-(1 << 20), 1 << 30, 0, 0, 10, 5), 5);
+  const int8_t a[3] = {-100, 0, 100}, b[1] = {0};
+  int8_t q[3];
+  o2m::qadd<int8_t, int8_t, int8_t>({3, 1, 0, 0, 0, 1 << 20, 1 << 20, 20, 10, 5}, a, b, q);
+  EXPECT_EQ(std::vector<int>(q, q + 3), (std::vector<int>{5, 5, 5}));
 }
 
 }  // namespace
