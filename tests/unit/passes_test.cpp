@@ -235,12 +235,54 @@ TEST(RemoveIdentities, ChainsBetweenKeptNodesResolveToTheFirstInput) {
   EXPECT_NO_THROW(b.g.check_topological());
 }
 
+// Dropout (opset 13) with training_mode `t` and ratio `r` (either may be nullptr), then Relu.
+std::string dropout_pipeline(GraphBuilder& b, Value* r, Value* t) {
+  b.opset = 13;
+  Value* x = b.input("x", {3});
+  Value* d = b.out(b.node("Dropout", "drop", {x, r, t}));
+  b.output(b.out(b.node("Relu", "relu", {d})));
+  return pipeline_error(b.g);
+}
+
+TEST(RemoveIdentities, DropoutInTrainingModeIsAnErrorNamingTheNode) {
+  GraphBuilder runtime;
+  EXPECT_EQ(dropout_pipeline(runtime, nullptr, runtime.input("t", {}, DType::Bool)),
+            "node 'drop' (Dropout): training_mode 't' is known only at run time and may ask for training mode (a "
+            "random mask), which is not supported; make it a constant false or leave it out");
+  GraphBuilder constant_true;
+  EXPECT_EQ(dropout_pipeline(constant_true, nullptr, constant_true.constant<bool>("t", {}, {true})),
+            "node 'drop' (Dropout): training_mode = true means training mode (a random mask), which is not "
+            "supported; make it false or leave it out");
+  GraphBuilder true_with_ratio;
+  EXPECT_NE(dropout_pipeline(true_with_ratio, true_with_ratio.constant<float>("r", {}, {0.5f}),
+                             true_with_ratio.constant<bool>("t", {}, {true})).find("training_mode = true"),
+            std::string::npos);
+}
+
+TEST(RemoveIdentities, DropoutInInferenceModeIsBypassed) {
+  GraphBuilder absent, constant_false, zero_ratio, folded_false;
+  EXPECT_EQ(dropout_pipeline(absent, nullptr, nullptr), "(no error)");
+  EXPECT_EQ(dropout_pipeline(constant_false, nullptr, constant_false.constant<bool>("t", {}, {false})), "(no error)");
+  // Training mode with ratio 0 drops nothing: y = x (ONNX's own reference).
+  EXPECT_EQ(dropout_pipeline(zero_ratio, zero_ratio.constant<float>("r", {}, {0.0f}), zero_ratio.constant<bool>("t", {}, {true})),
+            "(no error)");
+  for (GraphBuilder* b : {&absent, &constant_false, &zero_ratio}) {
+    ASSERT_EQ(b->g.nodes.size(), 1u);
+    EXPECT_EQ(b->g.nodes[0]->op, "Relu");
+  }
+  // training_mode = Not(true): constant only once folded; the shape rule then sees false.
+  Value* t = folded_false.out(folded_false.node("Not", "not", {folded_false.constant<bool>("c", {}, {true})}));
+  EXPECT_EQ(dropout_pipeline(folded_false, nullptr, t), "(no error)");
+}
+
 // ---- Graph edits ------------------------------------------------------------------------------
 
 TEST(GraphEdit, NothingChangesUntilApplied) {
   ReluIdentityRelu m;
   GraphEdit e;
+  EXPECT_TRUE(e.empty());
   e.bypass(*m.id, m.b.out(m.id), m.b.out(m.r1));
+  EXPECT_FALSE(e.empty());
   EXPECT_TRUE(e.removes(*m.id));
   EXPECT_FALSE(e.removes(*m.r1));
   ASSERT_EQ(m.b.g.nodes.size(), 3u);
