@@ -67,7 +67,7 @@ AttentionShape attention_shape(const Node& n) {
   AttentionShape a{heads_view(n, q, "q_num_heads"), heads_view(n, k, "kv_num_heads"), heads_view(n, v, "kv_num_heads")};
   if (a.k.batch != a.q.batch || a.v.batch != a.q.batch) n.fail("Q, K and V need the same batch size");
   if (a.k.heads != a.v.heads || a.k.seq != a.v.seq) n.fail("K and V need the same heads and sequence length");
-  if (a.q.heads % a.k.heads != 0)
+  if (a.k.heads < 1 || a.q.heads % a.k.heads != 0)
     n.fail("query heads " + std::to_string(a.q.heads) + " must be a multiple of key/value heads " +
            std::to_string(a.k.heads));
   if (a.q.size != a.k.size) n.fail("Q and K need the same head size");

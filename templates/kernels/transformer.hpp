@@ -52,7 +52,10 @@ inline void attention(const AttentionParams& p, const T* q, const T* k, const T*
   const int32_t total = p.past_len + p.kv_len, group = p.q_heads / p.kv_heads;
   const T neg_inf = -static_cast<T>(INFINITY);
   for (int32_t b = 0; b < p.batch; ++b) {
-    const int64_t valid = nonpad_kv_seqlen ? nonpad_kv_seqlen[b] : total;
+    // Clamped far outside [0, total] so that the offset arithmetic below cannot overflow.
+    const int64_t big = int64_t(1) << 40;
+    const int64_t np = nonpad_kv_seqlen ? nonpad_kv_seqlen[b] : total;
+    const int64_t valid = np < -big ? -big : (np > big ? big : np);
     const int64_t causal_offset = past_key || !nonpad_kv_seqlen ? p.past_len : valid - p.q_len;
     for (int32_t h = 0; h < p.q_heads; ++h) {
       const int32_t kh = h / group;  // each KV head serves `group` neighbouring query heads
