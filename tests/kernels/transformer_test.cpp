@@ -168,6 +168,29 @@ TEST(Attention, NonpadKvSeqlenWithCausal) {
   run_attention_case({2, 2, 1, 3, 6, 0, 4, 5, true, 1, 6, false, true, 0, 0}, 7);
 }
 
+// Any nonpad_kv_seqlen value is defined: past the keys it masks nothing (and moves the causal
+// frontier past them too), at or below zero it masks every key (a NaN row, as in the reference).
+TEST(Attention, ExtremeNonpadKvSeqlen) {
+  const Vec q = {0.5f, -1, 2, 0.25f}, k = {1, 2, -1, 0.5f, 0, 3}, v = {1, 2, 3, 4, 5, 6};
+  o2m::AttentionParams p{};
+  p.batch = 2, p.q_heads = 1, p.kv_heads = 1, p.q_len = 1, p.kv_len = 3, p.head_size = 2, p.v_head_size = 2;
+  const int32_t qs[3] = {2, 2, 2}, ks[3] = {0, 6, 2}, vs[3] = {0, 6, 2};
+  for (int d = 0; d < 3; ++d) p.q_strides[d] = qs[d], p.k_strides[d] = ks[d], p.v_strides[d] = vs[d], p.y_strides[d] = qs[d];
+  p.scale = 1, p.is_causal = 1;
+  const int64_t nonpad[2] = {INT64_MAX, INT64_MIN};
+  Vec y(4, 0), scratch(3);
+  o2m::attention<float, float>(p, q.data(), k.data(), v.data(), nullptr, nullptr, nullptr, nonpad, y.data(), nullptr,
+                               nullptr, nullptr, scratch.data());
+  double s[3], sum = 0;  // batch 0: all three keys take part (K and V are shared: batch stride 0)
+  for (int t = 0; t < 3; ++t) sum += s[t] = std::exp(double(q[0]) * k[2 * t] + double(q[1]) * k[2 * t + 1]);
+  for (int d = 0; d < 2; ++d) {
+    double ref = 0;
+    for (int t = 0; t < 3; ++t) ref += s[t] / sum * v[2 * t + d];
+    EXPECT_NEAR(y[d], ref, 1e-5);
+  }
+  EXPECT_TRUE(std::isnan(y[2]) && std::isnan(y[3]));
+}
+
 // ---- RotaryEmbedding ----
 
 TEST(RotaryEmbedding, HalvesAndInterleavedWithPartialRotation) {
