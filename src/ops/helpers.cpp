@@ -100,6 +100,8 @@ int64_t prod(const Shape& s, size_t begin, size_t end) {
 std::vector<const Value*> node_inputs(const Node& n) { return {n.inputs.begin(), n.inputs.end()}; }
 std::vector<const Value*> node_outputs(const Node& n) { return {n.outputs.begin(), n.outputs.end()}; }
 
+const Value* output_or_null(const Node& n, size_t i) { return i < n.outputs.size() ? n.outputs[i] : nullptr; }
+
 std::string dropout_training_reason(const Node& n) {
   if (n.op != "Dropout" || !n.domain.empty()) return "";
   const std::string unsupported = " means training mode (a random mask), which is not supported; ";

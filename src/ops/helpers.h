@@ -33,5 +33,7 @@ int64_t prod(const Shape& s, size_t begin, size_t end);
 
 std::vector<const Value*> node_inputs(const Node& n);
 std::vector<const Value*> node_outputs(const Node& n);
+// Output i, or nullptr when the node leaves it out.
+const Value* output_or_null(const Node& n, size_t i);
 
 }  // namespace onnx2mcu

@@ -59,6 +59,14 @@ TEST(MathUnary, FloatOpsMatchTheirDefinitions) {
        [](double x, double a, double) { return x > a ? x : 0; }},
       {"hard_swish", o2m::hard_swish<float>, o2m::hard_swish<double>, 0, 0, -5, 5,
        [](double x, double, double) { return x * std::max(0.0, std::min(1.0, x / 6 + 0.5)); }},
+      {"gelu", o2m::gelu<float>, o2m::gelu<double>, 0, 0, -5, 5,
+       [](double x, double, double) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }},
+      {"gelu_tanh", o2m::gelu<float>, o2m::gelu<double>, 1, 0, -5, 5,
+       [](double x, double, double) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); }},
+      {"mish", o2m::mish<float>, o2m::mish<double>, 0, 0, -20, 20,
+       [](double x, double, double) { return x * std::tanh(std::log1p(std::exp(x))); }},
+      {"swish", o2m::swish<float>, o2m::swish<double>, 0.7f, 0, -20, 20,
+       [](double x, double a, double) { return x / (1 + std::exp(-a * x)); }},
   };
   // clang-format on
   std::mt19937 rng(11);

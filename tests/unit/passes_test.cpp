@@ -773,6 +773,40 @@ TEST(Errors, ReshapeElementCountMismatch) {
   EXPECT_EQ(pipeline_error(b.g), "node 'reshape' (Reshape): cannot reshape [2,3] (6 elements) to [4,2]");
 }
 
+// ---- Transformer ops (opsets 18-27) ---------------------------------------------------------
+
+TEST(ShapeRules, AttentionRotaryAndNormalisationOps) {
+  EXPECT_EQ(infer("Attention", {{2, 3, 4, 8}, {2, 3, 6, 8}, {2, 3, 6, 5}}, {}, 23), (Shape{2, 3, 4, 5}));
+  EXPECT_EQ(infer("Attention", {{2, 4, 32}, {2, 6, 16}, {2, 6, 12}},
+                  {{"q_num_heads", int_attr(4)}, {"kv_num_heads", int_attr(2)}}, 23),
+            (Shape{2, 4, 24}));
+  EXPECT_EQ(infer("RotaryEmbedding", {{2, 5, 12}, {2, 5, 3}, {2, 5, 3}}, {{"num_heads", int_attr(2)}}, 23), (Shape{2, 5, 12}));
+  EXPECT_EQ(infer("RMSNormalization", {{2, 3, 4}, {4}}, {{"axis", int_attr(1)}}, 23), (Shape{2, 3, 4}));
+  EXPECT_EQ(infer("GroupNormalization", {{2, 4, 3}, {2}, {2}}, {{"num_groups", int_attr(2)}}, 18), (Shape{2, 4, 3}));
+  EXPECT_EQ(infer("LinearAttention", {{1, 3, 16}, {1, 3, 8}, {1, 3, 10}},
+                  {{"q_num_heads", int_attr(4)}, {"kv_num_heads", int_attr(2)}, {"update_rule", string_attr("linear")}}, 27),
+            (Shape{1, 3, 20}));
+  EXPECT_EQ(infer("CausalConvWithState", {{2, 3, 7}, {3, 1, 4}}, {}, 27), (Shape{2, 3, 7}));
+}
+
+TEST(Errors, TransformerOpsNameWhatIsWrong) {
+  EXPECT_EQ(shape_error("Attention", {{2, 4, 32}, {2, 6, 16}, {2, 6, 12}}, {}, 23),
+            "node 'bad' (Attention): the q_num_heads attribute is required");
+  EXPECT_EQ(shape_error("Attention", {{2, 3, 4, 8}, {2, 2, 6, 8}, {2, 2, 6, 8}}, {}, 23),
+            "node 'bad' (Attention): query heads 3 must be a multiple of key/value heads 2");
+  EXPECT_EQ(shape_error("GroupNormalization", {{1, 4, 2}, {4}, {4}}, {{"num_groups", int_attr(3)}}, 21),
+            "node 'bad' (GroupNormalization): num_groups 3 must be positive and divide the 4 channels");
+  EXPECT_EQ(shape_error("GroupNormalization", {{1, 4, 2}, {4}, {4}}, {{"num_groups", int_attr(2)}}, 18),
+            "node 'bad' (GroupNormalization): scale and bias need one value per group (opset 18), got [4]");
+  EXPECT_EQ(shape_error("RMSNormalization", {{2, 3, 4}, {3}}, {}, 23),
+            "node 'bad' (RMSNormalization): scale [3] must match the trailing normalised dims of x [2,3,4]");
+  EXPECT_EQ(shape_error("LinearAttention", {{1, 3, 16}, {1, 3, 8}, {1, 3, 10}},
+                        {{"q_num_heads", int_attr(4)}, {"kv_num_heads", int_attr(2)}}, 27),
+            "node 'bad' (LinearAttention): update_rule 'gated_delta' needs decay");
+  EXPECT_EQ(shape_error("CausalConvWithState", {{2, 3, 7}, {3, 2, 4}}, {}, 27),
+            "node 'bad' (CausalConvWithState): weight must be [channels, 1, k] with k >= 1, got [3,2,4]");
+}
+
 }  // namespace
 }  // namespace onnx2mcu
 
