@@ -26,11 +26,13 @@ namespace {
 
 constexpr int kMinOpset = 1;
 constexpr int kMaxOpset = 27;  // ONNX 1.22
+constexpr int kMaxMlOpset = 5;  // ai.onnx.ml in ONNX 1.22
 constexpr int64_t kMinIr = 3;
 constexpr int64_t kMaxIr = 13;
 // The newest IR and default-domain opset Debian's ONNX 1.12 checker knows; newer models skip it.
 constexpr int64_t kCheckerMaxIr = 8;
 constexpr int kCheckerMaxOpset = 17;
+constexpr int kCheckerMaxMlOpset = 3;
 
 std::string read_file(const std::string& path) {
   std::error_code ec;
@@ -99,7 +101,8 @@ onnx::ModelProto parse_model_bytes(const std::string& bytes, const std::string& 
   // those models go on without it (interim: the loader's own validation replaces it).
   bool checker_knows = model.ir_version() <= kCheckerMaxIr;
   for (const auto& o : model.opset_import())
-    if (o.domain().empty() && o.version() > kCheckerMaxOpset) checker_knows = false;
+    if ((o.domain().empty() && o.version() > kCheckerMaxOpset) || (o.domain() == "ai.onnx.ml" && o.version() > kCheckerMaxMlOpset))
+      checker_knows = false;
   if (!checker_knows) return model;
   try {
     // The checker's context names the model's folder, as check_model(path) does, so external
@@ -187,11 +190,17 @@ std::map<std::string, int> read_opsets(const onnx::ModelProto& m) {
     std::string dom = o.domain() == "ai.onnx" ? "" : o.domain();
     opsets[dom] = static_cast<int>(o.version());
   }
+  // A model of ai.onnx.ml ops only may import no default-domain opset (ONNX's ml tests do not);
+  // a default-domain node then fails as "domain '' is not imported".
   auto it = opsets.find("");
-  if (it == opsets.end()) throw Error("the model imports no default-domain opset");
-  if (it->second < kMinOpset || it->second > kMaxOpset)
+  if (it == opsets.end() && !opsets.count("ai.onnx.ml")) throw Error("the model imports no default-domain opset");
+  if (it != opsets.end() && (it->second < kMinOpset || it->second > kMaxOpset))
     throw Error("opset " + std::to_string(it->second) + " is not supported (onnx2mcu handles " +
                 std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) + ")");
+  auto ml = opsets.find("ai.onnx.ml");
+  if (ml != opsets.end() && (ml->second < 1 || ml->second > kMaxMlOpset))
+    throw Error("ai.onnx.ml opset " + std::to_string(ml->second) + " is not supported (onnx2mcu handles 1 to " +
+                std::to_string(kMaxMlOpset) + ")");
   return opsets;
 }
 
@@ -382,6 +391,11 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
   for (const auto& out : gp.output()) {
     Value* v = g->find_value(out.name());
     if (!v) throw Error("graph output '" + out.name() + "' is never produced");
+    // A sequence or map output (ai.onnx.ml ZipMap's probabilities as maps): name the node.
+    if (v->producer && !out.type().has_tensor_type())
+      v->producer->fail("output '" + out.name() + "' is a sequence or map, which onnx2mcu does not support" +
+                        (v->producer->op == "ZipMap" ? std::string("; drop the ZipMap and use its input, the scores tensor")
+                                                     : std::string()));
     if (v->dtype == DType::Undefined) read_value_type(v, out);
     v->is_graph_output = true;
     g->outputs.push_back(v);

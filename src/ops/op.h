@@ -2,6 +2,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ir/graph.h"
@@ -23,6 +24,8 @@ struct KernelCall {
   std::function<void(void* const* ptrs)> run;  // ptrs = inputs, outputs, then scratch
 };
 
+using NamedTables = std::vector<std::pair<std::string, Tensor>>;
+
 struct OpDef {
   std::string name;
   std::string domain;  // "" = default ONNX domain
@@ -40,7 +43,17 @@ struct OpDef {
   // Not folded by infer-shapes-and-fold even when its inputs are constant (DequantizeLinear:
   // lower-qdq needs the integer weights behind it, and folds what it does not absorb).
   bool defer_fold = false;
+  // Constant tables the op builds from its attributes (tree nodes, coefficients, lookup keys),
+  // each named for the generated code: infer-shapes-and-fold appends them to the node's inputs
+  // as constant values before the shape rule runs, so they are emitted as flash arrays and the
+  // lowering passes them to the kernel like weights.
+  NamedTables (*tables)(const Node& n) = nullptr;
+  // What a user must know beyond the ONNX definition (docs/ops.md's notes column).
+  const char* notes = "";
 };
+
+// Attribute that records how many inputs OpDef::tables appended (after the model's inputs).
+constexpr const char* kTableInputsAttr = "onnx2mcu_tables";
 
 // nullptr when onnx2mcu does not implement (domain, op).
 const OpDef* find_op(const std::string& domain, const std::string& op);

@@ -5,6 +5,17 @@
 #include "passes/passes.h"
 
 namespace onnx2mcu {
+namespace {
+
+// OpDef::tables: the node reads its attribute tables as constant inputs from here on.
+void attach_tables(Graph& g, Node& n, NamedTables tables) {
+  Attr count;
+  count.i = static_cast<int64_t>(tables.size());
+  for (auto& t : tables) n.inputs.push_back(g.add_constant((n.name.empty() ? n.op : n.name) + "_" + t.first, std::move(t.second)));
+  n.attrs[kTableInputsAttr] = count;
+}
+
+}  // namespace
 
 void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
   std::vector<LoopCondCheck> loop_checks;
@@ -24,6 +35,7 @@ void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
     }
     const OpDef* def = find_op(n.domain, n.op);
     try {
+      if (def->tables && !n.has_attr(kTableInputsAttr)) attach_tables(g, n, def->tables(n));
       def->infer(n);
     } catch (const Error& e) {
       if (std::string(e.what()).rfind("node '", 0) == 0) throw;
