@@ -102,11 +102,16 @@ std::string ops_markdown() {
       "| op | domain | notes |\n| --- | --- | --- |\n";
   size_t n = 0;
   for (const OpDef* op : all_ops()) {
-    std::string notes = op->is_view ? "view: aliases its input, no code" : op->shape_only ? "folded: reads only shapes" : "";
+    std::string notes = op->is_view ? "view: aliases its input, no code" : op->shape_only ? "folded: reads only shapes" : op->notes;
     out += "| " + op->name + " | " + (op->domain.empty() ? "ai.onnx" : op->domain) + " | " + notes + " |\n";
     ++n;
   }
-  return out + "\n" + std::to_string(n) + " operators.\n";
+  return out + "\n" + std::to_string(n) +
+         " operators.\n\n"
+         "ai.onnx.ml (opsets 1 to 5) is supported for numeric pipelines: semantics as ONNX Runtime where the "
+         "specification leaves them open. onnx2mcu has no string tensors or maps, so string labels, keys and "
+         "categories, and ZipMap's sequence of maps, fail with an error naming the node; use integer labels and the "
+         "scores tensor that ZipMap reads.\n";
 }
 
 }  // namespace
