@@ -1,0 +1,1 @@
+Blinreg_valueJ0ÈoKBì_¹B©]FC¢CâµlC3È‚BZïC1RCÌpHC{Còˆ?CßwC

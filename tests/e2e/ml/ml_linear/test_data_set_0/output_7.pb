@@ -1,0 +1,1 @@
+B	svr_valueJ0ÛŸB³¼B}ëEC`,C£mCl—ŽB#qCS)QCö(GCmé Cä£5CÌ¼C

@@ -1,0 +1,1 @@
+Btree5_valueJ0ÈBÈB.ÀDCÂ¬,CqIKCÈB ÝÛB.ÀDCÂ¬,C·Ÿ:C9Í6CŠaùB
