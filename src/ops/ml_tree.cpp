@@ -317,7 +317,8 @@ void register_ml_tree_ops(OpTable& t) {
       {"TreeEnsembleRegressor",
        "int/float/double X, *_as_tensor float64 tables; MIN/MAX with no leaf for a target: 0 + base; one target: only PROBIT applies"},
       {"TreeEnsembleClassifier",
-       "int64 labels only (classlabels_strings: error); 2+ classes; label and binary scores as ONNX Runtime"}};
+       "int64 labels only (classlabels_strings: error); 2+ classes; scores and one-class binary rules as ONNX "
+       "Runtime; 2 classes both with weights: label = larger score (ONNX Runtime 1.30 writes 1 when class 1's score > 0)"}};
   for (const auto& [op, notes] : ops) {
     OpDef d{op, "ai.onnx.ml", infer_tree, lower_tree};
     d.tables = tree_tables;

@@ -124,7 +124,8 @@ inline void tree_regressor(const TreeParams& p, const T* x, const int32_t* nodes
 // TreeEnsembleClassifier: label [rows] (class index into `labels`) and scores z [rows, targets]
 // (targets = classes, at least 2 columns). Sums the leaf weights; the binary rules (2 classes)
 // are ONNX Runtime's: when every weight is for one class the single score s becomes two
-// ([1 - s, s] when all weights are >= 0, threshold 0.5; else signed, threshold 0).
+// ([1 - s, s] when all weights are >= 0, threshold 0.5; else signed, threshold 0); when both
+// classes have weights, the label is the larger score.
 struct TreeClassParams {
   TreeParams tree;
   int32_t binary;            // 2 classes and every weight is for one class id
@@ -181,7 +182,10 @@ inline void tree_classifier(const TreeClassParams& cp, const T* x, const int32_t
       positive = cp.weights_positive ? pos > S(0.5) : pos > S(0);
       second = cp.weights_positive ? kSecondProbability : kSecondSigned;
     } else {
-      positive = pos > S(0);
+      // Both classes carry weights: the larger score wins, as in the ONNX reference. (ONNX
+      // Runtime 1.30 writes the literal label 1 whenever class 1's score is > 0, even for
+      // probabilities of 0.1, and that is not always a class label.)
+      positive = has[1] && (!has[0] || acc[1] > acc[0]);
     }
     label[r] = labels[positive ? 1 : 0];
     if (scores == 2) {

@@ -196,6 +196,19 @@ TEST(MlTree, BinaryProbabilityScoreBecomesTwoColumns) {
   EXPECT_FLOAT_EQ(z[1], 0.8f);
 }
 
+TEST(MlTree, TwoScoredClassesTakeTheLargerScore) {
+  // Random forest with weights for both classes: p(class 1) = 0.3 > 0 is still class 0.
+  const Stump s{{0, 1, 0, 1}, {0.7f, 0.3f, 0.2f, 0.8f}, {0, 2, 4}};
+  int64_t label;
+  float z[2];
+  classify(s, 2, o2m::kPostNone, {}, 0, 1, -1.0f, &label, z);
+  EXPECT_EQ(label, 7);
+  EXPECT_FLOAT_EQ(z[0], 0.7f);
+  EXPECT_FLOAT_EQ(z[1], 0.3f);
+  classify(s, 2, o2m::kPostNone, {}, 0, 1, 1.0f, &label, z);
+  EXPECT_EQ(label, 8);
+}
+
 TEST(MlTree, BinaryMarginWithBaseValueUnderLogistic) {
   // Gradient boosting style: signed margins for class 0 plus one base value.
   const Stump s{{0, 0}, {-1.5f, 0.5f}, {0, 1, 2}};

@@ -5,7 +5,8 @@ predict_proba / decision values (float64), so verify's tolerance covers float32 
 
   ml_trees/   ai.onnx.ml opset 3, IR 8: Scaler -> Cast -> TreeEnsembleClassifier (random forest,
               3 classes, float64 X, thresholds and weights as float64 *_as_tensor),
-              TreeEnsembleClassifier (gradient boosting, binary, LOGISTIC, one base value),
+              TreeEnsembleClassifier (gradient boosting, binary, LOGISTIC, one base value;
+              random forest, 2 classes both with weights),
               TreeEnsembleRegressor (gradient boosting, base value; extra trees, AVERAGE),
               LabelEncoder and OneHotEncoder on the forest's label.
   ml_linear/  ai.onnx.ml opset 5, IR 10: LinearClassifier (multinomial logistic regression,
@@ -13,8 +14,10 @@ predict_proba / decision values (float64), so verify's tolerance covers float32 
               probabilities), SVMRegressor (RBF), TreeEnsemble (ml 5, AVERAGE), Normalizer,
               Binarizer, Imputer, ArrayFeatureExtractor.
 
-ONNX Runtime 1.30 (npm onnxruntime-node) agrees with these references on both models (labels
-exact, scores within 4e-4 of values up to ~300).
+ONNX Runtime 1.30 (npm onnxruntime-node) agrees with these references (labels exact, scores within
+4e-4 of values up to ~300) except rfb_label: for two classes that both carry weights it writes the
+literal label 1 whenever class 1's probability is above 0 (onnx2mcu takes the larger score, as
+scikit-learn and the ONNX reference do).
 
 Run with /usr/bin/python3 (Debian's python3-onnx, python3-sklearn, numpy)."""
 import os
@@ -83,6 +86,7 @@ def trees_model():
     cancer = load_breast_cancer()
     xc, yc = cancer.data.astype(f32), cancer.target
     gbc = GradientBoostingClassifier(n_estimators=15, max_depth=3, random_state=0).fit(xc, yc)
+    rfc = RandomForestClassifier(n_estimators=4, max_depth=4, random_state=0).fit(xc, yc)
 
     diab = load_diabetes()
     xd, yd = diab.data.astype(f32), diab.target
@@ -94,6 +98,8 @@ def trees_model():
         return [(c, p / v.sum() / len(forest.estimators_)) for c, p in enumerate(v)]
 
     rf = tree_nodes(forest.estimators_, "class_", proba, as_tensor=True)
+    rfb = tree_nodes(rfc.estimators_, "class_",
+                     lambda t, tr, i: [(c, p / tr.value[i][0].sum() / len(rfc.estimators_)) for c, p in enumerate(tr.value[i][0])])
     lr = gbc.learning_rate
     gb = tree_nodes(gbc.estimators_[:, 0], "class_", lambda t, tr, i: [(0, lr * tr.value[i][0][0])])
     gr = tree_nodes(gbr.estimators_[:, 0], "target_", lambda t, tr, i: [(0, gbr.learning_rate * tr.value[i][0][0])])
@@ -110,6 +116,9 @@ def trees_model():
         h.make_node("OneHotEncoder", ["forest_label"], ["forest_onehot"], domain=ML, cats_int64s=[0, 1, 2]),
         h.make_node("TreeEnsembleClassifier", ["cancer"], ["gb_label", "gb_proba"], domain=ML, classlabels_int64s=[0, 1],
                     base_values=[float(gbc._raw_predict_init(xc[:1])[0, 0])], post_transform="LOGISTIC", **gb),
+        # Two classes, both with weights: the label is the larger probability.
+        h.make_node("TreeEnsembleClassifier", ["cancer"], ["rfb_label", "rfb_proba"], domain=ML, classlabels_int64s=[4, 7],
+                    **rfb),
         h.make_node("TreeEnsembleRegressor", ["diabetes"], ["gb_value"], domain=ML, n_targets=1,
                     base_values=[float(gbr._raw_predict_init(xd[:1])[0, 0])], **gr),
         h.make_node("TreeEnsembleRegressor", ["diabetes"], ["et_value"], domain=ML, n_targets=1,
@@ -123,9 +132,11 @@ def trees_model():
             ("forest_code", (label + 1) * 10), ("forest_onehot", np.eye(3, dtype=f32)[label]),
             ("gb_label", gbc.predict(xc[pick_c]).astype(np.int64)),
             ("gb_proba", gbc.predict_proba(xc[pick_c]).astype(f32)),
+            ("rfb_label", np.array([4, 7], np.int64)[rfc.predict(xc[pick_c])]),
+            ("rfb_proba", rfc.predict_proba(xc[pick_c]).astype(f32)),
             ("gb_value", gbr.predict(xd[pick_d]).astype(f32)[:, None]),
             ("et_value", etr.predict(xd[pick_d]).astype(f32)[:, None])]
-    types = {"forest_label": T.INT64, "forest_code": T.INT64, "gb_label": T.INT64}
+    types = {"forest_label": T.INT64, "forest_code": T.INT64, "gb_label": T.INT64, "rfb_label": T.INT64}
     g = h.make_graph(nodes, "ml_trees",
                      [h.make_tensor_value_info(k, T.FLOAT, [n, a.shape[1]]) for k, a in ins],
                      [h.make_tensor_value_info(k, types.get(k, T.FLOAT), list(a.shape)) for k, a in outs])

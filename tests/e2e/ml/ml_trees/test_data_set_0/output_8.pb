@@ -1,0 +1,1 @@
+Bgb_valueJ0C¾€C±ÞBÞ"CrËBéÆB;ê:C—dÍBõcmC¥Â´BwcCt(¼BÈ™`C

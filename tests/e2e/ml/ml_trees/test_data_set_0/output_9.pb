@@ -1,0 +1,1 @@
+Bet_valueJ0םֳ„C%=‏B†ÙCcÞBׂB€–8CcÞBjqCמו¶Bז$Cמו¶BiApC
