@@ -4,36 +4,12 @@
 
 #include <cmath>
 
+#include "attrs.h"
 #include "onnx2mcu/error.h"
 #include "passes/passes.h"
 
 namespace onnx2mcu {
 namespace {
-
-Attr ints(std::vector<int64_t> v) {
-  Attr a;
-  a.kind = Attr::Kind::Ints;
-  a.ints = std::move(v);
-  return a;
-}
-Attr floats(std::vector<float> v) {
-  Attr a;
-  a.kind = Attr::Kind::Floats;
-  a.floats = std::move(v);
-  return a;
-}
-Attr strings(std::vector<std::string> v) {
-  Attr a;
-  a.kind = Attr::Kind::Strings;
-  a.strings = std::move(v);
-  return a;
-}
-Attr text(std::string v) {
-  Attr a;
-  a.kind = Attr::Kind::String;
-  a.s = std::move(v);
-  return a;
-}
 
 // One ai.onnx.ml node reading X (constant when `x` is given), its outputs graph outputs.
 struct MlGraph {
@@ -77,18 +53,18 @@ struct MlGraph {
 
 // Two stumps on feature 1: x1 <= 0.5 -> 1 else 2 (tree 0); x1 < 0 -> 10 else 20 (tree 1).
 std::map<std::string, Attr> two_stumps() {
-  return {{"nodes_treeids", ints({0, 0, 0, 1, 1, 1})},
-          {"nodes_nodeids", ints({0, 1, 2, 0, 1, 2})},
-          {"nodes_featureids", ints({1, 0, 0, 1, 0, 0})},
-          {"nodes_modes", strings({"BRANCH_LEQ", "LEAF", "LEAF", "BRANCH_LT", "LEAF", "LEAF"})},
-          {"nodes_values", floats({0.5f, 0, 0, 0, 0, 0})},
-          {"nodes_truenodeids", ints({1, 0, 0, 1, 0, 0})},
-          {"nodes_falsenodeids", ints({2, 0, 0, 2, 0, 0})},
-          {"target_treeids", ints({0, 0, 1, 1})},
-          {"target_nodeids", ints({1, 2, 1, 2})},
-          {"target_ids", ints({0, 0, 0, 0})},
-          {"target_weights", floats({1, 2, 10, 20})},
-          {"base_values", floats({0.5f})}};
+  return {{"nodes_treeids", ints_attr({0, 0, 0, 1, 1, 1})},
+          {"nodes_nodeids", ints_attr({0, 1, 2, 0, 1, 2})},
+          {"nodes_featureids", ints_attr({1, 0, 0, 1, 0, 0})},
+          {"nodes_modes", strings_attr({"BRANCH_LEQ", "LEAF", "LEAF", "BRANCH_LT", "LEAF", "LEAF"})},
+          {"nodes_values", floats_attr({0.5f, 0, 0, 0, 0, 0})},
+          {"nodes_truenodeids", ints_attr({1, 0, 0, 1, 0, 0})},
+          {"nodes_falsenodeids", ints_attr({2, 0, 0, 2, 0, 0})},
+          {"target_treeids", ints_attr({0, 0, 1, 1})},
+          {"target_nodeids", ints_attr({1, 2, 1, 2})},
+          {"target_ids", ints_attr({0, 0, 0, 0})},
+          {"target_weights", floats_attr({1, 2, 10, 20})},
+          {"base_values", floats_attr({0.5f})}};
 }
 
 TEST(MlOps, TreeRegressorFoldsThroughItsTables) {
@@ -120,13 +96,13 @@ TEST(MlOps, TreeErrorsNameTheProblem) {
     attrs[key] = std::move(a);
     return MlGraph("TreeEnsembleRegressor", {1, 2}, std::move(attrs), 1).error();
   };
-  EXPECT_NE(with("nodes_truenodeids", ints({1, 0, 0, 7, 0, 0})).find("points at node 7"), std::string::npos);
-  EXPECT_NE(with("nodes_featureids", ints({1, 0, 0, 2, 0, 0})).find("reads feature 2 but X has 2"), std::string::npos);
-  EXPECT_NE(with("nodes_truenodeids", ints({0, 0, 0, 1, 0, 0})).find("twice"), std::string::npos);  // a cycle
-  EXPECT_NE(with("nodes_modes", strings({"BRANCH_XX", "LEAF", "LEAF", "BRANCH_LT", "LEAF", "LEAF"})).find("BRANCH_XX"),
+  EXPECT_NE(with("nodes_truenodeids", ints_attr({1, 0, 0, 7, 0, 0})).find("points at node 7"), std::string::npos);
+  EXPECT_NE(with("nodes_featureids", ints_attr({1, 0, 0, 2, 0, 0})).find("reads feature 2 but X has 2"), std::string::npos);
+  EXPECT_NE(with("nodes_truenodeids", ints_attr({0, 0, 0, 1, 0, 0})).find("twice"), std::string::npos);  // a cycle
+  EXPECT_NE(with("nodes_modes", strings_attr({"BRANCH_XX", "LEAF", "LEAF", "BRANCH_LT", "LEAF", "LEAF"})).find("BRANCH_XX"),
             std::string::npos);
-  EXPECT_NE(with("target_ids", ints({0, 0, 0, 3})).find("target 3 of 1"), std::string::npos);
-  const std::string e = with("aggregate_function", text("MEDIAN"));
+  EXPECT_NE(with("target_ids", ints_attr({0, 0, 0, 3})).find("target 3 of 1"), std::string::npos);
+  const std::string e = with("aggregate_function", string_attr("MEDIAN"));
   EXPECT_NE(e.find("node 'ml' (TreeEnsembleRegressor)"), std::string::npos) << e;
 }
 
@@ -136,30 +112,30 @@ TEST(MlOps, StringLabelsAreAnError) {
     attrs[std::string("class_") + (k + 7)] = attrs[k];
     attrs.erase(k);
   }
-  attrs["classlabels_strings"] = strings({"a", "b"});
+  attrs["classlabels_strings"] = strings_attr({"a", "b"});
   const std::string e = MlGraph("TreeEnsembleClassifier", {1, 2}, attrs, 2).error();
   EXPECT_NE(e.find("string class labels"), std::string::npos) << e;
 }
 
 TEST(MlOps, ClassifierShapes) {
   MlGraph m("LinearClassifier", {5, 3},
-            {{"coefficients", floats({1, 2, 3})}, {"intercepts", floats({0.5f})}, {"classlabels_ints", ints({3, 4})}}, 2);
+            {{"coefficients", floats_attr({1, 2, 3})}, {"intercepts", floats_attr({0.5f})}, {"classlabels_ints", ints_attr({3, 4})}}, 2);
   EXPECT_EQ(m.error(), "(no error)");
   EXPECT_EQ(m.g.outputs[0]->shape, (Shape{5}));
   EXPECT_EQ(m.g.outputs[0]->dtype, DType::I64);
   EXPECT_EQ(m.g.outputs[1]->shape, (Shape{5, 2}));  // one score written as two columns
   MlGraph bad("LinearClassifier", {5, 4},
-              {{"coefficients", floats({1, 2, 3, 4, 5, 6})}, {"intercepts", floats({0, 1})}, {"classlabels_ints", ints({3, 4})}}, 2);
+              {{"coefficients", floats_attr({1, 2, 3, 4, 5, 6})}, {"intercepts", floats_attr({0, 1})}, {"classlabels_ints", ints_attr({3, 4})}}, 2);
   EXPECT_NE(bad.error().find("X has 4 features"), std::string::npos) << bad.error();
 }
 
 TEST(MlOps, PreprocessShapesAndErrors) {
-  MlGraph scaler("Scaler", {2, 3}, {{"offset", floats({1, 2})}, {"scale", floats({1, 2})}}, 1);
+  MlGraph scaler("Scaler", {2, 3}, {{"offset", floats_attr({1, 2})}, {"scale", floats_attr({1, 2})}}, 1);
   EXPECT_NE(scaler.error().find("needs 1 or one per feature (3)"), std::string::npos) << scaler.error();
-  MlGraph onehot("OneHotEncoder", {4}, {{"cats_int64s", ints({1, 5, 9})}}, 1);
+  MlGraph onehot("OneHotEncoder", {4}, {{"cats_int64s", ints_attr({1, 5, 9})}}, 1);
   EXPECT_EQ(onehot.error(), "(no error)");
   EXPECT_EQ(onehot.g.outputs[0]->shape, (Shape{4, 3}));
-  MlGraph norm("Normalizer", {2, 2, 2}, {{"norm", text("L2")}}, 1);
+  MlGraph norm("Normalizer", {2, 2, 2}, {{"norm", string_attr("L2")}}, 1);
   EXPECT_NE(norm.error().find("[N, F] or [F]"), std::string::npos) << norm.error();
 }
 

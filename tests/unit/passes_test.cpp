@@ -4,31 +4,13 @@
 
 #include <set>
 
+#include "attrs.h"
 #include "onnx2mcu/error.h"
 #include "passes/passes.h"
 #include "planner/memory_plan.h"
 
 namespace onnx2mcu {
 namespace {
-
-Attr int_attr(int64_t v) {
-  Attr a;
-  a.kind = Attr::Kind::Int;
-  a.i = v;
-  return a;
-}
-Attr ints_attr(std::vector<int64_t> v) {
-  Attr a;
-  a.kind = Attr::Kind::Ints;
-  a.ints = std::move(v);
-  return a;
-}
-Attr string_attr(std::string v) {
-  Attr a;
-  a.kind = Attr::Kind::String;
-  a.s = std::move(v);
-  return a;
-}
 
 // Builds a graph node by node, as the loader would.
 struct GraphBuilder {
