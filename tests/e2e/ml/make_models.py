@@ -11,7 +11,7 @@ predict_proba / decision values (float64), so verify's tolerance covers float32 
               LabelEncoder and OneHotEncoder on the forest's label.
   ml_linear/  ai.onnx.ml opset 5, IR 10: LinearClassifier (multinomial logistic regression,
               SOFTMAX; binary as two rows, LOGISTIC), LinearRegressor, SVMClassifier (RBF,
-              probabilities), SVMRegressor (RBF), TreeEnsemble (ml 5, AVERAGE), Normalizer,
+              probabilities; POLY, binary, decision values), SVMRegressor (RBF), TreeEnsemble (ml 5, AVERAGE), Normalizer,
               Binarizer, Imputer, ArrayFeatureExtractor.
 
 ONNX Runtime 1.30 (npm onnxruntime-node) agrees with these references (labels exact, scores within
@@ -156,6 +156,7 @@ def linear_model():
     cancer = load_breast_cancer()
     xc = StandardScaler().fit_transform(cancer.data).astype(f32)
     binlog = LogisticRegression(max_iter=500).fit(xc, cancer.target)
+    svcb = SVC(kernel="poly", degree=2, gamma=0.05, coef0=1.0, C=1.0).fit(xc, cancer.target)
 
     diab = load_diabetes()
     xd, yd = diab.data.astype(f32), diab.target
@@ -198,6 +199,13 @@ def linear_model():
                     vectors_per_class=svc.n_support_.tolist(), coefficients=svc._dual_coef_.ravel().tolist(),
                     rho=svc._intercept_.tolist(), prob_a=svc.probA_.tolist(), prob_b=svc.probB_.tolist(),
                     classlabels_ints=[0, 1, 2]),
+        # Binary, no probabilities: the label by vote, the scores [-s, s] of libsvm's decision s
+        # (positive for the first class, so scikit-learn's decision_function is -s).
+        h.make_node("SVMClassifier", ["cancer"], ["svcb_label", "svcb_score"], domain=ML, kernel_type="POLY",
+                    kernel_params=[float(svcb._gamma), float(svcb.coef0), float(svcb.degree)],
+                    support_vectors=svcb.support_vectors_.ravel().tolist(), vectors_per_class=svcb.n_support_.tolist(),
+                    coefficients=svcb._dual_coef_.ravel().tolist(), rho=svcb._intercept_.tolist(),
+                    classlabels_ints=[0, 1]),
         h.make_node("LinearRegressor", ["diabetes"], ["linreg_value"], domain=ML,
                     coefficients=linreg.coef_.tolist(), intercepts=[float(linreg.intercept_)], targets=1),
         h.make_node("SVMRegressor", ["diabetes"], ["svr_value"], domain=ML, kernel_type="RBF",
@@ -228,12 +236,14 @@ def linear_model():
             ("binlog_label", binlog.predict(xc[pc]).astype(np.int64)),
             ("binlog_proba", binlog.predict_proba(xc[pc]).astype(f32)),
             ("svc_label", svc.predict(xi[pi]).astype(np.int64)), ("svc_proba", svc.predict_proba(xi[pi]).astype(f32)),
+            ("svcb_label", svcb.predict(xc[pc]).astype(np.int64)),
+            ("svcb_score", np.stack([svcb.decision_function(xc[pc]), -svcb.decision_function(xc[pc])], 1).astype(f32)),
             ("linreg_value", linreg.predict(xd[pd]).astype(f32)[:, None]),
             ("svr_value", svr.predict(xd[pd]).astype(f32)[:, None]),
             ("tree5_value", etr.predict(xd[pd]).astype(f32)[:, None]),
             ("iris_l2", (xi[pi] / norms).astype(f32)), ("iris_bin", (xi[pi] > 3.0).astype(f32)),
             ("iris_picked", xi[pi][:, picks]), ("iris_filled", filled.astype(f32))]
-    types = {k: T.INT64 for k in ("logreg_label", "binlog_label", "svc_label")}
+    types = {k: T.INT64 for k in ("logreg_label", "binlog_label", "svc_label", "svcb_label")}
     g = h.make_graph(nodes, "ml_linear",
                      [h.make_tensor_value_info(k, T.FLOAT, list(a.shape)) for k, a in ins],
                      [h.make_tensor_value_info(k, types.get(k, T.FLOAT), list(a.shape)) for k, a in outs],

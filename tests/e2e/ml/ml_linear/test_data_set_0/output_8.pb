@@ -1,1 +1,1 @@
-Btree5_valueJ0ÈBÈB.ÀDCÂ¬,CqIKCÈB ÝÛB.ÀDCÂ¬,C·Ÿ:C9Í6CŠaùB
+Blinreg_valueJ0ÈoKBì_¹B©]FC¢CâµlC3È‚BZïC1RCÌpHC{Còˆ?CßwC
