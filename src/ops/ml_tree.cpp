@@ -225,7 +225,11 @@ Forest forest_of(const Node& n) {
     f.targets = n.attr_int("n_targets", 1);
     f.aggregate = aggregate_from_string(n);
   }
-  if (f.targets < 1 || f.targets > INT32_MAX / 16) n.fail("the number of targets " + std::to_string(f.targets) + " is out of range");
+  // The base table and the scratch hold one value per target: a hostile n_targets must not
+  // allocate gigabytes before any shape check runs.
+  constexpr int64_t kMaxTargets = int64_t{1} << 20;
+  if (f.targets < 1 || f.targets > kMaxTargets)
+    n.fail("the number of targets " + std::to_string(f.targets) + " is out of range (1 to " + std::to_string(kMaxTargets) + ")");
   for (int32_t t : f.leaf_target)
     if (t >= f.targets) n.fail("a leaf weight is for target " + std::to_string(t) + " of " + std::to_string(f.targets));
   const auto base = static_cast<int64_t>(f.base.size());

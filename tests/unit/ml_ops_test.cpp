@@ -102,6 +102,7 @@ TEST(MlOps, TreeErrorsNameTheProblem) {
   EXPECT_NE(with("nodes_modes", strings_attr({"BRANCH_XX", "LEAF", "LEAF", "BRANCH_LT", "LEAF", "LEAF"})).find("BRANCH_XX"),
             std::string::npos);
   EXPECT_NE(with("target_ids", ints_attr({0, 0, 0, 3})).find("target 3 of 1"), std::string::npos);
+  EXPECT_NE(with("n_targets", int_attr(int64_t{1} << 40)).find("out of range"), std::string::npos);
   const std::string e = with("aggregate_function", string_attr("MEDIAN"));
   EXPECT_NE(e.find("node 'ml' (TreeEnsembleRegressor)"), std::string::npos) << e;
 }
