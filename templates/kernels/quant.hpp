@@ -44,8 +44,6 @@ inline auto q_zero_point(const T* zero_point, int32_t a) {
   return zero_point ? q_number(load(zero_point, a)) : decltype(q_number(T{}))(0);
 }
 
-inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
-
 // x * 2^-r rounded half to even, for 1 <= r <= 62.
 inline int64_t shift_round_half_even(int64_t v, int32_t r) {
   const int64_t q = v >> r;  // floor
@@ -106,8 +104,8 @@ inline T quantize_value(float x, float scale, Z zp) {
     return T::from(static_cast<double>(v + zp), true);
   } else {
     const float lo = static_cast<float>(QRange<T>::lo - zp), hi = static_cast<float>(QRange<T>::hi - zp);
-    v = v < lo ? lo : (v > hi ? hi : v);  // also bounds v for round_half_even
-    if (v != v) v = 0.0f;                 // NaN
+    v = clip_value(v, lo, hi);  // also bounds v for round_half_even
+    if (v != v) v = 0.0f;       // NaN
     const int32_t q = static_cast<int32_t>(round_half_even(v)) + zp;
     if constexpr (IsSmallInt<T>::value) return T::wrap(q);
     else return static_cast<T>(q);
