@@ -87,7 +87,7 @@ class ModelEmitter {
     for (const Value* v : g_.inputs) {
       std::string id = scope_.claim_exact(v->name, "graph input");
       input_name_[v] = id;
-      params.push_back(std::string("const ") + dtype_ctype(v->dtype) + "* " + id);
+      params.push_back(std::string("const ") + dtype_api_ctype(v->dtype) + "* " + id);
     }
     for (size_t i = 0; i < g_.outputs.size(); ++i) {
       const Value* v = g_.outputs[i];
@@ -96,7 +96,7 @@ class ModelEmitter {
       std::string id = dup ? scope_.claim_unique(v->name + "_out") : scope_.claim_exact(v->name, "graph output");
       output_names_.push_back(id);
       if (!output_name_.count(v) && !input_name_.count(v)) output_name_[v] = id;
-      params.push_back(std::string(dtype_ctype(v->dtype)) + "* " + id);
+      params.push_back(std::string(dtype_api_ctype(v->dtype)) + "* " + id);
     }
     for (size_t i = 0; i < params.size(); ++i) params_ += (i ? ", " : "") + params[i];
     if (params_.empty()) params_ = "void";
@@ -119,15 +119,22 @@ class ModelEmitter {
     return weight_name_[v] = scope_.claim_unique("w_" + v->name);
   }
 
+  // Arrays and API pointers of the types stored as bits (float16 as uint16_t, ...) seen as the
+  // kernels' element type (o2m::float16).
+  static std::string as_ctype(const std::string& name, DType t, bool is_const) {
+    if (std::string(dtype_ctype(t)) == dtype_api_ctype(t)) return name;
+    return std::string("reinterpret_cast<") + (is_const ? "const " : "") + dtype_ctype(t) + "*>(" + name + ")";
+  }
+
   std::string pointer(const Value* v, bool output) {
     if (!v) return "nullptr";
     const Storage& s = plan_.storage.at(v);
     switch (s.kind) {
       case StorageKind::GraphInput:
         if (output) throw Error("internal: a kernel would write into graph input '" + v->name + "'");
-        return input_name_.at(s.root);
-      case StorageKind::GraphOutput: return output_name_.at(s.root);
-      case StorageKind::Weight: return weight_name(s.root);
+        return as_ctype(input_name_.at(s.root), v->dtype, true);
+      case StorageKind::GraphOutput: return as_ctype(output_name_.at(s.root), v->dtype, false);
+      case StorageKind::Weight: return as_ctype(weight_name(s.root), v->dtype, true);
       case StorageKind::Arena: return "at<" + std::string(dtype_ctype(v->dtype)) + ">(" + std::to_string(s.offset) + ")";
     }
     return "nullptr";
@@ -186,10 +193,14 @@ class ModelEmitter {
     }
     // An input only its shape matters for (Shape, folded ops) or an empty output.
     std::string unused;
+    auto is_used = [&](const std::string& name, DType t, bool is_const) {
+      return used.count(name) || used.count(as_ctype(name, t, is_const));
+    };
     for (const Value* v : g_.inputs)
-      if (!used.count(input_name_.at(v))) unused += "  (void)" + input_name_.at(v) + ";  // not read at run time\n";
-    for (const std::string& o : output_names_)
-      if (!used.count(o)) unused += "  (void)" + o + ";  // nothing to write\n";
+      if (!is_used(input_name_.at(v), v->dtype, true)) unused += "  (void)" + input_name_.at(v) + ";  // not read at run time\n";
+    for (size_t i = 0; i < output_names_.size(); ++i)
+      if (!is_used(output_names_[i], g_.outputs[i]->dtype, false))
+        unused += "  (void)" + output_names_[i] + ";  // nothing to write\n";
     return unused + body;
   }
 
@@ -200,8 +211,8 @@ class ModelEmitter {
       auto it = weight_name_.find(v);
       if (it == weight_name_.end()) continue;
       out += "// " + comment_safe(v->name) + " " + dtype_name(v->dtype) + " " + shape_str(v->shape) + "\n";
-      out += "alignas(16) const " + std::string(dtype_ctype(v->dtype)) + " " + it->second + "[" +
-             std::to_string(std::max<int64_t>(1, v->elems())) + "] = " + tensor_initializer(*v->constant) + ";\n\n";
+      out += "alignas(16) const " + std::string(dtype_api_ctype(v->dtype)) + " " + it->second + "[" +
+             std::to_string(tensor_array_len(v->dtype, v->bytes())) + "] = " + tensor_initializer(*v->constant) + ";\n\n";
       weight_bytes_ += v->bytes();
     }
     return out;

@@ -29,7 +29,7 @@ struct Value {
 
   bool is_const() const { return constant.has_value(); }
   int64_t elems() const { return shape_elems(shape); }
-  int64_t bytes() const { return shape_bytes(shape, dtype_size(dtype)); }
+  int64_t bytes() const { return shape_bits_bytes(shape, dtype_bits(dtype)); }
 };
 
 struct Attr {

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "kernels/common.hpp"
 #include "onnx2mcu/error.h"
 
 namespace onnx2mcu {
@@ -31,6 +32,12 @@ int64_t shape_bytes(const Shape& s, size_t elem_size) {
   return n * size;
 }
 
+int64_t shape_bits_bytes(const Shape& s, int bits) {
+  if (bits % 8 == 0) return shape_bytes(s, static_cast<size_t>(bits / 8));
+  const int64_t n = shape_elems(s);
+  return n / 8 * bits + (n % 8 * bits + 7) / 8;  // no overflow: bits < 8
+}
+
 bool shape_known(const Shape& s) {
   for (int64_t d : s)
     if (d < 0) return false;
@@ -56,16 +63,16 @@ std::string shape_x(const Shape& s) {
 }
 
 int64_t Tensor::int_at(int64_t i) const {
-  return visit_dtype(dtype, [&](auto t) -> int64_t {
+  return visit_any_dtype(dtype, [&](auto t) -> int64_t {
     using T = decltype(t);
-    return static_cast<int64_t>(data<T>()[i]);
+    return o2m::convert<int64_t>(o2m::load(data<T>(), static_cast<int32_t>(i)));
   });
 }
 
 double Tensor::float_at(int64_t i) const {
-  return visit_dtype(dtype, [&](auto t) -> double {
+  return visit_any_dtype(dtype, [&](auto t) -> double {
     using T = decltype(t);
-    return static_cast<double>(data<T>()[i]);
+    return o2m::convert<double>(o2m::load(data<T>(), static_cast<int32_t>(i)));
   });
 }
 

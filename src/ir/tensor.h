@@ -15,7 +15,7 @@ struct Tensor {
   std::vector<uint8_t> bytes;
 
   Tensor() = default;
-  Tensor(DType t, Shape s) : dtype(t), shape(std::move(s)), bytes(static_cast<size_t>(shape_bytes(shape, dtype_size(t)))) {}
+  Tensor(DType t, Shape s) : dtype(t), shape(std::move(s)), bytes(static_cast<size_t>(shape_bits_bytes(shape, dtype_bits(t)))) {}
 
   int64_t elems() const { return shape_elems(shape); }
   template <typename T> T* data() { return reinterpret_cast<T*>(bytes.data()); }

@@ -167,8 +167,8 @@ void read_value_type(Value* v, const onnx::ValueInfoProto& info) {
   const auto& tt = info.type().tensor_type();
   v->dtype = dtype_from_onnx(tt.elem_type());
   if (v->dtype == DType::Undefined)
-    throw Error("tensor '" + info.name() + "' has element type " + std::to_string(tt.elem_type()) +
-                ", which onnx2mcu does not support");
+    throw Error("tensor '" + info.name() + "' has element type " + onnx_type_name(tt.elem_type()) + " (" +
+                std::to_string(tt.elem_type()) + "), which onnx2mcu does not support");
   if (!tt.has_shape()) return;
   if (tt.shape().dim_size() > kMaxRank)
     throw Error("tensor '" + info.name() + "' has rank " + std::to_string(tt.shape().dim_size()) + "; onnx2mcu handles up to " +

@@ -11,11 +11,14 @@ namespace fs = std::filesystem;
 namespace onnx2mcu {
 namespace {
 
+// Copies a typed field into the tensor's storage units: elements, or for the packed types
+// (int4, ...) the packed bytes, which int32_data holds one to an entry.
 template <typename Src, typename Dst>
 void copy_field(const google::protobuf::RepeatedField<Src>& f, Tensor& out, const std::string& name) {
-  if (f.size() != out.elems())
+  const int64_t units = static_cast<int64_t>(out.bytes.size() / sizeof(Dst));
+  if (f.size() != units)
     throw Error("tensor '" + name + "' holds " + std::to_string(f.size()) + " values but its shape " +
-                shape_str(out.shape) + " needs " + std::to_string(out.elems()));
+                shape_str(out.shape) + " needs " + std::to_string(units));
   Dst* d = out.data<Dst>();
   for (int i = 0; i < f.size(); ++i) d[i] = static_cast<Dst>(f.Get(i));
 }
@@ -87,8 +90,8 @@ void read_external(const onnx::TensorProto& t, Tensor& out, const std::string& m
 Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_dir, int64_t max_bytes) {
   DType dt = dtype_from_onnx(t.data_type());
   if (dt == DType::Undefined)
-    throw Error("tensor '" + t.name() + "' has element type " + std::to_string(t.data_type()) +
-                ", which onnx2mcu does not support");
+    throw Error("tensor '" + t.name() + "' has element type " + onnx_type_name(t.data_type()) + " (" +
+                std::to_string(t.data_type()) + "), which onnx2mcu does not support");
   if (t.dims_size() > kMaxRank)
     throw Error("tensor '" + t.name() + "' has rank " + std::to_string(t.dims_size()) + "; onnx2mcu handles up to " +
                 std::to_string(kMaxRank));
@@ -97,7 +100,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_di
     if (d < 0) throw Error("tensor '" + t.name() + "' has a negative dim");
   int64_t bytes = 0;
   try {
-    bytes = shape_bytes(shape, dtype_size(dt));
+    bytes = shape_bits_bytes(shape, dtype_bits(dt));
   } catch (const Error& e) {
     throw Error("tensor '" + t.name() + "': " + e.what());
   }
@@ -130,7 +133,9 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_di
       case DType::U16: copy_field<int32_t, uint16_t>(t.int32_data(), out, name); break;
       case DType::U8: copy_field<int32_t, uint8_t>(t.int32_data(), out, name); break;
       case DType::Bool: copy_field<int32_t, bool>(t.int32_data(), out, name); break;
+      case DType::F16: case DType::BF16: copy_field<int32_t, uint16_t>(t.int32_data(), out, name); break;
       case DType::Undefined: break;
+      default: copy_field<int32_t, uint8_t>(t.int32_data(), out, name); break;  // float8 bits, packed bytes
     }
   }
   return out;

@@ -1,5 +1,6 @@
 // Cast and CastLike between any two supported dtypes -> o2m::cast in
-// templates/kernels/elementwise.hpp (o2m::convert holds the conversion rules).
+// templates/kernels/elementwise.hpp (o2m::convert holds the conversion rules, numeric.hpp the
+// float16, bfloat16, float8, float4 and int4/int2 formats).
 #include "kernels/elementwise.hpp"
 
 #include "ops/helpers.h"
@@ -33,11 +34,20 @@ void infer_cast(Node& n) {
   set_output(n, 0, target_dtype(n), required_input(n, 0).shape);
 }
 
+// Cast's round_mode (opset 25), for float8e8m0 targets.
+o2m::E8M0Round round_mode(const Node& n) {
+  const std::string m = n.attr_string("round_mode", "up");
+  if (m == "up") return o2m::E8M0Round::Up;
+  if (m == "down") return o2m::E8M0Round::Down;
+  if (m == "nearest") return o2m::E8M0Round::Nearest;
+  n.fail("round_mode '" + m + "' is not one of up, down, nearest");
+}
+
 std::vector<KernelCall> lower_cast(const Node& n) {
   const Value& x = required_input(n, 0);
-  o2m::CastParams p{i32(n, x.elems())};
-  return {visit_dtype(x.dtype, [&](auto from) {
-    return visit_dtype(target_dtype(n), [&](auto to) {
+  o2m::CastParams p{i32(n, x.elems()), n.attr_int("saturate", 1) != 0, static_cast<int32_t>(round_mode(n))};
+  return {visit_any_dtype(x.dtype, [&](auto from) {
+    return visit_any_dtype(target_dtype(n), [&](auto to) {
       using F = decltype(from);
       using T = decltype(to);
       std::string fn = "o2m::cast<" + ctype<F>() + ", " + ctype<T>() + ">";

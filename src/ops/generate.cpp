@@ -78,7 +78,8 @@ void infer_constant_of_shape(Node& n) {
 std::vector<KernelCall> lower_constant_of_shape(const Node& n) {
   const Tensor v = fill_value(n);
   uint64_t bits = 0;
-  if (dtype_is_float(v.dtype)) std::memcpy(&bits, v.bytes.data(), v.bytes.size());  // little-endian host
+  if (dtype_is_float(v.dtype) || dtype_is_small_float(v.dtype))
+    std::memcpy(&bits, v.bytes.data(), v.bytes.size());  // little-endian host
   else bits = static_cast<uint64_t>(v.int_at(0));
   o2m::FillParams p{i32(n, n.outputs[0]->elems()), static_cast<int32_t>(static_cast<uint32_t>(bits)),
                     static_cast<int32_t>(static_cast<uint32_t>(bits >> 32))};

@@ -95,11 +95,13 @@ auto visit_float(const Node& n, DType t, F&& f) {
   n.fail(std::string("expects float32 data, got ") + dtype_name(t));
 }
 
-// Calls f(T{}) for numeric dtypes (not bool).
+// Calls f(T{}) for numeric dtypes C++ computes on (not bool, not the stored-as-bits types,
+// which the compute-in-float pass widens first).
 template <typename F>
 auto visit_numeric(const Node& n, DType t, F&& f) {
-  if (t == DType::Bool || t == DType::Undefined) n.fail(std::string("does not support ") + dtype_name(t) + " data");
-  return visit_dtype(t, std::forward<F>(f));
+  if (t == DType::Bool || t == DType::Undefined || dtype_is_small_float(t) || dtype_is_packed(t))
+    n.fail(std::string("does not support ") + dtype_name(t) + " data");
+  return visit_plain_dtype(t, std::forward<F>(f));
 }
 
 // Clamped conversion for params: every size in generated code is an int32.

@@ -10,7 +10,7 @@
 namespace onnx2mcu {
 namespace {
 
-// Calls f(T{}) for the integer types quantized tensors use.
+// Calls f(T{}) for the types quantized tensors use: integers down to int2, float8, float4.
 template <typename F>
 auto visit_quantized(const Node& n, DType t, F&& f) {
   switch (t) {
@@ -19,6 +19,15 @@ auto visit_quantized(const Node& n, DType t, F&& f) {
     case DType::I16: return f(int16_t{});
     case DType::U16: return f(uint16_t{});
     case DType::I32: return f(int32_t{});
+    case DType::I4: return f(o2m::int4{});
+    case DType::U4: return f(o2m::uint4{});
+    case DType::I2: return f(o2m::int2{});
+    case DType::U2: return f(o2m::uint2{});
+    case DType::F8E4M3FN: return f(o2m::float8e4m3fn{});
+    case DType::F8E4M3FNUZ: return f(o2m::float8e4m3fnuz{});
+    case DType::F8E5M2: return f(o2m::float8e5m2{});
+    case DType::F8E5M2FNUZ: return f(o2m::float8e5m2fnuz{});
+    case DType::F4E2M1: return f(o2m::float4e2m1{});
     default: n.fail(std::string("does not support ") + dtype_name(t) + " quantized data");
   }
 }

@@ -1,4 +1,5 @@
 #include <iterator>
+#include <map>
 
 #include "onnx2mcu/error.h"
 #include "ops/op.h"
@@ -19,6 +20,7 @@ void attach_tables(Graph& g, Node& n, NamedTables tables) {
 
 void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
   std::vector<LoopCondCheck> loop_checks;
+  std::map<const Node*, DType> widened;  // nodes computing in float32 for float16 data
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& n = *g.nodes[i];
     for (const Value* in : n.inputs)
@@ -32,6 +34,14 @@ void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
                      std::make_move_iterator(repl.end()));
       --i;
       continue;
+    }
+    if (widened.count(&n) == 0) {
+      const DType storage = widen_float_inputs(g, i);
+      if (storage != DType::Undefined) {
+        widened[&n] = storage;
+        --i;  // infer the inserted Casts, then n again
+        continue;
+      }
     }
     const OpDef* def = find_op(n.domain, n.op);
     try {
@@ -55,6 +65,8 @@ void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
         n.fail("output '" + out->name + "' " + shape_str(out->shape) + " holds " + std::to_string(bytes) +
                " bytes, more than the limit of " + std::to_string(opts.max_tensor_bytes) + " (--max-tensor-bytes)");
     }
+    auto w = widened.find(&n);
+    if (w != widened.end()) narrow_float_outputs(g, i, w->second);  // before folding: n now writes float32
     if (!def->defer_fold) fold_node(g, n, opts);
   }
   check_loop_conditions(loop_checks);

@@ -44,6 +44,13 @@ struct LoopCondCheck {
 std::vector<std::unique_ptr<Node>> inline_control_flow(Graph& g, const Node& n, const PassOptions& opts,
                                                        std::vector<LoopCondCheck>& checks);
 void check_loop_conditions(const std::vector<LoopCondCheck>& checks);
+// float16 / bfloat16 computed in float32 (src/passes/compute_in_float.cpp), node by node inside
+// infer_shapes_and_fold: widen_float_inputs inserts Casts to float32 before node i for its
+// float16/bfloat16 inputs (unless its kernels move any dtype) and returns the storage dtype
+// (Undefined: nothing to do); narrow_float_outputs, once node i is inferred, inserts Casts
+// after it that round its float32 outputs back to `storage`, and returns how many.
+DType widen_float_inputs(Graph& g, size_t i);
+size_t narrow_float_outputs(Graph& g, size_t i, DType storage);
 // Evaluates one node with its kernels if all inputs are constant; true when it did.
 bool fold_node(Graph& g, Node& n, const PassOptions& opts);
 // Quantized graphs onto integer kernels: QOperator nodes and DQ -> op -> Q patterns become

@@ -10,11 +10,11 @@ std::string harness_source(const std::string& name, const Graph& g, const std::v
                   ".h\"\n#include \"rig.h\"\n\nnamespace {\n\n";
   for (size_t c = 0; c < cases.size(); ++c)
     for (size_t i = 0; i < g.inputs.size(); ++i)
-      s += "const " + std::string(dtype_ctype(g.inputs[i]->dtype)) + " in_" + std::to_string(c) + "_" + std::to_string(i) + "[] = " +
+      s += "const " + std::string(dtype_api_ctype(g.inputs[i]->dtype)) + " in_" + std::to_string(c) + "_" + std::to_string(i) + "[] = " +
            tensor_initializer(cases[c].inputs[i]) + ";\n";
   for (size_t o = 0; o < g.outputs.size(); ++o)
-    s += std::string(dtype_ctype(g.outputs[o]->dtype)) + " out_" + std::to_string(o) + "[" +
-         std::to_string(std::max<int64_t>(1, g.outputs[o]->elems())) + "];\n";
+    s += std::string(dtype_api_ctype(g.outputs[o]->dtype)) + " out_" + std::to_string(o) + "[" +
+         std::to_string(tensor_array_len(g.outputs[o]->dtype, g.outputs[o]->bytes())) + "];\n";
   s += R"(
 // Prints bytes as hex, 64 to a line, so no printf (and no heap) is needed on the target.
 void print_bytes(int set, int output, const void* data, unsigned n) {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "numeric.hpp"
+
 // Lists a params struct's fields in declaration order. The generator walks them to print the
 // struct as a C++ aggregate initializer; the generated code never calls visit().
 #define O2M_FIELDS(...) \
@@ -40,7 +42,26 @@ O2M_NUM(uint16_t, false, true, false, 0, UINT16_MAX)
 O2M_NUM(uint32_t, false, true, false, 0, UINT32_MAX)
 O2M_NUM(uint64_t, false, true, false, 0, UINT64_MAX)
 O2M_NUM(bool, false, false, false, false, true)
+O2M_NUM(float8e8m0, true, false, false, float8e8m0::from_bits(0), float8e8m0::from_bits(0xFE))
 #undef O2M_NUM
+template <typename B, typename F>  // float16, bfloat16, float8: -inf and inf, or -max and max
+struct Num<SmallFloat<B, F>> {
+  static constexpr bool is_float = true, is_int = false, is_signed = true;
+  static constexpr SmallFloat<B, F> lowest() { return SmallFloat<B, F>::from_bits(F::kSign | F::kTop); }
+  static constexpr SmallFloat<B, F> max() { return SmallFloat<B, F>::from_bits(F::kTop); }
+};
+
+// Storage-only types: converted by convert(), moved by copying kernels, never computed on.
+template <typename T>
+struct IsSmallFloat { static constexpr bool value = false; };
+template <typename B, typename F>
+struct IsSmallFloat<SmallFloat<B, F>> { static constexpr bool value = true; };
+template <>
+struct IsSmallFloat<float8e8m0> { static constexpr bool value = true; };
+template <typename T>
+struct IsSmallInt { static constexpr bool value = false; };
+template <int B, bool S>
+struct IsSmallInt<SmallInt<B, S>> { static constexpr bool value = true; };
 
 // Integer types other than bool: their arithmetic wraps (two's complement) as in ONNX Runtime.
 template <typename T>
@@ -59,10 +80,22 @@ using wrap_t = typename Select<sizeof(T) <= 4, uint32_t, uint64_t>::type;
 
 // Converts a value following ONNX Cast's rules, and defines the cases C++ leaves undefined:
 // float -> integer truncates toward zero and saturates at the type's limits (NaN -> 0);
-// integer -> narrower integer keeps the low bits; anything -> bool is x != 0.
+// integer -> narrower integer (int4, int2 too) keeps the low bits; anything -> bool is x != 0.
+// To a small float: round to nearest even; `saturate` (Cast's attribute) applies to the 8-bit
+// and 4-bit floats only, `e8m0` is Cast's round_mode for float8e8m0.
 template <typename To, typename From>
-inline To convert(From x) {
-  if constexpr (!Num<To>::is_float && !Num<To>::is_int) {
+inline To convert(From x, bool saturate = true, E8M0Round e8m0 = E8M0Round::Up) {
+  if constexpr (IsSmallInt<From>::value) {
+    return convert<To>(x.value(), saturate, e8m0);
+  } else if constexpr (IsSmallFloat<From>::value) {
+    return convert<To>(static_cast<float>(x), saturate, e8m0);
+  } else if constexpr (IsSmallInt<To>::value) {
+    return To::wrap(convert<int64_t>(x));
+  } else if constexpr (IsSmallFloat<To>::value && sizeof(To) == 1) {
+    return To::from(static_cast<double>(x), saturate, e8m0);
+  } else if constexpr (IsSmallFloat<To>::value) {
+    return To(x);
+  } else if constexpr (!Num<To>::is_float && !Num<To>::is_int) {
     return x != From(0);
   } else if constexpr (Num<From>::is_float && is_int_v<To>) {
     if (x != x) return To(0);

@@ -146,12 +146,17 @@ inline void pow_(const BinaryParams& p, const T* a_in, const E* b_in, T* y) {
 
 struct CastParams {
   int32_t n;
-  O2M_FIELDS(n)
+  int32_t saturate;    // Cast's `saturate`: 1 (default) or 0; float8 targets only
+  int32_t round_mode;  // Cast's `round_mode` for float8e8m0: an E8M0Round
+  O2M_FIELDS(n, saturate, round_mode)
 };
 
+// Any dtype to any dtype, the packed ones (int4, ...) read and written through load/store.
 template <typename From, typename To>
 inline void cast(const CastParams& p, const From* x, To* y) {
-  for (int32_t i = 0; i < p.n; ++i) y[i] = convert<To>(x[i]);
+  clear_packed_tail(y, p.n);
+  const E8M0Round mode = static_cast<E8M0Round>(p.round_mode);
+  for (int32_t i = 0; i < p.n; ++i) store(y, i, convert<To>(load(x, i), p.saturate != 0, mode));
 }
 
 }  // namespace o2m

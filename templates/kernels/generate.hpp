@@ -18,7 +18,8 @@ struct FillParams {
 
 template <typename T>
 inline T value_from_bits(uint64_t bits) {
-  return static_cast<T>(static_cast<int64_t>(bits));
+  if constexpr (IsSmallFloat<T>::value) return T::from_bits(static_cast<uint32_t>(bits));  // float16, ...
+  else return static_cast<T>(static_cast<int64_t>(bits));
 }
 template <>
 inline float value_from_bits<float>(uint64_t bits) {

@@ -27,6 +27,22 @@ template <> struct QRange<uint8_t> { static constexpr int32_t lo = 0, hi = 255; 
 template <> struct QRange<int16_t> { static constexpr int32_t lo = -32768, hi = 32767; };
 template <> struct QRange<uint16_t> { static constexpr int32_t lo = 0, hi = 65535; };
 template <> struct QRange<int32_t> { static constexpr int32_t lo = -2147483647 - 1, hi = 2147483647; };
+template <> struct QRange<int4> { static constexpr int32_t lo = -8, hi = 7; };
+template <> struct QRange<uint4> { static constexpr int32_t lo = 0, hi = 15; };
+template <> struct QRange<int2> { static constexpr int32_t lo = -2, hi = 1; };
+template <> struct QRange<uint2> { static constexpr int32_t lo = 0, hi = 3; };
+
+// A quantized element (or zero point) as a number: int4 sign-extended, float8 as its float.
+template <typename T>
+inline auto q_number(T v) {
+  if constexpr (IsSmallInt<T>::value) return v.value();
+  else if constexpr (IsSmallFloat<T>::value) return static_cast<float>(v);
+  else return static_cast<int32_t>(v);
+}
+template <typename T>
+inline auto q_zero_point(const T* zero_point, int32_t a) {
+  return zero_point ? q_number(load(zero_point, a)) : decltype(q_number(T{}))(0);
+}
 
 // x * 2^-r rounded half to even, for 1 <= r <= 62.
 inline int64_t shift_round_half_even(int64_t v, int32_t r) {
@@ -79,23 +95,32 @@ struct QuantParams {
   O2M_FIELDS(outer, axis, inner)
 };
 
-template <typename T>
-inline T quantize_value(float x, float scale, int32_t zp) {
+// Integer targets round half to even and saturate; float8 and float4 targets round to nearest
+// even and saturate (QuantizeLinear's default), with a zero point that is 0 in practice.
+template <typename T, typename Z>
+inline T quantize_value(float x, float scale, Z zp) {
   float v = x / scale;  // a division, as the ONNX reference and onnxruntime do
-  const float lo = static_cast<float>(QRange<T>::lo - zp), hi = static_cast<float>(QRange<T>::hi - zp);
-  v = clip_value(v, lo, hi);  // also bounds v for round_half_even
-  if (v != v) v = 0.0f;                 // NaN
-  return static_cast<T>(static_cast<int32_t>(round_half_even(v)) + zp);
+  if constexpr (IsSmallFloat<T>::value) {
+    return T::from(static_cast<double>(v + zp), true);
+  } else {
+    const float lo = static_cast<float>(QRange<T>::lo - zp), hi = static_cast<float>(QRange<T>::hi - zp);
+    v = clip_value(v, lo, hi);  // also bounds v for round_half_even
+    if (v != v) v = 0.0f;       // NaN
+    const int32_t q = static_cast<int32_t>(round_half_even(v)) + zp;
+    if constexpr (IsSmallInt<T>::value) return T::wrap(q);
+    else return static_cast<T>(q);
+  }
 }
 
 template <typename T>
 inline void quantize_linear(const QuantParams& p, const float* x, const float* scale, const T* zero_point, T* y) {
+  clear_packed_tail(y, p.outer * p.axis * p.inner);
   for (int32_t o = 0; o < p.outer; ++o)
     for (int32_t a = 0; a < p.axis; ++a) {
       const float s = scale[a];
-      const int32_t z = zero_point ? static_cast<int32_t>(zero_point[a]) : 0;
+      const auto z = q_zero_point(zero_point, a);
       const int32_t base = (o * p.axis + a) * p.inner;
-      for (int32_t i = 0; i < p.inner; ++i) y[base + i] = quantize_value<T>(x[base + i], s, z);
+      for (int32_t i = 0; i < p.inner; ++i) store(y, base + i, quantize_value<T>(x[base + i], s, z));
     }
 }
 
@@ -112,9 +137,9 @@ inline void dequantize_linear(const DequantParams& p, const T* x, const float* s
   for (int32_t o = 0; o < p.outer; ++o)
     for (int32_t a = 0; a < p.axis; ++a) {
       const float s = scale[a];
-      const int32_t z = zero_point ? static_cast<int32_t>(zero_point[a]) : 0;
+      const auto z = q_zero_point(zero_point, a);
       const int32_t base = (o * p.axis + a) * p.inner;
-      for (int32_t i = 0; i < p.inner; ++i) y[base + i] = static_cast<float>(static_cast<int32_t>(x[base + i]) - z) * s;
+      for (int32_t i = 0; i < p.inner; ++i) y[base + i] = static_cast<float>(q_number(load(x, base + i)) - z) * s;
     }
 }
 

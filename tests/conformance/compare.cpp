@@ -32,7 +32,9 @@ std::string compare_output(const Tensor& ref, const std::vector<uint8_t>& got_by
            std::to_string(ref.bytes.size());
   Tensor got = ref;
   got.bytes = got_bytes;
-  const bool is_float = ref.dtype == DType::F32 || ref.dtype == DType::F64;
+  // float16, bfloat16, the float8 and float4 formats compare as their float values.
+  const bool is_float = onnx2mcu::dtype_is_float(ref.dtype) || onnx2mcu::dtype_is_small_float(ref.dtype);
+  const bool packed = onnx2mcu::dtype_is_packed(ref.dtype);  // int4, ...: element by element
   const size_t width = got_bytes.size() / static_cast<size_t>(std::max<int64_t>(1, ref.elems()));
   int64_t bad = 0, first = -1;
   double max_err = 0;
@@ -42,6 +44,8 @@ std::string compare_output(const Tensor& ref, const std::vector<uint8_t>& got_by
       const double g = got.float_at(i), r = ref.float_at(i);
       ok = close(g, r, rtol, atol);
       if (!ok) max_err = std::isfinite(g - r) ? std::max(max_err, std::fabs(g - r)) : INFINITY;
+    } else if (packed) {
+      ok = got.int_at(i) == ref.int_at(i);
     } else {
       ok = std::memcmp(&got_bytes[static_cast<size_t>(i) * width], &ref.bytes[static_cast<size_t>(i) * width], width) == 0;
     }
