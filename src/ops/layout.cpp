@@ -6,6 +6,7 @@
 #include "ir/checked.h"
 #include "ops/helpers.h"
 #include "ops/lower.h"
+#include "ops/pad_call.h"
 #include "ops/registry.h"
 
 namespace onnx2mcu {
@@ -152,20 +153,25 @@ void infer_pad(Node& n) {
 }
 
 std::vector<KernelCall> lower_pad(const Node& n) {
-  const Value& x = required_input(n, 0);
+  const PadSpec s = pad_spec(n);
+  return pad_call(n, required_input(n, 0), s.begin, s.mode, s.value);
+}
+
+}  // namespace
+
+std::vector<KernelCall> pad_call(const Node& n, const Value& x, const std::vector<int64_t>& begin, int32_t mode, float value) {
   const Shape& y = n.outputs[0]->shape;
   if (y.size() > static_cast<size_t>(o2m::kMaxRank)) n.fail("supports rank <= 6");
-  PadSpec s = pad_spec(n);
   o2m::PadParams p{};
-  p.mode = s.mode;
-  p.value = s.value;
+  p.mode = mode;
+  p.value = value;
   p.n = i32(n, shape_elems(y));
   const size_t off = o2m::kMaxRank - y.size();
   for (int d = 0; d < o2m::kMaxRank; ++d) p.in_dims[d] = p.out_dims[d] = 1;
   for (size_t d = 0; d < y.size(); ++d) {
     p.in_dims[off + d] = i32(n, x.shape[d]);
     p.out_dims[off + d] = i32(n, y[d]);
-    p.pad_begin[off + d] = i32(n, s.begin[d]);
+    p.pad_begin[off + d] = i32(n, begin[d]);
   }
   if (p.n == 0) return {};
   return {visit_dtype(x.dtype, [&](auto t) {
@@ -173,8 +179,6 @@ std::vector<KernelCall> lower_pad(const Node& n) {
     return make_call(O2M_KERNEL("layout.hpp", o2m::pad, T), "o2m::PadParams", p, {&x}, {n.outputs[0]});
   })};
 }
-
-}  // namespace
 
 void register_layout_ops(OpTable& t) {
   add_op(t, {"Transpose", "", infer_transpose, lower_transpose, false});

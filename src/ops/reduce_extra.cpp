@@ -1,5 +1,5 @@
 // ReduceMax, ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp,
-// ReduceSumSquare, ArgMax, ArgMin, CumSum, TopK -> templates/kernels/reduce_extra.hpp.
+// ReduceSumSquare, ArgMax, ArgMin, CumSum, CumProd, TopK -> templates/kernels/reduce_extra.hpp.
 #include "kernels/reduce_extra.hpp"
 
 #include "ops/helpers.h"
@@ -44,7 +44,7 @@ std::vector<KernelCall> lower_reduce(const Node& n) {
   })};
 }
 
-// ---- ArgMax, ArgMin, CumSum, TopK: one axis of an [outer, len, inner] view ----
+// ---- ArgMax, ArgMin, CumSum, CumProd, TopK: one axis of an [outer, len, inner] view ----
 
 struct AxisView {
   int64_t outer, len, inner;
@@ -82,7 +82,7 @@ std::vector<KernelCall> lower_arg(const Node& n) {
   })};
 }
 
-void infer_cumsum(Node& n) {
+void infer_cumulative(Node& n) {
   expect_arity(n, 2, 2);
   const Value& x = required_input(n, 0);
   const Value& axis = required_input(n, 1);
@@ -92,7 +92,8 @@ void infer_cumsum(Node& n) {
 }
 
 // The axis is read at run time, so a computed axis works too.
-std::vector<KernelCall> lower_cumsum(const Node& n) {
+template <bool kProd>
+std::vector<KernelCall> lower_cumulative(const Node& n) {
   const Value& x = required_input(n, 0);
   const Value& axis = required_input(n, 1);
   if (x.shape.size() > static_cast<size_t>(o2m::kMaxRank)) n.fail("supports rank <= 6");
@@ -105,8 +106,12 @@ std::vector<KernelCall> lower_cumsum(const Node& n) {
     return visit_index(n, axis.dtype, [&](auto a) {
       using T = decltype(t);
       using A = decltype(a);
-      return make_call(O2M_KERNEL2("reduce_extra.hpp", o2m::cumsum, T, A), "o2m::CumSumParams", p, {&x, &axis},
-                       {n.outputs[0]});
+      if constexpr (kProd)
+        return make_call(O2M_KERNEL2("reduce_extra.hpp", o2m::cumprod, T, A), "o2m::CumSumParams", p, {&x, &axis},
+                         {n.outputs[0]});
+      else
+        return make_call(O2M_KERNEL2("reduce_extra.hpp", o2m::cumsum, T, A), "o2m::CumSumParams", p, {&x, &axis},
+                         {n.outputs[0]});
     });
   })};
 }
@@ -161,7 +166,8 @@ void register_reduce_extra_ops(OpTable& t) {
   add_op(t, {"ReduceSumSquare", "", infer_reduce, lower_reduce<Reduce::SumSquare>});
   add_op(t, {"ArgMax", "", infer_arg, lower_arg<true>});
   add_op(t, {"ArgMin", "", infer_arg, lower_arg<false>});
-  add_op(t, {"CumSum", "", infer_cumsum, lower_cumsum});
+  add_op(t, {"CumSum", "", infer_cumulative, lower_cumulative<false>});
+  add_op(t, {"CumProd", "", infer_cumulative, lower_cumulative<true>});
   add_op(t, {"TopK", "", infer_top_k, lower_top_k});
 }
 

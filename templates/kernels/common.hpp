@@ -19,6 +19,7 @@
 namespace o2m {
 
 constexpr int kMaxRank = 6;
+constexpr int kMaxSpatial = 3;  // spatial dims of Conv-like ops (after N and C)
 
 // What the kernels need to know about each element type (kernel headers stay free of the
 // C++ library: see docs/adding-an-op.md).

@@ -5,8 +5,6 @@
 
 namespace o2m {
 
-constexpr int kMaxSpatial = 3;
-
 struct ConvParams {
   int32_t n, c_in, c_out, group;
   int32_t in[kMaxSpatial], out[kMaxSpatial];

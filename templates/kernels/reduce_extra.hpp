@@ -132,8 +132,9 @@ inline void argmin(const ArgParams& p, const T* x, int64_t* y) {
   arg_best(p, x, y, [](T a, T b) { return a < b; });
 }
 
-// Running sums along one axis; exclusive leaves out the element itself, reverse runs from the
-// end. The axis is read at run time (an input of the op); out of range, y is all zeros.
+// Running sums (CumSum) or products (CumProd) along one axis; exclusive leaves out the element
+// itself, reverse runs from the end. The axis is read at run time (an input of the op); out of
+// range, y is all zeros.
 struct CumSumParams {
   int32_t rank;
   int32_t dims[kMaxRank];  // x's dims, not padded
@@ -141,8 +142,8 @@ struct CumSumParams {
   O2M_FIELDS(rank, dims, exclusive, reverse)
 };
 
-template <typename T, typename A>
-inline void cumsum(const CumSumParams& p, const T* x, const A* axis, T* y) {
+template <typename T, typename A, typename F>
+inline void cumulate(const CumSumParams& p, const T* x, const A* axis, T* y, T identity, F op) {
   const int64_t a0 = static_cast<int64_t>(axis[0]);
   const int64_t ax = a0 < 0 ? a0 + p.rank : a0;
   int32_t outer = 1, len = 1, inner = 1;
@@ -157,16 +158,26 @@ inline void cumsum(const CumSumParams& p, const T* x, const A* axis, T* y) {
   }
   for (int32_t o = 0; o < outer; ++o)
     for (int32_t i = 0; i < inner; ++i) {
-      T acc = T(0);
+      T acc = identity;
       for (int32_t s = 0; s < len; ++s) {
         const int32_t a = p.reverse ? len - 1 - s : s;
         const int32_t at = (o * len + a) * inner + i;
         const T v = x[at];
-        if (!p.exclusive) acc = add_op(acc, v);
+        if (!p.exclusive) acc = op(acc, v);
         y[at] = acc;
-        if (p.exclusive) acc = add_op(acc, v);
+        if (p.exclusive) acc = op(acc, v);
       }
     }
+}
+
+template <typename T, typename A>
+inline void cumsum(const CumSumParams& p, const T* x, const A* axis, T* y) {
+  cumulate(p, x, axis, y, T(0), [](T a, T b) { return add_op(a, b); });
+}
+
+template <typename T, typename A>
+inline void cumprod(const CumSumParams& p, const T* x, const A* axis, T* y) {
+  cumulate(p, x, axis, y, T(1), [](T a, T b) { return mul_op(a, b); });
 }
 
 // TopK: values and indices are [outer, k, inner], sorted best first; on ties the lower index

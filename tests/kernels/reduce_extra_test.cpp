@@ -202,6 +202,26 @@ TEST(CumSum, ExclusiveAndReverseOnARunTimeAxis) {
   EXPECT_EQ(std::vector<double>(y, y + 6), std::vector<double>(6, 0.0));
 }
 
+TEST(CumProd, ExclusiveAndReverseAndIntegerWrap) {
+  const double x[6] = {1, 2, 3, 4, 5, 6};  // [2, 3], axis 1 (or -1)
+  const double want[4][6] = {{1, 2, 6, 4, 20, 120}, {1, 1, 2, 1, 4, 20}, {6, 6, 3, 120, 30, 6}, {6, 3, 1, 30, 6, 1}};
+  for (int mode = 0; mode < 4; ++mode) {
+    double y[6];
+    const int64_t axis = mode % 2 ? 1 : -1;
+    o2m::cumprod<double, int64_t>({2, {2, 3}, mode & 1, mode >> 1}, x, &axis, y);
+    EXPECT_EQ(std::vector<double>(y, y + 6), std::vector<double>(want[mode], want[mode] + 6)) << "mode " << mode;
+  }
+  const int32_t axis0 = 0;
+  double y[6];
+  o2m::cumprod<double, int32_t>({2, {2, 3}, 0, 0}, x, &axis0, y);
+  EXPECT_EQ(std::vector<double>(y, y + 6), (std::vector<double>{1, 2, 3, 4, 10, 18}));
+  // int32 products wrap like numpy instead of overflowing.
+  const int32_t big[3] = {65536, 65536, 3};
+  int32_t yi[3];
+  o2m::cumprod<int32_t, int32_t>({1, {3}, 0, 0}, big, &axis0, yi);
+  EXPECT_EQ(std::vector<int32_t>(yi, yi + 3), (std::vector<int32_t>{65536, 0, 0}));
+}
+
 TEST(TopK, MatchesStableSortOnRandomLinesWithTies) {
   std::mt19937 rng(11);
   const int outer = 3, len = 9, inner = 2;

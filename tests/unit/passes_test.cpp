@@ -544,6 +544,56 @@ TEST(ShapeRules, HugeRepeatsSplitsPadsAndConcatsAreNodeErrors) {
             std::string::npos);
 }
 
+// Ops added in opsets 18 to 26: output shapes, and one-line errors naming the node.
+TEST(ShapeRules, OpsOfOpsets18To26) {
+  // Inputs: float graph inputs of the given shapes, then int64 constants.
+  auto run = [](const std::string& op, const std::vector<Shape>& in_shapes, const std::vector<std::vector<int64_t>>& consts,
+                std::map<std::string, Attr> attrs, int opset, Shape* shape) {
+    GraphBuilder b;
+    b.opset = opset;
+    std::vector<Value*> ins;
+    for (size_t i = 0; i < in_shapes.size(); ++i) ins.push_back(b.input("in" + std::to_string(i), in_shapes[i]));
+    for (size_t i = 0; i < consts.size(); ++i)
+      ins.push_back(consts[i].empty() ? nullptr
+                                      : b.constant<int64_t>("c" + std::to_string(i), {static_cast<int64_t>(consts[i].size())}, consts[i]));
+    Node* n = b.node(op, "n", ins, std::move(attrs));
+    b.output(n->outputs[0]);
+    const std::string err = pipeline_error(b.g);
+    if (shape) *shape = n->outputs[0]->shape;
+    return err;
+  };
+  auto shape_of = [&](const std::string& op, const std::vector<Shape>& in, const std::vector<std::vector<int64_t>>& consts,
+                      std::map<std::string, Attr> attrs = {}, int opset = 24) {
+    Shape s;
+    const std::string err = run(op, in, consts, std::move(attrs), opset, &s);
+    EXPECT_EQ(err, "(no error)") << op;
+    return s;
+  };
+  EXPECT_EQ(shape_of("DFT", {{2, 10, 3, 1}}, {}, {{"onesided", int_attr(1)}}), (Shape{2, 10, 2, 2}));  // axis -2
+  EXPECT_EQ(shape_of("DFT", {{2, 10, 3, 1}}, {{}, {1}}, {{"onesided", int_attr(1)}}), (Shape{2, 6, 3, 2}));
+  EXPECT_EQ(shape_of("DFT", {{1, 6, 2}}, {{}, {1}}, {{"onesided", int_attr(1)}, {"inverse", int_attr(1)}}), (Shape{1, 10, 1}));
+  EXPECT_EQ(shape_of("DFT", {{1, 6, 1}}, {{16}}, {{"axis", int_attr(1)}}, 17), (Shape{1, 16, 2}));
+  EXPECT_EQ(shape_of("STFT", {{2, 128, 1}}, {{8}, {}, {16}}), (Shape{2, 15, 9, 2}));
+  EXPECT_EQ(shape_of("Col2Im", {{1, 5, 5}}, {{5, 5}, {1, 5}}), (Shape{1, 1, 5, 5}));
+  EXPECT_EQ(shape_of("CenterCropPad", {{20, 8, 3}}, {{10, 9}}, {{"axes", ints_attr({0, -2})}}), (Shape{10, 9, 3}));
+  EXPECT_EQ(shape_of("AffineGrid", {{2, 3, 4}}, {{2, 3, 4, 5, 6}}), (Shape{2, 4, 5, 6, 3}));
+  EXPECT_EQ(shape_of("TensorScatter", {{2, 3, 8, 4}, {2, 3, 2, 4}}, {}), (Shape{2, 3, 8, 4}));
+  EXPECT_EQ(shape_of("DeformConv", {{1, 2, 5, 5}, {4, 2, 3, 3}, {1, 18, 3, 3}}, {}), (Shape{1, 4, 3, 3}));
+
+  auto error_of = [&](const std::string& op, const std::vector<Shape>& in, const std::vector<std::vector<int64_t>>& consts,
+                      std::map<std::string, Attr> attrs = {}) { return run(op, in, consts, std::move(attrs), 24, nullptr); };
+  const std::string rfft = error_of("DFT", {{4, 2}}, {}, {{"onesided", int_attr(1)}});
+  EXPECT_NE(rfft.find("node 'n' (DFT): onesided=1 (RFFT) needs real input"), std::string::npos) << rfft;
+  EXPECT_NE(error_of("DFT", {{4, 1}}, {{}, {1}}).find("axis must be a signal dim"), std::string::npos);
+  EXPECT_NE(error_of("BitCast", {{3}}, {}, {{"to", int_attr(7)}}).find("widths differ"), std::string::npos);  // float -> int64
+  EXPECT_NE(error_of("BitwiseAnd", {{3}, {3}}, {}).find("expects integer data"), std::string::npos);
+  EXPECT_NE(error_of("TensorScatter", {{2, 4, 3}, {2, 5, 3}}, {}, {{"axis", int_attr(1)}}).find("must match past_cache"),
+            std::string::npos);
+  const std::string nms = error_of("NonMaxSuppression", {{1, 6, 4}, {1, 1, 6}}, {});
+  EXPECT_NE(nms.find("(NonMaxSuppression): its output shape depends on the values of input 'in0'"), std::string::npos) << nms;
+  EXPECT_NE(error_of("Unique", {{6}}, {}).find("only known at run time"), std::string::npos);
+}
+
 // ---- The pipeline ------------------------------------------------------------------------------
 
 TEST(Pipeline, DisablingPassesByName) {
