@@ -40,6 +40,10 @@ struct OpDef {
   // Not folded by infer-shapes-and-fold even when its inputs are constant (DequantizeLinear:
   // lower-qdq needs the integer weights behind it, and folds what it does not absorb).
   bool defer_fold = false;
+  // Brings an older form of the op (an attribute that became an input, a renamed attribute, a
+  // changed default) to its one canonical form, the newest, so infer and lower read one form.
+  // Run once per node by normalize-ops before any other pass reads the node; nullptr = nothing.
+  void (*normalize)(Node& n, Graph& g) = nullptr;
 };
 
 // nullptr when onnx2mcu does not implement (domain, op).
