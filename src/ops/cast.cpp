@@ -13,22 +13,14 @@ namespace {
 // Cast: the `to` attribute; CastLike: input 1's dtype.
 DType target_dtype(const Node& n) {
   if (n.op == "CastLike") return required_input(n, 1).dtype;
-  if (n.opset < 6) {  // `to` was a type name ("FLOAT") before opset 6
-    static const std::pair<const char*, DType> names[] = {
-        {"FLOAT", DType::F32}, {"DOUBLE", DType::F64}, {"INT8", DType::I8},   {"INT16", DType::I16},
-        {"INT32", DType::I32}, {"INT64", DType::I64},  {"UINT8", DType::U8},  {"UINT16", DType::U16},
-        {"UINT32", DType::U32}, {"UINT64", DType::U64}, {"BOOL", DType::Bool}};
-    const std::string name = n.attr_string("to", "");
-    for (const auto& kv : names)
-      if (name == kv.first) return kv.second;
-    n.fail("cannot cast to type '" + name + "'");
-  }
   const int64_t to = n.attr_int("to", 0);
   DType t = dtype_from_onnx(static_cast<int>(to));
   if (t == DType::Undefined) n.fail("cannot cast to ONNX type " + std::to_string(to));
   return t;
 }
 
+// `saturate` (opset 19, default 1) only changes conversions to the float8 types, so it is read
+// where those conversions are chosen (n.attr_int("saturate", 1)); for every other target it is moot.
 void infer_cast(Node& n) {
   expect_arity(n, n.op == "CastLike" ? 2 : 1, n.op == "CastLike" ? 2 : 1);
   set_output(n, 0, target_dtype(n), required_input(n, 0).shape);
@@ -56,10 +48,26 @@ std::vector<KernelCall> lower_cast(const Node& n) {
   })};
 }
 
+// `to` was a type name ("FLOAT") before opset 6; it becomes the TensorProto number.
+void normalize_cast(Node& n, Graph&) {
+  if (n.opset >= 6 || !n.has_attr("to") || n.attrs["to"].kind != Attr::Kind::String) return;
+  static const std::pair<const char*, int64_t> names[] = {
+      {"FLOAT", 1},   {"UINT8", 2},  {"INT8", 3},   {"UINT16", 4}, {"INT16", 5},  {"INT32", 6},
+      {"INT64", 7},   {"BOOL", 9},   {"FLOAT16", 10}, {"DOUBLE", 11}, {"UINT32", 12}, {"UINT64", 13}};
+  Attr& to = n.attrs["to"];
+  for (const auto& kv : names)
+    if (to.s == kv.first) {
+      to.kind = Attr::Kind::Int;
+      to.i = kv.second;
+      return;
+    }
+  n.fail("cannot cast to type '" + to.s + "'");
+}
+
 }  // namespace
 
 void register_cast_ops(OpTable& t) {
-  add_op(t, {"Cast", "", infer_cast, lower_cast, false, false, true});
+  add_op(t, {"Cast", "", infer_cast, lower_cast, false, false, true}).normalize = normalize_cast;
   add_op(t, {"CastLike", "", infer_cast, lower_cast, false, false, true});
 }
 

@@ -6,6 +6,7 @@
 #include "ir/checked.h"
 #include "ops/helpers.h"
 #include "ops/lower.h"
+#include "ops/normalize.h"
 #include "ops/pad_call.h"
 #include "ops/registry.h"
 
@@ -51,9 +52,8 @@ std::vector<KernelCall> lower_transpose(const Node& n) {
   })};
 }
 
-// Concat's axis: required from opset 4, optional with default 1 before.
+// Concat's axis: required (normalize_concat gives opsets 1-3 their default, 1).
 int64_t concat_axis_attr(const Node& n) {
-  if (n.opset < 4) return n.attr_int("axis", 1);
   if (!n.has_attr("axis")) n.fail("needs the axis attribute");
   return n.attr_int("axis", 0);
 }
@@ -100,21 +100,15 @@ struct PadSpec {
   float value = 0;
 };
 
-// pads come from the attribute before opset 11 (named paddings in opset 1) and from constant inputs after; from opset 18
-// they may cover only the dims listed in `axes`. Negative pads crop.
+// pads and constant_value come from constant inputs; from opset 18 they may cover only the dims
+// listed in `axes`. Negative pads crop.
 PadSpec pad_spec(const Node& n) {
   const Value& x = required_input(n, 0);
   const size_t rank = x.shape.size();
   PadSpec s;
-  std::vector<int64_t> pads, axes;
-  if (n.opset < 11) {
-    pads = n.attr_ints(n.opset < 2 ? "paddings" : "pads");
-    s.value = n.attr_float("value", 0.0f);
-  } else {
-    pads = constant_input(n, 1, "Pad's pads").to_ints();
-    if (n.input(2)) s.value = static_cast<float>(constant_input(n, 2, "Pad's constant_value").float_at(0));
-    if (n.input(3)) axes = constant_input(n, 3, "Pad's axes").to_ints();
-  }
+  std::vector<int64_t> axes, pads = constant_input(n, 1, "Pad's pads").to_ints();
+  if (n.input(2)) s.value = static_cast<float>(constant_input(n, 2, "Pad's constant_value").float_at(0));
+  if (n.input(3)) axes = constant_input(n, 3, "Pad's axes").to_ints();
   if (!n.input(3))
     for (size_t d = 0; d < rank; ++d) axes.push_back(static_cast<int64_t>(d));
   if (pads.size() != 2 * axes.size())
@@ -132,6 +126,7 @@ PadSpec pad_spec(const Node& n) {
   if (mode == "constant") s.mode = 0;
   else if (mode == "reflect") s.mode = 1;
   else if (mode == "edge") s.mode = 2;
+  else if (mode == "wrap") s.mode = 3;
   else n.fail("unknown mode '" + mode + "'");
   if (s.mode != 0)
     for (size_t d = 0; d < rank; ++d)
@@ -143,8 +138,18 @@ PadSpec pad_spec(const Node& n) {
   return s;
 }
 
+// Before opset 11 pads (paddings in opset 1) and value were attributes; on float data only.
+void normalize_pad(Node& n, Graph& g) {
+  if (n.opset >= 11) return;
+  if (n.inputs.size() > 1) n.fail("takes one input before opset 11");
+  rename_attr(n, "paddings", "pads");
+  if (!n.has_attr("pads")) n.fail("needs the pads attribute");
+  attr_to_input(n, g, "pads", 1);
+  attr_to_input(n, g, "value", 2, known_float_type(n));
+}
+
 void infer_pad(Node& n) {
-  expect_arity(n, 1, 4);
+  expect_arity(n, 2, 4);
   const Value& x = required_input(n, 0);
   PadSpec s = pad_spec(n);
   Shape out = x.shape;
@@ -155,6 +160,10 @@ void infer_pad(Node& n) {
 std::vector<KernelCall> lower_pad(const Node& n) {
   const PadSpec s = pad_spec(n);
   return pad_call(n, required_input(n, 0), s.begin, s.mode, s.value);
+}
+
+void normalize_concat(Node& n, Graph&) {
+  if (n.opset < 4) default_int_attr(n, "axis", 1);
 }
 
 }  // namespace
@@ -182,8 +191,8 @@ std::vector<KernelCall> pad_call(const Node& n, const Value& x, const std::vecto
 
 void register_layout_ops(OpTable& t) {
   add_op(t, {"Transpose", "", infer_transpose, lower_transpose, false});
-  add_op(t, {"Concat", "", infer_concat, lower_concat, false});
-  add_op(t, {"Pad", "", infer_pad, lower_pad, false});
+  add_op(t, {"Concat", "", infer_concat, lower_concat, false}).normalize = normalize_concat;
+  add_op(t, {"Pad", "", infer_pad, lower_pad, false}).normalize = normalize_pad;
 }
 
 }  // namespace onnx2mcu

@@ -50,6 +50,10 @@ struct OpDef {
   NamedTables (*tables)(const Node& n) = nullptr;
   // What a user must know beyond the ONNX definition (docs/ops.md's notes column).
   const char* notes = "";
+  // Brings an older form of the op (an attribute that became an input, a renamed attribute, a
+  // changed default) to its one canonical form, the newest, so infer and lower read one form.
+  // Run once per node by normalize-ops before any other pass reads the node; nullptr = nothing.
+  void (*normalize)(Node& n, Graph& g) = nullptr;
 };
 
 // Attribute that records how many inputs OpDef::tables appended (after the model's inputs).

@@ -43,6 +43,20 @@ P axis_view(const Node& n, const Value& x, const Value& scale) {
   return {i32(n, prod(x.shape, 0, axis)), i32(n, x.shape[axis]), i32(n, prod(x.shape, axis + 1, x.shape.size()))};
 }
 
+// Blocked quantization (block_size > 0, opset 21): the scale has x's rank, and along `axis`
+// one entry per block of block_size elements.
+bool is_blocked(const Node& n) { return n.attr_int("block_size", 0) > 0; }
+
+o2m::BlockedQuantParams blocked_view(const Node& n, const Value& x, const Value& scale) {
+  const int64_t block = n.attr_int("block_size", 0);
+  const auto axis = static_cast<size_t>(normalize_axis(n, n.attr_int("axis", 1), static_cast<int64_t>(x.shape.size())));
+  Shape want = x.shape;
+  want[axis] = (x.shape[axis] + block - 1) / block;
+  if (scale.shape != want)
+    n.fail("blocked scale is " + shape_str(scale.shape) + ", expected " + shape_str(want) + " for block_size " + std::to_string(block));
+  return {i32(n, prod(x.shape, 0, axis)), i32(n, x.shape[axis]), i32(n, prod(x.shape, axis + 1, x.shape.size())), i32(n, block)};
+}
+
 void check_zero_point(const Node& n, size_t i) {
   const Value* zp = n.input(i);
   if (zp && zp->elems() != required_input(n, 1).elems())
@@ -54,12 +68,22 @@ void infer_dequantize(Node& n) {
   const Value& x = required_input(n, 0);
   if (required_input(n, 1).dtype != DType::F32) n.fail("expects a float32 scale");
   if (n.input(2) && n.input(2)->dtype != x.dtype) n.fail("zero point and input types differ");
+  if (n.attr_int("output_dtype", 1) != 1) n.fail("output_dtype other than float32 is not supported");
   check_zero_point(n, 2);
+  if (is_blocked(n)) blocked_view(n, x, required_input(n, 1));
   set_output(n, 0, DType::F32, x.shape);
 }
 
 std::vector<KernelCall> lower_dequantize(const Node& n) {
   const Value& x = required_input(n, 0);
+  if (is_blocked(n)) {
+    const auto p = blocked_view(n, x, required_input(n, 1));
+    return {visit_quantized(n, x.dtype, [&](auto t) {
+      using T = decltype(t);
+      return make_call(O2M_KERNEL("quant.hpp", o2m::dequantize_blocked, T), "o2m::BlockedQuantParams", p,
+                       {&x, n.input(1), n.input(2)}, {n.outputs[0]});
+    })};
+  }
   const auto p = axis_view<o2m::DequantParams>(n, x, required_input(n, 1));
   return {visit_quantized(n, x.dtype, [&](auto t) {
     using T = decltype(t);
@@ -80,12 +104,22 @@ void infer_quantize(Node& n) {
   const Value& x = required_input(n, 0);
   if (x.dtype != DType::F32) n.fail(std::string("expects float32 input, got ") + dtype_name(x.dtype));
   if (required_input(n, 1).dtype != DType::F32) n.fail("expects a float32 scale");
+  if (n.attr_int("precision", 1) != 1) n.fail("precision (opset 25) other than float32 is not supported");
   check_zero_point(n, 2);
+  if (is_blocked(n)) blocked_view(n, x, required_input(n, 1));
   set_output(n, 0, quantize_type(n), x.shape);
 }
 
 std::vector<KernelCall> lower_quantize(const Node& n) {
   const Value& x = required_input(n, 0);
+  if (is_blocked(n)) {
+    const auto p = blocked_view(n, x, required_input(n, 1));
+    return {visit_quantized(n, quantize_type(n), [&](auto t) {
+      using T = decltype(t);
+      return make_call(O2M_KERNEL("quant.hpp", o2m::quantize_blocked, T), "o2m::BlockedQuantParams", p,
+                       {&x, n.input(1), n.input(2)}, {n.outputs[0]});
+    })};
+  }
   const auto p = axis_view<o2m::QuantParams>(n, x, required_input(n, 1));
   return {visit_quantized(n, quantize_type(n), [&](auto t) {
     using T = decltype(t);

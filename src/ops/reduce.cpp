@@ -5,13 +5,14 @@
 
 #include "ops/helpers.h"
 #include "ops/lower.h"
+#include "ops/normalize.h"
 #include "ops/registry.h"
 
 namespace onnx2mcu {
 
 std::set<size_t> reduce_axes(const Node& n) {
   const Shape& s = required_input(n, 0).shape;
-  std::vector<int64_t> raw = n.input(1) ? constant_input(n, 1, "axes").to_ints() : n.attr_ints("axes");
+  std::vector<int64_t> raw = n.input(1) ? constant_input(n, 1, "axes").to_ints() : std::vector<int64_t>{};
   std::set<size_t> axes;
   if (raw.empty() && !n.attr_int("noop_with_empty_axes", 0))
     for (size_t i = 0; i < s.size(); ++i) axes.insert(i);
@@ -72,8 +73,8 @@ std::vector<KernelCall> lower_reduce(const Node& n) {
 }  // namespace
 
 void register_reduce_ops(OpTable& t) {
-  add_op(t, {"ReduceMean", "", infer_reduce, lower_reduce<true>, false});
-  add_op(t, {"ReduceSum", "", infer_reduce, lower_reduce<false>, false});
+  add_op(t, {"ReduceMean", "", infer_reduce, lower_reduce<true>, false}).normalize = axes_attr_to_input;
+  add_op(t, {"ReduceSum", "", infer_reduce, lower_reduce<false>, false}).normalize = axes_attr_to_input;
 }
 
 }  // namespace onnx2mcu

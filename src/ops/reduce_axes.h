@@ -8,8 +8,8 @@
 
 namespace onnx2mcu {
 
-// Axes from the attribute, or from constant input 1 (ReduceSum from opset 13, the others from
-// 18). No axes means all of them, unless noop_with_empty_axes asks for none.
+// Axes from constant input 1 (an attribute before ReduceSum 13 and the others' 18, moved to the
+// input by normalize-ops). No axes means all of them, unless noop_with_empty_axes asks for none.
 std::set<size_t> reduce_axes(const Node& n);
 // Output 0: the input's dtype, reduced dims dropped or kept as 1 (keepdims).
 void infer_reduce(Node& n);

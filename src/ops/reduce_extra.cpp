@@ -4,6 +4,7 @@
 
 #include "ops/helpers.h"
 #include "ops/lower.h"
+#include "ops/normalize.h"
 #include "ops/reduce_axes.h"
 #include "ops/registry.h"
 
@@ -19,7 +20,7 @@ std::vector<KernelCall> lower_reduce(const Node& n) {
   const Value& x = required_input(n, 0);
   o2m::ReduceParams p = reduce_params(n);
   const Value* y = n.outputs[0];
-  return {visit_numeric(n, x.dtype, [&](auto t) {
+  auto call = [&](auto t) {
     using T = decltype(t);
     const char* P = "o2m::ReduceParams";
     if constexpr (R == Reduce::Max) {
@@ -41,7 +42,10 @@ std::vector<KernelCall> lower_reduce(const Node& n) {
       c.scratch_bytes = static_cast<int64_t>(p.n_out) * static_cast<int64_t>(sizeof(T));  // the per-output maxima
       return c;
     }
-  })};
+  };
+  if constexpr (R == Reduce::Max || R == Reduce::Min)
+    if (x.dtype == DType::Bool) return {call(bool{})};  // opset 20: any / all
+  return {visit_numeric(n, x.dtype, call)};
 }
 
 // ---- ArgMax, ArgMin, CumSum, CumProd, TopK: one axis of an [outer, len, inner] view ----
@@ -116,22 +120,17 @@ std::vector<KernelCall> lower_cumulative(const Node& n) {
   })};
 }
 
-// K is the attribute `k` before opset 10, then a constant 1-element input.
+// K: a constant 1-element input (the attribute `k` before opset 10, see normalize_top_k).
 int64_t top_k_count(const Node& n, const AxisView& v) {
-  int64_t k;
-  if (n.opset < 10) {
-    k = n.attr_int("k", -1);
-  } else {
-    const Tensor& t = constant_input(n, 1, "TopK's K");
-    if (t.elems() != 1) n.fail("K must hold one value");
-    k = t.int_at(0);
-  }
+  const Tensor& t = constant_input(n, 1, "TopK's K");
+  if (t.elems() != 1) n.fail("K must hold one value");
+  const int64_t k = t.int_at(0);
   if (k < 0 || k > v.len) n.fail("K = " + std::to_string(k) + " is outside [0, " + std::to_string(v.len) + "]");
   return k;
 }
 
 void infer_top_k(Node& n) {
-  expect_arity(n, n.opset < 10 ? 1 : 2, n.opset < 10 ? 1 : 2, 2);
+  expect_arity(n, 2, 2, 2);
   const Value& x = required_input(n, 0);
   AxisView v = axis_view(n, n.attr_int("axis", -1));
   Shape out = x.shape;
@@ -156,19 +155,19 @@ std::vector<KernelCall> lower_top_k(const Node& n) {
 }  // namespace
 
 void register_reduce_extra_ops(OpTable& t) {
-  add_op(t, {"ReduceMax", "", infer_reduce, lower_reduce<Reduce::Max>});
-  add_op(t, {"ReduceMin", "", infer_reduce, lower_reduce<Reduce::Min>});
-  add_op(t, {"ReduceProd", "", infer_reduce, lower_reduce<Reduce::Prod>});
-  add_op(t, {"ReduceL1", "", infer_reduce, lower_reduce<Reduce::L1>});
-  add_op(t, {"ReduceL2", "", infer_reduce, lower_reduce<Reduce::L2>});
-  add_op(t, {"ReduceLogSum", "", infer_reduce, lower_reduce<Reduce::LogSum>});
-  add_op(t, {"ReduceLogSumExp", "", infer_reduce, lower_reduce<Reduce::LogSumExp>});
-  add_op(t, {"ReduceSumSquare", "", infer_reduce, lower_reduce<Reduce::SumSquare>});
+  add_op(t, {"ReduceMax", "", infer_reduce, lower_reduce<Reduce::Max>}).normalize = axes_attr_to_input;
+  add_op(t, {"ReduceMin", "", infer_reduce, lower_reduce<Reduce::Min>}).normalize = axes_attr_to_input;
+  add_op(t, {"ReduceProd", "", infer_reduce, lower_reduce<Reduce::Prod>}).normalize = axes_attr_to_input;
+  add_op(t, {"ReduceL1", "", infer_reduce, lower_reduce<Reduce::L1>}).normalize = axes_attr_to_input;
+  add_op(t, {"ReduceL2", "", infer_reduce, lower_reduce<Reduce::L2>}).normalize = axes_attr_to_input;
+  add_op(t, {"ReduceLogSum", "", infer_reduce, lower_reduce<Reduce::LogSum>}).normalize = axes_attr_to_input;
+  add_op(t, {"ReduceLogSumExp", "", infer_reduce, lower_reduce<Reduce::LogSumExp>}).normalize = axes_attr_to_input;
+  add_op(t, {"ReduceSumSquare", "", infer_reduce, lower_reduce<Reduce::SumSquare>}).normalize = axes_attr_to_input;
   add_op(t, {"ArgMax", "", infer_arg, lower_arg<true>});
   add_op(t, {"ArgMin", "", infer_arg, lower_arg<false>});
   add_op(t, {"CumSum", "", infer_cumulative, lower_cumulative<false>});
   add_op(t, {"CumProd", "", infer_cumulative, lower_cumulative<true>});
-  add_op(t, {"TopK", "", infer_top_k, lower_top_k});
+  add_op(t, {"TopK", "", infer_top_k, lower_top_k}).normalize = [](Node& n, Graph& g) { attr_to_input(n, g, "k", 1); };
 }
 
 }  // namespace onnx2mcu

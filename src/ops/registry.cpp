@@ -20,9 +20,11 @@ const OpTable& table() {
 
 }  // namespace
 
-void add_op(OpTable& t, OpDef def) {
+OpDef& add_op(OpTable& t, OpDef def) {
   auto key = std::make_pair(def.domain, def.name);
-  if (!t.emplace(key, std::move(def)).second) throw Error("op registered twice: " + key.second);
+  auto [it, added] = t.emplace(key, std::move(def));
+  if (!added) throw Error("op registered twice: " + key.second);
+  return it->second;
 }
 
 const OpDef* find_op(const std::string& domain, const std::string& op) {

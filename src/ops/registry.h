@@ -9,7 +9,8 @@ namespace onnx2mcu {
 
 using OpTable = std::map<std::pair<std::string, std::string>, OpDef>;
 
-void add_op(OpTable& t, OpDef def);
+// Returns the registered row, e.g. to set its normalize hook: add_op(t, {...}).normalize = f;
+OpDef& add_op(OpTable& t, OpDef def);
 
 #define OP_FILE(fn) void fn(OpTable& t);
 #include "ops/op_list.inc"

@@ -27,7 +27,7 @@ RnnGeometry geometry(const Node& n) {
   RnnGeometry g{};
   g.cell = cell_of(n);
   g.gates = g.cell == o2m::kCellLstm ? 4 : g.cell == o2m::kCellGru ? 3 : 1;
-  g.layout = n.opset >= 14 ? n.attr_int("layout", 0) : 0;
+  g.layout = n.attr_int("layout", 0);
   if (g.layout != 0 && g.layout != 1) n.fail("layout must be 0 or 1");
   if (x.shape.size() != 3) n.fail("expects X of rank 3, got " + shape_str(x.shape));
   g.seq = g.layout ? x.shape[1] : x.shape[0];
@@ -154,12 +154,17 @@ std::vector<KernelCall> lower_rnn(const Node& n) {
   })};
 }
 
+// `layout` exists from opset 14; an older node's stray attribute means nothing.
+void normalize_rnn(Node& n, Graph&) {
+  if (n.opset < 14) n.attrs.erase("layout");
+}
+
 }  // namespace
 
 void register_rnn_ops(OpTable& t) {
-  add_op(t, {"RNN", "", infer_rnn, lower_rnn, false});
-  add_op(t, {"GRU", "", infer_rnn, lower_rnn, false});
-  add_op(t, {"LSTM", "", infer_rnn, lower_rnn, false});
+  add_op(t, {"RNN", "", infer_rnn, lower_rnn, false}).normalize = normalize_rnn;
+  add_op(t, {"GRU", "", infer_rnn, lower_rnn, false}).normalize = normalize_rnn;
+  add_op(t, {"LSTM", "", infer_rnn, lower_rnn, false}).normalize = normalize_rnn;
 }
 
 }  // namespace onnx2mcu

@@ -5,6 +5,7 @@
 
 #include "ir/checked.h"
 #include "ops/index_math.h"
+#include "ops/normalize.h"
 #include "ops/registry.h"
 
 namespace onnx2mcu {
@@ -25,17 +26,10 @@ std::vector<int64_t> optional_ints(const Node& n, size_t i, const char* what) {
 SliceSpec slice_spec(const Node& n) {
   const Shape& x = required_input(n, 0).shape;
   const auto rank = static_cast<int64_t>(x.size());
-  std::vector<int64_t> starts, ends, axes, steps;
-  if (n.opset < 10) {
-    starts = n.attr_ints("starts");
-    ends = n.attr_ints("ends");
-    axes = n.attr_ints("axes");
-  } else {
-    starts = constant_input(n, 1, "Slice's starts").to_ints();
-    ends = constant_input(n, 2, "Slice's ends").to_ints();
-    axes = optional_ints(n, 3, "Slice's axes");
-    steps = optional_ints(n, 4, "Slice's steps");
-  }
+  std::vector<int64_t> starts = constant_input(n, 1, "Slice's starts").to_ints();
+  std::vector<int64_t> ends = constant_input(n, 2, "Slice's ends").to_ints();
+  std::vector<int64_t> axes = optional_ints(n, 3, "Slice's axes");
+  std::vector<int64_t> steps = optional_ints(n, 4, "Slice's steps");
   if (axes.empty())
     for (int64_t a = 0; a < static_cast<int64_t>(starts.size()); ++a) axes.push_back(a);
   if (steps.empty()) steps.assign(starts.size(), 1);
@@ -70,7 +64,7 @@ SliceSpec slice_spec(const Node& n) {
 }
 
 void infer_slice(Node& n) {
-  expect_arity(n, n.opset < 10 ? 1 : 3, n.opset < 10 ? 1 : 5);
+  expect_arity(n, 3, 5);
   set_output(n, 0, required_input(n, 0).dtype, slice_spec(n).out);
 }
 
@@ -86,9 +80,7 @@ std::vector<int64_t> split_sizes(const Node& n) {
   const Shape& x = required_input(n, 0).shape;
   const int64_t dim = x[static_cast<size_t>(normalize_axis(n, n.attr_int("axis", 0), static_cast<int64_t>(x.size())))];
   const auto outs = static_cast<int64_t>(n.outputs.size());
-  // The split sizes are an input from opset 13, and in opset 1 may be one instead of the attribute.
-  const bool from_input = n.opset >= 13 || (n.opset < 2 && n.input(1));
-  std::vector<int64_t> sizes = from_input ? optional_ints(n, 1, "Split's split") : n.attr_ints("split");
+  std::vector<int64_t> sizes = optional_ints(n, 1, "Split's split");
   if (sizes.empty()) {
     // num_outputs (opset 18) may leave the last part smaller; before it, parts are equal.
     const int64_t parts = n.attr_int("num_outputs", outs);
@@ -138,6 +130,19 @@ std::vector<KernelCall> lower_split(const Node& n) {
   }
   return calls;
 }
+
+// Slice's starts, ends and axes were attributes before opset 10.
+void normalize_slice(Node& n, Graph& g) {
+  if (n.opset >= 10) return;
+  if (n.inputs.size() > 1) n.fail("takes one input before opset 10");
+  if (!n.has_attr("starts") || !n.has_attr("ends")) n.fail("needs the starts and ends attributes");
+  attr_to_input(n, g, "starts", 1);
+  attr_to_input(n, g, "ends", 2);
+  attr_to_input(n, g, "axes", 3);
+}
+
+// Split's sizes were an attribute before opset 13 (opset 1 also took them as an input).
+void normalize_split(Node& n, Graph& g) { attr_to_input(n, g, "split", 1); }
 
 // ---- Tile, Expand ----
 
@@ -263,8 +268,8 @@ std::vector<KernelCall> lower_trilu(const Node& n) {
 }  // namespace
 
 void register_slicing_ops(OpTable& t) {
-  add_op(t, {"Slice", "", infer_slice, lower_slice});
-  add_op(t, {"Split", "", infer_split, lower_split});
+  add_op(t, {"Slice", "", infer_slice, lower_slice}).normalize = normalize_slice;
+  add_op(t, {"Split", "", infer_split, lower_split}).normalize = normalize_split;
   add_op(t, {"Tile", "", infer_tile, lower_tile});
   add_op(t, {"Expand", "", infer_expand, lower_expand});
   add_op(t, {"DepthToSpace", "", infer_depth_to_space, lower_depth_to_space});

@@ -5,10 +5,12 @@
 #include "kernels/grid_sample.hpp"
 #include "kernels/resize.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ops/helpers.h"
 #include "ops/lower.h"
+#include "ops/normalize.h"
 #include "ops/registry.h"
 
 namespace onnx2mcu {
@@ -46,51 +48,80 @@ ResizeSpec resize_spec(const Node& n) {
   const size_t rank = x.shape.size();
   if (rank < 1 || rank > static_cast<size_t>(o2m::kMaxRank)) n.fail("supports rank 1 to 6, got " + shape_str(x.shape));
   ResizeSpec s;
-  const bool upsample = n.op == "Upsample";
-  const bool legacy = upsample || n.opset < 11;  // asymmetric coordinates, "simple" nearest rounding
+  // axes (opset 18): scales, sizes and roi list only these dims; the others keep their size.
+  std::vector<size_t> dims;
+  for (int64_t a : n.attr_ints("axes")) {
+    const auto d = static_cast<size_t>(normalize_axis(n, a, static_cast<int64_t>(rank)));
+    if (std::find(dims.begin(), dims.end(), d) != dims.end()) n.fail("axes lists dim " + std::to_string(d) + " twice");
+    dims.push_back(d);
+  }
+  if (!n.has_attr("axes"))
+    for (size_t d = 0; d < rank; ++d) dims.push_back(d);
   std::vector<int64_t> sizes;
-  if (upsample && n.opset < 7)
-    n.fail("Upsample before opset 7 (width_scale/height_scale attributes) is not supported; re-export with opset >= 7");
-  if (upsample && n.opset < 9) {
-    s.scales = n.attr_floats("scales");
-  } else if (legacy) {
-    s.scales = float_values(n, 1, "scales");
-  } else {
-    if (nonempty_input(n, 3)) sizes = constant_input(n, 3, "sizes").to_ints();
-    else if (nonempty_input(n, 2)) s.scales = float_values(n, 2, "scales");
-    else n.fail("needs scales or sizes");
-    if (!sizes.empty() && nonempty_input(n, 2)) n.fail("takes scales or sizes, not both");
-  }
-  if (!sizes.empty() && sizes.size() != rank) n.fail("sizes has " + std::to_string(sizes.size()) + " values for rank " + std::to_string(rank));
-  if (!s.scales.empty() && s.scales.size() != rank)
-    n.fail("scales has " + std::to_string(s.scales.size()) + " values for rank " + std::to_string(rank));
-  s.out.resize(rank);
-  for (size_t d = 0; d < rank; ++d) {
+  std::vector<float> scales;
+  if (nonempty_input(n, 3)) sizes = constant_input(n, 3, "sizes").to_ints();
+  else if (nonempty_input(n, 2)) scales = float_values(n, 2, "scales");
+  else n.fail("needs scales or sizes");
+  if (!sizes.empty() && nonempty_input(n, 2)) n.fail("takes scales or sizes, not both");
+  const size_t listed = sizes.empty() ? scales.size() : sizes.size();
+  if (listed != dims.size())
+    n.fail(std::string(sizes.empty() ? "scales" : "sizes") + " has " + std::to_string(listed) + " values for " +
+           std::to_string(dims.size()) + " dims");
+  s.out = x.shape;
+  if (!scales.empty()) s.scales.assign(rank, 1.0f);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const size_t d = dims[i];
     if (!sizes.empty()) {
-      s.out[d] = sizes[d];
+      s.out[d] = sizes[i];
     } else {
-      if (!(s.scales[d] > 0)) n.fail("scales must be positive");
-      s.out[d] = static_cast<int64_t>(std::floor(static_cast<double>(s.scales[d]) * static_cast<double>(x.shape[d])));
+      if (!(scales[i] > 0)) n.fail("scales must be positive");
+      s.scales[d] = scales[i];
+      s.out[d] = static_cast<int64_t>(std::floor(static_cast<double>(scales[i]) * static_cast<double>(x.shape[d])));
     }
-    if (s.out[d] < 1) n.fail("the output would be empty along dim " + std::to_string(d));
   }
+  // keep_aspect_ratio_policy (opset 18): one scale for every listed dim, the smallest
+  // (not_larger) or largest (not_smaller) of sizes / input, and sizes rounded from it.
+  const std::string policy = n.attr_string("keep_aspect_ratio_policy", "stretch");
+  if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
+    n.fail("unknown keep_aspect_ratio_policy '" + policy + "'");
+  if (policy != "stretch" && !sizes.empty()) {
+    double common = policy == "not_larger" ? INFINITY : 0.0;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      const double r = static_cast<double>(sizes[i]) / static_cast<double>(x.shape[dims[i]]);
+      common = policy == "not_larger" ? std::min(common, r) : std::max(common, r);
+    }
+    s.scales.assign(rank, 1.0f);
+    for (size_t d : dims) {
+      s.scales[d] = static_cast<float>(common);
+      s.out[d] = static_cast<int64_t>(common * static_cast<double>(x.shape[d]) + 0.5);
+    }
+  }
+  for (size_t d = 0; d < rank; ++d)
+    if (s.out[d] < 1) n.fail("the output would be empty along dim " + std::to_string(d));
 
   o2m::ResizeParams& p = s.p;
   p.rank = static_cast<int32_t>(rank);
-  std::string mode = n.attr_string("mode", "nearest");
-  if (mode == "bilinear" || mode == "trilinear") mode = "linear";
-  p.mode = pick(n, "mode", mode, {"nearest", "linear", "cubic"});
-  const std::string coord = legacy ? "asymmetric" : n.attr_string("coordinate_transformation_mode", "half_pixel");
+  p.mode = pick(n, "mode", n.attr_string("mode", "nearest"), {"nearest", "linear", "cubic"});
+  const std::string coord = n.attr_string("coordinate_transformation_mode", "half_pixel");
   p.coord = pick(n, "coordinate_transformation_mode", coord,
-                 {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize"});
-  const std::string nearest = legacy ? "simple" : n.attr_string("nearest_mode", "round_prefer_floor");
+                 {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize",
+                  "half_pixel_symmetric"});
+  const std::string nearest = n.attr_string("nearest_mode", "round_prefer_floor");
   p.nearest = pick(n, "nearest_mode", nearest, {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple"});
   p.cubic_a = n.attr_float("cubic_coeff_a", -0.75f);
   p.exclude_outside = static_cast<int32_t>(n.attr_int("exclude_outside", 0));
   p.extrapolation = n.attr_float("extrapolation_value", 0.0f);
+  if (n.attr_int("antialias", 0) != 0 && p.mode != o2m::kResizeNearest)
+    n.fail("antialias (opset 18) is not supported");
   if (p.coord == o2m::kCoordTfCropAndResize) {
-    s.roi = float_values(n, 1, "roi");
-    if (s.roi.size() != 2 * rank) n.fail("roi needs " + std::to_string(2 * rank) + " values");
+    const std::vector<float> roi = float_values(n, 1, "roi");
+    if (roi.size() != 2 * dims.size()) n.fail("roi needs " + std::to_string(2 * dims.size()) + " values");
+    s.roi.assign(rank, 0.0f);
+    s.roi.resize(2 * rank, 1.0f);
+    for (size_t i = 0; i < dims.size(); ++i) {
+      s.roi[dims[i]] = roi[i];
+      s.roi[rank + dims[i]] = roi[dims.size() + i];
+    }
   }
   for (size_t d = 0; d < rank; ++d) {
     p.in[d] = i32(n, x.shape[d]);
@@ -102,8 +133,28 @@ ResizeSpec resize_spec(const Node& n) {
   return s;
 }
 
+// Upsample (opset 7: scales attribute; 9: input) and Resize 10 take [X, scales] with asymmetric
+// coordinates and "simple" nearest rounding (kernels/resize.hpp); the canonical form is Resize
+// 11's [X, roi, scales, sizes] with those modes spelled out.
+void normalize_resize(Node& n, Graph& g) {
+  const bool upsample = n.op == "Upsample";
+  if (!upsample && n.opset >= 11) return;
+  if (upsample && n.opset < 7)
+    n.fail("Upsample before opset 7 (width_scale/height_scale attributes) is not supported; re-export with opset >= 7");
+  if (n.inputs.size() > 2) n.fail("takes X and scales before Resize 11");
+  attr_to_input(n, g, "scales", 1);
+  Value* scales = n.input(1);
+  n.inputs.resize(1);
+  set_input(n, 2, scales);
+  const std::string mode = n.attr_string("mode", "nearest");
+  if (mode == "bilinear" || mode == "trilinear") n.attrs["mode"].s = "linear";
+  for (const char* key : {"coordinate_transformation_mode", "nearest_mode"}) n.attrs.erase(key);  // not defined before 11
+  default_string_attr(n, "coordinate_transformation_mode", "asymmetric");
+  default_string_attr(n, "nearest_mode", "simple");
+}
+
 void infer_resize(Node& n) {
-  expect_arity(n, n.op == "Upsample" && n.opset < 9 ? 1 : 2, n.op == "Upsample" || n.opset < 11 ? 2 : 4);
+  expect_arity(n, 2, 4);
   const Value& x = required_input(n, 0);
   set_output(n, 0, x.dtype, resize_spec(n).out);
 }
@@ -129,10 +180,10 @@ o2m::GridSampleParams grid_sample_params(const Node& n) {
   if (x.size() != 4) n.fail("supports 4-D input [N, C, H, W] only, got " + shape_str(x));
   if (g.size() != 4 || g[0] != x[0] || g[3] != 2) n.fail("grid must be [N, H_out, W_out, 2], got " + shape_str(g));
   o2m::GridSampleParams p{i32(n, x[0]), i32(n, x[1]), i32(n, x[2]), i32(n, x[3]), i32(n, g[1]), i32(n, g[2]), 0, 0, 0};
-  const std::string mode = n.attr_string("mode", "bilinear"), pad = n.attr_string("padding_mode", "zeros");
+  const std::string mode = n.attr_string("mode", "linear"), pad = n.attr_string("padding_mode", "zeros");
   if (mode == "nearest") p.mode = o2m::kGridNearest;
-  else if (mode == "bilinear") p.mode = o2m::kGridBilinear;
-  else if (mode == "bicubic") p.mode = o2m::kGridBicubic;
+  else if (mode == "linear") p.mode = o2m::kGridBilinear;
+  else if (mode == "cubic") p.mode = o2m::kGridBicubic;
   else n.fail("unknown mode '" + mode + "'");
   if (pad == "zeros") p.padding = o2m::kGridZeros;
   else if (pad == "border") p.padding = o2m::kGridBorder;
@@ -140,6 +191,14 @@ o2m::GridSampleParams grid_sample_params(const Node& n) {
   else n.fail("unknown padding_mode '" + pad + "'");
   p.align_corners = n.attr_int("align_corners", 0) ? 1 : 0;
   return p;
+}
+
+// GridSample 16 called its modes bilinear and bicubic; 20 calls them linear and cubic.
+void normalize_grid_sample(Node& n, Graph&) {
+  auto it = n.attrs.find("mode");
+  if (n.opset >= 20 || it == n.attrs.end() || it->second.kind != Attr::Kind::String) return;
+  if (it->second.s == "bilinear") it->second.s = "linear";
+  else if (it->second.s == "bicubic") it->second.s = "cubic";
 }
 
 void infer_grid_sample(Node& n) {
@@ -162,9 +221,9 @@ std::vector<KernelCall> lower_grid_sample(const Node& n) {
 }  // namespace
 
 void register_spatial_ops(OpTable& t) {
-  add_op(t, {"GridSample", "", infer_grid_sample, lower_grid_sample, false});
-  add_op(t, {"Resize", "", infer_resize, lower_resize, false});
-  add_op(t, {"Upsample", "", infer_resize, lower_resize, false});
+  add_op(t, {"GridSample", "", infer_grid_sample, lower_grid_sample, false}).normalize = normalize_grid_sample;
+  add_op(t, {"Resize", "", infer_resize, lower_resize, false}).normalize = normalize_resize;
+  add_op(t, {"Upsample", "", infer_resize, lower_resize, false}).normalize = normalize_resize;
 }
 
 }  // namespace onnx2mcu

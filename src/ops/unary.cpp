@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "ops/elementwise.h"
+#include "ops/normalize.h"
 #include "ops/registry.h"
 
 namespace onnx2mcu {
@@ -15,10 +16,25 @@ void infer_same(Node& n) {
   set_output(n, 0, x.dtype, x.shape);
 }
 
-// Clip before opset 11: float bounds as attributes (float data only then).
-std::pair<float, float> clip_attr_bounds(const Node& n) {
-  const float inf = std::numeric_limits<float>::infinity();
-  return {n.attr_float("min", -inf), n.attr_float("max", inf)};
+// Clip's bounds when they are known when compiling (absent = unbounded) and exact as floats
+// (float32 data): they go into the params and the plain clip kernel runs.
+bool clip_constant_bounds(const Node& n, float& lo, float& hi) {
+  lo = -std::numeric_limits<float>::infinity();
+  hi = std::numeric_limits<float>::infinity();
+  if (required_input(n, 0).dtype != DType::F32) return false;
+  for (size_t i = 1; i < 3; ++i)
+    if (n.input(i) && !n.input(i)->is_const()) return false;
+  if (n.input(1)) lo = static_cast<float>(n.input(1)->constant->float_at(0));
+  if (n.input(2)) hi = static_cast<float>(n.input(2)->constant->float_at(0));
+  return true;
+}
+
+// Before opset 11 the bounds were float attributes (float data only then).
+void normalize_clip(Node& n, Graph& g) {
+  if (n.opset >= 11) return;
+  if (n.inputs.size() > 1) n.fail("takes one input before opset 11");
+  attr_to_input(n, g, "min", 1, known_float_type(n));
+  attr_to_input(n, g, "max", 2, known_float_type(n));
 }
 
 // alpha/beta of each op, with ONNX's defaults.
@@ -29,7 +45,7 @@ o2m::UnaryParams unary_params(const Node& n) {
     p.alpha = n.attr_float("alpha", 0.2f);
     p.beta = n.attr_float("beta", 0.5f);
   }
-  if (n.op == "Clip") std::tie(p.alpha, p.beta) = clip_attr_bounds(n);
+  if (n.op == "Clip") clip_constant_bounds(n, p.alpha, p.beta);
   return p;
 }
 
@@ -47,8 +63,8 @@ O2M_LOWER_UNARY("elementwise.hpp", exp_, visit_float, unary_params)
 O2M_LOWER_UNARY("elementwise.hpp", log_, visit_float, unary_params)
 O2M_LOWER_UNARY("elementwise.hpp", reciprocal, visit_float, unary_params)
 
-// Clip from opset 11 reads its optional bounds from tensors of x's type, so integer bounds stay
-// exact and bounds known only at run time work too.
+// Clip reads its optional bounds from tensors of x's type, so integer bounds stay exact and
+// bounds known only at run time work too; constant float32 bounds are baked into the params.
 void infer_clip(Node& n) {
   infer_same(n);
   for (size_t i = 1; i < 3; ++i)
@@ -59,10 +75,9 @@ void infer_clip(Node& n) {
 std::vector<KernelCall> lower_clip(const Node& n) {
   const Value& x = required_input(n, 0);
   const o2m::UnaryParams p = unary_params(n);
-  if (n.opset < 11) return {visit_float(n, x.dtype, [&](auto t) {
-      using T = decltype(t);
-      return make_call(O2M_KERNEL("elementwise.hpp", o2m::clip, T), "o2m::UnaryParams", p, {&x}, {n.outputs[0]});
-    })};
+  float lo, hi;
+  if (clip_constant_bounds(n, lo, hi))
+    return {make_call(O2M_KERNEL("elementwise.hpp", o2m::clip, float), "o2m::UnaryParams", p, {&x}, {n.outputs[0]})};
   return {visit_numeric_strict(n, x.dtype, [&](auto t) {
     using T = decltype(t);
     return make_call(O2M_KERNEL("elementwise.hpp", o2m::clip_range, T), "o2m::UnaryParams", p, {&x, n.input(1), n.input(2)},
@@ -75,7 +90,7 @@ std::vector<KernelCall> lower_clip(const Node& n) {
 void register_unary_ops(OpTable& t) {
   add_op(t, {"Relu", "", infer_same, lower_relu, false, false, true});
   add_op(t, {"LeakyRelu", "", infer_same, lower_leaky_relu, false, false, true});
-  add_op(t, {"Clip", "", infer_clip, lower_clip, false, false, true});
+  add_op(t, {"Clip", "", infer_clip, lower_clip, false, false, true}).normalize = normalize_clip;
   add_op(t, {"Sigmoid", "", infer_same, lower_sigmoid, false, false, true});
   add_op(t, {"HardSigmoid", "", infer_same, lower_hard_sigmoid, false, false, true});
   add_op(t, {"Tanh", "", infer_same, lower_tanh_, false, false, true});

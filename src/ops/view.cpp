@@ -6,6 +6,7 @@
 #include "kernels/elementwise.hpp"
 #include "ops/helpers.h"
 #include "ops/lower.h"
+#include "ops/normalize.h"
 #include "ops/registry.h"
 
 namespace onnx2mcu {
@@ -13,7 +14,7 @@ namespace {
 
 Shape reshape_target(const Node& n) {
   const Shape& in = required_input(n, 0).shape;
-  std::vector<int64_t> want = n.opset < 5 ? n.attr_ints("shape") : constant_input(n, 1, "Reshape's shape").to_ints();
+  std::vector<int64_t> want = constant_input(n, 1, "Reshape's shape").to_ints();
   const bool allow_zero = n.attr_int("allowzero", 0) != 0;
   Shape out(want.size());
   int64_t known = 1;
@@ -54,7 +55,6 @@ Shape flatten_target(const Node& n) {
 }
 
 std::vector<int64_t> axes_of(const Node& n) {
-  if (n.opset < 13) return n.attr_ints("axes");
   if (!n.input(1)) return {};
   return constant_input(n, 1, "axes").to_ints();
 }
@@ -108,13 +108,16 @@ std::vector<KernelCall> lower_copy(const Node& n) {
   })};
 }
 
+// Reshape's shape was an attribute before opset 5.
+void normalize_reshape(Node& n, Graph& g) { attr_to_input(n, g, "shape", 1); }
+
 }  // namespace
 
 void register_view_ops(OpTable& t) {
-  add_op(t, {"Reshape", "", infer_view<reshape_target>, lower_copy, true});
+  add_op(t, {"Reshape", "", infer_view<reshape_target>, lower_copy, true}).normalize = normalize_reshape;
   add_op(t, {"Flatten", "", infer_view<flatten_target>, lower_copy, true});
-  add_op(t, {"Squeeze", "", infer_view<squeeze_target>, lower_copy, true});
-  add_op(t, {"Unsqueeze", "", infer_view<unsqueeze_target>, lower_copy, true});
+  add_op(t, {"Squeeze", "", infer_view<squeeze_target>, lower_copy, true}).normalize = axes_attr_to_input;
+  add_op(t, {"Unsqueeze", "", infer_view<unsqueeze_target>, lower_copy, true}).normalize = axes_attr_to_input;
   add_op(t, {"Identity", "", infer_view<same_shape>, lower_copy, true});
   add_op(t, {"Dropout", "", infer_view<same_shape>, lower_copy, true});
 }

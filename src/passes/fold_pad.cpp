@@ -13,16 +13,11 @@ std::vector<int64_t> spatial_pads(const Node& pad) {
   std::vector<int64_t> pads;
   float value = 0.0f;
   if (pad.attr_string("mode", "constant") != "constant") return {};
-  if (pad.opset < 11) {
-    pads = pad.attr_ints("pads");
-    value = pad.attr_float("value", 0.0f);
-  } else {
-    if (!pad.input(1) || !pad.input(1)->is_const() || pad.input(3)) return {};
-    pads = pad.input(1)->constant->to_ints();
-    if (pad.input(2)) {
-      if (!pad.input(2)->is_const()) return {};
-      value = static_cast<float>(pad.input(2)->constant->float_at(0));
-    }
+  if (!pad.input(1) || !pad.input(1)->is_const() || pad.input(3)) return {};
+  pads = pad.input(1)->constant->to_ints();
+  if (pad.input(2)) {
+    if (!pad.input(2)->is_const()) return {};
+    value = static_cast<float>(pad.input(2)->constant->float_at(0));
   }
   const size_t rank = x->shape.size();
   if (value != 0.0f || pads.size() != 2 * rank) return {};

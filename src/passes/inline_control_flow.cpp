@@ -212,19 +212,9 @@ void inline_loop(Inliner& in, std::vector<LoopCondCheck>& checks) {
     for (size_t it = 0; it < scan_vals[k].size(); ++it) {
       const std::string name = n.name + "/scan" + std::to_string(k) + "/" + std::to_string(it);
       Value* u = in.new_value(name);
-      std::map<std::string, Attr> attrs;
-      std::vector<Value*> ins = {scan_vals[k][it]};
-      if (n.opset >= 13) {
-        Tensor axes(DType::I64, {1});
-        axes.data<int64_t>()[0] = 0;
-        ins.push_back(g.add_constant(n.name + "/axes0", std::move(axes)));
-      } else {
-        Attr a;
-        a.kind = Attr::Kind::Ints;
-        a.ints = {0};
-        attrs["axes"] = a;
-      }
-      in.emit("Unsqueeze", name, ins, u, attrs);
+      Tensor axes(DType::I64, {1});
+      axes.data<int64_t>()[0] = 0;
+      in.emit("Unsqueeze", name, {scan_vals[k][it], g.add_constant(n.name + "/axes0", std::move(axes))}, u);
       parts.push_back(u);
     }
     Attr axis;

@@ -54,6 +54,7 @@ bool read_dq(const Value* v, DQ& d) {
   const Value* s = n->input(1);
   const Value* z = n->input(2);
   if (!n->input(0) || !s || !s->is_const() || s->dtype != DType::F32 || (z && !z->is_const())) return false;
+  if (n->attr_int("block_size", 0) > 0) return false;  // blocked (opset 21): stays a float op
   d = DQ{};
   d.node = n;
   d.q = n->input(0);

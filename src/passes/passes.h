@@ -26,6 +26,8 @@ struct Pass {
 
 // Fails on the first node whose (domain, op) onnx2mcu does not implement.
 void check_supported_ops(Graph& g, const PassOptions&);
+// Every node (and every node of If/Loop subgraphs) in its op's canonical form: OpDef::normalize.
+void normalize_ops(Graph& g, const PassOptions&);
 // Bypasses Identity and inference-mode Dropout (unless their output is a graph output).
 void remove_identities(Graph& g, const PassOptions&);
 // Runs every node's shape rule in order, folding nodes whose inputs are all constant as it

@@ -9,6 +9,7 @@ namespace onnx2mcu {
 const std::vector<Pass>& pipeline() {
   static const std::vector<Pass> passes = {
       {"check-ops", check_supported_ops},
+      {"normalize-ops", normalize_ops},
       {"remove-identities", remove_identities},
       {"infer-shapes-and-fold", infer_shapes_and_fold},
       {"lower-qdq", lower_qdq},

@@ -24,16 +24,11 @@ void absorb_next(Graph& g, Node& keep, Node& drop) {
   g.apply(e);
 }
 
-// Clip's bounds: attributes before opset 11, optional constant inputs after; false when a bound
-// is only known at run time.
+// Clip's bounds: optional constant inputs (normalize-ops made older opsets' attributes inputs);
+// false when a bound is only known at run time.
 bool clip_bounds(const Node& a, float& lo, float& hi) {
   lo = -std::numeric_limits<float>::infinity();
   hi = std::numeric_limits<float>::infinity();
-  if (a.opset < 11) {
-    lo = a.attr_float("min", lo);
-    hi = a.attr_float("max", hi);
-    return true;
-  }
   for (size_t i = 1; i < 3; ++i) {
     const Value* v = a.input(i);
     if (v && !v->is_const()) return false;

@@ -40,7 +40,7 @@ inline void concat_part(const ConcatPartParams& p, const T* x, T* y) {
 }
 
 struct PadParams {
-  int32_t mode;  // 0 constant, 1 reflect, 2 edge
+  int32_t mode;  // 0 constant, 1 reflect, 2 edge, 3 wrap
   float value;
   int32_t n;     // output elements
   int32_t in_dims[kMaxRank];
@@ -65,6 +65,9 @@ inline void pad(const PadParams& p, const T* x, T* y) {
         }
         if (p.mode == 2) {
           s = s < 0 ? 0 : len - 1;
+        } else if (p.mode == 3) {  // periodic; len > 0 is checked by the generator
+          s %= len;
+          if (s < 0) s += len;
         } else {  // reflect without repeating the edge; len > 1 is checked by the generator
           const int32_t period = 2 * (len - 1);
           s = s < 0 ? -s : s;

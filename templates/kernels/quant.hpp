@@ -143,6 +143,39 @@ inline void dequantize_linear(const DequantParams& p, const T* x, const float* s
     }
 }
 
+// ---- Blocked QuantizeLinear / DequantizeLinear (opset 21 block_size): scale and zero point
+// have x's shape with the axis dim cut into blocks of `block` elements (the last may be short).
+
+struct BlockedQuantParams {
+  int32_t outer, axis, inner;  // x viewed as [outer, axis, inner]
+  int32_t block;               // >= 1
+  O2M_FIELDS(outer, axis, inner, block)
+};
+
+// Calls f(at, s) for every element of x: its index and the index of its scale and zero point.
+template <typename F>
+inline void for_each_blocked(const BlockedQuantParams& p, F f) {
+  const int32_t blocks = (p.axis + p.block - 1) / p.block;
+  for (int32_t o = 0; o < p.outer; ++o)
+    for (int32_t a = 0; a < p.axis; ++a)
+      for (int32_t i = 0; i < p.inner; ++i) f((o * p.axis + a) * p.inner + i, (o * blocks + a / p.block) * p.inner + i);
+}
+
+template <typename T>
+inline void quantize_blocked(const BlockedQuantParams& p, const float* x, const float* scale, const T* zero_point, T* y) {
+  for_each_blocked(p, [&](int32_t at, int32_t s) {
+    y[at] = quantize_value<T>(x[at], scale[s], zero_point ? static_cast<int32_t>(zero_point[s]) : 0);
+  });
+}
+
+template <typename T>
+inline void dequantize_blocked(const BlockedQuantParams& p, const T* x, const float* scale, const T* zero_point, float* y) {
+  for_each_blocked(p, [&](int32_t at, int32_t s) {
+    const int32_t z = zero_point ? static_cast<int32_t>(zero_point[s]) : 0;
+    y[at] = static_cast<float>(static_cast<int32_t>(x[at]) - z) * scale[s];
+  });
+}
+
 // ---- DynamicQuantizeLinear: uint8 with scale and zero point from the data's range (which
 // always includes 0): scale = (max - min) / 255, zero_point = saturate(round(-min / scale)).
 

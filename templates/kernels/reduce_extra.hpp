@@ -36,12 +36,12 @@ inline T magnitude(T v) {
 
 template <typename T>
 inline void reduce_max(const ReduceParams& p, const T* x, T* y) {
-  reduce_impl(p, x, y, lowest<T>(), [](T a, T b) { return b > a ? b : a; });
+  reduce_impl(p, x, y, Num<T>::lowest(), [](T a, T b) { return b > a ? b : a; });  // bool: any
 }
 
 template <typename T>
 inline void reduce_min(const ReduceParams& p, const T* x, T* y) {
-  reduce_impl(p, x, y, highest<T>(), [](T a, T b) { return b < a ? b : a; });
+  reduce_impl(p, x, y, Num<T>::max(), [](T a, T b) { return b < a ? b : a; });  // bool: all
 }
 
 template <typename T>

@@ -17,7 +17,8 @@ enum ResizeCoord {
   kCoordAlignCorners,
   kCoordAsymmetric,
   kCoordTfHalfPixelForNn,
-  kCoordTfCropAndResize
+  kCoordTfCropAndResize,
+  kCoordHalfPixelSymmetric  // opset 19: half_pixel, centred when the output size was rounded down
 };
 enum ResizeNearest {
   kNearestRoundPreferFloor,
@@ -65,6 +66,7 @@ inline bool resize_source(const ResizeParams& p, int32_t d, int32_t x, double& s
       src += s * (in - 1);
       return src >= 0 && src <= in - 1;
     }
+    case kCoordHalfPixelSymmetric: src = in / 2 * (1 - p.out[d] / out_len) + (x + 0.5) / scale - 0.5; break;
     default: src = (x + 0.5) / scale - 0.5; break;
   }
   return true;

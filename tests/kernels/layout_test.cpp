@@ -1,4 +1,4 @@
-// o2m::transpose, o2m::concat_part and o2m::pad (constant / reflect / edge) against index-level
+// o2m::transpose, o2m::concat_part and o2m::pad (constant / reflect / edge / wrap) against index-level
 // references. Data movement is exact: every comparison is equality.
 #include "kernels/layout.hpp"
 
@@ -109,11 +109,15 @@ TEST(ConcatPart, RandomSplitsReassemble) {
 }
 
 // Source index along one dim for an output position s (already shifted by pad_begin), or -1
-// for the constant value. numpy's "reflect" (no edge repeat) and "edge".
+// for the constant value. numpy's "reflect" (no edge repeat), "edge" and "wrap".
 int source_index(int s, int len, int mode) {
   if (s >= 0 && s < len) return s;
   if (mode == 0) return -1;
   if (mode == 2) return s < 0 ? 0 : len - 1;
+  if (mode == 3) {
+    while (s < 0) s += len;
+    return s % len;
+  }
   while (s < 0 || s >= len) s = s < 0 ? -s : 2 * (len - 1) - s;
   return s;
 }
@@ -167,6 +171,8 @@ TEST(Pad, HandComputed1D) {
   EXPECT_EQ(pad_1d(0, {1, 2, 3}, 2, 2, 9), (std::vector<float>{9, 9, 1, 2, 3, 9, 9}));
   EXPECT_EQ(pad_1d(1, {1, 2, 3}, 2, 2, 9), (std::vector<float>{3, 2, 1, 2, 3, 2, 1}));
   EXPECT_EQ(pad_1d(2, {1, 2, 3}, 2, 2, 9), (std::vector<float>{1, 1, 1, 2, 3, 3, 3}));
+  EXPECT_EQ(pad_1d(3, {1, 2, 3}, 2, 2, 9), (std::vector<float>{2, 3, 1, 2, 3, 1, 2}));
+  EXPECT_EQ(pad_1d(3, {1, 2}, 5, 0, 9), (std::vector<float>{2, 1, 2, 1, 2, 1, 2}));
   EXPECT_EQ(pad_1d(0, {1, 2}, 0, 3, -1), (std::vector<float>{1, 2, -1, -1, -1}));
 }
 
@@ -175,21 +181,21 @@ TEST(Pad, ConstantEveryDim) { check_pad({2, 3}, {1, 2}, {3, 0}, 0); }
 TEST(Pad, ReflectNchwSpatial) { check_pad({1, 2, 4, 5}, {0, 0, 3, 1}, {0, 0, 2, 4}, 1); }
 TEST(Pad, EdgeNchwSpatial) { check_pad({1, 2, 3, 3}, {0, 0, 4, 1}, {0, 0, 1, 5}, 2); }
 TEST(Pad, ZeroPadsCopy) {
-  for (int mode : {0, 1, 2}) check_pad({2, 3, 4}, {0, 0, 0}, {0, 0, 0}, mode);
+  for (int mode : {0, 1, 2, 3}) check_pad({2, 3, 4}, {0, 0, 0}, {0, 0, 0}, mode);
 }
 
 TEST(Pad, RandomShapesAllModes) {
   std::mt19937 rng(6);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   for (int t = 0; t < 150; ++t) {
-    const int rank = pick(1, R), mode = pick(0, 2);
+    const int rank = pick(1, R), mode = pick(0, 3);
     std::vector<int> dims(static_cast<size_t>(rank)), begin(static_cast<size_t>(rank)), end(static_cast<size_t>(rank));
     for (int d = 0; d < rank; ++d) {
       dims[size_t(d)] = pick(mode == 1 ? 2 : 1, 4);
       // Reflect needs pads below the dim (ONNX rejects larger ones before the kernel runs).
-      const int max_pad = mode == 1 ? dims[size_t(d)] - 1 : 3;
-      begin[size_t(d)] = pick(0, std::min(max_pad, 2));
-      end[size_t(d)] = pick(0, std::min(max_pad, 2));
+      const int max_pad = mode == 1 ? dims[size_t(d)] - 1 : mode == 3 ? 6 : 3;
+      begin[size_t(d)] = pick(0, std::min(max_pad, mode == 3 ? 6 : 2));  // wrap may go round more than once
+      end[size_t(d)] = pick(0, std::min(max_pad, mode == 3 ? 6 : 2));
     }
     SCOPED_TRACE("case " + std::to_string(t));
     check_pad(dims, begin, end, mode);

@@ -56,6 +56,33 @@ TEST(DequantizeLinear, PerAxisMatchesReference) {
       }
 }
 
+// Blocked (opset 21): x [2, 5, 3] along axis 1 in blocks of 2 -> scale [2, 3, 3]; the last
+// block holds one element. Checked against the ONNX definition, scale repeated along the axis.
+TEST(BlockedQuantization, BothDirectionsMatchTheRepeatedScale) {
+  const int outer = 2, axis = 5, inner = 3, block = 2, blocks = 3;
+  std::mt19937 rng(21);
+  std::uniform_int_distribution<int> q(-128, 127);
+  std::uniform_real_distribution<float> s(0.01f, 2.0f), v(-100.0f, 100.0f);
+  std::vector<int8_t> xq(outer * axis * inner), zp(outer * blocks * inner), yq(xq.size());
+  std::vector<float> scale(zp.size()), xf(xq.size()), yf(xq.size());
+  for (auto& e : xq) e = static_cast<int8_t>(q(rng));
+  for (auto& e : zp) e = static_cast<int8_t>(q(rng) / 4);
+  for (auto& e : scale) e = s(rng);
+  for (auto& e : xf) e = v(rng);
+  const o2m::BlockedQuantParams p{outer, axis, inner, block};
+  o2m::dequantize_blocked<int8_t>(p, xq.data(), scale.data(), zp.data(), yf.data());
+  o2m::quantize_blocked<int8_t>(p, xf.data(), scale.data(), zp.data(), yq.data());
+  for (int o = 0; o < outer; ++o)
+    for (int a = 0; a < axis; ++a)
+      for (int i = 0; i < inner; ++i) {
+        const size_t at = (size_t(o) * axis + a) * inner + i, k = (size_t(o) * blocks + a / block) * inner + i;
+        EXPECT_EQ(yf[at], static_cast<float>(int(xq[at]) - zp[k]) * scale[k]) << at;
+        int8_t want;
+        o2m::quantize_linear<int8_t>({1, 1, 1}, &xf[at], &scale[k], &zp[k], &want);
+        EXPECT_EQ(yq[at], want) << at;
+      }
+}
+
 TEST(DequantizeLinear, Int32Bias) {
   const int32_t x[3] = {-100000, 0, 100000};
   const float scale[1] = {0.001f};

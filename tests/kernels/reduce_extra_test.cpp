@@ -114,6 +114,24 @@ TEST(ReduceExtra, LogSumExpDoesNotOverflowAndIntegerMaxMin) {
   EXPECT_EQ(l1, 10);
 }
 
+// ReduceMax/ReduceMin on bool (opset 20) are any/all; over nothing they give false/true.
+TEST(ReduceExtra, BoolMaxIsAnyMinIsAll) {
+  const bool x[6] = {false, true, false, true, true, true};
+  bool mx[2], mn[2], e_max, e_min;
+  const o2m::ReduceParams rows = {6, 2, 3, {1, 1, 1, 1, 2, 3}, {0, 0, 0, 0, 1, 0}};
+  o2m::reduce_max<bool>(rows, x, mx);
+  o2m::reduce_min<bool>(rows, x, mn);
+  EXPECT_EQ(mx[0], true);
+  EXPECT_EQ(mx[1], true);
+  EXPECT_EQ(mn[0], false);
+  EXPECT_EQ(mn[1], true);
+  const o2m::ReduceParams empty = {0, 1, 0, {1, 1, 1, 1, 1, 0}, {0, 0, 0, 0, 0, 0}};
+  o2m::reduce_max<bool>(empty, x, &e_max);
+  o2m::reduce_min<bool>(empty, x, &e_min);
+  EXPECT_EQ(e_max, false);
+  EXPECT_EQ(e_min, true);
+}
+
 // Integer reductions wrap like numpy (never signed-overflow UB), and the float results of L2,
 // LogSum and LogSumExp convert like Cast: NaN -> 0, out of range -> the nearest limit.
 // (fuzz_ops found each of these at constant-folding time; the generated code runs the same.)

@@ -65,6 +65,9 @@ double ref_interp_1d(const o2m::ResizeParams& p, int d, const std::vector<double
     case o2m::kCoordAsymmetric: src = x / scale; break;
     case o2m::kCoordTfHalfPixelForNn: src = (x + 0.5) / scale; break;
     case o2m::kCoordPytorchHalfPixel: src = out_len == 1 ? -0.5 : (x + 0.5) / scale - 0.5; break;
+    case o2m::kCoordHalfPixelSymmetric:  // ONNX: offset = in / 2 * (1 - out_int / out_len)
+      src = in / 2 * (1 - p.out[d] / out_len) + (x + 0.5) / scale - 0.5;
+      break;
     case o2m::kCoordTfCropAndResize: {
       const double s = p.roi_start[d], e = p.roi_end[d];
       src = (out_len == 1 ? (e - s) * (in - 1) / 2 : x * (e - s) * (in - 1) / (out_len - 1)) + s * (in - 1);
@@ -161,7 +164,8 @@ TEST(Resize, NearestModes) {
 
 TEST(Resize, LinearAndCubicUpAndDown) {
   for (int mode : {o2m::kResizeLinear, o2m::kResizeCubic})
-    for (int coord : {o2m::kCoordHalfPixel, o2m::kCoordPytorchHalfPixel, o2m::kCoordAlignCorners, o2m::kCoordAsymmetric}) {
+    for (int coord : {o2m::kCoordHalfPixel, o2m::kCoordPytorchHalfPixel, o2m::kCoordAlignCorners, o2m::kCoordAsymmetric,
+                      o2m::kCoordHalfPixelSymmetric}) {
       check_resize(resize_params({1, 1, 4, 4}, {1, 1, 8, 8}, {1, 1, 2, 2}, mode, coord), 20u + uint32_t(coord));
       check_resize(resize_params({1, 1, 5, 6}, {1, 1, 4, 4}, {1, 1, 0.8f, 0.7f}, mode, coord), 30u + uint32_t(coord));
       check_resize(resize_params({2, 5, 3}, {2, 3, 1}, {}, mode, coord), 40u + uint32_t(coord));

@@ -32,6 +32,12 @@ inline Attr floats_attr(std::vector<float> v) {
   a.floats = std::move(v);
   return a;
 }
+inline Attr float_attr(float v) {
+  Attr a;
+  a.kind = Attr::Kind::Float;
+  a.f = v;
+  return a;
+}
 inline Attr strings_attr(std::vector<std::string> v) {
   Attr a;
   a.kind = Attr::Kind::Strings;

@@ -618,6 +618,106 @@ TEST(Pipeline, PassNamesAreUniqueAndRequiredOnesComeFirst) {
   EXPECT_FALSE(pipeline().front().optional);
 }
 
+// ---- normalize-ops -----------------------------------------------------------------------------
+
+
+// One `op` node at `opset` on input x, after normalize-ops alone.
+struct Normalized {
+  GraphBuilder b;
+  Node* n = nullptr;
+  Normalized(const std::string& op, int opset, Shape x, std::map<std::string, Attr> attrs, int outputs = 1) {
+    b.opset = opset;
+    n = b.node(op, "n", {b.input("x", std::move(x))}, std::move(attrs), outputs);
+    for (Value* y : n->outputs) b.output(y);
+    normalize_ops(b.g, {});
+  }
+  std::vector<int64_t> ints(size_t i) const {
+    EXPECT_TRUE(n->input(i) && n->input(i)->is_const()) << "input " << i;
+    return n->input(i) && n->input(i)->is_const() ? n->input(i)->constant->to_ints() : std::vector<int64_t>{};
+  }
+};
+
+TEST(NormalizeOps, AttributesThatBecameInputsMove) {
+  Normalized reduce("ReduceMax", 13, {2, 3, 4}, {{"axes", ints_attr({1, -1})}, {"keepdims", int_attr(0)}});
+  EXPECT_FALSE(reduce.n->has_attr("axes"));
+  EXPECT_TRUE(reduce.n->has_attr("keepdims"));
+  EXPECT_EQ(reduce.ints(1), (std::vector<int64_t>{1, -1}));
+  Normalized squeeze("Squeeze", 11, {2, 1}, {{"axes", ints_attr({1})}});
+  EXPECT_EQ(squeeze.ints(1), (std::vector<int64_t>{1}));
+  Normalized split("Split", 11, {6}, {{"split", ints_attr({2, 4})}}, 2);
+  EXPECT_EQ(split.ints(1), (std::vector<int64_t>{2, 4}));
+  Normalized slice("Slice", 9, {6, 6}, {{"starts", ints_attr({1})}, {"ends", ints_attr({3})}, {"axes", ints_attr({1})}});
+  EXPECT_EQ(slice.ints(1), (std::vector<int64_t>{1}));
+  EXPECT_EQ(slice.ints(2), (std::vector<int64_t>{3}));
+  EXPECT_EQ(slice.ints(3), (std::vector<int64_t>{1}));
+  EXPECT_TRUE(slice.n->attrs.empty());
+  Normalized topk("TopK", 1, {5}, {{"k", int_attr(2)}}, 2);
+  EXPECT_EQ(topk.ints(1), (std::vector<int64_t>{2}));
+  Normalized reshape("Reshape", 1, {6}, {{"shape", ints_attr({2, 3})}});
+  EXPECT_EQ(reshape.ints(1), (std::vector<int64_t>{2, 3}));
+}
+
+TEST(NormalizeOps, OldPadAndClipGetFloatInputs) {
+  Normalized pad("Pad", 1, {2, 2}, {{"paddings", ints_attr({0, 1, 0, 1})}, {"value", float_attr(2.5f)}});
+  EXPECT_EQ(pad.ints(1), (std::vector<int64_t>{0, 1, 0, 1}));
+  ASSERT_TRUE(pad.n->input(2) && pad.n->input(2)->is_const());
+  EXPECT_EQ(pad.n->input(2)->dtype, DType::F32);
+  EXPECT_EQ(pad.n->input(2)->constant->float_at(0), 2.5);
+  Normalized clip("Clip", 6, {3}, {{"max", float_attr(6.0f)}});
+  EXPECT_EQ(clip.n->input(1), nullptr);  // no min: unbounded below
+  ASSERT_TRUE(clip.n->input(2) && clip.n->input(2)->is_const());
+  EXPECT_EQ(clip.n->input(2)->constant->float_at(0), 6.0);
+}
+
+TEST(NormalizeOps, RenamesAndDefaults) {
+  Normalized cast("Cast", 5, {3}, {{"to", string_attr("INT32")}});
+  EXPECT_EQ(cast.n->attrs.at("to").kind, Attr::Kind::Int);
+  EXPECT_EQ(cast.n->attr_int("to", 0), 6);
+  Normalized concat("Concat", 3, {3}, {});
+  EXPECT_EQ(concat.n->attr_int("axis", -1), 1);
+  Normalized grid("GridSample", 16, {1, 1, 2, 2}, {{"mode", string_attr("bicubic")}});
+  EXPECT_EQ(grid.n->attr_string("mode", ""), "cubic");
+  Normalized resize("Resize", 10, {1, 1, 2, 2}, {{"mode", string_attr("linear")}});
+  EXPECT_EQ(resize.n->attr_string("coordinate_transformation_mode", ""), "asymmetric");
+  EXPECT_EQ(resize.n->attr_string("nearest_mode", ""), "simple");
+  Normalized upsample("Upsample", 7, {1, 1, 2, 2}, {{"scales", floats_attr({1, 1, 2, 2})}});
+  ASSERT_EQ(upsample.n->inputs.size(), 3u);
+  EXPECT_EQ(upsample.n->input(1), nullptr);  // roi
+  EXPECT_EQ(upsample.n->input(2)->constant->float_at(3), 2.0);
+}
+
+// The old and the new form of a node give the same output shape.
+TEST(NormalizeOps, OldAndNewFormsInferTheSame) {
+  auto split_sizes = [](int opset) {
+    GraphBuilder b;
+    b.opset = opset;
+    Value* x = b.input("x", {7, 2});
+    std::vector<Value*> ins = {x};
+    std::map<std::string, Attr> attrs;
+    if (opset < 13) attrs["split"] = ints_attr({3, 4});
+    else ins.push_back(b.constant<int64_t>("split", {2}, {3, 4}));
+    Node* n = b.node("Split", "split", ins, attrs, 2);
+    for (Value* y : n->outputs) b.output(y);
+    run_pipeline(b.g);
+    return std::vector<Shape>{n->outputs[0]->shape, n->outputs[1]->shape};
+  };
+  EXPECT_EQ(split_sizes(11), split_sizes(18));
+  EXPECT_EQ(split_sizes(11), (std::vector<Shape>{{3, 2}, {4, 2}}));
+  EXPECT_EQ(infer("ReduceSum", {{2, 3, 4}}, {{"axes", ints_attr({1})}, {"keepdims", int_attr(0)}}, 11), (Shape{2, 4}));
+  EXPECT_EQ(infer("Slice", {{6, 6}}, {{"starts", ints_attr({1})}, {"ends", ints_attr({-1})}}, 9), (Shape{4, 6}));
+  EXPECT_EQ(infer("Pad", {{2, 2}}, {{"pads", ints_attr({1, 0, 1, 0})}}, 2), (Shape{4, 2}));
+}
+
+TEST(NormalizeOps, AttributeAndInputTogetherIsAnError) {
+  GraphBuilder b;
+  b.opset = 11;
+  Value* x = b.input("x", {2, 3});
+  Value* axes = b.constant<int64_t>("axes", {1}, {0});
+  b.output(b.out(b.node("ReduceMean", "bad", {x, axes}, {{"axes", ints_attr({1})}})));
+  EXPECT_EQ(pipeline_error(b.g),
+            "node 'bad' (ReduceMean): has both the attribute 'axes' and the input it became in a later opset");
+}
+
 // ---- fuse-activation ---------------------------------------------------------------------------
 
 // x [1, 2, 6, 6] -> Conv (3x3, or 3x3x3 on a 3-D input) -> `act` -> output; returns the graph
