@@ -758,6 +758,18 @@ std::vector<float> folded_output(const onnx::ModelProto& m, size_t i = 0) {
   return std::vector<float>(p, p + g->outputs[i]->elems());
 }
 
+// Zoo models name Dropout's mask even when nothing reads it; the Dropout is then bypassed (the
+// bypass once walked nodes remove_nodes_if had already moved: a crash after any kept node).
+TEST(Load, DropoutWithAnUnreadMaskAfterOtherNodes) {
+  onnx::ModelProto m = new_model(13);
+  *m.mutable_graph()->add_initializer() = float_tensor("x", {2}, {-1, 2});
+  add_output(m, "y", {"2"});
+  add_node(m, "Relu", {"x"}, {"a"});
+  add_node(m, "Dropout", {"a"}, {"b", "mask"});
+  add_node(m, "Neg", {"b"}, {"y"});
+  EXPECT_EQ(folded_output(m), (std::vector<float>{0, -2}));
+}
+
 TEST(ModelFunctions, CallsAreInlinedWithFreshNames) {
   onnx::ModelProto m = function_model();
   onnx::FunctionProto* f = add_function(m, "AddRelu", {"a", "b"}, {"out"});
