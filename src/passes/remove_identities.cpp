@@ -13,22 +13,18 @@ void remove_identities(Graph& g, const PassOptions&) {
         for (const Value* c : kv.second.g->captured) captured.insert(c->name);
   std::set<const Value*> read;  // every node input
   for (const auto& n : g.nodes) read.insert(n->inputs.begin(), n->inputs.end());
-  // Bypass first, then remove: replace_uses walks every node, which remove_nodes_if is moving.
-  std::set<const Node*> bypassed;
-  for (const auto& np : g.nodes) {
-    const Node& n = *np;
+  // Decided on the intact graph, applied after: a chain Identity -> Identity resolves to the first input.
+  g.edit([&](const Node& n, GraphEdit& e) {
     const bool identity = n.domain.empty() && (n.op == "Identity" || n.op == "Dropout");
-    if (!identity || n.inputs.empty() || !n.inputs[0] || n.outputs.empty()) continue;
+    if (!identity || n.inputs.empty() || !n.inputs[0] || n.outputs.empty()) return;
     // Dropout's mask in use (zoo models name it even when nothing reads it).
     const Value* mask = n.outputs.size() > 1 ? n.outputs[1] : nullptr;
-    if (mask && (mask->is_graph_output || captured.count(mask->name) || read.count(mask))) continue;
-    if (n.op == "Dropout" && legacy_training_dropout(n)) continue;  // its shape rule explains why it fails
-    Value* out = n.outputs[0];
-    if (out->is_graph_output || captured.count(out->name)) continue;  // keeps its name in the API: becomes a copy
-    g.replace_uses(out, n.inputs[0]);
-    bypassed.insert(&n);
-  }
-  g.remove_nodes_if([&](const Node& n) { return bypassed.count(&n) != 0; });
+    if (mask && (mask->is_graph_output || captured.count(mask->name) || read.count(mask))) return;
+    if (!dropout_training_reason(n).empty()) return;  // its shape rule decides, once inputs are folded
+    const Value* out = n.outputs[0];
+    if (out->is_graph_output || captured.count(out->name)) return;  // keeps its name in the API: becomes a copy
+    e.bypass(n, out, n.inputs[0]);
+  });
 }
 
 }  // namespace onnx2mcu
