@@ -13,10 +13,25 @@ void fail_node(const std::string& node_name, const std::string& op, const std::s
 void Node::fail(const std::string& what) const { fail_node(name, op, what); }
 
 namespace {
+const char* kind_name(Attr::Kind k) {
+  switch (k) {
+    case Attr::Kind::Int: return "an int";
+    case Attr::Kind::Float: return "a float";
+    case Attr::Kind::String: return "a string";
+    case Attr::Kind::Ints: return "a list of ints";
+    case Attr::Kind::Floats: return "a list of floats";
+    case Attr::Kind::Strings: return "a list of strings";
+    case Attr::Kind::Tensor: return "a tensor";
+    case Attr::Kind::Graph: return "a graph";
+  }
+  return "?";
+}
+
 const Attr* find_attr(const Node& n, const std::string& key, Attr::Kind kind) {
   auto it = n.attrs.find(key);
   if (it == n.attrs.end()) return nullptr;
-  if (it->second.kind != kind) n.fail("attribute '" + key + "' has the wrong type");
+  if (it->second.kind != kind)
+    n.fail("attribute '" + key + "' is " + kind_name(it->second.kind) + ", but " + n.op + " expects " + kind_name(kind));
   return &it->second;
 }
 }  // namespace

@@ -1,6 +1,5 @@
 #include "loader/loader.h"
 
-#include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -10,29 +9,15 @@
 #include <set>
 #include <sstream>
 
+#include "loader/functions.h"
 #include "loader/tensor_proto.h"
+#include "loader/validate.h"
 #include "onnx2mcu/error.h"
-
-// Exported by libonnx but not declared in its header in ONNX 1.12: the check_model that takes
-// a context, which is how check_model(path) tells the checker where the model's folder is.
-namespace onnx::checker {
-void check_model(const ModelProto& model, CheckerContext& ctx);
-}  // namespace onnx::checker
 
 namespace fs = std::filesystem;
 
 namespace onnx2mcu {
 namespace {
-
-constexpr int kMinOpset = 1;
-constexpr int kMaxOpset = 27;  // ONNX 1.22
-constexpr int kMaxMlOpset = 5;  // ai.onnx.ml in ONNX 1.22
-constexpr int64_t kMinIr = 3;
-constexpr int64_t kMaxIr = 13;
-// The newest IR and default-domain opset Debian's ONNX 1.12 checker knows; newer models skip it.
-constexpr int64_t kCheckerMaxIr = 8;
-constexpr int kCheckerMaxOpset = 17;
-constexpr int kCheckerMaxMlOpset = 3;
 
 std::string read_file(const std::string& path) {
   std::error_code ec;
@@ -68,8 +53,8 @@ void for_each_tensor(const onnx::GraphProto& g, const std::function<void(const o
   for (const auto& n : g.node()) for_each_tensor(n, f);
 }
 
-// Cheap checks before onnx::checker sees the model: its cost grows with the node count, and
-// it opens every external-data path the model names, wherever that points.
+// Cheap checks before anything else looks at the model: the node count (validation and
+// conversion grow with it), and every external-data path, which must stay in the model's folder.
 void precheck(const onnx::ModelProto& model, const std::string& path, const Limits& limits) {
   if (model.graph().node_size() > limits.max_nodes)
     throw Error("the graph has " + std::to_string(model.graph().node_size()) + " nodes, more than the limit of " +
@@ -81,55 +66,30 @@ void precheck(const onnx::ModelProto& model, const std::string& path, const Limi
     for (const auto& n : fn.node()) for_each_tensor(n, check);
 }
 
+// Parses and validates (validate.h: the loader's own rules, for every IR version and opset).
 onnx::ModelProto parse_model_bytes(const std::string& bytes, const std::string& path, const Limits& limits) {
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes))
     throw Error("not a valid ONNX model: the protobuf is corrupt or truncated");
   precheck(model, path, limits);
-  // "ai.onnx" names the default domain too (old exporters, e.g. onnx.quantize 0.1), but the
-  // ONNX 1.12 checker only knows it as "": spell it that way before checking.
-  for (auto& o : *model.mutable_opset_import())
-    if (o.domain() == "ai.onnx") o.set_domain("");
-  for (auto& n : *model.mutable_graph()->mutable_node())
-    if (n.domain() == "ai.onnx") n.set_domain("");
-  if (model.ir_version() == 0)  // every ONNX writer sets it: an empty or foreign file parses as this
-    throw Error("not an ONNX model: it has no IR version (empty, or another protobuf)");
-  if (model.ir_version() < kMinIr || model.ir_version() > kMaxIr)
-    throw Error("IR version " + std::to_string(model.ir_version()) + " is not supported (onnx2mcu reads " +
-                std::to_string(kMinIr) + " to " + std::to_string(kMaxIr) + ")");
-  // Debian's checker (ONNX 1.12) refuses newer IR versions and opsets it has no schemas for;
-  // those models go on without it (interim: the loader's own validation replaces it).
-  bool checker_knows = model.ir_version() <= kCheckerMaxIr;
-  for (const auto& o : model.opset_import())
-    if ((o.domain().empty() && o.version() > kCheckerMaxOpset) || (o.domain() == "ai.onnx.ml" && o.version() > kCheckerMaxMlOpset))
-      checker_knows = false;
-  if (!checker_knows) return model;
-  try {
-    // The checker's context names the model's folder, as check_model(path) does, so external
-    // data is looked up beside the model rather than in the working folder.
-    onnx::checker::CheckerContext ctx;
-    std::string dir = model_dir_of(path);
-    ctx.set_model_dir(dir.empty() ? dir : dir + "/");
-    onnx::checker::check_model(model, ctx);
-  } catch (const std::exception& e) {
-    // The checker's message spans lines (with a "==> Context:" naming the node): keep one line.
-    std::string msg;
-    for (char c : std::string(e.what())) {
-      if (c == '\n') c = ' ';
-      if (!(c == ' ' && !msg.empty() && msg.back() == ' ')) msg += c;
-    }
-    throw Error("the ONNX checker rejects the model: " + msg);
-  }
+  validate_model(model);
   return model;
 }
 
 onnx::ModelProto parse_model(const std::string& path) { return parse_model_bytes(read_file(path), path, Limits{}); }
 
-std::shared_ptr<Graph> convert_subgraph(const onnx::GraphProto& gp, const std::map<std::string, int>& opsets,
-                                        const std::string& model_dir, int64_t max_bytes);
+// What converting a model's graphs needs besides the opsets in force (a function's differ).
+struct Context {
+  std::string model_dir;
+  int64_t max_bytes;
+  const ModelFunctions* functions;
+  UniqueNames* names;  // for the values of inlined functions
+};
 
-Attr convert_attr(const onnx::AttributeProto& a, const std::map<std::string, int>& opsets, const std::string& model_dir,
-                  int64_t max_bytes) {
+std::shared_ptr<Graph> convert_subgraph(const onnx::GraphProto& gp, const Opsets& opsets, const Context& ctx, int depth);
+
+// depth: how many function calls enclose the attribute's node.
+Attr convert_attr(const onnx::AttributeProto& a, const Opsets& opsets, const Context& ctx, int depth) {
   Attr out;
   switch (a.type()) {
     case onnx::AttributeProto::INT: out.kind = Attr::Kind::Int; out.i = a.i(); break;
@@ -149,11 +109,11 @@ Attr convert_attr(const onnx::AttributeProto& a, const std::map<std::string, int
       break;
     case onnx::AttributeProto::TENSOR:
       out.kind = Attr::Kind::Tensor;
-      out.t = std::make_shared<Tensor>(tensor_from_proto(a.t(), model_dir, max_bytes));
+      out.t = std::make_shared<Tensor>(tensor_from_proto(a.t(), ctx.model_dir, ctx.max_bytes));
       break;
     case onnx::AttributeProto::GRAPH:
       out.kind = Attr::Kind::Graph;
-      out.g = convert_subgraph(a.g(), opsets, model_dir, max_bytes);
+      out.g = convert_subgraph(a.g(), opsets, ctx, depth);
       break;
     default:
       throw Error("attribute '" + a.name() + "' has a type onnx2mcu does not support (graphs, sparse tensor or type)");
@@ -167,8 +127,8 @@ void read_value_type(Value* v, const onnx::ValueInfoProto& info) {
   const auto& tt = info.type().tensor_type();
   v->dtype = dtype_from_onnx(tt.elem_type());
   if (v->dtype == DType::Undefined)
-    throw Error("tensor '" + info.name() + "' has element type " + onnx_type_name(tt.elem_type()) + " (" +
-                std::to_string(tt.elem_type()) + "), which onnx2mcu does not support");
+    throw Error("tensor '" + info.name() + "' has element type " + std::to_string(tt.elem_type()) +
+                ", which onnx2mcu does not support");
   if (!tt.has_shape()) return;
   if (tt.shape().dim_size() > kMaxRank)
     throw Error("tensor '" + info.name() + "' has rank " + std::to_string(tt.shape().dim_size()) + "; onnx2mcu handles up to " +
@@ -181,27 +141,6 @@ void read_value_type(Value* v, const onnx::ValueInfoProto& info) {
     v->shape.push_back(d.has_dim_value() ? d.dim_value() : kUnknownDim);
     v->dim_names.push_back(d.has_dim_param() ? d.dim_param() : "");
   }
-}
-
-// Default-domain opset, or "com.microsoft" etc. for contrib ops.
-std::map<std::string, int> read_opsets(const onnx::ModelProto& m) {
-  std::map<std::string, int> opsets;
-  for (const auto& o : m.opset_import()) {
-    std::string dom = o.domain() == "ai.onnx" ? "" : o.domain();
-    opsets[dom] = static_cast<int>(o.version());
-  }
-  // A model of ai.onnx.ml ops only may import no default-domain opset (ONNX's ml tests do not);
-  // a default-domain node then fails as "domain '' is not imported".
-  auto it = opsets.find("");
-  if (it == opsets.end() && !opsets.count("ai.onnx.ml")) throw Error("the model imports no default-domain opset");
-  if (it != opsets.end() && (it->second < kMinOpset || it->second > kMaxOpset))
-    throw Error("opset " + std::to_string(it->second) + " is not supported (onnx2mcu handles " +
-                std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) + ")");
-  auto ml = opsets.find("ai.onnx.ml");
-  if (ml != opsets.end() && (ml->second < 1 || ml->second > kMaxMlOpset))
-    throw Error("ai.onnx.ml opset " + std::to_string(ml->second) + " is not supported (onnx2mcu handles 1 to " +
-                std::to_string(kMaxMlOpset) + ")");
-  return opsets;
 }
 
 // Makes graph input v the constant t (--freeze): t must fit the type the model declares.
@@ -249,22 +188,31 @@ void apply_input_shapes(Graph& g, const LoadOptions& opts) {
     if (!used.count(kv.first)) throw Error("--shape names '" + kv.first + "', which is not a graph input");
 }
 
-// Adds gp's nodes to g, in order: Constant nodes become constant values, the others Nodes whose
-// inputs come from resolve(name, node). `where` ends the message for an output made twice.
-// Unnamed nodes are named op_index.
+// Adds nodes to g, in order: Constant nodes become constant values, calls of model functions
+// their bodies (functions.h), the others Nodes whose inputs come from resolve(name, node).
+// `where` ends the message for an output made twice; depth counts the enclosing function calls.
 using ResolveInput = std::function<Value*(const std::string&, const onnx::NodeProto&)>;
-void add_nodes(Graph& g, const onnx::GraphProto& gp, const std::map<std::string, int>& opsets,
-               const std::string& model_dir, int64_t max_bytes, const ResolveInput& resolve, const std::string& where) {
-  for (const auto& np : gp.node()) {
-    std::string domain = np.domain() == "ai.onnx" ? "" : np.domain();
+using NodeList = google::protobuf::RepeatedPtrField<onnx::NodeProto>;
+void add_nodes(Graph& g, const NodeList& nodes, const Opsets& opsets, const Context& ctx, const ResolveInput& resolve,
+               const std::string& where, int depth) {
+  for (const auto& np : nodes) {
+    const std::string domain = canonical_domain(np.domain());
     auto op_it = opsets.find(domain);
     if (op_it == opsets.end())
       fail_node(np.name(), np.op_type(), "domain '" + domain + "' is not imported by the model");
+    if (const ModelFunction* f = ctx.functions->find(np)) {
+      const std::string label = np.name().empty() ? np.op_type() : np.name();
+      if (depth >= kMaxFunctionDepth)
+        fail_node(label, np.op_type(), "model function calls nest deeper than " + std::to_string(kMaxFunctionDepth) +
+                                           " (a function that calls itself?)");
+      add_nodes(g, ctx.functions->expand(np, label, *f, *ctx.names), f->opsets, ctx, resolve, where, depth + 1);
+      continue;
+    }
     if (domain.empty() && np.op_type() == "Constant") {
       if (np.output_size() != 1) fail_node(np.name(), "Constant", "expects one output");
       Value* v = g.add_value(np.output(0));
       try {
-        v->constant = constant_node_value(np, model_dir, max_bytes);
+        v->constant = constant_node_value(np, ctx.model_dir, ctx.max_bytes);
       } catch (const Error& e) {
         fail_node(np.name(), "Constant", e.what());
       }
@@ -280,7 +228,7 @@ void add_nodes(Graph& g, const onnx::GraphProto& gp, const std::map<std::string,
     for (const auto& in : np.input()) n->inputs.push_back(resolve(in, np));
     for (const auto& a : np.attribute()) {
       try {
-        n->attrs[a.name()] = convert_attr(a, opsets, model_dir, max_bytes);
+        n->attrs[a.name()] = convert_attr(a, opsets, ctx, depth);
       } catch (const Error& e) {
         n->fail(e.what());
       }
@@ -295,7 +243,10 @@ void add_nodes(Graph& g, const onnx::GraphProto& gp, const std::map<std::string,
     }
     g.add_node(std::move(n));
   }
-  // Node names are optional in ONNX, but every message needs one.
+}
+
+// Node names are optional in ONNX, but every message needs one: unnamed nodes become op_index.
+void name_nodes(Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& n = *g.nodes[i];
     if (n.name.empty()) n.name = n.op + "_" + std::to_string(i);
@@ -305,12 +256,11 @@ void add_nodes(Graph& g, const onnx::GraphProto& gp, const std::map<std::string,
 // A subgraph (If branch, Loop body) as an IR Graph: its inputs are the formal parameters (their
 // types may be left open), initializers and Constant nodes are constants, and every name it
 // reads from an enclosing scope becomes a placeholder in `captured`, resolved when inlined.
-std::shared_ptr<Graph> convert_subgraph(const onnx::GraphProto& gp, const std::map<std::string, int>& opsets,
-                                        const std::string& model_dir, int64_t max_bytes) {
+std::shared_ptr<Graph> convert_subgraph(const onnx::GraphProto& gp, const Opsets& opsets, const Context& ctx, int depth) {
   auto g = std::make_shared<Graph>();
   for (const auto& init : gp.initializer()) {
     Value* v = g->add_value(init.name());
-    v->constant = tensor_from_proto(init, model_dir, max_bytes);
+    v->constant = tensor_from_proto(init, ctx.model_dir, ctx.max_bytes);
     v->dtype = v->constant->dtype;
     v->shape = v->constant->shape;
   }
@@ -328,8 +278,9 @@ std::shared_ptr<Graph> convert_subgraph(const onnx::GraphProto& gp, const std::m
     return v;
   };
   add_nodes(
-      *g, gp, opsets, model_dir, max_bytes, [&](const std::string& name, const onnx::NodeProto&) { return resolve(name); },
-      " in its subgraph");
+      *g, gp.node(), opsets, ctx, [&](const std::string& name, const onnx::NodeProto&) { return resolve(name); },
+      " in its subgraph", depth);
+  name_nodes(*g);
   for (const auto& out : gp.output()) {
     Value* v = resolve(out.name());
     g->outputs.push_back(v);
@@ -338,10 +289,13 @@ std::shared_ptr<Graph> convert_subgraph(const onnx::GraphProto& gp, const std::m
 }
 
 std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& path, const LoadOptions& opts) {
-  auto opsets = read_opsets(m);
+  const Opsets opsets = read_opsets(m.opset_import());
   const std::string model_dir = model_dir_of(path);
   const int64_t max_bytes = opts.limits.max_tensor_bytes;
   const auto& gp = m.graph();
+  const ModelFunctions functions(m, opsets);
+  UniqueNames names(gp);
+  const Context ctx{model_dir, max_bytes, &functions, &names};
   auto g = std::make_unique<Graph>();
   g->model_path = path;
 
@@ -386,16 +340,12 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
     return v;
   };
 
-  add_nodes(*g, gp, opsets, model_dir, max_bytes, value_for_input, "");
+  add_nodes(*g, gp.node(), opsets, ctx, value_for_input, "", 0);
+  name_nodes(*g);
   if (gp.output_size() == 0) throw Error("the graph has no outputs: there is nothing to compute");
   for (const auto& out : gp.output()) {
     Value* v = g->find_value(out.name());
     if (!v) throw Error("graph output '" + out.name() + "' is never produced");
-    // A sequence or map output (ai.onnx.ml ZipMap's probabilities as maps): name the node.
-    if (v->producer && !out.type().has_tensor_type())
-      v->producer->fail("output '" + out.name() + "' is a sequence or map, which onnx2mcu does not support" +
-                        (v->producer->op == "ZipMap" ? std::string("; drop the ZipMap and use its input, the scores tensor")
-                                                     : std::string()));
     if (v->dtype == DType::Undefined) read_value_type(v, out);
     v->is_graph_output = true;
     g->outputs.push_back(v);

@@ -20,7 +20,8 @@ struct LoadOptions {
   std::map<std::string, Tensor> frozen_inputs;
 };
 
-// Reads, checks (onnx::checker) and converts a model. Throws Error naming the file.
+// Reads, checks (validate.h: the loader's own rules), inlines model-local functions and converts
+// a model. Throws Error naming the file.
 std::unique_ptr<Graph> load_model(const std::string& path, const LoadOptions& opts = {});
 // The same for a model already in memory (fuzzing, tools). `path` names it in messages, and
 // its folder is where external data must lie.
@@ -35,7 +36,7 @@ Tensor load_tensor_file(const std::string& path, std::string* name = nullptr);
 std::vector<Tensor> load_data_set_inputs(const std::string& dir, const Graph& g);
 
 // The op types of the model's top-level nodes, in order ("domain:Op" outside the default
-// domain). Parses only, without the checker or any conversion: for reports about models that
+// domain). Parses only, without validation or any conversion: for reports about models that
 // may not load (tests/conformance attributes each test to the ops it holds).
 std::vector<std::string> model_op_types(const std::string& path);
 

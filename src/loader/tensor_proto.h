@@ -16,7 +16,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_di
 Tensor constant_node_value(const onnx::NodeProto& n, const std::string& model_dir,
                            int64_t max_bytes = Limits{}.max_tensor_bytes);
 // Throws unless t's external data, if it has any, names a regular file inside model_dir.
-// Runs before onnx::checker, which would otherwise open whatever path the model names.
+// Runs on the parsed model before anything reads a tensor.
 void check_external_data(const onnx::TensorProto& t, const std::string& model_dir);
 
 }  // namespace onnx2mcu

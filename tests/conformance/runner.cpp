@@ -1,5 +1,6 @@
 // conformance_runner: runs the ONNX backend test data through onnx2mcu and judges every test
-// against tests/conformance/manifest.txt. See tests/conformance/README.md.
+// against tests/conformance/manifest.txt (Debian's ONNX 1.12 data) or manifest-1.22.txt (ONNX
+// 1.22's, --release 1.22). See tests/conformance/README.md.
 #include <fnmatch.h>
 #include <stdlib.h>
 
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -29,10 +31,28 @@ namespace {
 
 const std::vector<std::string> kAllFolders = {"node", "pytorch-converted", "pytorch-operator", "simple"};
 
+// The releases of the test data, in the report's order; the first is the default.
+const std::vector<Release> kReleases = {
+    {"1.12", "/usr/share/libonnx-testdata/data", CONFORMANCE_DIR "/manifest.txt",
+     "Debian's `libonnx-testdata` (ONNX 1.12, opsets up to 17, IR versions up to 8), installed by "
+     "`tools/setup-debian.sh`.",
+     "`real/` (9 zoo models: AlexNet, DenseNet-121, Inception v1/v2, ResNet-50, ShuffleNet, SqueezeNet, VGG-19, ZFNet-512) "
+     "is left out: Debian ships only a `data.json` per model naming a download URL, not the models (tens to hundreds of MB "
+     "each, far beyond a microcontroller and beyond the CI time budget)."},
+    {"1.22", CONFORMANCE_DATA_1_22, CONFORMANCE_DIR "/manifest-1.22.txt",
+     "ONNX 1.22.0's backend test data (`../shared/onnx-1.22`, beside the repository; default-domain opsets 1 to 27, "
+     "IR versions 3 to 13, and the `ai.onnx.ml` and `ai.onnx.preview.training` domains).",
+     "`light/` (the same 9 zoo architectures with every float weight replaced by a `ConstantOfShape` node, and no stored "
+     "input) is not run here: the CTest test `conformance.1.22.light` compiles and plans each model, which must succeed or "
+     "fail with a one-line error."},
+};
+
 const char* kUsage =
     "usage: conformance_runner [options]\n"
-    "  --manifest FILE      expected outcomes (default: the source tree's tests/conformance/manifest.txt)\n"
-    "  --data DIR           the test data (default: /usr/share/libonnx-testdata/data)\n"
+    "  --release R          1.12 (default: Debian's libonnx-testdata, manifest.txt) or 1.22 (../shared/onnx-1.22,\n"
+    "                       manifest-1.22.txt): sets the defaults of --data and --manifest and the report's section\n"
+    "  --manifest FILE      expected outcomes (default: the release's, in the source tree's tests/conformance/)\n"
+    "  --data DIR           the test data (default: the release's)\n"
     "  --folder NAME        node, pytorch-converted, pytorch-operator, simple or all (default); repeatable\n"
     "  --filter GLOB        only tests whose name or folder/name matches; repeatable\n"
     "  --shard K/N          only every N-th test, starting with the K-th (1-based), after --filter\n"
@@ -40,15 +60,15 @@ const char* kUsage =
     "  --batch-size N       tests linked into one harness program (default 40)\n"
     "  --timeout S          seconds for one compile and for one run of a batch program (default 120)\n"
     "  --work DIR           build here and keep it (incremental); default: a temporary folder, removed\n"
-    "  --report FILE        write the Markdown report (docs/conformance.md)\n"
+    "  --report FILE        write the release's section of the Markdown report (docs/conformance.md)\n"
     "  --update-manifest    rewrite the manifest's generated section from this run's results\n"
     "  --verbose            print every test's result, not only the unexpected ones\n"
     "Exit: 0 when every test met the manifest's expectation, 1 when not, 2 for a bad command line or\n"
     "manifest, 77 when the test data is not installed (apt-get install libonnx-testdata).\n";
 
 struct Options {
-  std::string manifest = CONFORMANCE_MANIFEST;
-  std::string data = "/usr/share/libonnx-testdata/data";
+  Release release = kReleases.front();
+  std::string manifest, data;  // "": the release's
   std::vector<std::string> folders, filters;
   int shard = 0, shards = 0;
   BuildOptions build;
@@ -79,7 +99,12 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) throw UsageError(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--manifest")
+    if (a == "--release") {
+      const std::string r = value();
+      auto it = std::find_if(kReleases.begin(), kReleases.end(), [&](const Release& k) { return k.name == r; });
+      if (it == kReleases.end()) throw UsageError("unknown release '" + r + "' (1.12 or 1.22)");
+      o.release = *it;
+    } else if (a == "--manifest")
       o.manifest = value();
     else if (a == "--data")
       o.data = value();
@@ -120,6 +145,8 @@ Options parse(int argc, char** argv) {
     } else
       throw UsageError("unknown option '" + a + "'");
   }
+  if (o.manifest.empty()) o.manifest = o.release.manifest;
+  if (o.data.empty()) o.data = o.release.data;
   if (o.folders.empty()) o.folders = kAllFolders;
   std::set<std::string> seen;
   std::vector<std::string> unique;
@@ -339,13 +366,16 @@ int run(const Options& o, const Manifest& manifest, int argc, char** argv) {
       "s\n",
       prepare_s, times.compile_s, times.objects, build.jobs, times.link_s, times.programs, times.run_s, since(start));
   if (!o.report.empty()) {
+    const std::string release = o.release.name == kReleases.front().name ? "" : " --release " + o.release.name;
     const std::string cmd = whole ? "cmake --build build -j2 --target conformance_runner\n"
-                                    "build/tests/conformance/conformance_runner --report docs/conformance.md"
+                                    "build/tests/conformance/conformance_runner" + release + " --report docs/conformance.md"
                                   : shell_words(argc, argv);
+    std::string existing;
+    if (std::ifstream in{o.report, std::ios::binary}) existing.assign(std::istreambuf_iterator<char>(in), {});
     std::ofstream out(o.report, std::ios::binary);
-    out << markdown_report(tests, o.folders, cmd);
+    out << markdown_report(existing, kReleases, o.release.name, release_section(o.release, tests, o.folders, cmd));
     if (!out.flush()) throw std::runtime_error(o.report + ": cannot write");
-    std::printf("wrote %s\n", o.report.c_str());
+    std::printf("wrote %s (the ONNX %s section)\n", o.report.c_str(), o.release.name.c_str());
   }
 
   Counts total;
@@ -371,7 +401,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!fs::is_directory(o.data)) {
-    std::printf("SKIPPED: %s not found (apt-get install libonnx-testdata)\n", o.data.c_str());
+    std::printf("SKIPPED: %s not found (%s)\n", o.data.c_str(),
+                o.release.name == "1.12" ? "apt-get install libonnx-testdata" : "the ONNX 1.22 data lies in ../shared/onnx-1.22");
     return 77;
   }
   try {

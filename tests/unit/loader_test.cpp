@@ -1,5 +1,6 @@
 // The loader: models/digits, Constant nodes, --shape overrides, broken files, external data
-// confined to the model's folder, and our shape rules cross-checked against ONNX's own.
+// confined to the model's folder, its own validation, model-local functions, and our shape rules
+// cross-checked against ONNX's own.
 // Small test models are built here with the ONNX protobuf classes and written to a temp folder.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
@@ -12,6 +13,7 @@
 
 #include "ir/graph.h"
 #include "loader/loader.h"
+#include "loader/new_fields.h"
 #include "onnx2mcu/compiler.h"
 #include "onnx2mcu/error.h"
 #include "passes/passes.h"
@@ -502,8 +504,7 @@ TEST(FrozenInputs, DataSetsAreCheckedAgainstTheFrozenValue) {
 }
 
 // ---- External data ---------------------------------------------------------------------------------
-// The ONNX checker opens external-data files too: these tests also make sure it is told the
-// model's folder (with a bare check_model(model) it looks in the working folder instead).
+// External data is read from the model's folder, never the working folder.
 
 TEST(ExternalData, InsideTheModelFolderLoads) {
   TempDir dir;
@@ -580,6 +581,334 @@ TEST_F(ExternalDataEscape, SymlinkedFolderPointingOutsideIsRejected) {
   fs::create_directory_symlink(dir_.path() / "outside", model_dir_ / "data");
   const std::string msg = load_error("data/secret.bin");
   EXPECT_CONTAINS(msg, "resolves outside the model folder");
+}
+
+// ---- The loader's own validation (no ONNX checker) -------------------------------------------
+
+// x [2] -> Relu -> y at a given IR version and opset.
+onnx::ModelProto relu_model(int64_t ir, int opset) {
+  onnx::ModelProto m = new_model(opset);
+  m.set_ir_version(ir);
+  add_input(m, "x", {"2"});
+  add_output(m, "y", {"2"});
+  add_node(m, "Relu", {"x"}, {"y"});
+  return m;
+}
+
+// The error loading m gives, after checking it is one line that starts with the file.
+std::string load_error(const onnx::ModelProto& m) {
+  TempDir dir;
+  const std::string path = save(m, dir.path() / "m.onnx").string();
+  const std::string msg = error_of([&] { load_model(path); });
+  EXPECT_EQ(msg.rfind(path + ": ", 0), 0u) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  return msg;
+}
+
+TEST(Validation, ModernIrAndOpsetsLoad) {
+  TempDir dir;
+  for (auto [ir, opset] : {std::pair<int64_t, int>{10, 21}, {11, 23}, {13, 27}, {3, 1}}) {
+    auto g = load_model(save(relu_model(ir, opset), dir.path() / "m.onnx").string());
+    ASSERT_EQ(g->nodes.size(), 1u);
+    EXPECT_EQ(g->nodes[0]->opset, opset);
+  }
+}
+
+TEST(Validation, IrVersionAndOpsetImports) {
+  EXPECT_CONTAINS(load_error(relu_model(14, 21)), "IR version 14 is not supported (onnx2mcu reads 3 to 13)");
+  EXPECT_CONTAINS(load_error(relu_model(2, 1)), "IR version 2 is not supported");
+  onnx::ModelProto twice = relu_model(10, 21);
+  *twice.add_opset_import() = twice.opset_import(0);
+  EXPECT_CONTAINS(load_error(twice), "opset_import lists domain '' twice");
+  onnx::ModelProto ml = relu_model(10, 21);
+  auto* o = ml.add_opset_import();
+  o->set_domain("ai.onnx.ml");
+  o->set_version(6);
+  EXPECT_CONTAINS(load_error(ml), "ai.onnx.ml opset 6 is not supported (onnx2mcu handles 1 to 5)");
+  onnx::ModelProto foreign = relu_model(10, 21);
+  foreign.mutable_graph()->mutable_node(0)->set_domain("com.example");
+  EXPECT_CONTAINS(load_error(foreign), "node 'Relu_y' (Relu): domain 'com.example' is not imported by the model");
+}
+
+TEST(Validation, NodesOutOfOrderNameTheNodeAndTheLaterProducer) {
+  onnx::ModelProto m = new_model(21);
+  add_input(m, "x", {"2"});
+  add_output(m, "y", {"2"});
+  add_node(m, "Neg", {"t"}, {"y"});
+  add_node(m, "Relu", {"x"}, {"t"});
+  EXPECT_CONTAINS(load_error(m), "node 'Neg_y' (Neg): input 't' is the output of node 'Relu_t', which comes later: "
+                                 "the nodes are not in topological order");
+  m.mutable_graph()->mutable_node(0)->set_input(0, "nowhere");
+  m.mutable_graph()->mutable_node(0)->clear_name();
+  EXPECT_CONTAINS(load_error(m), "node '#0' (Neg): input 'nowhere' is not defined before use");
+}
+
+TEST(Validation, EveryValueIsAssignedOnce) {
+  onnx::ModelProto m = new_model(21);
+  add_input(m, "x", {"2"});
+  add_output(m, "y", {"2"});
+  add_node(m, "Relu", {"x"}, {"y"});
+  add_node(m, "Neg", {"x"}, {"y"});
+  EXPECT_CONTAINS(load_error(m), "node 'Neg_y' (Neg): output 'y' is already defined (the output of node 'Relu_y')");
+  m.mutable_graph()->mutable_node(1)->set_output(0, "x");
+  EXPECT_CONTAINS(load_error(m), "output 'x' is already defined (a graph input)");
+  *m.mutable_graph()->add_initializer() = float_tensor("w", {2}, {1, 2});
+  *m.mutable_graph()->add_initializer() = float_tensor("w", {2}, {1, 2});
+  EXPECT_CONTAINS(load_error(m), "initializer 'w' is defined twice");
+}
+
+// An If whose then-branch assigns `inner` and reads `outer` from the main graph.
+onnx::ModelProto if_model(const std::string& inner, const std::string& outer) {
+  onnx::ModelProto m = new_model(21);
+  add_input(m, "x", {"2"});
+  add_output(m, "y", {"2"});
+  auto* c = add_node(m, "Constant", {}, {"cond"});
+  auto* v = c->add_attribute();
+  v->set_name("value");
+  v->set_type(onnx::AttributeProto::TENSOR);
+  v->mutable_t()->set_data_type(onnx::TensorProto::BOOL);
+  v->mutable_t()->add_int32_data(1);
+  auto* n = add_node(m, "If", {"cond"}, {"y"});
+  for (const char* branch : {"then_branch", "else_branch"}) {
+    auto* a = n->add_attribute();
+    a->set_name(branch);
+    a->set_type(onnx::AttributeProto::GRAPH);
+    onnx::GraphProto* g = a->mutable_g();
+    g->set_name(branch);
+    auto* body = g->add_node();
+    body->set_op_type("Neg");
+    body->set_name(std::string(branch) + "_neg");
+    body->add_input(outer);
+    body->add_output(inner);
+    g->add_output()->set_name(inner);
+  }
+  return m;
+}
+
+TEST(Validation, SubgraphsReadOuterValuesButNeverShadowThem) {
+  TempDir dir;
+  auto g = load_model(save(if_model("t", "x"), dir.path() / "m.onnx").string());
+  run_pipeline(*g);  // the constant condition picks the then-branch
+  EXPECT_EQ(g->outputs[0]->shape, (Shape{2}));
+  EXPECT_CONTAINS(load_error(if_model("x", "x")),
+                  "node 'then_branch_neg' (Neg): output 'x' is already defined (a graph input) in an enclosing graph");
+  EXPECT_CONTAINS(load_error(if_model("t", "ghost")), "node 'then_branch_neg' (Neg): input 'ghost' is not defined before use");
+}
+
+TEST(Validation, AttributesAreWellFormed) {
+  onnx::ModelProto m = relu_model(10, 21);
+  onnx::AttributeProto* a = add_int_attr(m.mutable_graph()->mutable_node(0), "alpha", 1);
+  a->add_floats(2.0f);
+  EXPECT_CONTAINS(load_error(m), "node 'Relu_y' (Relu): attribute 'alpha' is declared INT but holds another kind of value");
+  a->clear_floats();
+  a->clear_type();
+  EXPECT_CONTAINS(load_error(m), "attribute 'alpha' has no type");
+  a->set_type(onnx::AttributeProto::INT);
+  *m.mutable_graph()->mutable_node(0)->add_attribute() = *a;
+  EXPECT_CONTAINS(load_error(m), "node 'Relu_y' (Relu): attribute 'alpha' is given twice");
+  m.mutable_graph()->mutable_node(0)->clear_attribute();
+  add_int_attr(m.mutable_graph()->mutable_node(0), "alpha", 1)->set_ref_attr_name("a");
+  EXPECT_CONTAINS(load_error(m), "attribute 'alpha' refers to a function attribute ('a') outside a function");
+}
+
+TEST(Validation, AnAttributeOfTheWrongKindNamesFileNodeOpAndAttribute) {
+  TempDir dir;
+  onnx::ModelProto m = new_model(21);
+  add_input(m, "x", {"2", "3"});
+  add_output(m, "y", {"2", "3"});
+  auto* a = add_node(m, "Flatten", {"x"}, {"y"})->add_attribute();
+  a->set_name("axis");
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(1.0f);
+  const std::string path = save(m, dir.path() / "m.onnx").string();
+  EXPECT_EQ(error_of([&] { compile_model(path); }),
+            path + ": node 'Flatten_y' (Flatten): attribute 'axis' is a float, but Flatten expects an int");
+}
+
+TEST(Validation, ElementTypesOnnxDoesNotDefine) {
+  onnx::ModelProto m = relu_model(10, 21);
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(99);
+  EXPECT_CONTAINS(load_error(m), "tensor 'x' has element type 99, which ONNX does not define");
+  m.mutable_graph()->mutable_input(0)->clear_type();
+  EXPECT_CONTAINS(load_error(m), "graph input 'x' declares no 'type'");
+}
+
+// ---- Model-local functions -----------------------------------------------------------------
+
+// A function of domain "local" with the given inputs, outputs and body.
+onnx::FunctionProto* add_function(onnx::ModelProto& m, const std::string& name, std::vector<std::string> ins,
+                                  std::vector<std::string> outs) {
+  onnx::FunctionProto* f = m.add_functions();
+  f->set_name(name);
+  f->set_domain("local");
+  for (const auto& i : ins) f->add_input(i);
+  for (const auto& o : outs) f->add_output(o);
+  auto* o = f->add_opset_import();
+  o->set_domain("");
+  o->set_version(21);
+  return f;
+}
+onnx::NodeProto* add_body_node(onnx::FunctionProto* f, const std::string& op, std::vector<std::string> ins,
+                               std::vector<std::string> outs, const std::string& domain = "") {
+  onnx::NodeProto* n = f->add_node();
+  n->set_op_type(op);
+  n->set_domain(domain);
+  for (const auto& i : ins) n->add_input(i);
+  for (const auto& o : outs) n->add_output(o);
+  return n;
+}
+onnx::NodeProto* add_call(onnx::ModelProto& m, const std::string& fn, std::vector<std::string> ins, std::vector<std::string> outs) {
+  onnx::NodeProto* n = add_node(m, fn, ins, outs);
+  n->set_domain("local");
+  return n;
+}
+// A model importing the default domain at 21 and "local" at 1, IR 10.
+onnx::ModelProto function_model() {
+  onnx::ModelProto m = new_model(21);
+  m.set_ir_version(10);
+  auto* o = m.add_opset_import();
+  o->set_domain("local");
+  o->set_version(1);
+  return m;
+}
+std::vector<float> folded_output(const onnx::ModelProto& m, size_t i = 0) {
+  TempDir dir;
+  auto g = load_model(save(m, dir.path() / "m.onnx").string());
+  run_pipeline(*g);
+  EXPECT_TRUE(g->outputs.at(i)->is_const());
+  const float* p = g->outputs[i]->constant->data<float>();
+  return std::vector<float>(p, p + g->outputs[i]->elems());
+}
+
+// Zoo models name Dropout's mask even when nothing reads it; the Dropout is then bypassed (the
+// bypass once walked nodes remove_nodes_if had already moved: a crash after any kept node).
+TEST(Load, DropoutWithAnUnreadMaskAfterOtherNodes) {
+  onnx::ModelProto m = new_model(13);
+  *m.mutable_graph()->add_initializer() = float_tensor("x", {2}, {-1, 2});
+  add_output(m, "y", {"2"});
+  add_node(m, "Relu", {"x"}, {"a"});
+  add_node(m, "Dropout", {"a"}, {"b", "mask"});
+  add_node(m, "Neg", {"b"}, {"y"});
+  EXPECT_EQ(folded_output(m), (std::vector<float>{0, -2}));
+}
+
+TEST(ModelFunctions, CallsAreInlinedWithFreshNames) {
+  onnx::ModelProto m = function_model();
+  onnx::FunctionProto* f = add_function(m, "AddRelu", {"a", "b"}, {"out"});
+  add_body_node(f, "Add", {"a", "b"}, {"t"});
+  add_body_node(f, "Relu", {"t"}, {"out"});
+  *m.mutable_graph()->add_initializer() = float_tensor("p", {3}, {1, -5, 2});
+  *m.mutable_graph()->add_initializer() = float_tensor("q", {3}, {1, 1, -4});
+  add_output(m, "y", {"3"});
+  add_output(m, "t", {"3"});  // the caller's own "t": the function's must not clash with it
+  add_call(m, "AddRelu", {"p", "q"}, {"h"});
+  add_node(m, "Neg", {"q"}, {"t"});
+  add_call(m, "AddRelu", {"h", "t"}, {"y"});
+
+  TempDir dir;
+  auto g = load_model(save(m, dir.path() / "m.onnx").string());
+  std::vector<std::string> ops, names;
+  for (const auto& n : g->nodes) ops.push_back(n->op), names.push_back(n->name);
+  EXPECT_EQ(ops, (std::vector<std::string>{"Add", "Relu", "Neg", "Add", "Relu"}));
+  EXPECT_EQ(names[0], "AddRelu_h/#0");
+  EXPECT_EQ(g->nodes[0]->outputs[0]->name, "AddRelu_h/t");
+  EXPECT_EQ(g->nodes[3]->inputs[1]->name, "t");
+  EXPECT_EQ(folded_output(m), (std::vector<float>{1, 0, 4}));  // relu(relu(p + q) - q)
+}
+
+TEST(ModelFunctions, AttributeReferencesTakeTheCallsValueElseTheDefault) {
+  onnx::ModelProto m = function_model();
+  onnx::FunctionProto* f = add_function(m, "Leaky", {"x"}, {"y"});
+  add_int_attr(add_body_node(f, "LeakyRelu", {"x"}, {"y"}), "alpha", 0)->set_ref_attr_name("slope");
+  onnx::AttributeProto slope;
+  slope.set_name("slope");
+  slope.set_type(onnx::AttributeProto::FLOAT);
+  slope.set_f(0.5f);
+  add_function_default_attribute(*f, slope);  // an IR 9 field, unknown to ONNX 1.12's classes
+  *m.mutable_graph()->add_initializer() = float_tensor("x", {2}, {-2, 4});
+  add_output(m, "given", {"2"});
+  add_output(m, "defaulted", {"2"});
+  auto* a = add_call(m, "Leaky", {"x"}, {"given"})->add_attribute();
+  a->set_name("slope");
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(0.25f);
+  add_call(m, "Leaky", {"x"}, {"defaulted"});
+  EXPECT_EQ(folded_output(m, 0), (std::vector<float>{-0.5f, 4}));
+  EXPECT_EQ(folded_output(m, 1), (std::vector<float>{-1, 4}));
+
+  // Without a default, the reference leaves the attribute out: LeakyRelu's own default 0.01.
+  m.mutable_functions(0)->mutable_unknown_fields()->Clear();
+  m.mutable_functions(0)->add_attribute("slope");
+  EXPECT_EQ(folded_output(m, 1), (std::vector<float>{-0.02f, 4}));
+}
+
+TEST(ModelFunctions, NestedCallsOverloadsAndTheFunctionsOwnOpsets) {
+  onnx::ModelProto m = function_model();
+  onnx::FunctionProto* neg = add_function(m, "Flip", {"x"}, {"y"});
+  add_body_node(neg, "Neg", {"x"}, {"y"});
+  onnx::FunctionProto* twice = add_function(m, "Flip", {"x"}, {"y"});
+  set_function_overload(*twice, "twice");
+  add_body_node(twice, "Flip", {"x"}, {"t"}, "local");
+  add_body_node(twice, "Flip", {"t"}, {"u"}, "local");
+  add_body_node(twice, "Abs", {"u"}, {"y"});
+  twice->mutable_opset_import(0)->set_version(13);
+  auto* local = twice->add_opset_import();
+  local->set_domain("local");
+  local->set_version(1);
+  *m.mutable_graph()->add_initializer() = float_tensor("x", {2}, {-3, 4});
+  add_output(m, "once", {"2"});
+  add_output(m, "abs", {"2"});
+  add_call(m, "Flip", {"x"}, {"once"});
+  set_node_overload(*add_call(m, "Flip", {"x"}, {"abs"}), "twice");
+
+  TempDir dir;
+  auto g = load_model(save(m, dir.path() / "m.onnx").string());
+  std::vector<std::string> ops;
+  for (const auto& n : g->nodes) ops.push_back(n->op + "@" + std::to_string(n->opset));
+  EXPECT_EQ(ops, (std::vector<std::string>{"Neg@21", "Neg@21", "Neg@21", "Abs@13"}));
+  EXPECT_EQ(folded_output(m, 0), (std::vector<float>{3, -4}));
+  EXPECT_EQ(folded_output(m, 1), (std::vector<float>{3, 4}));
+}
+
+TEST(ModelFunctions, ValuesLocalToASubgraphOfTheBodyAreRenamedToo) {
+  onnx::ModelProto m = function_model();
+  onnx::FunctionProto* f = add_function(m, "Pick", {"x"}, {"y"});
+  onnx::ModelProto branch_source = if_model("r", "t");  // If(cond) { r = Neg(t) } reading the body's t
+  add_body_node(f, "Neg", {"x"}, {"t"});
+  for (const auto& n : branch_source.graph().node()) *f->add_node() = n;
+  f->mutable_node(2)->set_output(0, "y");
+  *m.mutable_graph()->add_initializer() = float_tensor("x", {2}, {-3, 4});
+  add_output(m, "y", {"2"});
+  add_output(m, "r", {"2"});  // the caller has an "r" and a "t" of its own
+  add_node(m, "Abs", {"x"}, {"t"});
+  add_call(m, "Pick", {"x"}, {"y"});
+  add_node(m, "Neg", {"t"}, {"r"});
+  EXPECT_EQ(folded_output(m, 0), (std::vector<float>{-3, 4}));  // -(-x)
+  EXPECT_EQ(folded_output(m, 1), (std::vector<float>{-3, -4}));
+}
+
+TEST(ModelFunctions, BadCallsAndBadFunctionsAreOneLineErrors) {
+  onnx::ModelProto m = function_model();
+  onnx::FunctionProto* f = add_function(m, "Loop", {"x"}, {"y"});
+  add_body_node(f, "Loop", {"x"}, {"y"}, "local");  // calls itself
+  add_input(m, "x", {"2"});
+  add_output(m, "y", {"2"});
+  onnx::NodeProto* call = add_call(m, "Loop", {"x"}, {"y"});
+  EXPECT_CONTAINS(load_error(m), "model function calls nest deeper than 32 (a function that calls itself?)");
+
+  f->mutable_node(0)->set_op_type("Relu");
+  f->mutable_node(0)->set_domain("");
+  call->add_input("x");
+  EXPECT_CONTAINS(load_error(m), "node 'Loop_y' (Loop): calls model function 'Loop', which takes 1 inputs, with 2");
+  call->mutable_input()->RemoveLast();
+  add_int_attr(call, "beta", 1);
+  EXPECT_CONTAINS(load_error(m), "node 'Loop_y' (Loop): calls model function 'Loop', which has no attribute 'beta'");
+  call->clear_attribute();
+  f->mutable_node(0)->set_input(0, "nowhere");
+  EXPECT_CONTAINS(load_error(m), "function 'Loop' (domain 'local'): node '#0' (Relu): input 'nowhere' is not defined before use");
+  f->mutable_node(0)->set_input(0, "x");
+  f->mutable_node(0)->set_domain("com.other");
+  EXPECT_CONTAINS(load_error(m), "node '#0' (Relu): domain 'com.other' is not imported by the model");
 }
 
 // ---- Our shape rules against onnx::shape_inference ----------------------------------------
