@@ -108,12 +108,41 @@ void Graph::drop_unused_values() {
   values = std::move(kept);
 }
 
-void Graph::replace_uses(Value* from, Value* to) {
+void Graph::apply(const GraphEdit& e) {
+  // Each replaced value's final replacement (a -> b -> c gives a -> c), found before anything
+  // changes so that a bad edit (a cycle, a pass's bug) leaves the graph as it was.
+  std::map<const Value*, Value*> final_of;
+  for (const auto& kv : e.replaced_) {
+    Value* v = kv.second;
+    for (size_t steps = 0;; ++steps) {
+      auto it = e.replaced_.find(v);
+      if (it == e.replaced_.end()) break;
+      if (steps == e.replaced_.size()) throw Error("graph edit replaces '" + kv.first->name + "' in a cycle");
+      v = it->second;
+    }
+    final_of[kv.first] = v;
+  }
+  auto resolve = [&](Value*& v) {
+    auto it = final_of.find(v);
+    if (it != final_of.end()) v = it->second;
+  };
   for (auto& n : nodes)
-    for (Value*& in : n->inputs)
-      if (in == from) in = to;
-  for (Value*& out : outputs)
-    if (out == from) out = to;
+    for (Value*& in : n->inputs) resolve(in);
+  for (Value*& out : outputs) resolve(out);
+  if (!e.removed_.empty()) {
+    std::vector<std::unique_ptr<Node>> kept;
+    kept.reserve(nodes.size());
+    for (auto& n : nodes) {
+      if (!e.removes(*n)) {
+        kept.push_back(std::move(n));
+        continue;
+      }
+      for (Value* out : n->outputs)
+        if (out && out->producer == n.get()) out->producer = nullptr;
+    }
+    nodes = std::move(kept);
+  }
+  drop_unused_values();
 }
 
 void Graph::check_topological() const {

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,30 @@ struct Node {
   [[noreturn]] void fail(const std::string& what) const;
 };
 
+// Edits a pass decides on an intact graph and Graph::apply carries out all at once: no code runs
+// while the node list is half rewritten, so no pass can meet a removed or moved-from node, or a
+// use half replaced. Recording an edit changes nothing in the graph.
+class GraphEdit {
+ public:
+  void remove(const Node& n) { removed_.insert(&n); }
+  // Every use of `from` (node inputs and graph outputs) reads `to` instead. Chains resolve at
+  // apply: with a -> b and b -> c recorded, a's uses read c.
+  void replace_uses(const Value* from, Value* to) { replaced_[from] = to; }
+  // Removes `n`, whose output `out` is the same tensor as `in` (Identity, Dropout in inference):
+  // out's uses read `in` instead.
+  void bypass(const Node& n, const Value* out, Value* in) {
+    remove(n);
+    replace_uses(out, in);
+  }
+  bool removes(const Node& n) const { return removed_.count(&n) != 0; }
+  bool empty() const { return removed_.empty() && replaced_.empty(); }
+
+ private:
+  friend struct Graph;
+  std::set<const Node*> removed_;
+  std::map<const Value*, Value*> replaced_;
+};
+
 struct Graph {
   std::string model_path;  // for error messages
   std::vector<std::unique_ptr<Value>> values;
@@ -90,11 +115,19 @@ struct Graph {
 
   // Consumers of v, in node order.
   std::vector<Node*> consumers(const Value* v) const;
-  // Removes nodes for which pred is true, then drops values nothing refers to.
-  template <typename Pred> void remove_nodes_if(Pred pred);
+  // Carries out `e`: replaces uses, removes nodes (their outputs no longer name them as
+  // producer), then drops values nothing refers to.
+  void apply(const GraphEdit& e);
+  // Calls decide(const Node&, GraphEdit&) for every node of the unchanged graph, then applies
+  // what it recorded.
+  template <typename Decide> void edit(Decide decide);
+  // Removes the nodes for which pred(const Node&) is true: decided first, removed after.
+  template <typename Pred> void remove_nodes_if(Pred pred) {
+    edit([&](const Node& n, GraphEdit& e) {
+      if (pred(n)) e.remove(n);
+    });
+  }
   void drop_unused_values();
-  // Replaces every use of `from` (node inputs and graph outputs) with `to`.
-  void replace_uses(Value* from, Value* to);
   // Throws unless nodes are topologically sorted and every input is defined.
   void check_topological() const;
 
@@ -102,13 +135,11 @@ struct Graph {
   std::map<std::string, Value*> by_name_;
 };
 
-template <typename Pred>
-void Graph::remove_nodes_if(Pred pred) {
-  std::vector<std::unique_ptr<Node>> kept;
-  for (auto& n : nodes)
-    if (!pred(*n)) kept.push_back(std::move(n));
-  nodes = std::move(kept);
-  drop_unused_values();
+template <typename Decide>
+void Graph::edit(Decide decide) {
+  GraphEdit e;
+  for (const auto& n : nodes) decide(static_cast<const Node&>(*n), e);
+  apply(e);
 }
 
 // Text dump for --dump-ir-after: one line per node with dtypes and shapes.

@@ -19,10 +19,11 @@ void cancel_transposes(Graph& g, const PassOptions&) {
       for (size_t i = 0; i < rank; ++i) identity = identity && p1[static_cast<size_t>(p2[i])] == static_cast<int64_t>(i);
       Value* out = second->outputs[0];
       if (!identity || out->is_graph_output) continue;
-      g.replace_uses(out, first.inputs[0]);
-      const Node* a = &first;
-      const Node* b = second;
-      g.remove_nodes_if([&](const Node& n) { return &n == a || &n == b; });
+      GraphEdit e;
+      e.replace_uses(out, first.inputs[0]);
+      e.remove(first);
+      e.remove(*second);
+      g.apply(e);
       changed = true;
       break;
     }

@@ -54,9 +54,9 @@ void fold_pad(Graph& g, const PassOptions&) {
       for (size_t i = 0; i < pads.size(); ++i) pads[i] += extra[i];
       user->attrs["pads"].kind = Attr::Kind::Ints;
       user->attrs["pads"].ints = pads;
-      user->inputs[0] = pad.inputs[0];
-      const Node* dead = &pad;
-      g.remove_nodes_if([&](const Node& n) { return &n == dead; });
+      GraphEdit e;
+      e.bypass(pad, pad.outputs[0], pad.inputs[0]);  // the user, its only reader, now reads the unpadded input
+      g.apply(e);
       changed = true;
       break;
     }

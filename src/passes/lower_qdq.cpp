@@ -184,8 +184,10 @@ Value* i32_constant(Graph& g, const std::string& hint, const std::vector<int32_t
   return g.add_constant(hint, std::move(t));
 }
 
-void remove_nodes(Graph& g, std::vector<const Node*> dead) {
-  g.remove_nodes_if([&](const Node& n) { return std::find(dead.begin(), dead.end(), &n) != dead.end(); });
+void remove_nodes(Graph& g, const std::vector<const Node*>& dead) {
+  GraphEdit e;
+  for (const Node* n : dead) e.remove(*n);
+  g.apply(e);
 }
 
 // mult/shift constants for per-channel multipliers (one entry when they are all equal).
@@ -724,12 +726,14 @@ void lower_qdq(Graph& g, const PassOptions& opts) {
           if (!read_act_dq(n.outputs[0], dx)) return false;
           const Act x{dx.q, dx.zp[0], dx.q->dtype};
           Value* out = q.node->outputs[0];
+          GraphEdit e;
           if (dx.scale[0] == q.scale && dx.zp[0] == q.zp && dx.q->dtype == q.type && !out->is_graph_output) {
-            gr.replace_uses(out, dx.q);  // Q(DQ(x)) == x when the parameters agree
+            e.bypass(*q.node, out, dx.q);  // Q(DQ(x)) == x when the parameters agree
           } else {
             build_lut(gr, *q.node, n.name + "_requant", x, dx.scale[0], q, [](float v) { return v; }, out);
+            e.remove(*q.node);
           }
-          remove_nodes(gr, {q.node});
+          gr.apply(e);
           return true;
         }
       return false;

@@ -11,15 +11,15 @@ void remove_identities(Graph& g, const PassOptions&) {
     for (const auto& kv : n->attrs)
       if (kv.second.kind == Attr::Kind::Graph && kv.second.g)
         for (const Value* c : kv.second.g->captured) captured.insert(c->name);
-  g.remove_nodes_if([&](const Node& n) {
+  // Decided on the intact graph, applied after: a chain Identity -> Identity resolves to the first input.
+  g.edit([&](const Node& n, GraphEdit& e) {
     const bool identity = n.domain.empty() && (n.op == "Identity" || n.op == "Dropout");
-    if (!identity || n.inputs.empty() || !n.inputs[0] || n.outputs.empty()) return false;
-    if (n.outputs.size() > 1 && n.outputs[1]) return false;  // Dropout's mask is in use
-    if (n.op == "Dropout" && legacy_training_dropout(n)) return false;  // its shape rule explains why it fails
-    Value* out = n.outputs[0];
-    if (out->is_graph_output || captured.count(out->name)) return false;  // keeps its name in the API: becomes a copy
-    g.replace_uses(out, n.inputs[0]);
-    return true;
+    if (!identity || n.inputs.empty() || !n.inputs[0] || n.outputs.empty()) return;
+    if (n.outputs.size() > 1 && n.outputs[1]) return;  // Dropout's mask is in use
+    if (n.op == "Dropout" && legacy_training_dropout(n)) return;  // its shape rule explains why it fails
+    const Value* out = n.outputs[0];
+    if (out->is_graph_output || captured.count(out->name)) return;  // keeps its name in the API: becomes a copy
+    e.bypass(n, out, n.inputs[0]);
   });
 }
 

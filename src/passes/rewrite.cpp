@@ -19,7 +19,9 @@ void absorb_next(Graph& g, Node& keep, Node& drop) {
   Value* out = drop.outputs[0];
   keep.outputs[0] = out;
   out->producer = &keep;
-  g.remove_nodes_if([&](const Node& n) { return &n == &drop; });
+  GraphEdit e;
+  e.remove(drop);
+  g.apply(e);
 }
 
 // Clip's bounds: attributes before opset 11, optional constant inputs after; false when a bound

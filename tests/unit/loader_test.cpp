@@ -10,7 +10,9 @@
 #include <fstream>
 #include <random>
 
+#include "ir/graph.h"
 #include "loader/loader.h"
+#include "onnx2mcu/compiler.h"
 #include "onnx2mcu/error.h"
 #include "passes/passes.h"
 
@@ -193,6 +195,27 @@ TEST(LoadTensorFile, ReadsAReferenceInput) {
     EXPECT_GE(t.data<float>()[i], 0.0f);
     EXPECT_LE(t.data<float>()[i], 1.0f);
   }
+}
+
+// ---- Whole pipeline on small multi-node models ----------------------------------------------------
+
+TEST(CompileModel, IdentityBetweenTwoRelusCompiles) {
+  // x -> Relu -> Identity -> Relu -> y (opset 13): remove-identities crashed with SIGSEGV.
+  onnx::ModelProto m = new_model(13);
+  add_input(m, "x", {"1", "4"});
+  add_output(m, "y", {"1", "4"});
+  add_node(m, "Relu", {"x"}, {"a"});
+  add_node(m, "Identity", {"a"}, {"b"});
+  add_node(m, "Relu", {"b"}, {"y"});
+  std::string bytes;
+  ASSERT_TRUE(m.SerializeToString(&bytes));
+  const CompiledModel c = compile_model_bytes(bytes, "relu_identity_relu.onnx");
+  ASSERT_TRUE(c.graph);
+  std::vector<std::string> ops;
+  for (const auto& n : c.graph->nodes) ops.push_back(n->op);
+  EXPECT_EQ(ops, (std::vector<std::string>{"Relu", "Relu"}));
+  EXPECT_EQ(c.graph->nodes[1]->inputs[0]->name, "a");
+  EXPECT_FALSE(c.files.empty());
 }
 
 // ---- Constant nodes ---------------------------------------------------------------------------

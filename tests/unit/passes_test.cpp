@@ -190,6 +190,116 @@ TEST(RemoveIdentities, IdentityAndDropoutAreBypassed) {
   EXPECT_EQ(b.g.find_value("dropout_y"), nullptr);
 }
 
+// x -> Relu -> Identity -> Relu -> y, the Identity's output internal.
+struct ReluIdentityRelu {
+  GraphBuilder b;
+  Node* r1 = b.node("Relu", "relu1", {b.input("x", {3})});
+  Node* id = b.node("Identity", "identity", {b.out(r1)});
+  Node* r2 = b.node("Relu", "relu2", {b.out(id)});
+  ReluIdentityRelu() { b.output(b.out(r2)); }
+};
+
+TEST(RemoveIdentities, IdentityBetweenTwoKeptNodesIsBypassed) {
+  // The first Relu is kept before the Identity is looked at (remove_nodes_if used to move it
+  // out of the node list while replace_uses walked it: SIGSEGV).
+  ReluIdentityRelu m;
+  run_pipeline(m.b.g);
+  ASSERT_EQ(m.b.g.nodes.size(), 2u);
+  EXPECT_EQ(m.b.g.nodes[0].get(), m.r1);
+  EXPECT_EQ(m.b.g.nodes[1].get(), m.r2);
+  EXPECT_EQ(m.r2->inputs[0], m.b.out(m.r1));
+  EXPECT_EQ(m.b.g.find_value("identity_y"), nullptr);
+}
+
+TEST(RemoveIdentities, ChainsBetweenKeptNodesResolveToTheFirstInput) {
+  // Relu -> Identity -> Dropout -> Identity -> {Relu, Sigmoid}, and a second chain after the first.
+  GraphBuilder b;
+  Value* x = b.input("x", {3});
+  Node* r1 = b.node("Relu", "relu1", {x});
+  Value* a = b.out(b.node("Identity", "id_a", {b.out(r1)}));
+  Value* d = b.out(b.node("Dropout", "drop", {a}));
+  Value* c = b.out(b.node("Identity", "id_c", {d}));
+  Node* r2 = b.node("Relu", "relu2", {c});
+  Node* s = b.node("Sigmoid", "sig", {c});
+  Value* e = b.out(b.node("Identity", "id_e", {b.out(r2)}));
+  Node* add = b.node("Add", "add", {e, b.out(s)});
+  b.output(b.out(add));
+  run_pipeline(b.g);
+  std::vector<std::string> ops;
+  for (const auto& n : b.g.nodes) ops.push_back(n->op);
+  EXPECT_EQ(ops, (std::vector<std::string>{"Relu", "Relu", "Sigmoid", "Add"}));
+  EXPECT_EQ(r2->inputs[0], b.out(r1));
+  EXPECT_EQ(s->inputs[0], b.out(r1));
+  EXPECT_EQ(add->inputs[0], b.out(r2));
+  for (const char* gone : {"id_a_y", "drop_y", "id_c_y", "id_e_y"}) EXPECT_EQ(b.g.find_value(gone), nullptr) << gone;
+  EXPECT_NO_THROW(b.g.check_topological());
+}
+
+// ---- Graph edits ------------------------------------------------------------------------------
+
+TEST(GraphEdit, NothingChangesUntilApplied) {
+  ReluIdentityRelu m;
+  GraphEdit e;
+  e.bypass(*m.id, m.b.out(m.id), m.b.out(m.r1));
+  EXPECT_TRUE(e.removes(*m.id));
+  EXPECT_FALSE(e.removes(*m.r1));
+  ASSERT_EQ(m.b.g.nodes.size(), 3u);
+  EXPECT_EQ(m.r2->inputs[0], m.b.out(m.id));
+  m.b.g.apply(e);
+  ASSERT_EQ(m.b.g.nodes.size(), 2u);
+  EXPECT_EQ(m.r2->inputs[0], m.b.out(m.r1));
+  EXPECT_EQ(m.b.g.find_value("identity_y"), nullptr);
+}
+
+TEST(GraphEdit, DeciderSeesEveryNodeIntactAndGraphOutputsFollowReplacements) {
+  GraphBuilder b;
+  Node* r1 = b.node("Relu", "relu1", {b.input("x", {3})});
+  Value* v = b.out(r1);
+  for (const char* name : {"id1", "id2"}) v = b.out(b.node("Identity", name, {v}));
+  b.output(v);
+  std::vector<std::string> seen;
+  b.g.edit([&](const Node& n, GraphEdit& e) {
+    // Every node, even after earlier ones were marked, still has all of its inputs and outputs.
+    for (const auto& np : b.g.nodes) EXPECT_NE(np.get(), nullptr);
+    seen.push_back(n.name + (n.inputs.empty() ? "" : ":" + n.inputs[0]->name));
+    if (n.op == "Identity") e.bypass(n, n.outputs[0], n.inputs[0]);
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"relu1:x", "id1:relu1_y", "id2:id1_y"}));
+  ASSERT_EQ(b.g.nodes.size(), 1u);
+  ASSERT_EQ(b.g.outputs.size(), 1u);
+  EXPECT_EQ(b.g.outputs[0], b.out(r1));
+}
+
+TEST(GraphEdit, RemovedNodesNoLongerProduceTheirOutputs) {
+  GraphBuilder b;
+  Value* x = b.input("x", {3});
+  Node* dead = b.node("Relu", "dead", {x});
+  Value* kept_value = b.out(dead);
+  Node* r = b.node("Sigmoid", "sig", {x});
+  b.output(b.out(r));
+  Node* reader = b.node("Exp", "reader", {kept_value});  // keeps dead's output referenced
+  (void)reader;
+  GraphEdit e;
+  e.remove(*dead);
+  b.g.apply(e);
+  EXPECT_EQ(kept_value->producer, nullptr);
+  EXPECT_EQ(b.out(r)->producer, r);
+}
+
+TEST(GraphEdit, ACycleOfReplacementsIsAnError) {
+  GraphBuilder b;
+  Value* x = b.input("x", {3});
+  Value* a = b.out(b.node("Relu", "a", {x}));
+  Value* c = b.out(b.node("Relu", "c", {a}));
+  b.output(c);
+  GraphEdit e;
+  e.replace_uses(a, c);
+  e.replace_uses(c, a);
+  EXPECT_THROW(b.g.apply(e), Error);
+  EXPECT_EQ(b.g.nodes[1]->inputs[0], a);  // left as it was
+  EXPECT_EQ(b.g.outputs[0], c);
+}
+
 TEST(RemoveIdentities, KeptWhenItsOutputIsAGraphOutput) {
   GraphBuilder b;
   Value* x = b.input("x", {2, 3});
