@@ -55,9 +55,18 @@ std::string shape_x(const Shape& s) {
   return out.empty() ? "scalar" : out;
 }
 
+// Scalar inputs (Pad's constant_value, Range's start, ...) are read as element 0: a model may
+// hand an empty tensor there, so every read is checked (found by fuzz_graphs, issue 13).
+static void check_index(const Tensor& t, int64_t i, size_t width) {
+  if (i < 0 || static_cast<uint64_t>(i) >= t.bytes.size() / width)
+    throw Error("reads element " + std::to_string(i) + " of a tensor of shape " + shape_str(t.shape) +
+                ", which has " + std::to_string(t.bytes.size() / width) + " elements (a scalar was expected)");
+}
+
 int64_t Tensor::int_at(int64_t i) const {
   return visit_dtype(dtype, [&](auto t) -> int64_t {
     using T = decltype(t);
+    check_index(*this, i, sizeof(T));
     return static_cast<int64_t>(data<T>()[i]);
   });
 }
@@ -65,6 +74,7 @@ int64_t Tensor::int_at(int64_t i) const {
 double Tensor::float_at(int64_t i) const {
   return visit_dtype(dtype, [&](auto t) -> double {
     using T = decltype(t);
+    check_index(*this, i, sizeof(T));
     return static_cast<double>(data<T>()[i]);
   });
 }

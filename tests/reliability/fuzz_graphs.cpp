@@ -5,6 +5,8 @@
 //   fuzz_graphs --seed S --count N            compile N graphs, seeds S .. S+N-1
 //   fuzz_graphs ... --save DIR                 keep each finding as DIR/graph_SEED.onnx (the file is
 //                                              written before compiling, so a crash leaves it too)
+//   fuzz_graphs ... --save DIR --checkpoints   also write the model before every shape rule the
+//                                              generator runs (slow): for a crash while generating
 //   fuzz_graphs ... --write DIR                differential: every graph that compiles, as an ONNX
 //                                              test folder DIR/graph_SEED/{model.onnx,test_data_set_0/input_I.pb}
 //   fuzz_graphs --replay FILE|DIR...           compile saved models (tests/reliability/regressions/fuzz_graphs)
@@ -40,7 +42,9 @@ void write_file(const fs::path& p, const std::string& bytes) {
 
 // "node 'n12' (Gather): index 7 is out of range" -> "(Gather): index # is out of range"
 std::string reason_of(const std::string& what) {
-  std::string s = what.substr(0, 200);
+  std::string s = what.substr(0, 300);
+  const size_t file = s.find("model.onnx: ");  // the temp path differs per process
+  if (file != std::string::npos) s = s.substr(file + 12);
   const size_t op = s.find("' (");
   if (s.rfind("node '", 0) == 0 && op != std::string::npos) s = s.substr(op + 2);
   std::string out;
@@ -92,6 +96,7 @@ int main(int argc, char** argv) {
   int64_t count = 1000;
   graphgen::Options gen;
   std::string save, write;
+  bool checkpoints = false;
   std::vector<std::string> replay;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -102,6 +107,7 @@ int main(int argc, char** argv) {
     else if (a == "--differential") gen.differential = true;
     else if (a == "--no-identity-chains") gen.identity_between_nodes = false;
     else if (a == "--save" && has) save = argv[++i];
+    else if (a == "--checkpoints") checkpoints = true;
     else if (a == "--write" && has) write = argv[++i];
     else if (a == "--dump" && i + 2 < argc) {
       const graphgen::Generated g = graphgen::generate(std::stoull(argv[i + 1]), gen);
@@ -131,10 +137,14 @@ int main(int argc, char** argv) {
   } else {
     for (int64_t k = 0; k < count; ++k) {
       const uint64_t s = seed + static_cast<uint64_t>(k);
+      const fs::path kept = save.empty() ? fs::path() : fs::path(save) / ("graph_" + std::to_string(s) + ".onnx");
+      if (!save.empty()) {
+        write_file(fs::path(save) / "generating", std::to_string(s) + "\n");  // a crash while generating names its seed
+        if (checkpoints) gen.checkpoint = kept.string();  // and --checkpoints then keeps its model
+      }
       const graphgen::Generated g = graphgen::generate(s, gen);
       const std::string bytes = g.model.SerializeAsString();
       const std::string label = "seed " + std::to_string(s);
-      const fs::path kept = save.empty() ? fs::path() : fs::path(save) / ("graph_" + std::to_string(s) + ".onnx");
       if (!save.empty()) write_file(kept, bytes);
       st.nodes += g.nodes;
       const int64_t before = st.compiled;

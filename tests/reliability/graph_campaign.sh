@@ -23,6 +23,10 @@ while [ "$seed" -lt "$end" ]; do
     seed=$((seed + n))
   else  # died: the model it died on is the lowest-numbered file left from this chunk
     crashed=$(ls "$save" | sed -nE 's/^graph_([0-9]+)\.onnx$/\1/p' | awk -v lo="$seed" -v hi=$((seed + n)) '$1 >= lo && $1 < hi' | sort -n | head -1)
+    if [ -z "$crashed" ] && [ -f "$save/generating" ]; then  # died in a shape rule while generating
+      crashed=$(cat "$save/generating")
+      "$fuzz" --seed "$crashed" --count 1 --save "$save" --checkpoints "$@" >/dev/null 2>&1
+    fi
     [ -z "$crashed" ] && { echo "FAIL: fuzz_graphs exited $rc with no model left"; cat "$save/stderr.$seed"; exit 1; }
     echo "CRASH seed $crashed (exit $rc): $save/graph_$crashed.onnx, report in $save/stderr.$seed"
     grep -m3 -E "ERROR|runtime error|SUMMARY" "$save/stderr.$seed"

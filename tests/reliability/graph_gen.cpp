@@ -3,6 +3,7 @@
 #include <onnx/defs/schema.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -151,6 +152,8 @@ struct Gen {
     // Integer division by zero is undefined in ONNX (ORT dies of SIGFPE): not differential.
     if (o.differential && (op == "Div" || op == "Mod") && inputs[0] && !onnx2mcu::dtype_is_float(inputs[0]->dtype))
       return nullptr;
+    // Float Mod without fmod = 1 is invalid ONNX (ORT refuses it; onnx2mcu computes fmod).
+    if (o.differential && op == "Mod" && (!attrs.count("fmod") || attrs.at("fmod").i != 1)) return nullptr;
     auto n = std::make_unique<Node>();
     n->name = fresh("n");
     n->op = op;
@@ -158,6 +161,7 @@ struct Gen {
     n->inputs = inputs;
     n->attrs = attrs;
     for (int i = 0; i < outputs; ++i) n->outputs.push_back(ir.add_value(fresh("v")));
+    if (!o.checkpoint.empty()) write_checkpoint(*n, attrs);
     try {
       def->infer(*n);
       for (const Value* v : n->outputs)
@@ -170,14 +174,7 @@ struct Gen {
     } catch (const onnx2mcu::Error&) {
       return nullptr;
     }
-    onnx::NodeProto* np = gp->add_node();
-    np->set_op_type(op);
-    np->set_name(n->name);
-    size_t used = inputs.size();
-    while (used > 0 && !inputs[used - 1]) --used;  // trailing omitted inputs are left out
-    for (size_t i = 0; i < used; ++i) np->add_input(inputs[i] ? inputs[i]->name : "");
-    for (const Value* v : n->outputs) np->add_output(v->name);
-    for (const auto& [name, a] : attrs) attr_proto(name, a, np->add_attribute());
+    add_node_proto(*n, attrs, gp);
     for (const Value* v : inputs)
       if (v) ++uses[v];
     for (Value* v : n->outputs) {
@@ -186,6 +183,30 @@ struct Gen {
     }
     ++out.nodes;
     return ir.add_node(std::move(n));
+  }
+
+  static void add_node_proto(const Node& n, const std::map<std::string, Attr>& attrs, onnx::GraphProto* g) {
+    onnx::NodeProto* np = g->add_node();
+    np->set_op_type(n.op);
+    np->set_name(n.name);
+    size_t used = n.inputs.size();
+    while (used > 0 && !n.inputs[used - 1]) --used;  // trailing omitted inputs are left out
+    for (size_t i = 0; i < used; ++i) np->add_input(n.inputs[i] ? n.inputs[i]->name : "");
+    for (const Value* v : n.outputs) np->add_output(v->name);
+    for (const auto& [name, a] : attrs) attr_proto(name, a, np->add_attribute());
+  }
+
+  // The model so far with candidate n, whose outputs are the graph's (type not known yet).
+  void write_checkpoint(const Node& n, const std::map<std::string, Attr>& attrs) {
+    onnx::ModelProto m = out.model;
+    onnx::GraphProto* g = m.mutable_graph();
+    add_node_proto(n, attrs, g);
+    for (const Value* v : n.outputs) {
+      auto* vi = g->add_output();
+      vi->set_name(v->name);
+      vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    }
+    std::ofstream(o.checkpoint, std::ios::binary) << m.SerializeAsString();
   }
 
   static void attr_proto(const std::string& name, const Attr& a, onnx::AttributeProto* p) {
@@ -242,6 +263,7 @@ struct Gen {
       if (chance(0.5)) {
         n = try_node("Identity", {x}, {}, 1);
       } else {
+        if (!onnx2mcu::dtype_is_float(x->dtype)) return;  // Dropout is for floats only
         std::vector<Value*> ins = {x};
         if (chance(0.3)) {
           Tensor r(DType::F32, {});
@@ -303,7 +325,7 @@ struct Gen {
         std::vector<int64_t> perm(static_cast<size_t>(r));
         for (int i = 0; i < r; ++i) perm[static_cast<size_t>(i)] = i;
         std::shuffle(perm.begin(), perm.end(), rng);
-        if (chance(0.2)) try_node("Transpose", {x}, {}, 1);
+        if (perm.empty() || chance(0.2)) try_node("Transpose", {x}, {}, 1);
         else try_node("Transpose", {x}, {{"perm", ints_attr(perm)}}, 1);
       }
     }
@@ -327,16 +349,17 @@ struct Gen {
     Value* x = pick_value(DType::F32);
     if (!x) return;
     static const std::vector<std::string> unary = {"Relu", "Neg", "Abs", "Sigmoid", "Tanh", "Identity"};
-    onnx::NodeProto* n = gp->add_node();
-    n->set_name(fresh("n"));
     Value* y = ir.add_value(fresh("v"));
     y->dtype = x->dtype;
     y->shape = x->shape;
     if (chance(0.5)) {
       Tensor c(DType::Bool, {});
       c.data<bool>()[0] = chance(0.5);
+      const std::string cond = add_const(std::move(c))->name;  // before the node: it may be a Constant node
+      onnx::NodeProto* n = gp->add_node();
+      n->set_name(fresh("n"));
       n->set_op_type("If");
-      n->add_input(add_const(std::move(c))->name);
+      n->add_input(cond);
       for (const char* branch : {"then_branch", "else_branch"}) {
         onnx::AttributeProto* a = n->add_attribute();
         a->set_name(branch);
@@ -346,16 +369,18 @@ struct Gen {
       n->add_output(y->name);
     } else {
       // Loop M times: v = v + x (x read from the enclosing graph); the condition passes through.
-      const int trips = rand(1, 3);
-      n->set_op_type("Loop");
-      n->add_input(const_ints({trips}, true)->name);
+      const std::string trips = const_ints({rand(1, 3)}, true)->name;
+      std::string cond;
       if (chance(0.5)) {
         Tensor c(DType::Bool, {});
         c.data<bool>()[0] = true;
-        n->add_input(add_const(std::move(c))->name);
-      } else {
-        n->add_input("");
+        cond = add_const(std::move(c))->name;
       }
+      onnx::NodeProto* n = gp->add_node();
+      n->set_name(fresh("n"));
+      n->set_op_type("Loop");
+      n->add_input(trips);
+      n->add_input(cond);
       n->add_input(x->name);
       n->add_output(y->name);
       onnx::AttributeProto* a = n->add_attribute();
@@ -402,7 +427,8 @@ struct Gen {
         a.kind = Attr::Kind::Int;
         if (name == "to" || name == "dtype") a.i = pick(std::vector<int64_t>{1, 6, 7, 9, 11, 3, 2});
         else if (name == "axis") a.i = rank ? rand(-rank, rank - 1) : 0;
-        else a.i = rand(0, 2);
+        else if (name == "size" || name == "group" || name == "blocksize" || name == "p") a.i = rand(1, 3);
+        else a.i = rand(0, 1);  // flags (keepdims, transA, ...) are 0 or 1: ONNX leaves other values open
         break;
       case onnx::AttributeProto::FLOAT:
         a.kind = Attr::Kind::Float;
@@ -510,7 +536,7 @@ struct Gen {
     for (const auto& [name, a] : schema->attributes())
       if (a.required || chance(0.3)) {
         Attr at = schema_attr(name, a.type, static_cast<int>(first->shape.size()));
-        if (at.kind == Attr::Kind::Graph) {
+        if (at.kind == Attr::Kind::Graph || (at.kind == Attr::Kind::Ints && at.ints.empty())) {
           if (a.required) return;
           continue;
         }

@@ -21,6 +21,9 @@ struct Options {
   bool differential = false;
   // Identity/Dropout directly between two nodes (off while remove-identities crashes on it).
   bool identity_between_nodes = true;
+  // When set, the model so far plus each candidate node is written here before its shape rule
+  // runs: a crash inside a shape rule or folding then still leaves a model that reproduces it.
+  std::string checkpoint;
 };
 
 struct Generated {
