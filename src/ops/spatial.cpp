@@ -62,7 +62,8 @@ ResizeSpec resize_spec(const Node& n) {
     if (!sizes.empty() && nonempty_input(n, 2)) n.fail("takes scales or sizes, not both");
   }
   if (!sizes.empty() && sizes.size() != rank) n.fail("sizes has " + std::to_string(sizes.size()) + " values for rank " + std::to_string(rank));
-  if (!s.scales.empty() && s.scales.size() != rank)
+  // An empty scales tensor (legacy Upsample/Resize, or sizes empty too) is wrong, not "none" (fuzz_graphs, issue 13).
+  if (sizes.empty() && s.scales.size() != rank)
     n.fail("scales has " + std::to_string(s.scales.size()) + " values for rank " + std::to_string(rank));
   s.out.resize(rank);
   for (size_t d = 0; d < rank; ++d) {

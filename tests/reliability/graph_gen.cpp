@@ -205,6 +205,7 @@ struct Gen {
       auto* vi = g->add_output();
       vi->set_name(v->name);
       vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+      vi->mutable_type()->mutable_tensor_type()->mutable_shape();  // the checker wants one
     }
     std::ofstream(o.checkpoint, std::ios::binary) << m.SerializeAsString();
   }
