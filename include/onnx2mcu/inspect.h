@@ -16,7 +16,7 @@ struct ModelStats {
 struct Node;
 
 ModelStats model_stats(const CompiledModel& m);
-// Multiply-accumulates of one node (Conv, Gemm, MatMul; 0 for the rest).
+// Multiply-accumulates of one node (convolutions, matrix products, recurrent cells; 0 for the rest).
 int64_t model_stats_node_macs(const Node& n);
 std::string inspect_report(const CompiledModel& m);
 

@@ -11,10 +11,32 @@
 namespace onnx2mcu {
 namespace {
 
+// RNN, GRU, LSTM: per direction, per time step and per batch row, each gate's hidden values are
+// dot products over the input (W) and the previous hidden state (R):
+//   dirs x seq x batch x gates x (input + hidden) x hidden,
+// with W [dirs, gates*hidden, input] and R [dirs, gates*hidden, hidden]. Bias adds, peepholes
+// and the gates' elementwise products are not counted (as Conv's bias is not).
+int64_t recurrent_macs(const Node& n) {
+  const Value *x = n.input(0), *w = n.input(1), *r = n.input(2);
+  if (!x || !w || !r || x->shape.size() != 3 || w->shape.size() != 3 || r->shape.size() != 3) return 0;
+  const bool batch_first = n.attr_int("layout", 0) == 1;  // X [batch, seq, input], else [seq, batch, input]
+  const int64_t seq = x->shape[batch_first ? 1 : 0], batch = x->shape[batch_first ? 0 : 1];
+  const int64_t dirs_x_gates_x_hidden = w->shape[0] * w->shape[1];
+  return seq * batch * dirs_x_gates_x_hidden * (w->shape[2] + r->shape[2]);
+}
+
 }  // namespace
 
 // Multiply-accumulates of the ops that dominate inference time.
 int64_t model_stats_node_macs(const Node& n) {
+  if (n.domain.empty() && (n.op == "RNN" || n.op == "GRU" || n.op == "LSTM")) return recurrent_macs(n);
+  // ConvTranspose: every input value is multiplied into a C_out/group x k... window of the
+  // output, the same count as the equivalent conv: N x C_in x H_in x W_in x (C_out/group) x kH x kW,
+  // with W [C_in, C_out/group, kH, kW] (any number of spatial dims).
+  if (n.domain.empty() && n.op == "ConvTranspose" && n.input(0) && n.input(1)) {
+    const Shape& w = n.input(1)->shape;
+    return w.empty() ? 0 : n.input(0)->elems() * shape_elems(Shape(w.begin() + 1, w.end()));
+  }
   if (n.outputs.empty() || !n.outputs[0]) return 0;
   const Value& y = *n.outputs[0];
   if (n.op == "Conv" && n.input(1)) {

@@ -90,6 +90,8 @@ onnx::ModelProto parse_model_bytes(const std::string& bytes, const std::string& 
     if (o.domain() == "ai.onnx") o.set_domain("");
   for (auto& n : *model.mutable_graph()->mutable_node())
     if (n.domain() == "ai.onnx") n.set_domain("");
+  if (model.ir_version() == 0)  // every ONNX writer sets it: an empty or foreign file parses as this
+    throw Error("not an ONNX model: it has no IR version (empty, or another protobuf)");
   if (model.ir_version() < kMinIr || model.ir_version() > kMaxIr)
     throw Error("IR version " + std::to_string(model.ir_version()) + " is not supported (onnx2mcu reads " +
                 std::to_string(kMinIr) + " to " + std::to_string(kMaxIr) + ")");

@@ -100,8 +100,20 @@ int64_t prod(const Shape& s, size_t begin, size_t end) {
 std::vector<const Value*> node_inputs(const Node& n) { return {n.inputs.begin(), n.inputs.end()}; }
 std::vector<const Value*> node_outputs(const Node& n) { return {n.outputs.begin(), n.outputs.end()}; }
 
-bool legacy_training_dropout(const Node& n) {
-  return n.op == "Dropout" && n.domain.empty() && n.opset < 7 && n.attr_int("is_test", 0) == 0;
+const Value* output_or_null(const Node& n, size_t i) { return i < n.outputs.size() ? n.outputs[i] : nullptr; }
+
+std::string dropout_training_reason(const Node& n) {
+  if (n.op != "Dropout" || !n.domain.empty()) return "";
+  const std::string unsupported = " means training mode (a random mask), which is not supported; ";
+  if (n.opset < 7)
+    return n.attr_int("is_test", 0) == 0 ? "is_test=0 (opset " + std::to_string(n.opset) + ")" + unsupported + "set is_test=1" : "";
+  auto constant_zero = [](const Value* v) { return v && v->is_const() && v->constant->elems() > 0 && v->constant->float_at(0) == 0; };
+  const Value* training = n.input(2);
+  if (!training || constant_zero(training) || constant_zero(n.input(1))) return "";
+  if (!training->is_const())
+    return "training_mode '" + training->name + "' is known only at run time and may ask for training mode (a random " +
+           "mask), which is not supported; make it a constant false or leave it out";
+  return "training_mode = true" + unsupported + "make it false or leave it out";
 }
 
 }  // namespace onnx2mcu

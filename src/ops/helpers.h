@@ -21,8 +21,11 @@ Shape broadcast_shapes(const Node& n, const Shape& a, const Shape& b);
 // Fails unless every present input has dtype t.
 void expect_same_dtype(const Node& n, DType t);
 
-// Dropout before opset 7 with is_test=0 (the default): training mode, a random mask.
-bool legacy_training_dropout(const Node& n);
+// Why Dropout node `n` is not known to run in inference mode (then it would draw a random mask,
+// which generated code does not do), or "" when it is a copy of its input: is_test=0 before
+// opset 7, or (opset 12+) a training_mode input that is true or known only at run time, unless
+// the ratio is a constant 0 (then training mode copies too).
+std::string dropout_training_reason(const Node& n);
 
 // Row-major strides of a shape.
 std::vector<int64_t> strides_of(const Shape& s);
@@ -30,5 +33,7 @@ int64_t prod(const Shape& s, size_t begin, size_t end);
 
 std::vector<const Value*> node_inputs(const Node& n);
 std::vector<const Value*> node_outputs(const Node& n);
+// Output i, or nullptr when the node leaves it out.
+const Value* output_or_null(const Node& n, size_t i);
 
 }  // namespace onnx2mcu

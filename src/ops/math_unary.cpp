@@ -1,5 +1,6 @@
 // Elementwise math: Sin ... Atanh, Erf, Sign, Round, Softplus, Softsign, Selu, Elu, Celu,
-// ThresholdedRelu, HardSwish, Shrink, IsNaN, IsInf, Not and PRelu -> templates/kernels/math.hpp.
+// ThresholdedRelu, HardSwish, Gelu, Mish, Swish, Shrink, IsNaN, IsInf, Not and PRelu
+// -> templates/kernels/math.hpp.
 #include "kernels/math.hpp"
 
 #include "ops/elementwise.h"
@@ -30,6 +31,12 @@ o2m::UnaryParams math_params(const Node& n) {
   } else if (n.op == "Shrink") {
     p.alpha = n.attr_float("bias", 0.0f);
     p.beta = n.attr_float("lambd", 0.5f);
+  } else if (n.op == "Gelu") {
+    const std::string approximate = n.attr_string("approximate", "none");
+    if (approximate != "none" && approximate != "tanh") n.fail("approximate must be 'none' or 'tanh', got '" + approximate + "'");
+    p.alpha = approximate == "tanh" ? 1.0f : 0.0f;
+  } else if (n.op == "Swish") {
+    p.alpha = n.attr_float("alpha", 1.0f);
   } else if (n.op == "IsInf") {
     p.alpha = static_cast<float>(n.attr_int("detect_positive", 1));
     p.beta = static_cast<float>(n.attr_int("detect_negative", 1));
@@ -59,6 +66,9 @@ MATH_OP(elu, visit_float)
 MATH_OP(celu, visit_float)
 MATH_OP(thresholded_relu, visit_float)
 MATH_OP(hard_swish, visit_float)
+MATH_OP(gelu, visit_float)
+MATH_OP(mish, visit_float)
+MATH_OP(swish, visit_float)
 MATH_OP(shrink, visit_numeric_strict)
 MATH_OP(is_nan, visit_float)
 MATH_OP(is_inf, visit_float)
@@ -124,6 +134,9 @@ void register_math_unary_ops(OpTable& t) {
   add_op(t, {"IsInf", "", infer_predicate, lower_is_inf, false, false, true});
   add_op(t, {"Not", "", infer_same, lower_not_, false, false, true});
   add_op(t, {"PRelu", "", infer_prelu, lower_prelu, false, false, true});
+  add_op(t, {"Gelu", "", infer_same, lower_gelu, false, false, true});
+  add_op(t, {"Mish", "", infer_same, lower_mish, false, false, true});
+  add_op(t, {"Swish", "", infer_same, lower_swish, false, false, true});
 }
 
 }  // namespace onnx2mcu

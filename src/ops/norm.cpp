@@ -1,7 +1,8 @@
-// BatchNormalization, InstanceNormalization, LayerNormalization, MeanVarianceNormalization,
-// LpNormalization and LRN -> templates/kernels/norm.hpp.
+// BatchNormalization, InstanceNormalization, LayerNormalization, GroupNormalization,
+// RMSNormalization, MeanVarianceNormalization, LpNormalization and LRN -> templates/kernels/norm.hpp.
 #include "kernels/norm.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "ops/helpers.h"
@@ -10,8 +11,6 @@
 
 namespace onnx2mcu {
 namespace {
-
-const Value* output_or_null(const Node& n, size_t i) { return i < n.outputs.size() ? n.outputs[i] : nullptr; }
 
 // Training mode exists from opset 14 as an attribute; before, extra outputs meant training.
 // Before opset 7, is_test=0 (the default) asked for training mode.
@@ -137,6 +136,72 @@ std::vector<KernelCall> lower_layer_norm(const Node& n) {
   })};
 }
 
+// Opsets 18-20 give scale and bias one value per group; 21 one per channel.
+bool group_norm_per_group(const Node& n) { return n.opset < 21; }
+
+void infer_group_norm(Node& n) {
+  expect_arity(n, 3, 3);
+  const Value& x = required_input(n, 0);
+  expect_same_dtype(n, x.dtype);
+  if (x.shape.size() < 2) n.fail("expects rank >= 2, got " + shape_str(x.shape));
+  if (!n.has_attr("num_groups")) n.fail("the num_groups attribute is required");
+  const int64_t groups = n.attr_int("num_groups", 1);
+  if (groups < 1 || x.shape[1] % groups != 0)
+    n.fail("num_groups " + std::to_string(groups) + " must be positive and divide the " + std::to_string(x.shape[1]) +
+           " channels");
+  const int64_t per = group_norm_per_group(n) ? groups : x.shape[1];
+  for (size_t i = 1; i < 3; ++i)
+    if (shape_elems(required_input(n, i).shape) != per)
+      n.fail(std::string("scale and bias need one value per ") + (group_norm_per_group(n) ? "group" : "channel") +
+             " (opset " + std::to_string(n.opset) + "), got " + shape_str(n.inputs[i]->shape));
+  set_output(n, 0, x.dtype, x.shape);
+}
+
+std::vector<KernelCall> lower_group_norm(const Node& n) {
+  const Value& x = required_input(n, 0);
+  o2m::GroupNormParams p{i32(n, x.shape[0]), i32(n, x.shape[1]), i32(n, prod(x.shape, 2, x.shape.size())),
+                         i32(n, n.attr_int("num_groups", 1)), group_norm_per_group(n) ? 1 : 0,
+                         n.attr_float("epsilon", 1e-5f)};
+  return {visit_float(n, x.dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("norm.hpp", o2m::group_norm, T), "o2m::GroupNormParams", p, node_inputs(n),
+                     {n.outputs[0]});
+  })};
+}
+
+// RMSNormalization's scale broadcasts to the normalised dims (x's dims from axis on); the kernel
+// repeats it along the row, so beyond leading 1s it must match a trailing block of those dims.
+int32_t rms_scale_len(const Node& n, size_t axis) {
+  const Shape& x = required_input(n, 0).shape;
+  Shape s = required_input(n, 1).shape;
+  while (!s.empty() && s.front() == 1) s.erase(s.begin());
+  if (s.size() > x.size() - axis || !std::equal(s.begin(), s.end(), x.end() - static_cast<std::ptrdiff_t>(s.size())))
+    n.fail("scale " + shape_str(n.inputs[1]->shape) + " must match the trailing normalised dims of x " +
+           shape_str(x));
+  return i32(n, std::max<int64_t>(1, shape_elems(s)));
+}
+
+void infer_rms_norm(Node& n) {
+  expect_arity(n, 2, 2);
+  const Value& x = required_input(n, 0);
+  const Value& scale = required_input(n, 1);
+  if (x.dtype != scale.dtype) n.fail("x and scale of different dtypes are not supported");
+  rms_scale_len(n, layer_norm_axis(n));
+  set_output(n, 0, scale.dtype, x.shape);
+}
+
+std::vector<KernelCall> lower_rms_norm(const Node& n) {
+  const Value& x = required_input(n, 0);
+  const size_t axis = layer_norm_axis(n);
+  o2m::RmsNormParams p{i32(n, prod(x.shape, 0, axis)), i32(n, prod(x.shape, axis, x.shape.size())),
+                       rms_scale_len(n, axis), n.attr_float("epsilon", 1e-5f)};
+  return {visit_float(n, x.dtype, [&](auto t) {
+    using T = decltype(t);
+    return make_call(O2M_KERNEL("norm.hpp", o2m::rms_norm, T), "o2m::RmsNormParams", p, node_inputs(n),
+                     {n.outputs[0]});
+  })};
+}
+
 void infer_same_shape(Node& n) {
   expect_arity(n, 1, 1);
   const Value& x = required_input(n, 0);
@@ -208,6 +273,8 @@ void register_norm_ops(OpTable& t) {
   add_op(t, {"MeanVarianceNormalization", "", infer_same_shape, lower_mvn, false});
   add_op(t, {"LpNormalization", "", infer_same_shape, lower_lp_norm, false});
   add_op(t, {"LRN", "", infer_same_shape, lower_lrn, false});
+  add_op(t, {"GroupNormalization", "", infer_group_norm, lower_group_norm, false});
+  add_op(t, {"RMSNormalization", "", infer_rms_norm, lower_rms_norm, false});
 }
 
 }  // namespace onnx2mcu

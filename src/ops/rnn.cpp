@@ -76,9 +76,14 @@ void infer_rnn(Node& n) {
 // Activation names (case-insensitive), their defaults per cell, and the alpha/beta values they
 // take in order from activation_alpha / activation_beta (else each function's default).
 void fill_activations(const Node& n, const RnnGeometry& g, o2m::RnnParams& p) {
-  static const std::vector<std::string> names = {"sigmoid",    "tanh",     "relu",        "affine",
-                                                 "leakyrelu",  "thresholdedrelu", "scaledtanh", "hardsigmoid",
-                                                 "elu",        "softsign", "softplus"};
+  // Lower-case ONNX name -> the kernels' one code for it (templates/kernels/activation.hpp).
+  static const std::vector<std::pair<std::string, o2m::ActKind>> names = {
+      {"sigmoid", o2m::kActSigmoid},     {"tanh", o2m::kActTanh},
+      {"relu", o2m::kActRelu},           {"affine", o2m::kActAffine},
+      {"leakyrelu", o2m::kActLeakyRelu}, {"thresholdedrelu", o2m::kActThresholdedRelu},
+      {"scaledtanh", o2m::kActScaledTanh}, {"hardsigmoid", o2m::kActHardSigmoid},
+      {"elu", o2m::kActElu},             {"softsign", o2m::kActSoftsign},
+      {"softplus", o2m::kActSoftplus}};
   const size_t per_dir = g.cell == o2m::kCellLstm ? 3 : g.cell == o2m::kCellGru ? 2 : 1;
   std::vector<std::string> acts;
   if (auto it = n.attrs.find("activations"); it != n.attrs.end()) acts = it->second.strings;
@@ -98,9 +103,9 @@ void fill_activations(const Node& n, const RnnGeometry& g, o2m::RnnParams& p) {
   for (size_t k = 0; k < acts.size(); ++k) {
     std::string a = acts[k];
     std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    auto it = std::find(names.begin(), names.end(), a);
+    auto it = std::find_if(names.begin(), names.end(), [&](const auto& e) { return e.first == a; });
     if (it == names.end()) n.fail("unsupported activation '" + acts[k] + "'");
-    const auto kind = static_cast<int32_t>(it - names.begin());
+    const o2m::ActKind kind = it->second;
     float alpha = 0, beta = 0;
     bool uses_alpha = true, uses_beta = false;
     switch (kind) {

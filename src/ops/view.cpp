@@ -92,8 +92,8 @@ void infer_view(Node& n) {
   if (n.inputs.empty() || n.outputs.empty()) n.fail("expects an input and an output");
   set_output(n, 0, required_input(n, 0).dtype, Target(n));
   if (n.op == "Dropout" && n.outputs.size() > 1 && n.outputs[1]) n.fail("the mask output of Dropout is not supported");
-  if (n.op == "Dropout" && legacy_training_dropout(n))
-    n.fail("is_test=0 (opset " + std::to_string(n.opset) + ") means training mode (a random mask), which is not supported; set is_test=1");
+  if (n.op == "Dropout")
+    if (const std::string why = dropout_training_reason(n); !why.empty()) n.fail(why);
 }
 
 Shape same_shape(const Node& n) { return required_input(n, 0).shape; }

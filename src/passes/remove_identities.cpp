@@ -16,7 +16,7 @@ void remove_identities(Graph& g, const PassOptions&) {
     const bool identity = n.domain.empty() && (n.op == "Identity" || n.op == "Dropout");
     if (!identity || n.inputs.empty() || !n.inputs[0] || n.outputs.empty()) return;
     if (n.outputs.size() > 1 && n.outputs[1]) return;  // Dropout's mask is in use
-    if (n.op == "Dropout" && legacy_training_dropout(n)) return;  // its shape rule explains why it fails
+    if (!dropout_training_reason(n).empty()) return;  // its shape rule decides, once inputs are folded
     const Value* out = n.outputs[0];
     if (out->is_graph_output || captured.count(out->name)) return;  // keeps its name in the API: becomes a copy
     e.bypass(n, out, n.inputs[0]);

@@ -1,5 +1,6 @@
-// The activation a Conv (or ConvPool) kernel applies to each accumulator before its store, so a
-// following Relu/Clip/... costs no pass over memory and no buffer of its own.
+// The activation functions of the kernels, one code each: the epilogue a Conv (or ConvPool)
+// kernel applies to each accumulator before its store, so a following Relu/Clip/... costs no pass
+// over memory and no buffer of its own, and the gate functions of RNN/GRU/LSTM (rnn.hpp).
 #pragma once
 #include <math.h>
 
@@ -7,13 +8,22 @@
 
 namespace o2m {
 
+// The only definition of these codes: the generator prints them as numbers (fused conv
+// activations, RnnParams::act), so two definitions would silently disagree.
 enum ActKind : int32_t {
   kActNone = 0,
-  kActRelu = 1,         // max(v, 0)
-  kActClip = 2,         // min(max(v, lo), hi); Relu6 is Clip(0, 6)
-  kActLeakyRelu = 3,    // v >= 0 ? v : alpha * v
-  kActSigmoid = 4,      // 1 / (1 + exp(-v))
-  kActHardSigmoid = 5,  // max(0, min(1, alpha * v + beta))
+  kActRelu = 1,             // max(v, 0)
+  kActClip = 2,             // min(max(v, lo), hi) (clip_value); Relu6 is Clip(0, 6)
+  kActLeakyRelu = 3,        // v >= 0 ? v : alpha * v
+  kActSigmoid = 4,          // 1 / (1 + exp(-v))
+  kActHardSigmoid = 5,      // max(0, min(1, alpha * v + beta))
+  kActTanh = 6,             // tanh(v)
+  kActAffine = 7,           // alpha * v + beta
+  kActThresholdedRelu = 8,  // v > alpha ? v : 0
+  kActScaledTanh = 9,       // alpha * tanh(beta * v)
+  kActElu = 10,             // v >= 0 ? v : alpha * (exp(v) - 1)
+  kActSoftsign = 11,        // v / (1 + |v|)
+  kActSoftplus = 12,        // log(1 + exp(v))
 };
 
 struct ActParams {
@@ -26,23 +36,35 @@ struct ActParams {
 // kernels (elementwise.hpp), so fusing an activation does not change a result.
 template <typename T>
 inline T activate(const ActParams& a, T v) {
+  const T alpha = T(a.alpha), beta = T(a.beta);
   switch (a.kind) {
     case kActRelu: return v > T(0) ? v : T(0);
-    case kActClip: return v < T(a.lo) ? T(a.lo) : (v > T(a.hi) ? T(a.hi) : v);
-    case kActLeakyRelu: return v >= T(0) ? v : v * T(a.alpha);
+    case kActClip: return clip_value(v, T(a.lo), T(a.hi));
+    case kActLeakyRelu: return v >= T(0) ? v : v * alpha;
     case kActSigmoid: return T(1) / (T(1) + exp(-v));
-    case kActHardSigmoid: return fmax(T(0), fmin(T(1), T(a.alpha) * v + T(a.beta)));
+    case kActHardSigmoid: return fmax(T(0), fmin(T(1), alpha * v + beta));
+    case kActTanh: return static_cast<T>(tanh(v));
+    case kActAffine: return alpha * v + beta;
+    case kActThresholdedRelu: return v > alpha ? v : T(0);
+    case kActScaledTanh: return alpha * static_cast<T>(tanh(beta * v));
+    case kActElu: return v >= T(0) ? v : alpha * static_cast<T>(exp(v) - T(1));
+    case kActSoftsign: return v / (T(1) + (v < T(0) ? -v : v));
+    case kActSoftplus: return static_cast<T>(log(T(1) + exp(v)));
     default: return v;
   }
 }
 
 // True when the activation never decreases (a <= b gives act(a) <= act(b)), so it commutes
 // with a max: max(act(v)) == act(max(v)), which lets a fused max pool apply it once per window.
+// Clip is, for any bounds (lo > hi makes it the constant hi).
 inline bool activation_is_monotone(const ActParams& a) {
   switch (a.kind) {
-    case kActClip: return a.lo <= a.hi;
     case kActLeakyRelu:
-    case kActHardSigmoid: return a.alpha >= 0;
+    case kActHardSigmoid:
+    case kActAffine:
+    case kActThresholdedRelu:
+    case kActElu: return a.alpha >= 0;
+    case kActScaledTanh: return a.alpha * a.beta >= 0;
     default: return true;
   }
 }

@@ -75,6 +75,14 @@ inline To convert(From x) {
   }
 }
 
+// ONNX Clip: min(max(x, lo), hi), in that order, so lo > hi gives hi everywhere. NaN stays NaN.
+// Every clamp in the kernels (Clip, fused activations, quantized output ranges) is this one.
+template <typename T>
+inline T clip_value(T x, T lo, T hi) {
+  const T m = x < lo ? lo : x;
+  return m > hi ? hi : m;
+}
+
 template <typename T>
 inline bool is_negative(T x) {
   if constexpr (Num<T>::is_signed) return x < T(0);

@@ -58,7 +58,7 @@ struct UnaryParams {
 // NaN passes through, as max(x, 0) does in ONNX's reference and ONNX Runtime.
 O2M_UNARY(relu, x < T(0) ? T(0) : x)
 O2M_UNARY(leaky_relu, x >= T(0) ? x : x * alpha)
-O2M_UNARY(clip, x < alpha ? alpha : (x > beta ? beta : x))
+O2M_UNARY(clip, clip_value(x, alpha, beta))
 O2M_UNARY(sigmoid, T(1) / (T(1) + exp(-x)))
 O2M_UNARY(hard_sigmoid, fmax(T(0), fmin(T(1), alpha * x + beta)))
 O2M_UNARY(tanh_, tanh(x))
@@ -78,7 +78,7 @@ template <typename T>
 inline void clip_range(const UnaryParams& p, const T* x, const T* lo_in, const T* hi_in, T* y) {
   const T lo = lo_in ? lo_in[0] : Num<T>::lowest();
   const T hi = hi_in ? hi_in[0] : Num<T>::max();
-  for (int32_t i = 0; i < p.n; ++i) y[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+  for (int32_t i = 0; i < p.n; ++i) y[i] = clip_value(x[i], lo, hi);
 }
 
 // Broadcasting binary op. Shapes are right-aligned and padded to kMaxRank; a stride of 0

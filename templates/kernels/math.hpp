@@ -1,5 +1,6 @@
-// Elementwise math: trigonometric and hyperbolic functions, Erf, Sign, Round, activations,
-// the predicates IsNaN/IsInf/Not, Shrink and PRelu. Maps built on elementwise.hpp's macros.
+// Elementwise math: trigonometric and hyperbolic functions, Erf, Sign, Round, activations
+// (Gelu, Mish, Swish, ...), the predicates IsNaN/IsInf/Not, Shrink and PRelu. Maps built on
+// elementwise.hpp's macros.
 #pragma once
 #include "elementwise.hpp"
 
@@ -30,13 +31,21 @@ inline T round_half_even(T x) {
 O2M_UNARY(round_, round_half_even(x))
 
 // log(1 + e^x) without overflow for large x.
-O2M_UNARY(softplus, x > T(0) ? x + log1p(exp(-x)) : log1p(exp(x)))
+template <typename T>
+inline T softplus_of(T x) { return x > T(0) ? x + log1p(exp(-x)) : log1p(exp(x)); }
+O2M_UNARY(softplus, softplus_of(x))
 O2M_UNARY(softsign, x / (T(1) + fabs(x)))
 O2M_UNARY(selu, x > T(0) ? beta * x : beta * (alpha * exp(x) - alpha))  // alpha, beta = gamma
 O2M_UNARY(elu, x >= T(0) ? x : alpha * (exp(x) - T(1)))
 O2M_UNARY(celu, fmax(T(0), x) + fmin(T(0), alpha * (exp(x / alpha) - T(1))))
 O2M_UNARY(thresholded_relu, x > alpha ? x : T(0))
 O2M_UNARY(hard_swish, x * fmax(T(0), fmin(T(1), x / T(6) + T(0.5))))
+
+// Gelu: alpha 0 exact (erf), alpha 1 the tanh approximation.
+O2M_UNARY(gelu, alpha == T(0) ? T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)))
+                              : T(0.5) * x * (T(1) + tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x))))
+O2M_UNARY(mish, x * tanh(softplus_of(x)))
+O2M_UNARY(swish, x / (T(1) + exp(-alpha * x)))  // x * sigmoid(alpha * x)
 
 O2M_UNARY_TO(is_nan, bool, x != x)
 // alpha: detect +inf, beta: detect -inf (1 or 0).

@@ -1,5 +1,6 @@
 // Normalizations: BatchNormalization (inference and training mode), InstanceNormalization,
-// LayerNormalization, MeanVarianceNormalization, LpNormalization and LRN.
+// LayerNormalization, GroupNormalization, RMSNormalization, MeanVarianceNormalization,
+// LpNormalization and LRN.
 #pragma once
 #include <math.h>
 
@@ -121,6 +122,55 @@ inline void layer_norm(const LayerNormParams& p, const T* x, const T* scale, con
     }
     if (mean_out) mean_out[r] = mean;
     if (inv_std_out) inv_std_out[r] = inv;
+  }
+}
+
+// GroupNormalization: x [n, c, spatial], statistics per instance over each group of
+// c / groups consecutive channels. scale and bias hold one value per channel, or per group
+// (per_group 1, opsets 18-20).
+struct GroupNormParams {
+  int32_t n, c, spatial, groups;
+  int32_t per_group;
+  float epsilon;
+  O2M_FIELDS(n, c, spatial, groups, per_group, epsilon)
+};
+
+template <typename T>
+inline void group_norm(const GroupNormParams& p, const T* x, const T* scale, const T* bias, T* y) {
+  const int32_t cpg = p.c / p.groups, count = cpg * p.spatial;
+  for (int32_t r = 0; r < p.n * p.groups; ++r) {
+    const T* xg = x + r * count;
+    T* yg = y + r * count;
+    T mean, inv;
+    norm_stats(xg, count, 1, p.epsilon, mean, inv);
+    for (int32_t cc = 0; cc < cpg; ++cc) {
+      const int32_t ch = (r % p.groups) * cpg + cc, sb = p.per_group ? ch / cpg : ch;
+      for (int32_t i = 0; i < p.spatial; ++i) {
+        const int32_t at = cc * p.spatial + i;
+        yg[at] = (xg[at] - mean) * inv * scale[sb] + bias[sb];
+      }
+    }
+  }
+}
+
+// RMSNormalization: x viewed as [outer, inner], each row divided by sqrt(mean(x^2) + eps) and
+// multiplied by scale, which repeats every scale_len elements of the row (it broadcasts to the
+// normalised dims from the right: scale_len is 1, inner or a trailing block of it).
+struct RmsNormParams {
+  int32_t outer, inner, scale_len;
+  float epsilon;
+  O2M_FIELDS(outer, inner, scale_len, epsilon)
+};
+
+template <typename T>
+inline void rms_norm(const RmsNormParams& p, const T* x, const T* scale, T* y) {
+  for (int32_t r = 0; r < p.outer; ++r) {
+    const T* xr = x + r * p.inner;
+    T* yr = y + r * p.inner;
+    T sq = T(0);
+    for (int32_t i = 0; i < p.inner; ++i) sq += xr[i] * xr[i];
+    const T inv = T(1) / static_cast<T>(sqrt(sq / static_cast<T>(p.inner) + static_cast<T>(p.epsilon)));
+    for (int32_t i = 0; i < p.inner; ++i) yr[i] = xr[i] * inv * scale[i % p.scale_len];
   }
 }
 

@@ -40,7 +40,7 @@ inline void qfold_bias(int32_t rows, int32_t k, const int8_t* w, const int32_t* 
 // One output value: clamp(requantize(acc) + y_zp, lo, hi) in the output type.
 template <typename TY>
 inline TY qout(int32_t acc, int32_t mult, int32_t shift, int32_t y_zp, int32_t lo, int32_t hi) {
-  const int32_t v = clamp_i32(requantize(acc, mult, shift), lo - y_zp, hi - y_zp);
+  const int32_t v = clip_value(requantize(acc, mult, shift), lo - y_zp, hi - y_zp);
   return static_cast<TY>(v + y_zp);
 }
 

@@ -25,7 +25,7 @@ inline void qadd(const QAddParams& p, const TA* a, const TB* b, TY* y) {
     const int64_t vb = static_cast<int64_t>(static_cast<int32_t>(b[p.b_scalar ? 0 : i]) - p.b_zp) * p.b_mult;
     const int64_t v = shift_round_half_even(va + vb, p.shift);
     const int64_t lo = p.act_min - p.y_zp, hi = p.act_max - p.y_zp;
-    y[i] = static_cast<TY>((v < lo ? lo : (v > hi ? hi : v)) + p.y_zp);
+    y[i] = static_cast<TY>(clip_value(v, lo, hi) + p.y_zp);
   }
 }
 

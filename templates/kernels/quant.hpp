@@ -28,8 +28,6 @@ template <> struct QRange<int16_t> { static constexpr int32_t lo = -32768, hi = 
 template <> struct QRange<uint16_t> { static constexpr int32_t lo = 0, hi = 65535; };
 template <> struct QRange<int32_t> { static constexpr int32_t lo = -2147483647 - 1, hi = 2147483647; };
 
-inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
-
 // x * 2^-r rounded half to even, for 1 <= r <= 62.
 inline int64_t shift_round_half_even(int64_t v, int32_t r) {
   const int64_t q = v >> r;  // floor
@@ -85,7 +83,7 @@ template <typename T>
 inline T quantize_value(float x, float scale, int32_t zp) {
   float v = x / scale;  // a division, as the ONNX reference and onnxruntime do
   const float lo = static_cast<float>(QRange<T>::lo - zp), hi = static_cast<float>(QRange<T>::hi - zp);
-  v = v < lo ? lo : (v > hi ? hi : v);  // also bounds v for round_half_even
+  v = clip_value(v, lo, hi);  // also bounds v for round_half_even
   if (v != v) v = 0.0f;                 // NaN
   return static_cast<T>(static_cast<int32_t>(round_half_even(v)) + zp);
 }

@@ -5,25 +5,12 @@
 #pragma once
 #include <math.h>
 
+#include "activation.hpp"  // ActKind: the gate functions
 #include "common.hpp"
 
 namespace o2m {
 
 enum RnnCell { kCellRnn, kCellGru, kCellLstm };
-
-enum RnnActivation {
-  kActSigmoid,
-  kActTanh,
-  kActRelu,
-  kActAffine,
-  kActLeakyRelu,
-  kActThresholdedRelu,
-  kActScaledTanh,
-  kActHardSigmoid,
-  kActElu,
-  kActSoftsign,
-  kActSoftplus
-};
 
 constexpr int kMaxRnnActivations = 6;  // 3 per direction (LSTM), 2 directions
 
@@ -35,7 +22,7 @@ struct RnnParams {
   int32_t layout;   // 0: X [seq, batch, input]; 1: X [batch, seq, input] (and Y, Y_h, Y_c likewise)
   int32_t linear_before_reset, input_forget;
   float clip;  // 0: no clipping of the gate pre-activations
-  int32_t act[kMaxRnnActivations];  // per direction: f, g, h (LSTM), f, g (GRU), f (RNN)
+  int32_t act[kMaxRnnActivations];  // ActKind per direction: f, g, h (LSTM), f, g (GRU), f (RNN)
   float act_alpha[kMaxRnnActivations], act_beta[kMaxRnnActivations];
   O2M_FIELDS(cell, seq, batch, input, hidden, dirs, reverse, layout, linear_before_reset, input_forget, clip, act,
              act_alpha, act_beta)
@@ -49,36 +36,15 @@ inline int32_t rnn_scratch_bytes(const RnnParams& p) {
   return (2 * p.batch * p.hidden + (rnn_gates(p) + 1) * p.hidden) * static_cast<int32_t>(sizeof(T));
 }
 
-template <typename T>
-inline T rnn_activate(int32_t kind, float alpha, float beta, T x) {
-  const T a = static_cast<T>(alpha), b = static_cast<T>(beta);
-  switch (kind) {
-    case kActTanh: return static_cast<T>(tanh(x));
-    case kActRelu: return x > T(0) ? x : T(0);
-    case kActAffine: return a * x + b;
-    case kActLeakyRelu: return x >= T(0) ? x : a * x;
-    case kActThresholdedRelu: return x > a ? x : T(0);
-    case kActScaledTanh: return a * static_cast<T>(tanh(b * x));
-    case kActHardSigmoid: {
-      const T v = a * x + b;
-      return v < T(0) ? T(0) : v > T(1) ? T(1) : v;
-    }
-    case kActElu: return x >= T(0) ? x : a * static_cast<T>(exp(x) - T(1));
-    case kActSoftsign: return x / (T(1) + (x < T(0) ? -x : x));
-    case kActSoftplus: return static_cast<T>(log(T(1) + exp(x)));
-    default: return T(1) / (T(1) + static_cast<T>(exp(-x)));
-  }
-}
-
 // One activation of direction d: index 0 = f, 1 = g, 2 = h.
 template <typename T>
 inline T rnn_act(const RnnParams& p, int32_t d, int32_t which, T x) {
   if (p.clip > 0.0f) {
     const T c = static_cast<T>(p.clip);
-    x = x < -c ? -c : x > c ? c : x;
+    x = clip_value(x, -c, c);
   }
   const int32_t k = d * (p.cell == kCellLstm ? 3 : p.cell == kCellGru ? 2 : 1) + which;
-  return rnn_activate(p.act[k], p.act_alpha[k], p.act_beta[k], x);
+  return activate(ActParams{p.act[k], 0.0f, 0.0f, p.act_alpha[k], p.act_beta[k]}, x);
 }
 
 // acc[j] += sum_k v[k] * m[j * n + k] for j < rows: one gate block of W or R.

@@ -49,6 +49,7 @@ expect "$work/bad/unimplemented_op.onnx" "node 'uniq' (Unique)"
 expect "$work/bad/unknown_dim.onnx" "input 'x' has unknown dim 0 'N'"
 expect "$work/bad/dtype_mismatch.onnx" "node 'add_mixed' (Add)"
 expect "$work/bad/bad_broadcast.onnx" "node 'add_bad' (Add)"
+expect "$work/bad/dropout_runtime_training.onnx" "node 'drop' (Dropout): training_mode 't' is known only at run time"
 expect "$work/bad/name_clash.onnx" "both become the C name 'a_b'"
 expect "$work/bad/absurd_dims.onnx" "x"
 expect "$good" "not a graph input" --shape nosuch=1x2

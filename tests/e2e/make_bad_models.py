@@ -50,6 +50,11 @@ save("bad_broadcast", [helper.make_node("Add", ["x", "k"], ["y"], name="add_bad"
 save("name_clash", [helper.make_node("Add", ["a.b", "a_b"], ["y"], name="add")],
      [helper.make_tensor_value_info("a.b", f32, [1, 4]), helper.make_tensor_value_info("a_b", f32, [1, 4])], [y])
 
+# Dropout whose training_mode is a graph input: it may ask for a random mask at run time.
+save("dropout_runtime_training", [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                                  helper.make_node("Dropout", ["r", "", "t"], ["y"], name="drop")],
+     [x, helper.make_tensor_value_info("t", TensorProto.BOOL, [])], [y])
+
 # A dim so large no microcontroller (or this machine) could hold the tensor.
 save("absurd_dims", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
      [helper.make_tensor_value_info("x", f32, [1 << 20, 1 << 20, 1 << 20])],

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "kernels/activation.hpp"
+#include "kernels/qelementwise.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -56,6 +59,14 @@ TEST(MathUnary, FloatOpsMatchTheirDefinitions) {
        [](double x, double a, double) { return x > a ? x : 0; }},
       {"hard_swish", o2m::hard_swish<float>, o2m::hard_swish<double>, 0, 0, -5, 5,
        [](double x, double, double) { return x * std::max(0.0, std::min(1.0, x / 6 + 0.5)); }},
+      {"gelu", o2m::gelu<float>, o2m::gelu<double>, 0, 0, -5, 5,
+       [](double x, double, double) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }},
+      {"gelu_tanh", o2m::gelu<float>, o2m::gelu<double>, 1, 0, -5, 5,
+       [](double x, double, double) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); }},
+      {"mish", o2m::mish<float>, o2m::mish<double>, 0, 0, -20, 20,
+       [](double x, double, double) { return x * std::tanh(std::log1p(std::exp(x))); }},
+      {"swish", o2m::swish<float>, o2m::swish<double>, 0.7f, 0, -20, 20,
+       [](double x, double a, double) { return x / (1 + std::exp(-a * x)); }},
   };
   // clang-format on
   std::mt19937 rng(11);
@@ -209,6 +220,33 @@ TEST(Clip, RangeFromTensorsIsExactForInt64AndOptional) {
   int8_t yi[2];
   o2m::clip_range<int8_t>({2, 0, 0}, xi, nullptr, nullptr, yi);
   EXPECT_EQ(std::vector<int8_t>(yi, yi + 2), (std::vector<int8_t>{-128, 127}));
+}
+
+// ONNX node test test_clip_min_greater_than_max: min(max(x, 2), 1) is 1 everywhere. Every clamp
+// (Clip from attributes or tensors, a fused Clip, a quantized output range) follows that order.
+TEST(Clip, MinGreaterThanMaxGivesMaxEverywhere) {
+  const float x[4] = {-2, 0, 6, NAN};
+  float y[4];
+  o2m::clip<float>({4, 2.0f, 1.0f}, x, y);
+  EXPECT_EQ(std::vector<float>(y, y + 3), (std::vector<float>{1, 1, 1}));
+  EXPECT_TRUE(std::isnan(y[3]));
+  const float lo = 2, hi = 1;
+  o2m::clip_range<float>({3, 0, 0}, x, &lo, &hi, y);
+  EXPECT_EQ(std::vector<float>(y, y + 3), (std::vector<float>{1, 1, 1}));
+  const int32_t xi[3] = {-2, 0, 6}, loi = 2, hii = 1;
+  int32_t yi[3];
+  o2m::clip_range<int32_t>({3, 0, 0}, xi, &loi, &hii, yi);
+  EXPECT_EQ(std::vector<int32_t>(yi, yi + 3), (std::vector<int32_t>{1, 1, 1}));
+  const o2m::ActParams clip{o2m::kActClip, 2.0f, 1.0f, 0, 0};
+  for (float v : {-2.0f, 0.0f, 6.0f}) EXPECT_EQ(o2m::activate(clip, v), 1.0f) << v;
+  EXPECT_TRUE(o2m::activation_is_monotone(clip));  // the constant 1
+  // Quantized output range [act_min, act_max] = [10, 5] (a Clip(min > max) after QAdd/QConv): 5.
+  EXPECT_EQ(o2m::qout<int8_t>(1 << 20, 1 << 30, 0, 0, 10, 5), 5);
+  EXPECT_EQ(o2m::qout<int8_t>(-(1 << 20), 1 << 30, 0, 0, 10, 5), 5);
+  const int8_t a[3] = {-100, 0, 100}, b[1] = {0};
+  int8_t q[3];
+  o2m::qadd<int8_t, int8_t, int8_t>({3, 1, 0, 0, 0, 1 << 20, 1 << 20, 20, 10, 5}, a, b, q);
+  EXPECT_EQ(std::vector<int>(q, q + 3), (std::vector<int>{5, 5, 5}));
 }
 
 }  // namespace

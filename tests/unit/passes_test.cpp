@@ -235,12 +235,54 @@ TEST(RemoveIdentities, ChainsBetweenKeptNodesResolveToTheFirstInput) {
   EXPECT_NO_THROW(b.g.check_topological());
 }
 
+// Dropout (opset 13) with training_mode `t` and ratio `r` (either may be nullptr), then Relu.
+std::string dropout_pipeline(GraphBuilder& b, Value* r, Value* t) {
+  b.opset = 13;
+  Value* x = b.input("x", {3});
+  Value* d = b.out(b.node("Dropout", "drop", {x, r, t}));
+  b.output(b.out(b.node("Relu", "relu", {d})));
+  return pipeline_error(b.g);
+}
+
+TEST(RemoveIdentities, DropoutInTrainingModeIsAnErrorNamingTheNode) {
+  GraphBuilder runtime;
+  EXPECT_EQ(dropout_pipeline(runtime, nullptr, runtime.input("t", {}, DType::Bool)),
+            "node 'drop' (Dropout): training_mode 't' is known only at run time and may ask for training mode (a "
+            "random mask), which is not supported; make it a constant false or leave it out");
+  GraphBuilder constant_true;
+  EXPECT_EQ(dropout_pipeline(constant_true, nullptr, constant_true.constant<bool>("t", {}, {true})),
+            "node 'drop' (Dropout): training_mode = true means training mode (a random mask), which is not "
+            "supported; make it false or leave it out");
+  GraphBuilder true_with_ratio;
+  EXPECT_NE(dropout_pipeline(true_with_ratio, true_with_ratio.constant<float>("r", {}, {0.5f}),
+                             true_with_ratio.constant<bool>("t", {}, {true})).find("training_mode = true"),
+            std::string::npos);
+}
+
+TEST(RemoveIdentities, DropoutInInferenceModeIsBypassed) {
+  GraphBuilder absent, constant_false, zero_ratio, folded_false;
+  EXPECT_EQ(dropout_pipeline(absent, nullptr, nullptr), "(no error)");
+  EXPECT_EQ(dropout_pipeline(constant_false, nullptr, constant_false.constant<bool>("t", {}, {false})), "(no error)");
+  // Training mode with ratio 0 drops nothing: y = x (ONNX's own reference).
+  EXPECT_EQ(dropout_pipeline(zero_ratio, zero_ratio.constant<float>("r", {}, {0.0f}), zero_ratio.constant<bool>("t", {}, {true})),
+            "(no error)");
+  for (GraphBuilder* b : {&absent, &constant_false, &zero_ratio}) {
+    ASSERT_EQ(b->g.nodes.size(), 1u);
+    EXPECT_EQ(b->g.nodes[0]->op, "Relu");
+  }
+  // training_mode = Not(true): constant only once folded; the shape rule then sees false.
+  Value* t = folded_false.out(folded_false.node("Not", "not", {folded_false.constant<bool>("c", {}, {true})}));
+  EXPECT_EQ(dropout_pipeline(folded_false, nullptr, t), "(no error)");
+}
+
 // ---- Graph edits ------------------------------------------------------------------------------
 
 TEST(GraphEdit, NothingChangesUntilApplied) {
   ReluIdentityRelu m;
   GraphEdit e;
+  EXPECT_TRUE(e.empty());
   e.bypass(*m.id, m.b.out(m.id), m.b.out(m.r1));
+  EXPECT_FALSE(e.empty());
   EXPECT_TRUE(e.removes(*m.id));
   EXPECT_FALSE(e.removes(*m.r1));
   ASSERT_EQ(m.b.g.nodes.size(), 3u);
@@ -729,6 +771,40 @@ TEST(Errors, ReshapeElementCountMismatch) {
   Value* shape = b.constant<int64_t>("shape", {2}, {4, 2});
   b.output(b.out(b.node("Reshape", "reshape", {x, shape})));
   EXPECT_EQ(pipeline_error(b.g), "node 'reshape' (Reshape): cannot reshape [2,3] (6 elements) to [4,2]");
+}
+
+// ---- Transformer ops (opsets 18-27) ---------------------------------------------------------
+
+TEST(ShapeRules, AttentionRotaryAndNormalisationOps) {
+  EXPECT_EQ(infer("Attention", {{2, 3, 4, 8}, {2, 3, 6, 8}, {2, 3, 6, 5}}, {}, 23), (Shape{2, 3, 4, 5}));
+  EXPECT_EQ(infer("Attention", {{2, 4, 32}, {2, 6, 16}, {2, 6, 12}},
+                  {{"q_num_heads", int_attr(4)}, {"kv_num_heads", int_attr(2)}}, 23),
+            (Shape{2, 4, 24}));
+  EXPECT_EQ(infer("RotaryEmbedding", {{2, 5, 12}, {2, 5, 3}, {2, 5, 3}}, {{"num_heads", int_attr(2)}}, 23), (Shape{2, 5, 12}));
+  EXPECT_EQ(infer("RMSNormalization", {{2, 3, 4}, {4}}, {{"axis", int_attr(1)}}, 23), (Shape{2, 3, 4}));
+  EXPECT_EQ(infer("GroupNormalization", {{2, 4, 3}, {2}, {2}}, {{"num_groups", int_attr(2)}}, 18), (Shape{2, 4, 3}));
+  EXPECT_EQ(infer("LinearAttention", {{1, 3, 16}, {1, 3, 8}, {1, 3, 10}},
+                  {{"q_num_heads", int_attr(4)}, {"kv_num_heads", int_attr(2)}, {"update_rule", string_attr("linear")}}, 27),
+            (Shape{1, 3, 20}));
+  EXPECT_EQ(infer("CausalConvWithState", {{2, 3, 7}, {3, 1, 4}}, {}, 27), (Shape{2, 3, 7}));
+}
+
+TEST(Errors, TransformerOpsNameWhatIsWrong) {
+  EXPECT_EQ(shape_error("Attention", {{2, 4, 32}, {2, 6, 16}, {2, 6, 12}}, {}, 23),
+            "node 'bad' (Attention): the q_num_heads attribute is required");
+  EXPECT_EQ(shape_error("Attention", {{2, 3, 4, 8}, {2, 2, 6, 8}, {2, 2, 6, 8}}, {}, 23),
+            "node 'bad' (Attention): query heads 3 must be a multiple of key/value heads 2");
+  EXPECT_EQ(shape_error("GroupNormalization", {{1, 4, 2}, {4}, {4}}, {{"num_groups", int_attr(3)}}, 21),
+            "node 'bad' (GroupNormalization): num_groups 3 must be positive and divide the 4 channels");
+  EXPECT_EQ(shape_error("GroupNormalization", {{1, 4, 2}, {4}, {4}}, {{"num_groups", int_attr(2)}}, 18),
+            "node 'bad' (GroupNormalization): scale and bias need one value per group (opset 18), got [4]");
+  EXPECT_EQ(shape_error("RMSNormalization", {{2, 3, 4}, {3}}, {}, 23),
+            "node 'bad' (RMSNormalization): scale [3] must match the trailing normalised dims of x [2,3,4]");
+  EXPECT_EQ(shape_error("LinearAttention", {{1, 3, 16}, {1, 3, 8}, {1, 3, 10}},
+                        {{"q_num_heads", int_attr(4)}, {"kv_num_heads", int_attr(2)}}, 27),
+            "node 'bad' (LinearAttention): update_rule 'gated_delta' needs decay");
+  EXPECT_EQ(shape_error("CausalConvWithState", {{2, 3, 7}, {3, 2, 4}}, {}, 27),
+            "node 'bad' (CausalConvWithState): weight must be [channels, 1, k] with k >= 1, got [3,2,4]");
 }
 
 }  // namespace
