@@ -12,8 +12,9 @@ labels=${SANITIZED_LABELS:-^(unit|e2e|reliability)$}
 start=$(date +%s)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONNX2MCU_SANITIZE=ON >/dev/null
 # Only what the labels need: the generator and the unit and reliability test programs (the
+# graph fuzzer and the conformance runner the differential test drives included; the
 # e2e tests drive the generator and verify's harnesses, which inherit the sanitizer flags).
-cmake --build "$build" -j"$jobs" --target onnx2mcu unit_tests make_corpus reliability_tests
+cmake --build "$build" -j"$jobs" --target onnx2mcu unit_tests make_corpus reliability_tests fuzz_graphs conformance_runner
 built=$(date +%s)
 # Leaks are reported (tools/lsan.supp is there for third-party ones; it needs none today).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1}

@@ -10,6 +10,7 @@ packages=(
   python3 python3-onnx python3-numpy python3-sklearn   # test-model scripts
   libonnx-testdata valgrind binutils                   # conformance data, benchmarks
   clang libclang-rt-14-dev cppcheck                    # fuzzing, sanitizers, static analysis (docs/reliability.md)
+  nodejs npm                                           # ONNX Runtime for the differential test (tools/ort)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -21,3 +22,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "setup: all packages present"
+# ONNX Runtime (CPU, from npm; the native library is inside the package) for the differential
+# test, into tools/ort/node_modules (git-ignored). The version is pinned in tools/ort/package.json.
+ort="$(dirname "$0")/ort"
+if [ ! -d "$ort/node_modules/onnxruntime-node" ]; then
+  echo "setup: installing onnxruntime-node into $ort/node_modules"
+  (cd "$ort" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >/dev/null)
+fi
+echo "setup: onnxruntime-node present"

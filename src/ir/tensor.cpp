@@ -62,9 +62,18 @@ std::string shape_x(const Shape& s) {
   return out.empty() ? "scalar" : out;
 }
 
+// Scalar inputs (Pad's constant_value, Range's start, ...) are read as element 0: a model may
+// hand an empty tensor there, so every read is checked (found by fuzz_graphs, issue 13).
+static void check_index(const Tensor& t, int64_t i) {
+  if (i < 0 || i >= t.elems())
+    throw Error("reads element " + std::to_string(i) + " of a tensor of shape " + shape_str(t.shape) +
+                ", which has " + std::to_string(t.elems()) + " elements (a scalar was expected)");
+}
+
 int64_t Tensor::int_at(int64_t i) const {
   return visit_any_dtype(dtype, [&](auto t) -> int64_t {
     using T = decltype(t);
+    check_index(*this, i);
     return o2m::convert<int64_t>(o2m::load(data<T>(), static_cast<int32_t>(i)));
   });
 }
@@ -72,6 +81,7 @@ int64_t Tensor::int_at(int64_t i) const {
 double Tensor::float_at(int64_t i) const {
   return visit_any_dtype(dtype, [&](auto t) -> double {
     using T = decltype(t);
+    check_index(*this, i);
     return o2m::convert<double>(o2m::load(data<T>(), static_cast<int32_t>(i)));
   });
 }

@@ -95,6 +95,9 @@ int64_t range_count(const Node& n) {
   const Tensor& start = constant_input(n, 0, "Range's start");
   const Tensor& limit = constant_input(n, 1, "Range's limit");
   const Tensor& delta = constant_input(n, 2, "Range's delta");
+  // Scalars by the spec; an empty tensor here has no element 0 to read.
+  for (const Tensor* t : {&start, &limit, &delta})
+    if (t->elems() != 1) n.fail("start, limit and delta must be scalars, got a tensor of " + std::to_string(t->elems()) + " elements");
   double count;
   if (dtype_is_float(start.dtype)) {
     count = std::ceil((limit.float_at(0) - start.float_at(0)) / delta.float_at(0));

@@ -55,7 +55,8 @@ struct UnaryParams {
   }
 #define O2M_UNARY(NAME, EXPR) O2M_UNARY_TO(NAME, T, EXPR)
 
-O2M_UNARY(relu, x > T(0) ? x : T(0))
+// NaN passes through, as max(x, 0) does in ONNX's reference and ONNX Runtime.
+O2M_UNARY(relu, x < T(0) ? T(0) : x)
 O2M_UNARY(leaky_relu, x >= T(0) ? x : x * alpha)
 O2M_UNARY(clip, clip_value(x, alpha, beta))
 O2M_UNARY(sigmoid, T(1) / (T(1) + exp(-x)))

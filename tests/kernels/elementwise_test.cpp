@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -65,6 +66,16 @@ TEST(Unary, LeavesElementsPastNUntouched) {
   float y[4] = {7, 7, 7, 7};
   o2m::relu<float>({2, 0, 0}, x, y);
   EXPECT_EQ(std::vector<float>(y, y + 4), (std::vector<float>{0, 0, 7, 7}));
+}
+
+// Found by the differential test against ONNX Runtime (issue 13): Relu(Pow(negative, 0.5)) was 0.
+TEST(Unary, ReluPassesNaNThrough) {
+  const float x[3] = {std::numeric_limits<float>::quiet_NaN(), -1, 2};
+  float y[3];
+  o2m::relu<float>({3, 0, 0}, x, y);
+  EXPECT_TRUE(std::isnan(y[0]));
+  EXPECT_EQ(y[1], 0);
+  EXPECT_EQ(y[2], 2);
 }
 
 TEST(Unary, IntegerReluAndAbs) {

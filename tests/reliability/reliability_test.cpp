@@ -16,6 +16,7 @@
 #include "loader/loader.h"
 #include "onnx2mcu/compiler.h"
 #include "onnx2mcu/error.h"
+#include "ops/op.h"
 #include "planner/arena.h"
 
 namespace fs = std::filesystem;
@@ -206,3 +207,35 @@ TEST(OutputDir, RefusesAForeignFolder) {
 
 }  // namespace
 }  // namespace onnx2mcu
+
+// fuzz_graphs findings (issue 13): an empty tensor where a shape rule reads a scalar or one
+// value per dim crashed it (SIGSEGV reading element 0 of an empty buffer). Now a node error.
+namespace {
+void expect_node_error(const std::string& op, int opset, const std::vector<std::pair<onnx2mcu::DType, onnx2mcu::Shape>>& ins,
+                       const std::vector<int>& constant) {
+  onnx2mcu::Graph g;
+  onnx2mcu::Node n;
+  n.name = "n";
+  n.op = op;
+  n.opset = opset;
+  for (size_t i = 0; i < ins.size(); ++i) {
+    onnx2mcu::Value* v = g.add_value("x" + std::to_string(i));
+    v->dtype = ins[i].first;
+    v->shape = ins[i].second;
+    if (constant[i]) v->constant = onnx2mcu::Tensor(v->dtype, v->shape);
+    n.inputs.push_back(v);
+  }
+  n.outputs.push_back(g.add_value("y"));
+  EXPECT_THROW(onnx2mcu::find_op("", op)->infer(n), onnx2mcu::Error) << op;
+}
+}  // namespace
+
+TEST(EmptyScalarInputs, AreNodeErrorsNotCrashes) {
+  using onnx2mcu::DType;
+  // Pad: constant_value of shape [0].
+  expect_node_error("Pad", 13, {{DType::F32, {2, 2}}, {DType::I64, {4}}, {DType::F32, {0}}}, {0, 1, 1});
+  // Range: delta of shape [0].
+  expect_node_error("Range", 13, {{DType::I64, {}}, {DType::I64, {}}, {DType::I64, {0}}}, {1, 1, 1});
+  // Resize (opset 10, scales an input): scales of shape [0] for a rank-2 input.
+  expect_node_error("Resize", 10, {{DType::F32, {2, 2}}, {DType::F32, {0}}}, {0, 1});
+}
