@@ -163,16 +163,14 @@ inline void for_each_blocked(const BlockedQuantParams& p, F f) {
 
 template <typename T>
 inline void quantize_blocked(const BlockedQuantParams& p, const float* x, const float* scale, const T* zero_point, T* y) {
-  for_each_blocked(p, [&](int32_t at, int32_t s) {
-    y[at] = quantize_value<T>(x[at], scale[s], zero_point ? static_cast<int32_t>(zero_point[s]) : 0);
-  });
+  clear_packed_tail(y, p.outer * p.axis * p.inner);
+  for_each_blocked(p, [&](int32_t at, int32_t s) { store(y, at, quantize_value<T>(x[at], scale[s], q_zero_point(zero_point, s))); });
 }
 
 template <typename T>
 inline void dequantize_blocked(const BlockedQuantParams& p, const T* x, const float* scale, const T* zero_point, float* y) {
   for_each_blocked(p, [&](int32_t at, int32_t s) {
-    const int32_t z = zero_point ? static_cast<int32_t>(zero_point[s]) : 0;
-    y[at] = static_cast<float>(static_cast<int32_t>(x[at]) - z) * scale[s];
+    y[at] = static_cast<float>(q_number(load(x, at)) - q_zero_point(zero_point, s)) * scale[s];
   });
 }
 
