@@ -10,8 +10,11 @@ packages=(
   python3 python3-onnx python3-numpy python3-sklearn   # test-model scripts
   libonnx-testdata valgrind binutils                   # conformance data, benchmarks
   clang libclang-rt-14-dev cppcheck                    # fuzzing, sanitizers, static analysis (docs/reliability.md)
-  nodejs npm                                           # ONNX Runtime for the differential test (tools/ort)
 )
+# Node.js and npm for ONNX Runtime (the differential test, tools/ort): Debian's packages, unless
+# a Node.js that brings its own npm is installed already (a nodesource nodejs conflicts with npm).
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
