@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
-(cd "$build" && ctest -j"$(nproc)" --output-on-failure "$@")
+# Tests labelled `long` (whole model-zoo networks) are documented commands, not part of this run.
+(cd "$build" && ctest -j"$(nproc)" --output-on-failure -LE long "$@")
 # In CI, the unit, e2e and reliability tests once more under ASan + UBSan (docs/reliability.md:
 # about 20 minutes on 2 cores). ONNX2MCU_CI_SANITIZE=0 skips it.
 if [ "${CI:-}" = true ] && [ "${ONNX2MCU_CI_SANITIZE:-1}" = 1 ]; then
