@@ -14,10 +14,10 @@ namespace {
 // Copies a typed field into the tensor's storage units: elements, or for the packed types
 // (int4, ...) the packed bytes, which int32_data holds one to an entry.
 template <typename Src, typename Dst>
-void copy_field(const google::protobuf::RepeatedField<Src>& f, Tensor& out, const std::string& name) {
+void copy_field(const google::protobuf::RepeatedField<Src>& f, const char* field, Tensor& out, const std::string& name) {
   const int64_t units = static_cast<int64_t>(out.bytes.size() / sizeof(Dst));
   if (f.size() != units)
-    throw Error("tensor '" + name + "' holds " + std::to_string(f.size()) + " values but its shape " +
+    throw Error("tensor '" + name + "' holds " + std::to_string(f.size()) + " values in " + field + " but its shape " +
                 shape_str(out.shape) + " needs " + std::to_string(units));
   Dst* d = out.data<Dst>();
   for (int i = 0; i < f.size(); ++i) d[i] = static_cast<Dst>(f.Get(i));
@@ -122,20 +122,20 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_di
       for (uint8_t& b : out.bytes) b = b != 0;
   } else {
     switch (dt) {
-      case DType::F32: copy_field<float, float>(t.float_data(), out, name); break;
-      case DType::F64: copy_field<double, double>(t.double_data(), out, name); break;
-      case DType::I64: copy_field<int64_t, int64_t>(t.int64_data(), out, name); break;
-      case DType::U32: copy_field<uint64_t, uint32_t>(t.uint64_data(), out, name); break;
-      case DType::U64: copy_field<uint64_t, uint64_t>(t.uint64_data(), out, name); break;
-      case DType::I32: copy_field<int32_t, int32_t>(t.int32_data(), out, name); break;
-      case DType::I16: copy_field<int32_t, int16_t>(t.int32_data(), out, name); break;
-      case DType::I8: copy_field<int32_t, int8_t>(t.int32_data(), out, name); break;
-      case DType::U16: copy_field<int32_t, uint16_t>(t.int32_data(), out, name); break;
-      case DType::U8: copy_field<int32_t, uint8_t>(t.int32_data(), out, name); break;
-      case DType::Bool: copy_field<int32_t, bool>(t.int32_data(), out, name); break;
-      case DType::F16: case DType::BF16: copy_field<int32_t, uint16_t>(t.int32_data(), out, name); break;
+      case DType::F32: copy_field<float, float>(t.float_data(), "float_data", out, name); break;
+      case DType::F64: copy_field<double, double>(t.double_data(), "double_data", out, name); break;
+      case DType::I64: copy_field<int64_t, int64_t>(t.int64_data(), "int64_data", out, name); break;
+      case DType::U32: copy_field<uint64_t, uint32_t>(t.uint64_data(), "uint64_data", out, name); break;
+      case DType::U64: copy_field<uint64_t, uint64_t>(t.uint64_data(), "uint64_data", out, name); break;
+      case DType::I32: copy_field<int32_t, int32_t>(t.int32_data(), "int32_data", out, name); break;
+      case DType::I16: copy_field<int32_t, int16_t>(t.int32_data(), "int32_data", out, name); break;
+      case DType::I8: copy_field<int32_t, int8_t>(t.int32_data(), "int32_data", out, name); break;
+      case DType::U16: copy_field<int32_t, uint16_t>(t.int32_data(), "int32_data", out, name); break;
+      case DType::U8: copy_field<int32_t, uint8_t>(t.int32_data(), "int32_data", out, name); break;
+      case DType::Bool: copy_field<int32_t, bool>(t.int32_data(), "int32_data", out, name); break;
+      case DType::F16: case DType::BF16: copy_field<int32_t, uint16_t>(t.int32_data(), "int32_data", out, name); break;
       case DType::Undefined: break;
-      default: copy_field<int32_t, uint8_t>(t.int32_data(), out, name); break;  // float8 bits, packed bytes
+      default: copy_field<int32_t, uint8_t>(t.int32_data(), "int32_data", out, name); break;  // float8 bits, packed bytes
     }
   }
   return out;

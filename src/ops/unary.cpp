@@ -10,11 +10,14 @@
 namespace onnx2mcu {
 namespace {
 
-void infer_same(Node& n) {
-  expect_arity(n, 1, 3);
+// x (and, for Clip, its bounds) -> an output of x's type and shape.
+void infer_like_x(Node& n, size_t max_inputs) {
+  expect_arity(n, 1, max_inputs);
   const Value& x = required_input(n, 0);
   set_output(n, 0, x.dtype, x.shape);
 }
+
+void infer_same(Node& n) { infer_like_x(n, 1); }
 
 // Clip's bounds when they are known when compiling (absent = unbounded) and exact as floats
 // (float32 data): they go into the params and the plain clip kernel runs.
@@ -66,7 +69,7 @@ O2M_LOWER_UNARY("elementwise.hpp", reciprocal, visit_float, unary_params)
 // Clip reads its optional bounds from tensors of x's type, so integer bounds stay exact and
 // bounds known only at run time work too; constant float32 bounds are baked into the params.
 void infer_clip(Node& n) {
-  infer_same(n);
+  infer_like_x(n, 3);
   for (size_t i = 1; i < 3; ++i)
     if (n.input(i) && n.input(i)->dtype != n.input(0)->dtype)
       n.fail("bound '" + n.input(i)->name + "' is " + dtype_name(n.input(i)->dtype) + ", x is " + dtype_name(n.input(0)->dtype));
