@@ -76,7 +76,8 @@ Tables imputer_tables(const Node& n) {
 // The tables hold float64 or int64 values; the kernel reads them in X's type.
 Tables imputer_tables_typed(const Node& n, DType t) {
   Tables tables = imputer_tables(n);
-  for (auto& [name, tensor] : tables) {
+  for (auto& entry : tables) {
+    Tensor& tensor = entry.second;  // a reference, not a structured binding: lambdas capture it (clang 14)
     Tensor typed(t, tensor.shape);
     for (int64_t i = 0; i < tensor.elems(); ++i)
       visit_dtype(t, [&](auto v) {
