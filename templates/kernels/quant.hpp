@@ -193,7 +193,7 @@ inline void dynamic_quantize_linear(const DynQuantParams& p, const float* x, uin
   int32_t zp = 0;
   if (scale != 0.0f) {
     float z = 0.0f - lo / scale;
-    z = z < 0.0f ? 0.0f : (z > 255.0f ? 255.0f : z);
+    z = z > 255.0f ? 255.0f : (z >= 0.0f ? z : 0.0f);  // NaN (infinite data: inf / inf) -> 0, never cast
     zp = static_cast<int32_t>(round_half_even(z));
   }
   *y_scale = scale;

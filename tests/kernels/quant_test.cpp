@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <cmath>
+#include <limits>
 #include <vector>
 
 namespace {
@@ -174,6 +176,18 @@ TEST(DynamicQuantizeLinear, OnnxNodeTest) {
   EXPECT_FLOAT_EQ(scale, 0.019607843831181526f);
   EXPECT_EQ(zp, 153);
   EXPECT_EQ(std::vector<uint8_t>(y, y + 6), (std::vector<uint8_t>{153, 255, 0, 26, 221, 179}));
+}
+
+// Infinite data makes the zero point inf / inf = NaN: it must become 0, not a float-to-int cast of
+// NaN (undefined behaviour; UBSan found it through fuzz_graphs folding a DynamicQuantizeLinear).
+TEST(DynamicQuantizeLinear, InfiniteDataGivesZeroPointZero) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float x[3] = {-inf, 1.0f, inf};
+  uint8_t y[3], zp = 7;
+  float scale = 0;
+  o2m::dynamic_quantize_linear({3}, x, y, &scale, &zp);
+  EXPECT_EQ(zp, 0);
+  EXPECT_TRUE(std::isinf(scale));
 }
 
 }  // namespace
