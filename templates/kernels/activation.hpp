@@ -38,11 +38,11 @@ template <typename T>
 inline T activate(const ActParams& a, T v) {
   const T alpha = T(a.alpha), beta = T(a.beta);
   switch (a.kind) {
-    case kActRelu: return v > T(0) ? v : T(0);
+    case kActRelu: return v < T(0) ? T(0) : v;  // NaN passes, as in Relu
     case kActClip: return clip_value(v, T(a.lo), T(a.hi));
     case kActLeakyRelu: return v >= T(0) ? v : v * alpha;
     case kActSigmoid: return T(1) / (T(1) + exp(-v));
-    case kActHardSigmoid: return fmax(T(0), fmin(T(1), alpha * v + beta));
+    case kActHardSigmoid: return clip_value(alpha * v + beta, T(0), T(1));
     case kActTanh: return static_cast<T>(tanh(v));
     case kActAffine: return alpha * v + beta;
     case kActThresholdedRelu: return v > alpha ? v : T(0);

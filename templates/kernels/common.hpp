@@ -118,6 +118,13 @@ inline T clip_value(T x, T lo, T hi) {
 }
 
 template <typename T>
+inline bool is_nan(T x) {
+  if constexpr (Num<T>::is_float) return x != x;
+  (void)x;
+  return false;
+}
+
+template <typename T>
 inline bool is_negative(T x) {
   if constexpr (Num<T>::is_signed) return x < T(0);
   (void)x;

@@ -349,7 +349,7 @@ O2M_CONV_NOINLINE void activate_rows(const ActParams& a, T* out, int32_t rows, i
   if (a.kind == kActNone) return;
   if (a.kind == kActRelu) {  // the common one, without the per-value dispatch
     for (int32_t r = 0; r < rows; ++r, out += os)
-      for (int32_t i = 0; i < n; ++i) out[i] = out[i] > T(0) ? out[i] : T(0);
+      for (int32_t i = 0; i < n; ++i) out[i] = out[i] < T(0) ? T(0) : out[i];
     return;
   }
   for (int32_t r = 0; r < rows; ++r, out += os)

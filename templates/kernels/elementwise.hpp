@@ -60,7 +60,7 @@ O2M_UNARY(relu, x < T(0) ? T(0) : x)
 O2M_UNARY(leaky_relu, x >= T(0) ? x : x * alpha)
 O2M_UNARY(clip, clip_value(x, alpha, beta))
 O2M_UNARY(sigmoid, T(1) / (T(1) + exp(-x)))
-O2M_UNARY(hard_sigmoid, fmax(T(0), fmin(T(1), alpha * x + beta)))
+O2M_UNARY(hard_sigmoid, clip_value(alpha * x + beta, T(0), T(1)))
 O2M_UNARY(tanh_, tanh(x))
 O2M_UNARY(sqrt_, sqrt(x))
 O2M_UNARY(floor_, floor(x))
@@ -137,8 +137,9 @@ O2M_BINARY(add, T, add_op(a, b))
 O2M_BINARY(sub, T, sub_op(a, b))
 O2M_BINARY(mul, T, mul_op(a, b))
 O2M_BINARY(div, T, div_op(a, b))
-O2M_BINARY(max_, T, a > b ? a : b)
-O2M_BINARY(min_, T, a < b ? a : b)
+// A NaN on either side gives NaN, as numpy.maximum (ONNX's reference) and ONNX Runtime do.
+O2M_BINARY(max_, T, a > b || is_nan(a) ? a : b)
+O2M_BINARY(min_, T, a < b || is_nan(a) ? a : b)
 
 template <typename T, typename E = T>
 inline void pow_(const BinaryParams& p, const T* a_in, const E* b_in, T* y) {

@@ -43,6 +43,10 @@ inline double grid_pad_(double v, int32_t size, const GridSampleParams& p) {
   return v;
 }
 
+// A pixel index from a coordinate. Far-outside and NaN coordinates (a grid of any values reaches
+// here) become -2, outside every plane, instead of an out-of-range cast (undefined behaviour).
+inline int64_t grid_index_(double v) { return v > -2 && v < 2147483647.0 ? static_cast<int64_t>(v) : -2; }
+
 // One pixel of plane (h x w), 0 outside it.
 template <typename T>
 inline double grid_at_(const T* plane, const GridSampleParams& p, int64_t y, int64_t x) {
@@ -72,15 +76,15 @@ inline void grid_sample(const GridSampleParams& p, const T* x, const T* grid, T*
           for (int i = 0; i < 4; ++i)
             for (int j = 0; j < 4; ++j) {
               const double py = grid_pad_(fy - 1 + i, p.h, p), px = grid_pad_(fx - 1 + j, p.w, p);
-              v += wy[i] * wx[j] * grid_at_(src, p, static_cast<int64_t>(py), static_cast<int64_t>(px));
+              v += wy[i] * wx[j] * grid_at_(src, p, grid_index_(py), grid_index_(px));
             }
         } else {
           const double px = grid_pad_(gx, p.w, p), py = grid_pad_(gy, p.h, p);
           if (p.mode == kGridNearest) {
-            v = grid_at_(src, p, static_cast<int64_t>(nearbyint(py)), static_cast<int64_t>(nearbyint(px)));
+            v = grid_at_(src, p, grid_index_(nearbyint(py)), grid_index_(nearbyint(px)));
           } else {
             const double fx = floor(px), fy = floor(py), tx = px - fx, ty = py - fy;
-            const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy);
+            const int64_t x0 = grid_index_(fx), y0 = grid_index_(fy);
             v = (1 - ty) * ((1 - tx) * grid_at_(src, p, y0, x0) + tx * grid_at_(src, p, y0, x0 + 1)) +
                 ty * ((1 - tx) * grid_at_(src, p, y0 + 1, x0) + tx * grid_at_(src, p, y0 + 1, x0 + 1));
           }

@@ -37,9 +37,9 @@ O2M_UNARY(softplus, softplus_of(x))
 O2M_UNARY(softsign, x / (T(1) + fabs(x)))
 O2M_UNARY(selu, x > T(0) ? beta * x : beta * (alpha * exp(x) - alpha))  // alpha, beta = gamma
 O2M_UNARY(elu, x >= T(0) ? x : alpha * (exp(x) - T(1)))
-O2M_UNARY(celu, fmax(T(0), x) + fmin(T(0), alpha * (exp(x / alpha) - T(1))))
+O2M_UNARY(celu, x < T(0) ? alpha * (exp(x / alpha) - T(1)) : x)  // max(0,x) + min(0,...), NaN passing
 O2M_UNARY(thresholded_relu, x > alpha ? x : T(0))
-O2M_UNARY(hard_swish, x * fmax(T(0), fmin(T(1), x / T(6) + T(0.5))))
+O2M_UNARY(hard_swish, x * clip_value(x / T(6) + T(0.5), T(0), T(1)))
 
 // Gelu: alpha 0 exact (erf), alpha 1 the tanh approximation.
 O2M_UNARY(gelu, alpha == T(0) ? T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)))

@@ -250,3 +250,37 @@ TEST(Clip, MinGreaterThanMaxGivesMaxEverywhere) {
 }
 
 }  // namespace
+
+// Found by the differential test against ONNX Runtime (issue 13, seeds 3000041, 3000059, 3000120,
+// 1000029, 1000036): kernels built on fmin/fmax or `v > 0 ? v : 0` turned a NaN into a number
+// where ONNX's reference (numpy maximum/minimum/clip) and ONNX Runtime give NaN.
+TEST(NaN, PassesThroughMaxMinHardSigmoidHardSwishCeluAndFusedActivations) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float a[2] = {nan, 1}, b[2] = {1, nan};
+  float y[2];
+  o2m::BinaryParams p{};
+  p.n = 2;
+  o2m::max_<float>(p, a, b, y);
+  EXPECT_TRUE(std::isnan(y[0]) && std::isnan(y[1]));
+  o2m::min_<float>(p, a, b, y);
+  EXPECT_TRUE(std::isnan(y[0]) && std::isnan(y[1]));
+  const int32_t ai[2] = {3, -4}, bi[2] = {-1, 5};
+  int32_t yi[2];
+  o2m::max_<int32_t>(p, ai, bi, yi);
+  EXPECT_EQ(yi[0], 3);
+  EXPECT_EQ(yi[1], 5);
+  for (auto unary : {o2m::hard_sigmoid<float>, o2m::hard_swish<float>, o2m::celu<float>}) {
+    unary({1, 1.0f, 0.5f}, &nan, y);
+    EXPECT_TRUE(std::isnan(y[0]));
+  }
+  for (int32_t kind : {o2m::kActRelu, o2m::kActHardSigmoid, o2m::kActClip})
+    EXPECT_TRUE(std::isnan(o2m::activate(o2m::ActParams{kind, 0.0f, 6.0f, 0.2f, 0.5f}, nan))) << kind;
+  // The same formulas still give the numbers they gave.
+  o2m::hard_sigmoid<float>({1, 0.2f, 0.5f}, b, y);
+  EXPECT_FLOAT_EQ(y[0], 0.7f);
+  const float neg = -3.0f;
+  o2m::celu<float>({1, 2.0f, 0}, &neg, y);
+  EXPECT_FLOAT_EQ(y[0], 2.0f * (std::exp(-1.5f) - 1.0f));
+  o2m::hard_swish<float>({1, 0, 0}, &neg, y);
+  EXPECT_FLOAT_EQ(y[0], 0.0f);
+}

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/einsum.hpp"
+#include "kernels/grid_sample.hpp"
 #include "kernels/norm.hpp"
 #include "kernels/pool.hpp"
 #include "kernels/resize.hpp"
@@ -207,6 +208,27 @@ void check_einsum(const o2m::EinsumParams& p, size_t na, size_t nb, size_t ny,
   std::vector<double> r;
   for (size_t i = 0; i < ny; ++i) r.push_back(ref(a, b, i));
   expect_close(y, r);
+}
+
+// A grid holds any values: far-outside and NaN coordinates sample nothing (zeros padding) or the
+// edge (border padding) instead of casting an out-of-range double to an index (undefined
+// behaviour, found by fuzz_graphs under UBSan while folding a GridSample).
+TEST(GridSample, FarOutsideAndNanCoordinatesAreOutsideThePlane) {
+  const std::vector<float> x = {1, 2, 3, 4};  // [1, 1, 2, 2]
+  const float inf = INFINITY, nan = NAN;
+  const std::vector<float> grid = {1e30f, 0, -1e30f, 0, inf, -inf, nan, 0, 0, nan, -1, -1};  // [1, 1, 6, 2]
+  for (int32_t mode : {o2m::kGridNearest, o2m::kGridBilinear, o2m::kGridBicubic}) {
+    o2m::GridSampleParams p{1, 1, 2, 2, 1, 6, mode, o2m::kGridZeros, 1};
+    std::vector<float> y(6, -7.0f);
+    o2m::grid_sample(p, x.data(), grid.data(), y.data());
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(y[i] == 0.0f || std::isnan(y[i])) << "mode " << mode << " sample " << i;
+    EXPECT_NEAR(y[5], 1.0f, 1e-6) << "mode " << mode;  // (-1, -1) with align_corners is pixel (0, 0)
+  }
+  o2m::GridSampleParams border{1, 1, 2, 2, 1, 6, o2m::kGridBilinear, o2m::kGridBorder, 1};
+  std::vector<float> y(6);
+  o2m::grid_sample(border, x.data(), grid.data(), y.data());
+  EXPECT_FLOAT_EQ(y[0], 0.5f * (2 + 4));  // x = +1e30 clamps to the right column; y = 0 is between the rows
+  EXPECT_FLOAT_EQ(y[1], 0.5f * (1 + 3));  // x = -1e30: the left column
 }
 
 TEST(Einsum, MatMul) {  // ij,jk->ik: letters i, k | j
