@@ -11,14 +11,6 @@
 namespace onnx2mcu {
 namespace {
 
-// The data the output size depends on must be known when compiling.
-const Tensor& value_input(const Node& n, size_t i) {
-  const Value& v = required_input(n, i);
-  if (!v.is_const())
-    n.fail("its output shape depends on the values of input '" + v.name + "', which are only known at run time");
-  return *v.constant;
-}
-
 // ---- NonMaxSuppression (opset 10, 11) ----
 
 o2m::NmsParams nms_params(const Node& n) {
@@ -34,11 +26,11 @@ o2m::NmsParams nms_params(const Node& n) {
 
 int64_t nms_count(const Node& n) {
   const o2m::NmsParams p = nms_params(n);
-  const Tensor& boxes = value_input(n, 0);
-  const Tensor& scores = value_input(n, 1);
+  const Tensor& boxes = shape_deciding_input(n, 0);
+  const Tensor& scores = shape_deciding_input(n, 1);
   auto scalar = [&](size_t i, const char* what) -> const Tensor* {
     if (!n.input(i)) return nullptr;
-    const Tensor& t = value_input(n, i);
+    const Tensor& t = shape_deciding_input(n, i);
     if (t.elems() != 1) n.fail(std::string(what) + " must hold one value");
     return &t;
   };
@@ -87,7 +79,7 @@ o2m::UniqueParams unique_params(const Node& n) {
 void infer_unique(Node& n) {
   expect_arity(n, 1, 1);
   const Value& x = required_input(n, 0);
-  const Tensor& data = value_input(n, 0);
+  const Tensor& data = shape_deciding_input(n, 0);
   const o2m::UniqueParams p = unique_params(n);
   std::vector<int32_t> first(static_cast<size_t>(p.len) + 1);
   const int64_t count = visit_numeric(n, x.dtype, [&](auto t) {

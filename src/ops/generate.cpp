@@ -201,11 +201,10 @@ std::vector<KernelCall> lower_one_hot(const Node& n) {
 void infer_nonzero(Node& n) {
   expect_arity(n, 1, 1);
   const Value& x = required_input(n, 0);
-  if (!x.is_const())
-    n.fail("its output shape depends on the values of input '" + x.name + "', which are only known at run time");
+  const Tensor& data = shape_deciding_input(n, 0);
   if (x.shape.empty()) n.fail("expects rank >= 1");
   int64_t count = 0;
-  for (int64_t i = 0; i < x.elems(); ++i) count += x.constant->float_at(i) != 0;
+  for (int64_t i = 0; i < x.elems(); ++i) count += data.float_at(i) != 0;
   set_output(n, 0, DType::I64, {static_cast<int64_t>(x.shape.size()), count});
 }
 

@@ -36,20 +36,28 @@ std::vector<std::string> upstream_graph_inputs(const Value& v) {
   return found;
 }
 
+// A microcontroller build fixes such values: say which graph inputs would make v constant.
+std::string freeze_advice(const Value& v) {
+  const std::vector<std::string> ins = upstream_graph_inputs(v);
+  if (ins.empty()) return "";
+  std::string msg = v.is_graph_input ? ": fix its value with" : ": it comes from graph input(s); fix them with";
+  for (const std::string& name : ins) msg += " --freeze " + name + "=FILE.pb";
+  return msg;
+}
+
 }  // namespace
 
 const Tensor& constant_input(const Node& n, size_t i, const char* what) {
   const Value& v = required_input(n, i);
-  if (!v.is_const()) {
-    std::string msg = std::string(what) + " (input '" + v.name + "') must be a constant; it is only known at run time";
-    // A microcontroller build fixes such values: say which graph inputs would make it constant.
-    const std::vector<std::string> ins = upstream_graph_inputs(v);
-    if (!ins.empty()) {
-      msg += v.is_graph_input ? ": fix its value with" : ": it comes from graph input(s); fix them with";
-      for (const std::string& name : ins) msg += " --freeze " + name + "=FILE.pb";
-    }
-    n.fail(msg);
-  }
+  if (!v.is_const())
+    n.fail(std::string(what) + " (input '" + v.name + "') must be a constant; it is only known at run time" + freeze_advice(v));
+  return *v.constant;
+}
+
+const Tensor& shape_deciding_input(const Node& n, size_t i) {
+  const Value& v = required_input(n, i);
+  if (!v.is_const())
+    n.fail("its output shape depends on the values of input '" + v.name + "', which are only known at run time" + freeze_advice(v));
   return *v.constant;
 }
 

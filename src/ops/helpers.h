@@ -13,6 +13,10 @@ void expect_arity(const Node& n, size_t lo, size_t hi, size_t outs = 1);
 const Value& required_input(const Node& n, size_t i);
 // Input i's constant data; fails when the value is only known at run time.
 const Tensor& constant_input(const Node& n, size_t i, const char* what);
+// Input i's constant data for an op whose output shape depends on it (NonZero, Unique,
+// NonMaxSuppression): fails when the value is only known at run time. Both failures name the
+// graph inputs to fix with --freeze.
+const Tensor& shape_deciding_input(const Node& n, size_t i);
 void set_output(Node& n, size_t i, DType t, Shape s);
 // Axis in [-rank, rank) -> [0, rank).
 int64_t normalize_axis(const Node& n, int64_t axis, int64_t rank);

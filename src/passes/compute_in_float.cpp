@@ -56,6 +56,7 @@ DType widen_float_inputs(Graph& g, size_t i) {
     if (storage == DType::Undefined) storage = in->dtype;
     Value* wide = fresh_value(g, in->name + "_f32");
     casts.push_back(cast_node(n.name + "/widen_" + in->name, in, wide, onnx_number(DType::F32)));
+    wide->producer = casts.back().get();  // what traces a value to graph inputs (--freeze advice) sees through the Cast
     for (Value*& other : n.inputs)  // the same tensor read twice: one copy
       if (other == in && &other != &in) other = wide;
     in = wide;
@@ -74,6 +75,8 @@ size_t narrow_float_outputs(Graph& g, size_t i, DType storage) {
     wide->dtype = out->dtype;
     wide->shape = out->shape;
     casts.push_back(cast_node(n.name + "/narrow_" + out->name, wide, out, onnx_number(storage)));
+    wide->producer = &n;
+    out->producer = casts.back().get();
     out->dtype = DType::Undefined;  // the Cast's shape rule sets it
     out = wide;
   }

@@ -444,6 +444,30 @@ TEST(FrozenInputs, ARuntimeShapeInputSuggestsFreeze) {
   EXPECT_CONTAINS(error_of([&] { run_pipeline(*g); }), "must be a constant; it is only known at run time: fix its value with --freeze shape=FILE.pb");
 }
 
+// An op whose output shape depends on values (NonZero, Unique, NonMaxSuppression) says which
+// graph inputs to freeze, also through the float32 Cast a float16 input is computed in.
+TEST(FrozenInputs, AValueDependentShapeSuggestsFreezeThroughFloat16Casts) {
+  TempDir dir;
+  onnx::ModelProto m = new_model();
+  add_input(m, "x", {"6"});
+  add_output(m, "y", {"1", "6"});
+  add_node(m, "NonZero", {"x"}, {"y"});
+  auto g = load_model(save(m, dir.path() / "m.onnx").string());
+  EXPECT_CONTAINS(error_of([&] { run_pipeline(*g); }),
+                  "its output shape depends on the values of input 'x', which are only known at run time: fix its value with --freeze x=FILE.pb");
+  onnx::ModelProto r = new_model();
+  for (const char* name : {"start", "limit", "delta"}) {
+    auto* in = r.mutable_graph()->add_input();
+    in->set_name(name);
+    in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT16);
+    in->mutable_type()->mutable_tensor_type()->mutable_shape();
+  }
+  add_output(r, "y", {"4"});
+  add_node(r, "Range", {"start", "limit", "delta"}, {"y"});
+  auto gr = load_model(save(r, dir.path() / "r.onnx").string());
+  EXPECT_CONTAINS(error_of([&] { run_pipeline(*gr); }), "it comes from graph input(s); fix them with --freeze start=FILE.pb");
+}
+
 TEST(FrozenInputs, AFrozenInputIsAConstant) {
   TempDir dir;
   LoadOptions opts;
