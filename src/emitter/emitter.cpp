@@ -173,7 +173,8 @@ class ModelEmitter {
         std::string args = "p";
         for (const Value* in : c.inputs) args += ", " + *used.insert(pointer(in, false)).first;
         for (const Value* out : c.outputs) args += ", " + *used.insert(pointer(out, true)).first;
-        if (c.scratch_bytes > 0) args += ", at<void>(" + std::to_string(plan_.scratch_offset.at(&n)) + ")";
+        if (c.takes_scratch)
+          args += c.scratch_bytes > 0 ? ", at<void>(" + std::to_string(plan_.scratch_offset.at(&n)) + ")" : ", nullptr";
         body += "  {\n    static constexpr " + c.params_type + " p = " + c.params_init + ";\n    " + c.function + "(" + args +
                 ");\n  }\n";
       }

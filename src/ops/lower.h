@@ -65,6 +65,7 @@ KernelCall make_call(std::string header, std::string function, void (*f)(const P
   c.params_init = print_params(p);
   c.inputs = std::move(inputs);
   c.outputs = std::move(outputs);
+  c.takes_scratch = sizeof...(Args) > c.inputs.size() + c.outputs.size();
   c.run = [p, f](void* const* ptrs) { detail::invoke(f, p, ptrs, std::index_sequence_for<Args...>{}); };
   return c;
 }

@@ -18,9 +18,12 @@ struct KernelCall {
   std::string params_init;  // aggregate initializer, e.g. "{1, 8, ...}"
   std::vector<const Value*> inputs;   // pointer arguments, in order (nullptr = omitted)
   std::vector<const Value*> outputs;  // written by the call
-  // Bytes of working memory the kernel needs; when > 0 a pointer to it follows the outputs.
-  // The planner gives it arena space that lives for this one node only.
+  // Bytes of working memory the kernel needs. The planner gives it arena space that lives for
+  // this one node only.
   int64_t scratch_bytes = 0;
+  // The kernel's signature has a scratch pointer after the outputs (make_call reads it off the
+  // function type): it is passed even when scratch_bytes is 0 (e.g. Det of 0 x 0 matrices).
+  bool takes_scratch = false;
   std::function<void(void* const* ptrs)> run;  // ptrs = inputs, outputs, then scratch
 };
 

@@ -136,6 +136,9 @@ void infer_global_pool(Node& n) {
   expect_arity(n, 1, 1);
   const Value& x = required_input(n, 0);
   if (x.shape.size() < 3) n.fail("expects rank >= 3, got " + shape_str(x.shape));
+  // A maximum (or mean, or norm) over no elements is not defined; the kernels read element 0.
+  if (prod(x.shape, 2, x.shape.size()) == 0 && x.shape[0] * x.shape[1] > 0)
+    n.fail("pools over an empty spatial extent " + shape_str(x.shape) + ", which has no result");
   Shape out(x.shape.size(), 1);
   out[0] = x.shape[0];
   out[1] = x.shape[1];

@@ -20,7 +20,7 @@ bool fold_node(Graph&, Node& n, const PassOptions& opts) {
       ptrs.push_back(v && v->is_const() ? const_cast<uint8_t*>(v->constant->bytes.data()) : nullptr);
     for (const Value* v : call.outputs) ptrs.push_back(v ? const_cast<Value*>(v)->constant->bytes.data() : nullptr);
     std::vector<uint64_t> scratch(static_cast<size_t>((call.scratch_bytes + 7) / 8));
-    if (call.scratch_bytes > 0) ptrs.push_back(scratch.data());
+    if (call.takes_scratch) ptrs.push_back(scratch.data());
     call.run(ptrs.data());
   }
   return true;

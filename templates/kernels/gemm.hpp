@@ -1,4 +1,5 @@
-// Gemm (Y = alpha * A' B' + beta * C) and batched, broadcasting MatMul.
+// Gemm (Y = alpha * A' B' + beta * C) and batched, broadcasting MatMul. Integer sums wrap
+// (add_op / mul_op), as ONNX Runtime's do, instead of overflowing (undefined behaviour).
 //
 // Both run row by row of A: each row times B is a matrix-vector product (the whole job when
 // M = 1, as in every fully connected layer at batch 1). Its outputs are computed a register
@@ -57,7 +58,7 @@ inline void block_kn(int32_t k, const T* x, const T* b, int32_t ldb, T* s) {
   for (const T* const xe = x + k; x != xe; ++x, b += ldb) {
     const T xv = *x;
     O2M_GEMM_UNROLL
-    for (int r = 0; r < R; ++r) acc[r] += xv * b[r];
+    for (int r = 0; r < R; ++r) acc[r] = add_op(acc[r], mul_op(xv, b[r]));
   }
   O2M_GEMM_UNROLL
   for (int r = 0; r < R; ++r) s[r] = acc[r];
@@ -79,13 +80,13 @@ inline void block_nk(int32_t k, const T* x, const T* b, int32_t ldb, T* s) {
     O2M_GEMM_UNROLL
     for (int r = 0; r < R; ++r) {
       O2M_GEMM_UNROLL
-      for (int u = 0; u < U; ++u) acc[r] += x[u] * rows[r][u];
+      for (int u = 0; u < U; ++u) acc[r] = add_op(acc[r], mul_op(x[u], rows[r][u]));
       rows[r] += U;
     }
   }
   for (int32_t q = 0; q < k % U; ++q) {
     O2M_GEMM_UNROLL
-    for (int r = 0; r < R; ++r) acc[r] += x[q] * rows[r][q];
+    for (int r = 0; r < R; ++r) acc[r] = add_op(acc[r], mul_op(x[q], rows[r][q]));
   }
   O2M_GEMM_UNROLL
   for (int r = 0; r < R; ++r) s[r] = acc[r];
@@ -186,8 +187,8 @@ O2M_GEMM_NOINLINE inline void gemv(int32_t n, int32_t k, const T* x, const T* b,
     }
     for (int32_t r = 0; r < got; ++r, ++j) {
       T v = s[r];
-      if constexpr (kScale) v = static_cast<T>(v * alpha);
-      if (c) v += beta * c[j * c_stride];
+      if constexpr (kScale) v = mul_op(v, alpha);
+      if (c) v = add_op(v, mul_op(beta, c[j * c_stride]));
       y[j] = v;
     }
   }
@@ -198,15 +199,15 @@ O2M_GEMM_NOINLINE inline void gemv(int32_t n, int32_t k, const T* x, const T* b,
 // a: [m,k] or [k,m] (trans_a); b: [k,n] or [n,k] (trans_b); c: optional, broadcast to [m,n].
 template <typename T>
 inline void gemm(const GemmParams& p, const T* a, const T* b, const T* c, T* y) {
-  const T alpha = static_cast<T>(p.alpha), beta = static_cast<T>(p.beta);
+  const T alpha = convert<T>(p.alpha), beta = convert<T>(p.beta);  // saturating: a float alpha past an int range
   // A row of A' is contiguous unless A is transposed with more than one row: then the plain loop.
   if (p.trans_a && p.m > 1) {
     for (int32_t i = 0; i < p.m; ++i)
       for (int32_t j = 0; j < p.n; ++j) {
         T acc = T(0);
-        for (int32_t q = 0; q < p.k; ++q) acc += a[q * p.m + i] * (p.trans_b ? b[j * p.k + q] : b[q * p.n + j]);
-        acc *= alpha;
-        if (c) acc += beta * c[i * p.c_row_stride + j * p.c_col_stride];
+        for (int32_t q = 0; q < p.k; ++q) acc = add_op(acc, mul_op(a[q * p.m + i], p.trans_b ? b[j * p.k + q] : b[q * p.n + j]));
+        acc = mul_op(acc, alpha);
+        if (c) acc = add_op(acc, mul_op(beta, c[i * p.c_row_stride + j * p.c_col_stride]));
         y[i * p.n + j] = acc;
       }
     return;

@@ -207,4 +207,24 @@ TEST(MatMul, IntegerDataIsExact) {
   EXPECT_EQ(std::vector<int32_t>(y, y + 4), (std::vector<int32_t>{58, 64, 139, 154}));
 }
 
+// Found by fuzz_graphs under UBSan (seed 5038147, regressions/fuzz_graphs/matmul_int64_overflow_wraps.onnx):
+// integer products and sums overflowed (undefined behaviour); they wrap, two's complement, as in ORT.
+TEST(MatMul, IntegerOverflowWraps) {
+  const int64_t lo = INT64_MIN, hi = INT64_MAX;
+  const int64_t a[4] = {lo, hi, 3, -1}, b[4] = {lo, 2, hi, hi};  // [2,2] x [2,2]
+  int64_t y[4];
+  o2m::MatMulParams p{2, 2, 2, 1, {1, 1, 1, 1}, {0, 0, 0, 0}, {0, 0, 0, 0}};
+  o2m::matmul<int64_t>(p, a, b, y);
+  auto wrap = [](uint64_t v) { return static_cast<int64_t>(v); };
+  const uint64_t ul = static_cast<uint64_t>(lo), uh = static_cast<uint64_t>(hi);
+  EXPECT_EQ(y[0], wrap(ul * ul + uh * uh));
+  EXPECT_EQ(y[1], wrap(ul * 2 + uh * uh));
+  EXPECT_EQ(y[2], wrap(3 * ul - uh));
+  EXPECT_EQ(y[3], wrap(6 - uh));
+  o2m::GemmParams g{};
+  g.m = 2, g.n = 2, g.k = 2, g.alpha = 1e30f, g.beta = 0;  // alpha saturates to INT64_MAX, then wraps
+  o2m::gemm<int64_t>(g, a, b, nullptr, y);
+  EXPECT_EQ(y[3], wrap((6 - uh) * uh));
+}
+
 }  // namespace
