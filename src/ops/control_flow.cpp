@@ -1,4 +1,4 @@
-// If, Loop: never lowered. infer-shapes-and-fold inlines them (src/passes/inline_control_flow.cpp)
+// If, Loop, Scan: never lowered. infer-shapes-and-fold inlines them (src/passes/inline_control_flow.cpp)
 // once the condition / trip count is constant; these rules run only if that did not happen.
 #include "ops/registry.h"
 
@@ -18,6 +18,7 @@ std::vector<KernelCall> lower_control_flow(const Node& n) {
 void register_control_flow_ops(OpTable& t) {
   add_op(t, {"If", "", infer_control_flow, lower_control_flow});
   add_op(t, {"Loop", "", infer_control_flow, lower_control_flow});
+  add_op(t, {"Scan", "", infer_control_flow, lower_control_flow});
 }
 
 }  // namespace onnx2mcu

@@ -26,7 +26,7 @@ void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
     for (const Value* in : n.inputs)
       if (in && (in->dtype == DType::Undefined || !shape_known(in->shape)))
         n.fail("input '" + in->name + "' has no known type or shape");
-    if (n.domain.empty() && (n.op == "If" || n.op == "Loop")) {
+    if (is_inlined_control_flow(n)) {
       // Replaced by its inlined nodes, which this loop then infers and folds in turn.
       std::vector<std::unique_ptr<Node>> repl = inline_control_flow(g, n, opts, loop_checks);
       g.nodes.erase(g.nodes.begin() + static_cast<std::ptrdiff_t>(i));

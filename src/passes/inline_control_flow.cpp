@@ -1,9 +1,11 @@
-// If and Loop inlined into the parent graph once folding has made their condition or trip count
-// constant (called by infer-shapes-and-fold, which then infers and folds the inlined nodes in
-// turn). Generated code has no runtime control flow: If becomes the branch a constant condition
-// picks; Loop with a constant trip count is unrolled, each iteration's body inlined with the
-// loop-carried values threaded through and scan outputs stacked along a new axis 0
-// (Unsqueeze + Concat).
+// If, Loop and Scan inlined into the parent graph once folding has made their condition or trip
+// count constant (called by infer-shapes-and-fold, which then infers and folds the inlined nodes
+// in turn). Generated code has no runtime control flow: If becomes the branch a constant
+// condition picks; Loop with a constant trip count is unrolled, each iteration's body inlined with
+// the loop-carried values threaded through and scan outputs stacked along a new axis 0
+// (Unsqueeze + Concat). Scan, whose length is a static dim, is unrolled the same way, each
+// iteration reading its slices of the scan inputs (Gather of one index).
+#include <algorithm>
 #include <iterator>
 #include <map>
 
@@ -122,6 +124,39 @@ struct Inliner {
   void bind(Value* v, Value* target, const std::string& name) {
     if (target && v != target) emit("Identity", name, {v}, target);
   }
+
+  Value* int64_constant(const std::string& name, std::vector<int64_t> values, Shape shape) {
+    Tensor t(DType::I64, std::move(shape));
+    std::copy(values.begin(), values.end(), t.data<int64_t>());
+    return g.add_constant(fresh_name(g, name), std::move(t));
+  }
+
+  // x's slice `index` along `axis`, that axis removed (Gather of a scalar index).
+  Value* take(Value* x, int64_t index, int64_t axis, const std::string& name) {
+    Attr a;
+    a.kind = Attr::Kind::Int;
+    a.i = axis;
+    Value* y = new_value(name);
+    emit("Gather", name, {x, int64_constant(name + "/index", {index}, {})}, y, {{"axis", a}});
+    return y;
+  }
+
+  // parts stacked along a new axis (Unsqueeze each, Concat), into target when it is set.
+  Value* stack(const std::vector<Value*>& parts, int64_t axis, Value* target, const std::string& name) {
+    std::vector<Value*> wide;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const std::string part = name + "/" + std::to_string(i);
+      Value* u = new_value(part);
+      emit("Unsqueeze", part, {parts[i], int64_constant(name + "/axes", {axis}, {1})}, u);
+      wide.push_back(u);
+    }
+    Attr a;
+    a.kind = Attr::Kind::Int;
+    a.i = axis;
+    Value* y = target ? target : new_value(name);
+    emit("Concat", name, wide, y, {{"axis", a}});
+    return y;
+  }
 };
 
 bool scalar_true(const Value& v) {
@@ -205,23 +240,127 @@ void inline_loop(Inliner& in, std::vector<LoopCondCheck>& checks) {
     for (size_t k = 0; k < scans; ++k) scan_vals[k].push_back(res[1 + carried + k]);
   }
   for (size_t j = 0; j < carried; ++j) in.bind(cur[j], n.outputs[j], n.name + "/out" + std::to_string(j));
-  for (size_t k = 0; k < scans; ++k) {
-    Value* target = n.outputs[carried + k];
-    if (!target) continue;
-    std::vector<Value*> parts;
-    for (size_t it = 0; it < scan_vals[k].size(); ++it) {
-      const std::string name = n.name + "/scan" + std::to_string(k) + "/" + std::to_string(it);
-      Value* u = in.new_value(name);
-      Tensor axes(DType::I64, {1});
-      axes.data<int64_t>()[0] = 0;
-      in.emit("Unsqueeze", name, {scan_vals[k][it], g.add_constant(n.name + "/axes0", std::move(axes))}, u);
-      parts.push_back(u);
-    }
-    Attr axis;
-    axis.kind = Attr::Kind::Int;
-    axis.i = 0;
-    in.emit("Concat", n.name + "/scan" + std::to_string(k), parts, target, {{"axis", axis}});
+  for (size_t k = 0; k < scans; ++k)
+    if (n.outputs[carried + k]) in.stack(scan_vals[k], 0, n.outputs[carried + k], n.name + "/scan" + std::to_string(k));
+}
+
+// Scan 9+: inputs are `states` initial values, then the scan inputs; the body maps (states,
+// one slice of each scan input) to (states, one slice of each scan output). One call unrolls it
+// over `length` iterations; Scan 8 calls it once per batch. outputs: states, then scan outputs.
+struct ScanForm {
+  size_t states = 0;
+  std::vector<int64_t> in_axes, in_reverse, out_axes, out_reverse;  // normalized, one per scan input / output
+};
+
+void unroll_scan(Inliner& in, const Graph& body, const ScanForm& f, const std::vector<Value*>& inputs, int64_t length,
+                 const std::vector<Value*>& outputs, const std::string& prefix) {
+  const Node& n = in.owner;
+  std::vector<Value*> state(inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(f.states));
+  const size_t scan_ins = inputs.size() - f.states, scan_outs = f.out_axes.size();
+  std::vector<std::vector<Value*>> slices(scan_outs);
+  for (int64_t t = 0; t < length; ++t) {
+    const std::string p = prefix + std::to_string(t) + "/";
+    std::vector<Value*> args = state;
+    for (size_t j = 0; j < scan_ins; ++j)
+      args.push_back(in.take(inputs[f.states + j], f.in_reverse[j] ? length - 1 - t : t, f.in_axes[j], p + "in" + std::to_string(j)));
+    std::vector<Value*> targets;
+    if (t == length - 1) targets.assign(outputs.begin(), outputs.begin() + static_cast<std::ptrdiff_t>(f.states));
+    std::vector<Value*> res = in.inline_once(body, args, p, targets);
+    if (res.size() != f.states + scan_outs)
+      n.fail("its body has " + std::to_string(res.size()) + " outputs, " + std::to_string(f.states + scan_outs) + " expected");
+    std::copy(res.begin(), res.begin() + static_cast<std::ptrdiff_t>(f.states), state.begin());
+    for (size_t k = 0; k < scan_outs; ++k) slices[k].push_back(res[f.states + k]);
   }
+  for (size_t j = 0; j < f.states; ++j) in.bind(state[j], outputs[j], prefix + "state" + std::to_string(j));
+  for (size_t k = 0; k < scan_outs; ++k) {
+    if (f.out_reverse[k]) std::reverse(slices[k].begin(), slices[k].end());
+    in.stack(slices[k], f.out_axes[k], outputs[f.states + k], prefix + "scan" + std::to_string(k));
+  }
+}
+
+// An axis attribute per scan input or output (default 0), in [-rank, rank) for the given ranks.
+std::vector<int64_t> scan_attr(const Node& n, const std::string& key, const std::vector<int64_t>& ranks) {
+  std::vector<int64_t> v = n.attr_ints(key, std::vector<int64_t>(ranks.size(), 0));
+  if (v.size() != ranks.size())
+    n.fail("'" + key + "' has " + std::to_string(v.size()) + " values for " + std::to_string(ranks.size()) + " scan inputs or outputs");
+  for (size_t i = 0; i < v.size(); ++i)
+    if (ranks[i] >= 0) v[i] = normalize_axis(n, v[i], ranks[i]);
+  return v;
+}
+
+void inline_scan(Inliner& in) {
+  const Node& n = in.owner;
+  const Graph& body = graph_attr(n, "body");
+  const bool batched = n.opset < 9;  // Scan 8: input 0 is sequence_lens; every tensor has a batch axis 0
+  const size_t first = batched ? 1 : 0;
+  const int64_t m = n.attr_int("num_scan_inputs", -1);
+  if (m < 1 || n.inputs.size() < first + static_cast<size_t>(m))
+    n.fail("num_scan_inputs " + std::to_string(m) + " does not fit its " + std::to_string(n.inputs.size()) + " inputs");
+  for (size_t i = first; i < n.inputs.size(); ++i)
+    if (!n.inputs[i]) n.fail("input " + std::to_string(i) + " is omitted");
+  ScanForm f;
+  f.states = n.inputs.size() - first - static_cast<size_t>(m);
+  if (n.outputs.size() < f.states) n.fail("has fewer outputs than state variables");
+  const size_t scan_outs = n.outputs.size() - f.states;
+  const int64_t lead = batched ? 1 : 0;  // the batch axis the body does not see
+  std::vector<int64_t> in_ranks, out_ranks;
+  for (size_t j = 0; j < static_cast<size_t>(m); ++j)
+    in_ranks.push_back(static_cast<int64_t>(n.inputs[first + f.states + j]->shape.size()) - lead);
+  for (size_t k = 0; k < scan_outs; ++k) out_ranks.push_back(-1);  // normalized once the slice rank is known
+  if (batched) {
+    f.in_axes.assign(in_ranks.size(), 0);
+    f.in_reverse = scan_attr(n, "directions", std::vector<int64_t>(in_ranks.size(), -1));
+    f.out_axes.assign(scan_outs, 0);
+    f.out_reverse.assign(scan_outs, 0);
+  } else {
+    f.in_axes = scan_attr(n, "scan_input_axes", in_ranks);
+    f.in_reverse = scan_attr(n, "scan_input_directions", std::vector<int64_t>(in_ranks.size(), -1));
+    f.out_axes = scan_attr(n, "scan_output_axes", out_ranks);
+    f.out_reverse = scan_attr(n, "scan_output_directions", out_ranks);
+  }
+  int64_t length = -1;
+  for (size_t j = 0; j < in_ranks.size(); ++j) {
+    const Shape& s = n.inputs[first + f.states + j]->shape;
+    if (in_ranks[j] < 1) n.fail("scan input " + std::to_string(j) + " has no axis to scan");
+    const int64_t len = s[static_cast<size_t>(f.in_axes[j] + lead)];
+    if (length >= 0 && len != length) n.fail("its scan inputs have different lengths, " + std::to_string(length) + " and " + std::to_string(len));
+    length = len;
+  }
+  if (length == 0 && scan_outs > 0) n.fail("scans zero iterations, so its scan outputs are empty; that is not supported");
+  if (batched && n.inputs[first]->shape.empty()) n.fail("Scan 8 needs a batch axis 0 on every input");
+  const int64_t batches = batched ? n.inputs[first]->shape[0] : 1;
+  if (length * batches > kMaxLoopIterations)
+    n.fail(std::to_string(length * batches) + " iterations are more than the " + std::to_string(kMaxLoopIterations) +
+           " onnx2mcu unrolls");
+  // Scan output axes may be negative, counted on the stacked output (one more dim than a slice).
+  for (size_t k = 0; k < scan_outs; ++k)
+    if (f.out_axes[k] < 0) {
+      const Value* o = k + f.states < body.outputs.size() ? body.outputs[f.states + k] : nullptr;
+      if (!o || o->dtype == DType::Undefined)
+        n.fail("scan output " + std::to_string(k) + " has a negative axis and its body output declares no rank");
+      f.out_axes[k] += static_cast<int64_t>(o->shape.size()) + 1;
+    }
+  if (!batched) {
+    std::vector<Value*> ins(n.inputs.begin(), n.inputs.end());
+    unroll_scan(in, body, f, ins, length, n.outputs, n.name + "/");
+    return;
+  }
+  if (n.input(0)) {  // every sequence must run the whole axis
+    const Tensor& t = constant_input(n, 0, "sequence_lens");
+    for (int64_t b = 0; b < t.elems(); ++b)
+      if (t.int_at(b) != length) n.fail("sequence_lens holds " + std::to_string(t.int_at(b)) + "; only the full length " + std::to_string(length) + " is supported");
+  }
+  std::vector<std::vector<Value*>> per_batch(n.outputs.size());
+  for (int64_t b = 0; b < batches; ++b) {
+    const std::string p = n.name + "/b" + std::to_string(b) + "/";
+    std::vector<Value*> ins, outs;
+    for (size_t i = first; i < n.inputs.size(); ++i) ins.push_back(in.take(n.inputs[i], b, 0, p + "x" + std::to_string(i)));
+    for (size_t o = 0; o < n.outputs.size(); ++o) outs.push_back(in.new_value(p + "y" + std::to_string(o)));
+    unroll_scan(in, body, f, ins, length, outs, p);
+    for (size_t o = 0; o < outs.size(); ++o) per_batch[o].push_back(outs[o]);
+  }
+  for (size_t o = 0; o < n.outputs.size(); ++o)
+    if (n.outputs[o]) in.stack(per_batch[o], 0, n.outputs[o], n.name + "/out" + std::to_string(o));
 }
 
 }  // namespace
@@ -233,6 +372,8 @@ std::vector<std::unique_ptr<Node>> inline_control_flow(Graph& g, const Node& n, 
     inline_if(in);
   } else if (n.op == "Loop") {
     inline_loop(in, checks);
+  } else if (n.op == "Scan") {
+    inline_scan(in);
   } else {
     n.fail("is not control flow onnx2mcu inlines");
   }

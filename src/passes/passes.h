@@ -41,7 +41,11 @@ struct LoopCondCheck {
   std::string loop;   // the Loop node's name
   int64_t iteration;
 };
-// The nodes that replace If/Loop node n, whose condition / trip count is constant (else an error
+// If, Loop and Scan: nodes with subgraphs, which infer-shapes-and-fold inlines.
+inline bool is_inlined_control_flow(const Node& n) {
+  return n.domain.empty() && (n.op == "If" || n.op == "Loop" || n.op == "Scan");
+}
+// The nodes that replace If/Loop/Scan node n, whose condition / trip count is constant (else an error
 // naming n): the chosen branch, or the unrolled body (src/passes/inline_control_flow.cpp).
 std::vector<std::unique_ptr<Node>> inline_control_flow(Graph& g, const Node& n, const PassOptions& opts,
                                                        std::vector<LoopCondCheck>& checks);

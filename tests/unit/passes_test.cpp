@@ -1070,5 +1070,109 @@ TEST(ControlFlow, LoopErrors) {
   EXPECT_EQ(loop_error(1, false, true), "(no error)");  // one iteration: its condition decides nothing
 }
 
+Attr int_list(std::vector<int64_t> v) {
+  Attr a;
+  a.kind = Attr::Kind::Ints;
+  a.ints = std::move(v);
+  return a;
+}
+Attr one_int(int64_t v) {
+  Attr a;
+  a.kind = Attr::Kind::Int;
+  a.i = v;
+  return a;
+}
+// Scan body: s_out = s + x_t, scan output y_t = s_out (declared [rank of s], as a loader sets it).
+Attr running_sum_body(Shape s) {
+  GraphBuilder sub;
+  Value* st = sub.input("s", s);
+  Value* xt = sub.input("x_t", s);
+  Value* y = sub.out(sub.node("Add", "sum", {st, xt}));
+  y->dtype = DType::F32;
+  y->shape = s;
+  sub.g.outputs = {y, y};
+  return graph_attr(sub);
+}
+
+// Found by fuzz_graphs under ASan (seed 5027263): Det of 0 x 0 matrices asks for no scratch
+// memory, and folding passed no scratch pointer to a kernel that takes one (read past the
+// argument array). It is passed whenever the kernel's signature has it; det(0 x 0) = 1.
+TEST(Fold, DetOfEmptyMatricesIsOne) {
+  GraphBuilder b;
+  Value* x = b.constant<float>("x", {2, 0, 0}, {});
+  Value* y = b.out(b.node("Det", "det", {x}));
+  b.output(y);
+  run_pipeline(b.g);
+  ASSERT_TRUE(y->is_const());
+  EXPECT_EQ(data_of<float>(y), (std::vector<float>{1, 1}));
+}
+
+// Found by fuzz_graphs under UBSan (seed 5028815): the kernels read element 0 of an empty plane.
+TEST(GlobalPool, AnEmptySpatialExtentIsAnErrorNamingTheNode) {
+  for (const char* op : {"GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool"}) {
+    GraphBuilder b;
+    Value* x = b.input("x", {1, 2, 0});
+    b.output(b.out(b.node(op, "pool", {x})));
+    EXPECT_NE(pipeline_error(b.g).find("(" + std::string(op) + "): pools over an empty spatial extent [1,2,0]"), std::string::npos)
+        << pipeline_error(b.g);
+  }
+}
+
+// Scan 9+: x [2, 3] scanned along axis 1 from the end, the scan output stacked along axis -1
+// from the end too. Iterations read columns 2, 1, 0: s = {3,6}, {5,11}, {6,15}.
+TEST(ControlFlow, ScanIsUnrolledWithAxesAndDirections) {
+  GraphBuilder b;
+  Value* s0 = b.constant<float>("s0", {2}, {0, 0});
+  Value* x = b.constant<float>("x", {2, 3}, {1, 2, 3, 4, 5, 6});
+  Node* scan = b.node("Scan", "scan", {s0, x},
+                      {{"body", running_sum_body({2})}, {"num_scan_inputs", one_int(1)}, {"scan_input_axes", int_list({1})},
+                       {"scan_input_directions", int_list({1})}, {"scan_output_axes", int_list({-1})},
+                       {"scan_output_directions", int_list({1})}},
+                      2);
+  b.output(scan->outputs[0]);
+  b.output(scan->outputs[1]);
+  run_pipeline(b.g);
+  ASSERT_TRUE(scan->outputs[0]->is_const() && scan->outputs[1]->is_const());
+  EXPECT_EQ(data_of<float>(scan->outputs[0]), (std::vector<float>{6, 15}));
+  EXPECT_EQ(scan->outputs[1]->shape, (Shape{2, 3}));
+  EXPECT_EQ(data_of<float>(scan->outputs[1]), (std::vector<float>{6, 5, 3, 15, 11, 6}));
+}
+
+// Scan 8: every tensor has a batch axis 0 and the scan axis is 1; each batch runs on its own.
+TEST(ControlFlow, Scan8RunsEachBatch) {
+  GraphBuilder b;
+  b.opset = 8;
+  Value* s0 = b.input("s0", {2});
+  Value* x = b.constant<float>("x", {2, 3}, {1, 2, 3, 4, 5, 6});
+  Node* scan = b.node("Scan", "scan", {nullptr, s0, x}, {{"body", running_sum_body({})}, {"num_scan_inputs", one_int(1)}}, 2);
+  b.output(scan->outputs[0]);
+  b.output(scan->outputs[1]);
+  run_pipeline(b.g);
+  EXPECT_EQ(scan->outputs[0]->shape, (Shape{2}));
+  EXPECT_EQ(scan->outputs[1]->shape, (Shape{2, 3}));
+  int adds = 0;
+  for (const auto& n : b.g.nodes) adds += n->op == "Add";
+  EXPECT_EQ(adds, 6);  // 2 batches x 3 steps, on the run-time state
+}
+
+TEST(ControlFlow, ScanErrors) {
+  auto scan_error = [](Shape x_shape, std::map<std::string, Attr> attrs) {
+    GraphBuilder b;
+    Value* s0 = b.input("s0", {2});
+    Value* x = b.input("x", x_shape);
+    attrs["body"] = running_sum_body({2});
+    Node* scan = b.node("Scan", "my_scan", {s0, x}, attrs, 2);
+    b.output(scan->outputs[1]);
+    return pipeline_error(b.g);
+  };
+  std::string err = scan_error({2000, 2}, {{"num_scan_inputs", one_int(1)}});
+  EXPECT_NE(err.find("node 'my_scan' (Scan): 2000 iterations are more than the 1024"), std::string::npos) << err;
+  err = scan_error({3, 2}, {{"num_scan_inputs", one_int(3)}});
+  EXPECT_NE(err.find("num_scan_inputs 3 does not fit"), std::string::npos) << err;
+  err = scan_error({3, 2}, {{"num_scan_inputs", one_int(1)}, {"scan_input_axes", int_list({2})}});
+  EXPECT_NE(err.find("axis 2 is out of range"), std::string::npos) << err;
+  EXPECT_EQ(scan_error({3, 2}, {{"num_scan_inputs", one_int(1)}}), "(no error)");
+}
+
 }  // namespace
 }  // namespace onnx2mcu
