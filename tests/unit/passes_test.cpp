@@ -6,6 +6,7 @@
 
 #include "attrs.h"
 #include "onnx2mcu/error.h"
+#include "ops/op.h"
 #include "passes/passes.h"
 #include "planner/memory_plan.h"
 
@@ -257,6 +258,29 @@ TEST(RemoveIdentities, DropoutInInferenceModeIsBypassed) {
   EXPECT_EQ(dropout_pipeline(folded_false, nullptr, t), "(no error)");
 }
 
+// Inference-mode Dropout keeps every element, so its mask is all true: folded when x is constant,
+// else written at run time, and then y cannot alias x (the node runs to write the mask).
+TEST(Dropout, MaskIsAllTrue) {
+  GraphBuilder folded;
+  Value* mask = folded.node("Dropout", "drop", {folded.constant<float>("x", {2, 3}, {1, -2, 3, 0, 5, 6})}, {}, 2)->outputs[1];
+  folded.output(mask);
+  ASSERT_EQ(pipeline_error(folded.g), "(no error)");
+  EXPECT_EQ(mask->dtype, DType::Bool);
+  EXPECT_EQ(mask->shape, (Shape{2, 3}));
+  EXPECT_EQ(data_of<bool>(mask), std::vector<bool>(6, true));
+
+  GraphBuilder b;
+  Node* relu = b.node("Relu", "relu", {b.input("x", {2, 3})});
+  Node* drop = b.node("Dropout", "drop", {b.out(relu)}, {}, 2);
+  b.output(b.out(b.node("Neg", "neg", {b.out(drop)})));
+  b.output(drop->outputs[1]);
+  ASSERT_EQ(pipeline_error(b.g), "(no error)");
+  const MemoryPlan plan = plan_memory(b.g);
+  EXPECT_TRUE(plan.aliased_views.empty());
+  EXPECT_NE(plan.storage.at(b.out(drop)).root, plan.storage.at(b.out(relu)).root);
+  EXPECT_EQ(find_op("", "Dropout")->lower(*drop).size(), 2u);  // the copy and the mask's fill
+}
+
 // ---- Graph edits ------------------------------------------------------------------------------
 
 TEST(GraphEdit, NothingChangesUntilApplied) {
@@ -335,15 +359,6 @@ TEST(RemoveIdentities, KeptWhenItsOutputIsAGraphOutput) {
   EXPECT_EQ(b.g.nodes[1]->op, "Identity");
   EXPECT_EQ(b.g.outputs[0], y);
   EXPECT_EQ(y->shape, (Shape{2, 3}));
-}
-
-TEST(RemoveIdentities, DropoutMaskOutputIsRejected) {
-  GraphBuilder b;
-  Value* x = b.input("x", {4});
-  Node* drop = b.node("Dropout", "drop", {x}, {}, 2);
-  b.output(drop->outputs[0]);
-  b.output(drop->outputs[1]);
-  EXPECT_EQ(pipeline_error(b.g), "node 'drop' (Dropout): the mask output of Dropout is not supported");
 }
 
 // ---- Dead code --------------------------------------------------------------------------------
