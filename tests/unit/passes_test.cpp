@@ -906,6 +906,16 @@ TEST(Errors, BadShapesNameNodeOpAndShapes) {
   EXPECT_EQ(shape_error("MaxPool", {{1, 1, 4, 4}}), "node 'bad' (MaxPool): kernel_shape is required");
 }
 
+// GridSample 16 is defined on 4-D input; 20 on any rank (here up to 5-D).
+TEST(ShapeRules, GridSampleVolumetricFromOpset20) {
+  EXPECT_EQ(infer("GridSample", {{2, 3, 4, 5, 6}, {2, 7, 8, 9, 3}}, {}, 20), (Shape{2, 3, 7, 8, 9}));
+  EXPECT_EQ(infer("GridSample", {{2, 3, 6}, {2, 7, 1}}, {}, 22), (Shape{2, 3, 7}));
+  EXPECT_EQ(shape_error("GridSample", {{1, 1, 2, 2, 2}, {1, 2, 2, 2, 3}}, {}, 16),
+            "node 'bad' (GridSample): supports 4-D input only before opset 20, got [1,1,2,2,2]");
+  EXPECT_EQ(shape_error("GridSample", {{1, 1, 2, 2, 2}, {1, 2, 2, 2, 2}}, {}, 20),
+            "node 'bad' (GridSample): grid must be [N, <3 output dims>, 3] for input [1,1,2,2,2], got [1,2,2,2,2]");
+}
+
 TEST(Errors, ReshapeNeedsAConstantShape) {
   EXPECT_EQ(shape_error("Reshape", {{2, 3}, {2}}),
             "node 'bad' (Reshape): Reshape's shape (input 'in1') must be a constant; it is only known at run time: fix its "
