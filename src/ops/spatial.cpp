@@ -111,8 +111,7 @@ ResizeSpec resize_spec(const Node& n) {
   p.cubic_a = n.attr_float("cubic_coeff_a", -0.75f);
   p.exclude_outside = static_cast<int32_t>(n.attr_int("exclude_outside", 0));
   p.extrapolation = n.attr_float("extrapolation_value", 0.0f);
-  if (n.attr_int("antialias", 0) != 0 && p.mode != o2m::kResizeNearest)
-    n.fail("antialias (opset 18) is not supported");
+  p.antialias = n.attr_int("antialias", 0) != 0 ? 1 : 0;  // nearest ignores it
   if (p.coord == o2m::kCoordTfCropAndResize) {
     const std::vector<float> roi = float_values(n, 1, "roi");
     if (roi.size() != 2 * dims.size()) n.fail("roi needs " + std::to_string(2 * dims.size()) + " values");
@@ -130,6 +129,10 @@ ResizeSpec resize_spec(const Node& n) {
     p.roi_start[d] = s.roi.empty() ? 0.0f : s.roi[d];
     p.roi_end[d] = s.roi.empty() ? 1.0f : s.roi[rank + d];
   }
+  // The kernel counts its tap tables in int32 (antialias: about 4 x the input dim per dim).
+  double entries = 0;
+  for (size_t d = 0; d < rank; ++d) entries += static_cast<double>(p.out[d]) * o2m::resize_taps(p, static_cast<int32_t>(d));
+  if (entries * 8 > INT32_MAX) n.fail("the interpolation tables would take more than 2 GiB");
   return s;
 }
 

@@ -34,18 +34,29 @@ void expect_close(const std::vector<float>& got, const std::vector<double>& ref,
 
 // ---- Resize -------------------------------------------------------------------------------
 
-std::vector<double> ref_coeffs(const o2m::ResizeParams& p, double ratio) {
-  if (p.mode == o2m::kResizeLinear) return {1 - ratio, ratio};
-  if (p.mode == o2m::kResizeCubic) {
-    const double A = p.cubic_a;
-    auto k = [&](double s) {  // Keys' cubic kernel at distance s
-      s = std::fabs(s);
-      if (s <= 1) return ((A + 2) * s - (A + 3)) * s * s + 1;
-      if (s < 2) return ((A * s - 5 * A) * s + 8 * A) * s - 4 * A;
-      return 0.0;
-    };
-    return {k(ratio + 1), k(ratio), k(1 - ratio), k(2 - ratio)};
+std::vector<double> ref_coeffs(const o2m::ResizeParams& p, double scale, double ratio) {
+  const double A = p.cubic_a;
+  auto k = [&](double s) {  // Keys' cubic kernel at distance s
+    s = std::fabs(s);
+    if (s <= 1) return ((A + 2) * s - (A + 3)) * s * s + 1;
+    if (s < 2) return ((A * s - 5 * A) * s + 8 * A) * s - 4 * A;
+    return 0.0;
+  };
+  if (p.antialias && p.mode != o2m::kResizeNearest) {  // ONNX's linear/cubic_coeffs_antialias
+    const double s = std::min(scale, 1.0);
+    const int start = int(std::floor((p.mode == o2m::kResizeLinear ? -1 : -2) / s) + 1);
+    std::vector<double> c;
+    for (int i = start; i < 2 - start; ++i) {
+      const double x = s * (i - ratio);
+      c.push_back(p.mode == o2m::kResizeLinear ? std::max(0.0, 1 - std::fabs(x)) : k(x));
+    }
+    double sum = 0;
+    for (double v : c) sum += v;
+    for (double& v : c) v /= sum;
+    return c;
   }
+  if (p.mode == o2m::kResizeLinear) return {1 - ratio, ratio};
+  if (p.mode == o2m::kResizeCubic) return {k(ratio + 1), k(ratio), k(1 - ratio), k(2 - ratio)};
   if (ratio == 1) return {0, 1};
   switch (p.nearest) {
     case o2m::kNearestRoundPreferCeil: return {ratio < 0.5 ? 1.0 : 0.0, ratio >= 0.5 ? 1.0 : 0.0};
@@ -78,7 +89,7 @@ double ref_interp_1d(const o2m::ResizeParams& p, int d, const std::vector<double
     default: src = (x + 0.5) / scale - 0.5; break;
   }
   const double ratio = src == std::floor(src) ? 1.0 : src - std::floor(src);
-  std::vector<double> c = ref_coeffs(p, ratio);
+  std::vector<double> c = ref_coeffs(p, scale, ratio);
   const int n = static_cast<int>(c.size()), pad = (n + 1) / 2;
   const int len = static_cast<int>(data.size()) + 2 * pad;
   std::vector<int> idx(static_cast<size_t>(len));
@@ -171,6 +182,29 @@ TEST(Resize, LinearAndCubicUpAndDown) {
       check_resize(resize_params({1, 1, 5, 6}, {1, 1, 4, 4}, {1, 1, 0.8f, 0.7f}, mode, coord), 30u + uint32_t(coord));
       check_resize(resize_params({2, 5, 3}, {2, 3, 1}, {}, mode, coord), 40u + uint32_t(coord));
     }
+}
+
+// Antialias stretches the filter by 1 / scale on the dims that shrink (ONNX's reference counts
+// 2 * ceil(support / scale) taps); dims that grow or keep their size interpolate as without it.
+TEST(Resize, AntialiasWhenDownsampling) {
+  uint32_t seed = 70;
+  for (int mode : {o2m::kResizeLinear, o2m::kResizeCubic})
+    for (int coord : {o2m::kCoordHalfPixel, o2m::kCoordPytorchHalfPixel, o2m::kCoordAlignCorners, o2m::kCoordAsymmetric})
+      for (int exclude : {0, 1}) {
+        for (o2m::ResizeParams p : {resize_params({1, 2, 9, 7}, {1, 2, 4, 3}, {1, 1, 0.45f, 0.43f}, mode, coord),
+                                    resize_params({1, 1, 4, 4}, {1, 1, 3, 3}, {}, mode, coord),
+                                    resize_params({2, 4, 13}, {2, 7, 2}, {}, mode, coord)}) {
+          p.antialias = 1;
+          p.exclude_outside = exclude;
+          check_resize(p, ++seed);
+        }
+      }
+  o2m::ResizeParams p = resize_params({1, 1, 9, 7}, {1, 1, 4, 3}, {}, o2m::kResizeCubic, o2m::kCoordHalfPixel);
+  const int32_t plain = o2m::resize_scratch_bytes(p);
+  p.antialias = 1;
+  // N, C: 4 taps; H, W: 2 * ceil(2 / (4/9)) = 2 * ceil(2 / (3/7)) = 10 taps per output coordinate
+  EXPECT_EQ(o2m::resize_scratch_bytes(p), (1 * 4 + 1 * 4 + 4 * 10 + 3 * 10) * 8);
+  EXPECT_GT(o2m::resize_scratch_bytes(p), plain);
 }
 
 TEST(Resize, CubicExcludeOutside) {
