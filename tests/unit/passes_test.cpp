@@ -916,6 +916,30 @@ TEST(ShapeRules, GridSampleVolumetricFromOpset20) {
             "node 'bad' (GridSample): grid must be [N, <3 output dims>, 3] for input [1,1,2,2,2], got [1,2,2,2,2]");
 }
 
+// TfIdfVectorizer: [N, C] int tokens -> [N, max(ngram_indexes) + 1]; string pools are an error.
+TEST(ShapeRules, TfIdfVectorizer) {
+  std::map<std::string, Attr> a = {{"mode", string_attr("TF")},          {"min_gram_length", int_attr(1)},
+                                   {"max_gram_length", int_attr(2)},     {"max_skip_count", int_attr(1)},
+                                   {"ngram_counts", ints_attr({0, 2})},  {"ngram_indexes", ints_attr({0, 4, 1})},
+                                   {"pool_int64s", ints_attr({5, 6, 5, 6})}};
+  GraphBuilder b;
+  Value* y = b.out(b.node("TfIdfVectorizer", "t", {b.input("x", {2, 7}, DType::I32)}, a));
+  b.output(y);
+  ASSERT_EQ(pipeline_error(b.g), "(no error)");
+  EXPECT_EQ(y->shape, (Shape{2, 5}));
+  EXPECT_EQ(y->dtype, DType::F32);
+  std::map<std::string, Attr> strings = a;
+  strings.erase("pool_int64s");
+  strings["pool_strings"] = strings_attr({"a", "b", "a", "b"});
+  EXPECT_EQ(shape_error("TfIdfVectorizer", {{7}}, strings),
+            "node 'bad' (TfIdfVectorizer): string n-grams (pool_strings) are not supported: onnx2mcu has no string tensors");
+  std::map<std::string, Attr> odd = a;
+  odd["ngram_counts"] = ints_attr({0, 1});  // 3 items left for 2-grams
+  EXPECT_EQ(shape_error("TfIdfVectorizer", {{7}}, odd),
+            "node 'bad' (TfIdfVectorizer): ngram_counts does not split pool_int64s (4 items) into 2-grams at 1");
+  EXPECT_NE(shape_error("TfIdfVectorizer", {{7}}, a).find("needs int32 or int64 tokens, got float32"), std::string::npos);
+}
+
 TEST(Errors, ReshapeNeedsAConstantShape) {
   EXPECT_EQ(shape_error("Reshape", {{2, 3}, {2}}),
             "node 'bad' (Reshape): Reshape's shape (input 'in1') must be a constant; it is only known at run time: fix its "
