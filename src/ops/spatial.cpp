@@ -1,5 +1,5 @@
 // Resize (opset 10, 11, 13) and Upsample (opset 7, 9) -> templates/kernels/resize.hpp;
-// GridSample (opset 16, 4-D) -> templates/kernels/grid_sample.hpp.
+// GridSample (opset 16: 4-D; 20: 3-D to 5-D here) -> templates/kernels/grid_sample.hpp.
 // The output shape must be known when compiling, so scales, sizes and (for
 // tf_crop_and_resize) roi must be constants.
 #include "kernels/grid_sample.hpp"
@@ -111,8 +111,7 @@ ResizeSpec resize_spec(const Node& n) {
   p.cubic_a = n.attr_float("cubic_coeff_a", -0.75f);
   p.exclude_outside = static_cast<int32_t>(n.attr_int("exclude_outside", 0));
   p.extrapolation = n.attr_float("extrapolation_value", 0.0f);
-  if (n.attr_int("antialias", 0) != 0 && p.mode != o2m::kResizeNearest)
-    n.fail("antialias (opset 18) is not supported");
+  p.antialias = n.attr_int("antialias", 0) != 0 ? 1 : 0;  // nearest ignores it
   if (p.coord == o2m::kCoordTfCropAndResize) {
     const std::vector<float> roi = float_values(n, 1, "roi");
     if (roi.size() != 2 * dims.size()) n.fail("roi needs " + std::to_string(2 * dims.size()) + " values");
@@ -130,6 +129,10 @@ ResizeSpec resize_spec(const Node& n) {
     p.roi_start[d] = s.roi.empty() ? 0.0f : s.roi[d];
     p.roi_end[d] = s.roi.empty() ? 1.0f : s.roi[rank + d];
   }
+  // The kernel counts its tap tables in int32 (antialias: about 4 x the input dim per dim).
+  double entries = 0;
+  for (size_t d = 0; d < rank; ++d) entries += static_cast<double>(p.out[d]) * o2m::resize_taps(p, static_cast<int32_t>(d));
+  if (entries * 8 > INT32_MAX) n.fail("the interpolation tables would take more than 2 GiB");
   return s;
 }
 
@@ -172,14 +175,24 @@ std::vector<KernelCall> lower_resize(const Node& n) {
   return {visit_float(n, x.dtype, call)};
 }
 
-// ---- GridSample: x [N, C, H, W], grid [N, Ho, Wo, 2] -> [N, C, Ho, Wo] ----
+// ---- GridSample: x [N, C, D..., H, W], grid [N, Do..., Ho, Wo, r] -> [N, C, Do..., Ho, Wo] ----
 
 o2m::GridSampleParams grid_sample_params(const Node& n) {
   const Shape& x = required_input(n, 0).shape;
   const Shape& g = required_input(n, 1).shape;
-  if (x.size() != 4) n.fail("supports 4-D input [N, C, H, W] only, got " + shape_str(x));
-  if (g.size() != 4 || g[0] != x[0] || g[3] != 2) n.fail("grid must be [N, H_out, W_out, 2], got " + shape_str(g));
-  o2m::GridSampleParams p{i32(n, x[0]), i32(n, x[1]), i32(n, x[2]), i32(n, x[3]), i32(n, g[1]), i32(n, g[2]), 0, 0, 0};
+  const size_t lo = n.opset < 20 ? 4 : 3, hi = n.opset < 20 ? 4 : 2 + o2m::kGridDims;  // opset 16 defines 4-D only
+  if (x.size() < lo || x.size() > hi)
+    n.fail(std::string(n.opset < 20 ? "supports 4-D input only before opset 20" : "supports 3-D to 5-D input") + ", got " +
+           shape_str(x));
+  const size_t r = x.size() - 2;
+  if (g.size() != x.size() || g[0] != x[0] || g.back() != static_cast<int64_t>(r))
+    n.fail("grid must be [N, <" + std::to_string(r) + " output dims>, " + std::to_string(r) + "] for input " + shape_str(x) +
+           ", got " + shape_str(g));
+  o2m::GridSampleParams p{i32(n, x[0]), i32(n, x[1]), {1, 1, 1}, {1, 1, 1}, static_cast<int32_t>(r), 0, 0, 0};
+  for (size_t d = 0; d < r; ++d) {
+    p.in[o2m::kGridDims - r + d] = i32(n, x[2 + d]);
+    p.out[o2m::kGridDims - r + d] = i32(n, g[1 + d]);
+  }
   const std::string mode = n.attr_string("mode", "linear"), pad = n.attr_string("padding_mode", "zeros");
   if (mode == "nearest") p.mode = o2m::kGridNearest;
   else if (mode == "linear") p.mode = o2m::kGridBilinear;
@@ -205,8 +218,11 @@ void infer_grid_sample(Node& n) {
   expect_arity(n, 2, 2);
   const Value& x = required_input(n, 0);
   if (required_input(n, 1).dtype != x.dtype) n.fail("grid must have the input's dtype");
-  const o2m::GridSampleParams p = grid_sample_params(n);
-  set_output(n, 0, x.dtype, {x.shape[0], x.shape[1], p.out_h, p.out_w});
+  grid_sample_params(n);
+  Shape y = required_input(n, 1).shape;
+  y.pop_back();
+  y.insert(y.begin() + 1, x.shape[1]);
+  set_output(n, 0, x.dtype, y);
 }
 
 std::vector<KernelCall> lower_grid_sample(const Node& n) {

@@ -1,9 +1,11 @@
 // Ops that only relabel the shape: Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout.
-// Their output aliases the input in the arena; when it cannot (a graph output), they copy.
+// Their output aliases the input in the arena; when it cannot (a graph output, or Dropout's mask
+// in use), they copy.
 #include <algorithm>
 #include <set>
 
 #include "kernels/elementwise.hpp"
+#include "kernels/generate.hpp"
 #include "ops/helpers.h"
 #include "ops/lower.h"
 #include "ops/normalize.h"
@@ -91,9 +93,9 @@ template <Shape (*Target)(const Node&)>
 void infer_view(Node& n) {
   if (n.inputs.empty() || n.outputs.empty()) n.fail("expects an input and an output");
   set_output(n, 0, required_input(n, 0).dtype, Target(n));
-  if (n.op == "Dropout" && n.outputs.size() > 1 && n.outputs[1]) n.fail("the mask output of Dropout is not supported");
-  if (n.op == "Dropout")
-    if (const std::string why = dropout_training_reason(n); !why.empty()) n.fail(why);
+  if (n.op != "Dropout") return;
+  if (const std::string why = dropout_training_reason(n); !why.empty()) n.fail(why);
+  if (output_or_null(n, 1)) set_output(n, 1, DType::Bool, Target(n));  // the mask: all true in inference
 }
 
 Shape same_shape(const Node& n) { return required_input(n, 0).shape; }
@@ -108,6 +110,16 @@ std::vector<KernelCall> lower_copy(const Node& n) {
   })};
 }
 
+// Dropout in inference mode keeps every element: y = x, and the mask (when asked for) is all true.
+std::vector<KernelCall> lower_dropout(const Node& n) {
+  std::vector<KernelCall> calls = lower_copy(n);
+  if (const Value* mask = output_or_null(n, 1)) {
+    const o2m::FillParams p{i32(n, mask->elems()), 1, 0};
+    calls.push_back(make_call(O2M_KERNEL("generate.hpp", o2m::fill, bool), "o2m::FillParams", p, {}, {mask}));
+  }
+  return calls;
+}
+
 // Reshape's shape was an attribute before opset 5.
 void normalize_reshape(Node& n, Graph& g) { attr_to_input(n, g, "shape", 1); }
 
@@ -119,7 +131,7 @@ void register_view_ops(OpTable& t) {
   add_op(t, {"Squeeze", "", infer_view<squeeze_target>, lower_copy, true}).normalize = axes_attr_to_input;
   add_op(t, {"Unsqueeze", "", infer_view<unsqueeze_target>, lower_copy, true}).normalize = axes_attr_to_input;
   add_op(t, {"Identity", "", infer_view<same_shape>, lower_copy, true});
-  add_op(t, {"Dropout", "", infer_view<same_shape>, lower_copy, true});
+  add_op(t, {"Dropout", "", infer_view<same_shape>, lower_dropout, true});
 }
 
 }  // namespace onnx2mcu

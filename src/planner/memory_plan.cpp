@@ -1,5 +1,7 @@
 #include "planner/memory_plan.h"
 
+#include <algorithm>
+
 #include "onnx2mcu/error.h"
 #include "ops/op.h"
 
@@ -39,7 +41,9 @@ MemoryPlan plan_memory(const Graph& g) {
     }
     const OpDef* def = find_op(n.domain, n.op);
     const Value* out0 = n.outputs.empty() ? nullptr : n.outputs[0];
-    if (def && def->is_view && out0 && !out0->is_graph_output && n.inputs[0]) {
+    // A view with a second output (Dropout's mask) runs its lowering, which writes both.
+    const bool more_outputs = n.outputs.size() > 1 && std::any_of(n.outputs.begin() + 1, n.outputs.end(), [](const Value* v) { return v; });
+    if (def && def->is_view && out0 && !out0->is_graph_output && n.inputs[0] && !more_outputs) {
       plan.storage[out0] = plan.storage.at(n.inputs[0]);
       aliases[plan.storage[out0].root].push_back(out0);
       plan.aliased_views.insert(&n);

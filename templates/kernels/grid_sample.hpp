@@ -1,6 +1,7 @@
-// GridSample (opset 16), 4-D: y[n, c, h, w] samples x[n, c] at grid[n, h, w] = (x, y) in
-// [-1, 1], as PyTorch's grid_sample (which the ONNX definition follows): nearest, bilinear or
-// bicubic (A = -0.75); zeros, border or reflection padding; align_corners. Computed in double.
+// GridSample (opset 16: 4-D; 20: any rank), here 3-D to 5-D: y[n, c, o...] samples x[n, c] at
+// grid[n, o...] = (x, y, z) in [-1, 1] (the innermost dim first), as PyTorch's grid_sample (which
+// the ONNX definition follows): nearest, N-linear or N-cubic (A = -0.75); zeros, border or
+// reflection padding; align_corners. Separable: a product of per-dim taps. Computed in double.
 #pragma once
 #include <math.h>
 
@@ -11,10 +12,14 @@ namespace o2m {
 enum { kGridNearest = 0, kGridBilinear = 1, kGridBicubic = 2 };
 enum { kGridZeros = 0, kGridBorder = 1, kGridReflection = 2 };
 
+constexpr int32_t kGridDims = 3;  // spatial dims at most (D, H, W)
+
 struct GridSampleParams {
-  int32_t n, c, h, w, out_h, out_w;
+  int32_t n, c;
+  int32_t in[kGridDims], out[kGridDims];  // spatial sizes (D, H, W); 1 for the dims a lower rank lacks
+  int32_t rank;                           // spatial dims the grid gives coordinates for: 1 to 3
   int32_t mode, padding, align_corners;
-  O2M_FIELDS(n, c, h, w, out_h, out_w, mode, padding, align_corners)
+  O2M_FIELDS(n, c, in, out, rank, mode, padding, align_corners)
 };
 
 // [-1, 1] -> pixel coordinates.
@@ -47,48 +52,59 @@ inline double grid_pad_(double v, int32_t size, const GridSampleParams& p) {
 // here) become -2, outside every plane, instead of an out-of-range cast (undefined behaviour).
 inline int64_t grid_index_(double v) { return v > -2 && v < 2147483647.0 ? static_cast<int64_t>(v) : -2; }
 
-// One pixel of plane (h x w), 0 outside it.
-template <typename T>
-inline double grid_at_(const T* plane, const GridSampleParams& p, int64_t y, int64_t x) {
-  if (y < 0 || y >= p.h || x < 0 || x >= p.w) return 0.0;
-  return static_cast<double>(plane[y * p.w + x]);
-}
-
 inline double grid_cubic1_(double t) { return ((-0.75 + 2) * t - (-0.75 + 3)) * t * t + 1; }
 inline double grid_cubic2_(double t) { return ((-0.75 * t - 5 * -0.75) * t + 8 * -0.75) * t - 4 * -0.75; }
 
+// The taps of one dim at pixel coordinate v: indices (outside the dim when < 0 or >= size) and
+// weights; returns how many.
+inline int32_t grid_taps_(const GridSampleParams& p, double v, int32_t size, int64_t* idx, double* w) {
+  if (p.mode == kGridBicubic) {  // taps around the unpadded point; each tap is padded on its own
+    const double f = floor(v), t = v - f;
+    w[0] = grid_cubic2_(t + 1), w[1] = grid_cubic1_(t), w[2] = grid_cubic1_(1 - t), w[3] = grid_cubic2_(2 - t);
+    for (int32_t i = 0; i < 4; ++i) idx[i] = grid_index_(grid_pad_(f - 1 + i, size, p));
+    return 4;
+  }
+  v = grid_pad_(v, size, p);
+  if (p.mode == kGridNearest) {
+    idx[0] = grid_index_(nearbyint(v)), w[0] = 1;
+    return 1;
+  }
+  const double f = floor(v);
+  idx[0] = grid_index_(f), idx[1] = idx[0] + 1;
+  w[0] = 1 - (v - f), w[1] = v - f;
+  return 2;
+}
+
 template <typename T>
 inline void grid_sample(const GridSampleParams& p, const T* x, const T* grid, T* y) {
-  const int64_t plane = static_cast<int64_t>(p.h) * p.w, out_plane = static_cast<int64_t>(p.out_h) * p.out_w;
+  const int64_t plane = static_cast<int64_t>(p.in[0]) * p.in[1] * p.in[2];
+  const int64_t out_plane = static_cast<int64_t>(p.out[0]) * p.out[1] * p.out[2];
+  const int32_t first = kGridDims - p.rank;  // the dims before it have size 1 and one tap
+  int64_t idx[kGridDims][4];
+  double w[kGridDims][4];
+  int32_t taps[kGridDims];
   for (int32_t b = 0; b < p.n; ++b)
     for (int64_t o = 0; o < out_plane; ++o) {
-      const T* g = grid + (b * out_plane + o) * 2;
-      const double gx = grid_unnormalize_(static_cast<double>(g[0]), p.w, p.align_corners);
-      const double gy = grid_unnormalize_(static_cast<double>(g[1]), p.h, p.align_corners);
+      const T* g = grid + (b * out_plane + o) * p.rank;
+      for (int32_t d = 0; d < kGridDims; ++d) {
+        if (d < first) {
+          idx[d][0] = 0, w[d][0] = 1, taps[d] = 1;
+          continue;
+        }
+        const double v = grid_unnormalize_(static_cast<double>(g[kGridDims - 1 - d]), p.in[d], p.align_corners);
+        taps[d] = grid_taps_(p, v, p.in[d], idx[d], w[d]);
+      }
       for (int32_t c = 0; c < p.c; ++c) {
         const T* src = x + (static_cast<int64_t>(b) * p.c + c) * plane;
         double v = 0;
-        if (p.mode == kGridBicubic) {
-          // Taps around the unpadded point; each tap is padded on its own.
-          const double fx = floor(gx), fy = floor(gy), tx = gx - fx, ty = gy - fy;
-          const double wx[4] = {grid_cubic2_(tx + 1), grid_cubic1_(tx), grid_cubic1_(1 - tx), grid_cubic2_(2 - tx)};
-          const double wy[4] = {grid_cubic2_(ty + 1), grid_cubic1_(ty), grid_cubic1_(1 - ty), grid_cubic2_(2 - ty)};
-          for (int i = 0; i < 4; ++i)
-            for (int j = 0; j < 4; ++j) {
-              const double py = grid_pad_(fy - 1 + i, p.h, p), px = grid_pad_(fx - 1 + j, p.w, p);
-              v += wy[i] * wx[j] * grid_at_(src, p, grid_index_(py), grid_index_(px));
+        for (int32_t i = 0; i < taps[0]; ++i)
+          for (int32_t j = 0; j < taps[1]; ++j)
+            for (int32_t k = 0; k < taps[2]; ++k) {
+              const int64_t z = idx[0][i], r = idx[1][j], q = idx[2][k];
+              const bool inside = z >= 0 && z < p.in[0] && r >= 0 && r < p.in[1] && q >= 0 && q < p.in[2];
+              // 0 outside, still weighted: a NaN coordinate's NaN weights give NaN, not a silent 0.
+              v += w[0][i] * w[1][j] * w[2][k] * (inside ? static_cast<double>(src[(z * p.in[1] + r) * p.in[2] + q]) : 0.0);
             }
-        } else {
-          const double px = grid_pad_(gx, p.w, p), py = grid_pad_(gy, p.h, p);
-          if (p.mode == kGridNearest) {
-            v = grid_at_(src, p, grid_index_(nearbyint(py)), grid_index_(nearbyint(px)));
-          } else {
-            const double fx = floor(px), fy = floor(py), tx = px - fx, ty = py - fy;
-            const int64_t x0 = grid_index_(fx), y0 = grid_index_(fy);
-            v = (1 - ty) * ((1 - tx) * grid_at_(src, p, y0, x0) + tx * grid_at_(src, p, y0, x0 + 1)) +
-                ty * ((1 - tx) * grid_at_(src, p, y0 + 1, x0) + tx * grid_at_(src, p, y0 + 1, x0 + 1));
-          }
-        }
         y[(static_cast<int64_t>(b) * p.c + c) * out_plane + o] = static_cast<T>(v);
       }
     }

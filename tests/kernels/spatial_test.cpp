@@ -1,5 +1,5 @@
-// o2m::resize, einsum, the normalizations (instance, layer, mean-variance, Lp, LRN), hardmax
-// and global_lp_pool against naive double-precision references.
+// o2m::resize, grid_sample, einsum, the normalizations (instance, layer, mean-variance, Lp, LRN),
+// hardmax and global_lp_pool against naive double-precision references.
 // Resize's reference follows ONNX's Python one step by step (edge padding, the n nearest
 // indices with ties to the lower one, exclude_outside renormalisation), so it checks the
 // kernel's closed-form tap selection. Tolerance: 1e-5 relative (+1e-5 absolute).
@@ -34,18 +34,29 @@ void expect_close(const std::vector<float>& got, const std::vector<double>& ref,
 
 // ---- Resize -------------------------------------------------------------------------------
 
-std::vector<double> ref_coeffs(const o2m::ResizeParams& p, double ratio) {
-  if (p.mode == o2m::kResizeLinear) return {1 - ratio, ratio};
-  if (p.mode == o2m::kResizeCubic) {
-    const double A = p.cubic_a;
-    auto k = [&](double s) {  // Keys' cubic kernel at distance s
-      s = std::fabs(s);
-      if (s <= 1) return ((A + 2) * s - (A + 3)) * s * s + 1;
-      if (s < 2) return ((A * s - 5 * A) * s + 8 * A) * s - 4 * A;
-      return 0.0;
-    };
-    return {k(ratio + 1), k(ratio), k(1 - ratio), k(2 - ratio)};
+std::vector<double> ref_coeffs(const o2m::ResizeParams& p, double scale, double ratio) {
+  const double A = p.cubic_a;
+  auto k = [&](double s) {  // Keys' cubic kernel at distance s
+    s = std::fabs(s);
+    if (s <= 1) return ((A + 2) * s - (A + 3)) * s * s + 1;
+    if (s < 2) return ((A * s - 5 * A) * s + 8 * A) * s - 4 * A;
+    return 0.0;
+  };
+  if (p.antialias && p.mode != o2m::kResizeNearest) {  // ONNX's linear/cubic_coeffs_antialias
+    const double s = std::min(scale, 1.0);
+    const int start = int(std::floor((p.mode == o2m::kResizeLinear ? -1 : -2) / s) + 1);
+    std::vector<double> c;
+    for (int i = start; i < 2 - start; ++i) {
+      const double x = s * (i - ratio);
+      c.push_back(p.mode == o2m::kResizeLinear ? std::max(0.0, 1 - std::fabs(x)) : k(x));
+    }
+    double sum = 0;
+    for (double v : c) sum += v;
+    for (double& v : c) v /= sum;
+    return c;
   }
+  if (p.mode == o2m::kResizeLinear) return {1 - ratio, ratio};
+  if (p.mode == o2m::kResizeCubic) return {k(ratio + 1), k(ratio), k(1 - ratio), k(2 - ratio)};
   if (ratio == 1) return {0, 1};
   switch (p.nearest) {
     case o2m::kNearestRoundPreferCeil: return {ratio < 0.5 ? 1.0 : 0.0, ratio >= 0.5 ? 1.0 : 0.0};
@@ -78,7 +89,7 @@ double ref_interp_1d(const o2m::ResizeParams& p, int d, const std::vector<double
     default: src = (x + 0.5) / scale - 0.5; break;
   }
   const double ratio = src == std::floor(src) ? 1.0 : src - std::floor(src);
-  std::vector<double> c = ref_coeffs(p, ratio);
+  std::vector<double> c = ref_coeffs(p, scale, ratio);
   const int n = static_cast<int>(c.size()), pad = (n + 1) / 2;
   const int len = static_cast<int>(data.size()) + 2 * pad;
   std::vector<int> idx(static_cast<size_t>(len));
@@ -173,6 +184,29 @@ TEST(Resize, LinearAndCubicUpAndDown) {
     }
 }
 
+// Antialias stretches the filter by 1 / scale on the dims that shrink (ONNX's reference counts
+// 2 * ceil(support / scale) taps); dims that grow or keep their size interpolate as without it.
+TEST(Resize, AntialiasWhenDownsampling) {
+  uint32_t seed = 70;
+  for (int mode : {o2m::kResizeLinear, o2m::kResizeCubic})
+    for (int coord : {o2m::kCoordHalfPixel, o2m::kCoordPytorchHalfPixel, o2m::kCoordAlignCorners, o2m::kCoordAsymmetric})
+      for (int exclude : {0, 1}) {
+        for (o2m::ResizeParams p : {resize_params({1, 2, 9, 7}, {1, 2, 4, 3}, {1, 1, 0.45f, 0.43f}, mode, coord),
+                                    resize_params({1, 1, 4, 4}, {1, 1, 3, 3}, {}, mode, coord),
+                                    resize_params({2, 4, 13}, {2, 7, 2}, {}, mode, coord)}) {
+          p.antialias = 1;
+          p.exclude_outside = exclude;
+          check_resize(p, ++seed);
+        }
+      }
+  o2m::ResizeParams p = resize_params({1, 1, 9, 7}, {1, 1, 4, 3}, {}, o2m::kResizeCubic, o2m::kCoordHalfPixel);
+  const int32_t plain = o2m::resize_scratch_bytes(p);
+  p.antialias = 1;
+  // N, C: 4 taps; H, W: 2 * ceil(2 / (4/9)) = 2 * ceil(2 / (3/7)) = 10 taps per output coordinate
+  EXPECT_EQ(o2m::resize_scratch_bytes(p), (1 * 4 + 1 * 4 + 4 * 10 + 3 * 10) * 8);
+  EXPECT_GT(o2m::resize_scratch_bytes(p), plain);
+}
+
 TEST(Resize, CubicExcludeOutside) {
   o2m::ResizeParams p = resize_params({1, 1, 4, 4}, {1, 1, 8, 8}, {1, 1, 2, 2}, o2m::kResizeCubic, o2m::kCoordHalfPixel);
   p.exclude_outside = 1;
@@ -218,17 +252,118 @@ TEST(GridSample, FarOutsideAndNanCoordinatesAreOutsideThePlane) {
   const float inf = INFINITY, nan = NAN;
   const std::vector<float> grid = {1e30f, 0, -1e30f, 0, inf, -inf, nan, 0, 0, nan, -1, -1};  // [1, 1, 6, 2]
   for (int32_t mode : {o2m::kGridNearest, o2m::kGridBilinear, o2m::kGridBicubic}) {
-    o2m::GridSampleParams p{1, 1, 2, 2, 1, 6, mode, o2m::kGridZeros, 1};
+    o2m::GridSampleParams p{1, 1, {1, 2, 2}, {1, 1, 6}, 2, mode, o2m::kGridZeros, 1};
     std::vector<float> y(6, -7.0f);
     o2m::grid_sample(p, x.data(), grid.data(), y.data());
     for (int i = 0; i < 3; ++i) EXPECT_TRUE(y[i] == 0.0f || std::isnan(y[i])) << "mode " << mode << " sample " << i;
     EXPECT_NEAR(y[5], 1.0f, 1e-6) << "mode " << mode;  // (-1, -1) with align_corners is pixel (0, 0)
   }
-  o2m::GridSampleParams border{1, 1, 2, 2, 1, 6, o2m::kGridBilinear, o2m::kGridBorder, 1};
+  o2m::GridSampleParams border{1, 1, {1, 2, 2}, {1, 1, 6}, 2, o2m::kGridBilinear, o2m::kGridBorder, 1};
   std::vector<float> y(6);
   o2m::grid_sample(border, x.data(), grid.data(), y.data());
   EXPECT_FLOAT_EQ(y[0], 0.5f * (2 + 4));  // x = +1e30 clamps to the right column; y = 0 is between the rows
   EXPECT_FLOAT_EQ(y[1], 0.5f * (1 + 3));  // x = -1e30: the left column
+}
+
+// ---- GridSample: ONNX's reference, dim by dim ------------------------------------------------
+
+// ONNX's GridSample reference (opset 20): the coordinate is rounded (nearest) and then padded
+// only when it lies outside the border; taps read pixels through zeros/clamp/reflect padding.
+struct RefGridSample {
+  const o2m::GridSampleParams& p;
+  double lo(int) const { return p.align_corners ? 0.0 : -0.5; }
+  double hi(int d) const { return p.align_corners ? p.in[d] - 1.0 : p.in[d] - 0.5; }
+  double reflect(double v, double a, double b) const {  // ONNX's _gs_reflect
+    const double range = b - a;
+    if (v < a) {
+      const double dx = a - v;
+      const int n = int(dx / range);
+      const double r = dx - n * range;
+      return n % 2 == 0 ? a + r : b - r;
+    }
+    if (v > b) {
+      const double dx = v - b;
+      const int n = int(dx / range);
+      const double r = dx - n * range;
+      return n % 2 == 0 ? b - r : a + r;
+    }
+    return v;
+  }
+  // Index i of dim d through the padding; -1 for zeros.
+  int pad_index(int d, long i) const {
+    if (p.padding == o2m::kGridZeros) return i >= 0 && i < p.in[d] ? int(i) : -1;
+    if (p.padding == o2m::kGridBorder) return int(std::min<long>(std::max<long>(i, 0), p.in[d] - 1));
+    return int(reflect(double(i), lo(d), hi(d)));
+  }
+  // The value at x (one coordinate per dim from d on) of the sub-block `src` of dims d.., as the
+  // reference's recursion: interpolate the inner dims at each tap of dim d.
+  double at(const float* src, int d, const double* x) const {
+    if (d == o2m::kGridDims) return *src;
+    long inner = 1;
+    for (int k = d + 1; k < o2m::kGridDims; ++k) inner *= p.in[k];
+    auto tap = [&](long i) {
+      const int j = pad_index(d, i);
+      return j < 0 ? 0.0 : at(src + j * inner, d + 1, x);
+    };
+    const double v = x[d], f = std::floor(v), t = v - f;
+    if (p.mode == o2m::kGridNearest) return tap(long(v));
+    if (p.mode == o2m::kGridBilinear) return (1 - t) * tap(long(f)) + t * tap(long(f) + 1);
+    auto k = [](double s) {  // Keys' cubic kernel, A = -0.75
+      s = std::fabs(s);
+      return s <= 1 ? (1.25 * s - 2.25) * s * s + 1 : s < 2 ? ((-0.75 * s + 3.75) * s - 6) * s + 3 : 0.0;
+    };
+    double acc = 0;
+    for (int i = -1; i <= 2; ++i) acc += k(t - i) * tap(long(f) + i);
+    return acc;
+  }
+  double sample(const float* plane, const float* g) const {
+    double x[o2m::kGridDims] = {0, 0, 0};
+    for (int d = o2m::kGridDims - p.rank; d < o2m::kGridDims; ++d) {
+      const double n = g[o2m::kGridDims - 1 - d];
+      double v = p.align_corners ? (n + 1) / 2 * (p.in[d] - 1) : ((n + 1) * p.in[d] - 1) / 2;
+      if (p.mode == o2m::kGridNearest) v = std::nearbyint(v);
+      if (v < lo(d) || v > hi(d)) {
+        if (p.padding == o2m::kGridBorder) v = std::min(std::max(v, 0.0), p.in[d] - 1.0);
+        if (p.padding == o2m::kGridReflection) v = reflect(v, lo(d), hi(d));
+      }
+      x[d] = v;
+    }
+    return at(plane, 0, x);
+  }
+};
+
+void check_grid_sample(const o2m::GridSampleParams& p, uint32_t seed) {
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  const size_t plane = size_t(p.in[0]) * p.in[1] * p.in[2], out_plane = size_t(p.out[0]) * p.out[1] * p.out[2];
+  std::vector<float> x = random_floats(rng, size_t(p.n * p.c) * plane);
+  std::vector<float> grid = random_floats(rng, size_t(p.n) * out_plane * size_t(p.rank), -1.3f, 1.3f);  // some outside
+  std::vector<float> y(size_t(p.n * p.c) * out_plane, NAN);
+  o2m::grid_sample(p, x.data(), grid.data(), y.data());
+  const RefGridSample ref{p};
+  std::vector<double> want;
+  for (int b = 0; b < p.n; ++b)
+    for (int c = 0; c < p.c; ++c)
+      for (size_t o = 0; o < out_plane; ++o)
+        want.push_back(ref.sample(x.data() + size_t(b * p.c + c) * plane, grid.data() + (size_t(b) * out_plane + o) * size_t(p.rank)));
+  expect_close(y, want);
+}
+
+// Volumetric (5-D), planar (4-D) and 1-D input; N-cubic with zeros padding only, where PyTorch's
+// per-tap padding (the kernel's) and ONNX's reference (padding the point first) agree.
+TEST(GridSample, MatchesOnnxReferenceInOneToThreeDims) {
+  uint32_t seed = 100;
+  for (int rank = 1; rank <= 3; ++rank)
+    for (int mode : {o2m::kGridNearest, o2m::kGridBilinear, o2m::kGridBicubic})
+      for (int pad : {o2m::kGridZeros, o2m::kGridBorder, o2m::kGridReflection})
+        for (int align : {0, 1}) {
+          if (mode == o2m::kGridBicubic && pad != o2m::kGridZeros) continue;
+          o2m::GridSampleParams p{2, 3, {1, 1, 1}, {1, 1, 1}, rank, mode, pad, align};
+          const int in[3] = {3, 4, 5}, out[3] = {2, 3, 4};
+          for (int d = 3 - rank; d < 3; ++d) p.in[d] = in[d], p.out[d] = out[d];
+          SCOPED_TRACE("rank " + std::to_string(rank) + " mode " + std::to_string(mode) + " pad " + std::to_string(pad));
+          check_grid_sample(p, ++seed);
+        }
 }
 
 TEST(Einsum, MatMul) {  // ij,jk->ik: letters i, k | j

@@ -6,6 +6,7 @@
 
 #include "attrs.h"
 #include "onnx2mcu/error.h"
+#include "ops/op.h"
 #include "passes/passes.h"
 #include "planner/memory_plan.h"
 
@@ -257,6 +258,29 @@ TEST(RemoveIdentities, DropoutInInferenceModeIsBypassed) {
   EXPECT_EQ(dropout_pipeline(folded_false, nullptr, t), "(no error)");
 }
 
+// Inference-mode Dropout keeps every element, so its mask is all true: folded when x is constant,
+// else written at run time, and then y cannot alias x (the node runs to write the mask).
+TEST(Dropout, MaskIsAllTrue) {
+  GraphBuilder folded;
+  Value* mask = folded.node("Dropout", "drop", {folded.constant<float>("x", {2, 3}, {1, -2, 3, 0, 5, 6})}, {}, 2)->outputs[1];
+  folded.output(mask);
+  ASSERT_EQ(pipeline_error(folded.g), "(no error)");
+  EXPECT_EQ(mask->dtype, DType::Bool);
+  EXPECT_EQ(mask->shape, (Shape{2, 3}));
+  EXPECT_EQ(data_of<bool>(mask), std::vector<bool>(6, true));
+
+  GraphBuilder b;
+  Node* relu = b.node("Relu", "relu", {b.input("x", {2, 3})});
+  Node* drop = b.node("Dropout", "drop", {b.out(relu)}, {}, 2);
+  b.output(b.out(b.node("Neg", "neg", {b.out(drop)})));
+  b.output(drop->outputs[1]);
+  ASSERT_EQ(pipeline_error(b.g), "(no error)");
+  const MemoryPlan plan = plan_memory(b.g);
+  EXPECT_TRUE(plan.aliased_views.empty());
+  EXPECT_NE(plan.storage.at(b.out(drop)).root, plan.storage.at(b.out(relu)).root);
+  EXPECT_EQ(find_op("", "Dropout")->lower(*drop).size(), 2u);  // the copy and the mask's fill
+}
+
 // ---- Graph edits ------------------------------------------------------------------------------
 
 TEST(GraphEdit, NothingChangesUntilApplied) {
@@ -335,15 +359,6 @@ TEST(RemoveIdentities, KeptWhenItsOutputIsAGraphOutput) {
   EXPECT_EQ(b.g.nodes[1]->op, "Identity");
   EXPECT_EQ(b.g.outputs[0], y);
   EXPECT_EQ(y->shape, (Shape{2, 3}));
-}
-
-TEST(RemoveIdentities, DropoutMaskOutputIsRejected) {
-  GraphBuilder b;
-  Value* x = b.input("x", {4});
-  Node* drop = b.node("Dropout", "drop", {x}, {}, 2);
-  b.output(drop->outputs[0]);
-  b.output(drop->outputs[1]);
-  EXPECT_EQ(pipeline_error(b.g), "node 'drop' (Dropout): the mask output of Dropout is not supported");
 }
 
 // ---- Dead code --------------------------------------------------------------------------------
@@ -889,6 +904,40 @@ TEST(Errors, BadShapesNameNodeOpAndShapes) {
   EXPECT_EQ(shape_error("Transpose", {{2, 3}}, {{"perm", ints_attr({0, 0})}}),
             "node 'bad' (Transpose): perm is not a permutation of the input dims");
   EXPECT_EQ(shape_error("MaxPool", {{1, 1, 4, 4}}), "node 'bad' (MaxPool): kernel_shape is required");
+}
+
+// GridSample 16 is defined on 4-D input; 20 on any rank (here up to 5-D).
+TEST(ShapeRules, GridSampleVolumetricFromOpset20) {
+  EXPECT_EQ(infer("GridSample", {{2, 3, 4, 5, 6}, {2, 7, 8, 9, 3}}, {}, 20), (Shape{2, 3, 7, 8, 9}));
+  EXPECT_EQ(infer("GridSample", {{2, 3, 6}, {2, 7, 1}}, {}, 22), (Shape{2, 3, 7}));
+  EXPECT_EQ(shape_error("GridSample", {{1, 1, 2, 2, 2}, {1, 2, 2, 2, 3}}, {}, 16),
+            "node 'bad' (GridSample): supports 4-D input only before opset 20, got [1,1,2,2,2]");
+  EXPECT_EQ(shape_error("GridSample", {{1, 1, 2, 2, 2}, {1, 2, 2, 2, 2}}, {}, 20),
+            "node 'bad' (GridSample): grid must be [N, <3 output dims>, 3] for input [1,1,2,2,2], got [1,2,2,2,2]");
+}
+
+// TfIdfVectorizer: [N, C] int tokens -> [N, max(ngram_indexes) + 1]; string pools are an error.
+TEST(ShapeRules, TfIdfVectorizer) {
+  std::map<std::string, Attr> a = {{"mode", string_attr("TF")},          {"min_gram_length", int_attr(1)},
+                                   {"max_gram_length", int_attr(2)},     {"max_skip_count", int_attr(1)},
+                                   {"ngram_counts", ints_attr({0, 2})},  {"ngram_indexes", ints_attr({0, 4, 1})},
+                                   {"pool_int64s", ints_attr({5, 6, 5, 6})}};
+  GraphBuilder b;
+  Value* y = b.out(b.node("TfIdfVectorizer", "t", {b.input("x", {2, 7}, DType::I32)}, a));
+  b.output(y);
+  ASSERT_EQ(pipeline_error(b.g), "(no error)");
+  EXPECT_EQ(y->shape, (Shape{2, 5}));
+  EXPECT_EQ(y->dtype, DType::F32);
+  std::map<std::string, Attr> strings = a;
+  strings.erase("pool_int64s");
+  strings["pool_strings"] = strings_attr({"a", "b", "a", "b"});
+  EXPECT_EQ(shape_error("TfIdfVectorizer", {{7}}, strings),
+            "node 'bad' (TfIdfVectorizer): string n-grams (pool_strings) are not supported: onnx2mcu has no string tensors");
+  std::map<std::string, Attr> odd = a;
+  odd["ngram_counts"] = ints_attr({0, 1});  // 3 items left for 2-grams
+  EXPECT_EQ(shape_error("TfIdfVectorizer", {{7}}, odd),
+            "node 'bad' (TfIdfVectorizer): ngram_counts does not split pool_int64s (4 items) into 2-grams at 1");
+  EXPECT_NE(shape_error("TfIdfVectorizer", {{7}}, a).find("needs int32 or int64 tokens, got float32"), std::string::npos);
 }
 
 TEST(Errors, ReshapeNeedsAConstantShape) {
