@@ -36,12 +36,13 @@ inline T magnitude(T v) {
 
 template <typename T>
 inline void reduce_max(const ReduceParams& p, const T* x, T* y) {
-  reduce_impl(p, x, y, Num<T>::lowest(), [](T a, T b) { return b > a ? b : a; });  // bool: any
+  // A NaN wins and stays, as in numpy's maximum.reduce (ONNX's reference) and ONNX Runtime.
+  reduce_impl(p, x, y, Num<T>::lowest(), [](T a, T b) { return b > a || is_nan(b) ? b : a; });  // bool: any
 }
 
 template <typename T>
 inline void reduce_min(const ReduceParams& p, const T* x, T* y) {
-  reduce_impl(p, x, y, Num<T>::max(), [](T a, T b) { return b < a ? b : a; });  // bool: all
+  reduce_impl(p, x, y, Num<T>::max(), [](T a, T b) { return b < a || is_nan(b) ? b : a; });  // bool: all
 }
 
 template <typename T>

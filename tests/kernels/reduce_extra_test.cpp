@@ -114,6 +114,22 @@ TEST(ReduceExtra, LogSumExpDoesNotOverflowAndIntegerMaxMin) {
   EXPECT_EQ(l1, 10);
 }
 
+// Found by the differential test against ONNX Runtime (seeds 7,000,053 and 7,000,146): a NaN
+// was skipped by the max/min compare (all NaN gave -inf/+inf), where numpy's maximum.reduce
+// and ORT give NaN; ReduceLogSumExp inherits it through its max.
+TEST(ReduceExtra, MaxMinAndLogSumExpPropagateNaN) {
+  const o2m::ReduceParams p = {3, 1, 3, {1, 1, 1, 1, 1, 3}, {0, 0, 0, 0, 0, 0}};
+  for (const std::vector<float>& x : {std::vector<float>{NAN, 1, 2}, std::vector<float>{1, NAN, 2}, std::vector<float>{1, 2, NAN}}) {
+    float y, m;
+    o2m::reduce_max<float>(p, x.data(), &y);
+    EXPECT_TRUE(std::isnan(y));
+    o2m::reduce_min<float>(p, x.data(), &y);
+    EXPECT_TRUE(std::isnan(y));
+    o2m::reduce_log_sum_exp<float>(p, x.data(), &y, &m);
+    EXPECT_TRUE(std::isnan(y));
+  }
+}
+
 // ReduceMax/ReduceMin on bool (opset 20) are any/all; over nothing they give false/true.
 TEST(ReduceExtra, BoolMaxIsAnyMinIsAll) {
   const bool x[6] = {false, true, false, true, true, true};
