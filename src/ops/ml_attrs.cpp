@@ -91,6 +91,13 @@ std::pair<int64_t, int64_t> ml_numeric_rows(const Node& n) {
   return ml_rows_features(n, x->shape);
 }
 
+void attach_tables(Graph& g, Node& n, NamedTables tables) {
+  Attr count;
+  count.i = static_cast<int64_t>(tables.size());
+  for (auto& t : tables) n.inputs.push_back(g.add_constant((n.name.empty() ? n.op : n.name) + "_" + t.first, std::move(t.second)));
+  n.attrs[kTableInputsAttr] = count;
+}
+
 size_t ml_first_table(const Node& n) {
   const auto count = static_cast<size_t>(n.attr_int(kTableInputsAttr, 0));
   if (count > n.inputs.size()) n.fail("internal: table inputs missing");

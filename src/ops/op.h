@@ -61,6 +61,9 @@ struct OpDef {
 
 // Attribute that records how many inputs OpDef::tables appended (after the model's inputs).
 constexpr const char* kTableInputsAttr = "onnx2mcu_tables";
+// OpDef::tables: the node reads its attribute tables as constant inputs from here on (called
+// by infer-shapes-and-fold before the op's shape rule, which may read them).
+void attach_tables(Graph& g, Node& n, NamedTables tables);
 
 // nullptr when onnx2mcu does not implement (domain, op).
 const OpDef* find_op(const std::string& domain, const std::string& op);

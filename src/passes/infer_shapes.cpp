@@ -8,14 +8,6 @@
 namespace onnx2mcu {
 namespace {
 
-// OpDef::tables: the node reads its attribute tables as constant inputs from here on.
-void attach_tables(Graph& g, Node& n, NamedTables tables) {
-  Attr count;
-  count.i = static_cast<int64_t>(tables.size());
-  for (auto& t : tables) n.inputs.push_back(g.add_constant((n.name.empty() ? n.op : n.name) + "_" + t.first, std::move(t.second)));
-  n.attrs[kTableInputsAttr] = count;
-}
-
 }  // namespace
 
 void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {

@@ -163,6 +163,7 @@ struct Gen {
     for (int i = 0; i < outputs; ++i) n->outputs.push_back(ir.add_value(fresh("v")));
     if (!o.checkpoint.empty()) write_checkpoint(*n, attrs);
     try {
+      if (def->tables) onnx2mcu::attach_tables(ir, *n, def->tables(*n));  // as infer-shapes-and-fold does
       def->infer(*n);
       for (const Value* v : n->outputs)
         if (v->dtype == DType::Undefined || !onnx2mcu::shape_known(v->shape) || v->elems() > kMaxElems) return nullptr;
@@ -189,7 +190,7 @@ struct Gen {
     onnx::NodeProto* np = g->add_node();
     np->set_op_type(n.op);
     np->set_name(n.name);
-    size_t used = n.inputs.size();
+    size_t used = n.inputs.size() - static_cast<size_t>(n.attr_int(onnx2mcu::kTableInputsAttr, 0));  // not the tables
     while (used > 0 && !n.inputs[used - 1]) --used;  // trailing omitted inputs are left out
     for (size_t i = 0; i < used; ++i) np->add_input(n.inputs[i] ? n.inputs[i]->name : "");
     for (const Value* v : n.outputs) np->add_output(v->name);
@@ -346,6 +347,55 @@ struct Gen {
     set_type(o, result);
   }
 
+  // Scan over one axis of x: s = s + x_t from zeros; outputs the last s (into y) and every s,
+  // stacked along the same axis. Directions, and negative axes, at random.
+  void scan(const Value& x, Value& y) {
+    const int64_t rank = static_cast<int64_t>(x.shape.size()), axis = rand(0, static_cast<int>(rank) - 1);
+    Value slice;
+    slice.dtype = x.dtype;
+    slice.shape = x.shape;
+    slice.shape.erase(slice.shape.begin() + axis);
+    y.shape = slice.shape;
+    const std::string init = add_const(Tensor(x.dtype, slice.shape))->name;  // zeros
+    Value* all = ir.add_value(fresh("v"));
+    all->dtype = x.dtype;
+    all->shape = x.shape;
+    onnx::NodeProto* n = gp->add_node();
+    n->set_name(fresh("n"));
+    n->set_op_type("Scan");
+    n->add_input(init);
+    n->add_input(x.name);
+    n->add_output(y.name);
+    n->add_output(all->name);
+    const int64_t a = chance(0.5) ? axis : axis - rank;
+    const std::map<std::string, Attr> attrs = {{"num_scan_inputs", int_attr(1)},
+                                               {"scan_input_axes", ints_attr({a})},
+                                               {"scan_input_directions", ints_attr({rand(0, 1)})},
+                                               {"scan_output_axes", ints_attr({a})},
+                                               {"scan_output_directions", ints_attr({rand(0, 1)})}};
+    for (const auto& [name, at] : attrs) attr_proto(name, at, n->add_attribute());
+    onnx::AttributeProto* body_attr = n->add_attribute();
+    body_attr->set_name("body");
+    body_attr->set_type(onnx::AttributeProto::GRAPH);
+    onnx::GraphProto* body = body_attr->mutable_g();
+    body->set_name(fresh("body"));
+    const std::string s_in = fresh("s"), x_in = fresh("xt"), s_out = fresh("s"), scan_out = fresh("s");
+    set_type_named(body->add_input(), s_in, slice);
+    set_type_named(body->add_input(), x_in, slice);
+    onnx::NodeProto* add = body->add_node();
+    add->set_op_type("Add"), add->set_name(fresh("n")), add->add_input(s_in), add->add_input(x_in), add->add_output(s_out);
+    onnx::NodeProto* copy = body->add_node();
+    copy->set_op_type("Identity"), copy->set_name(fresh("n")), copy->add_input(s_out), copy->add_output(scan_out);
+    set_type_named(body->add_output(), s_out, slice);
+    set_type_named(body->add_output(), scan_out, slice);
+    node_outputs.insert(all);
+    pool.push_back(all);
+  }
+  static void set_type_named(onnx::ValueInfoProto* vi, const std::string& name, const Value& type) {
+    vi->set_name(name);
+    set_type(vi, type);
+  }
+
   void control_flow() {
     Value* x = pick_value(DType::F32);
     if (!x) return;
@@ -368,6 +418,8 @@ struct Gen {
         unary_branch(a->mutable_g(), pick(unary), *x, *y);
       }
       n->add_output(y->name);
+    } else if (chance(0.4) && !x->shape.empty() && x->elems() > 0) {
+      scan(*x, *y);
     } else {
       // Loop M times: v = v + x (x read from the enclosing graph); the condition passes through.
       const std::string trips = const_ints({rand(1, 3)}, true)->name;
