@@ -18,7 +18,7 @@ O2M_UNARY(asinh_, asinh(x))
 O2M_UNARY(acosh_, acosh(x))
 O2M_UNARY(atanh_, atanh(x))
 O2M_UNARY(erf_, erf(x))
-O2M_UNARY(sign, x > T(0) ? T(1) : (is_negative(x) ? T(-1) : T(0)))
+O2M_UNARY(sign, x > T(0) ? T(1) : (is_negative(x) ? T(-1) : (is_nan(x) ? x : T(0))))  // NaN stays, as numpy.sign
 
 // Rounds halves to the even neighbour (numpy.round), whatever the FPU's rounding mode.
 template <typename T>

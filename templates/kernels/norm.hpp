@@ -212,7 +212,8 @@ inline void mvn(const MvnParams& p, const T* x, T* y, void* scratch) {
     const T count = static_cast<T>(p.count);
     for (int32_t k = 0; k < p.n_groups; ++k) {
       if (pass == 0) mean[k] /= count;
-      if (pass == 1) inv[k] = T(1) / static_cast<T>(sqrt(inv[k] / count + static_cast<T>(p.epsilon)));
+      // 1 / (std + epsilon), as the op's function body: a constant group gives 0, not 0 / 0.
+      if (pass == 1) inv[k] = T(1) / (static_cast<T>(sqrt(inv[k] / count)) + static_cast<T>(p.epsilon));
     }
   }
 }

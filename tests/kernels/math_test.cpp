@@ -252,9 +252,9 @@ TEST(Clip, MinGreaterThanMaxGivesMaxEverywhere) {
 }  // namespace
 
 // Found by the differential test against ONNX Runtime (issue 13, seeds 3000041, 3000059, 3000120,
-// 1000029, 1000036): kernels built on fmin/fmax or `v > 0 ? v : 0` turned a NaN into a number
+// 1000029, 1000036; Sign: 8000940): kernels built on fmin/fmax or `v > 0 ? v : 0` turned a NaN into a number
 // where ONNX's reference (numpy maximum/minimum/clip) and ONNX Runtime give NaN.
-TEST(NaN, PassesThroughMaxMinHardSigmoidHardSwishCeluAndFusedActivations) {
+TEST(NaN, PassesThroughMaxMinHardSigmoidHardSwishCeluSignAndFusedActivations) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float a[2] = {nan, 1}, b[2] = {1, nan};
   float y[2];
@@ -269,7 +269,7 @@ TEST(NaN, PassesThroughMaxMinHardSigmoidHardSwishCeluAndFusedActivations) {
   o2m::max_<int32_t>(p, ai, bi, yi);
   EXPECT_EQ(yi[0], 3);
   EXPECT_EQ(yi[1], 5);
-  for (auto unary : {o2m::hard_sigmoid<float>, o2m::hard_swish<float>, o2m::celu<float>}) {
+  for (auto unary : {o2m::hard_sigmoid<float>, o2m::hard_swish<float>, o2m::celu<float>, o2m::sign<float>}) {
     unary({1, 1.0f, 0.5f}, &nan, y);
     EXPECT_TRUE(std::isnan(y[0]));
   }
