@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""Sorts the disagreements of a differential campaign (differential_campaign.sh) into the
+documented classes of docs/reliability.md ("Where ONNX leaves the result open"), and lists the
+rest, which need a root cause. Usage: triage_differential.py WORK_DIR (needs python3-onnx).
+
+A disagreement is read from WORK_DIR/SEED.log (the runner's FAIL lines); its graph from
+WORK_DIR/SEED/data/simple/graph_N/model.onnx. The class comes from the ops on the path to the
+output that differs and from the values: a documented class only explains a disagreement
+whose values fit it (a NaN on one side, or an integer from a float Cast)."""
+import glob, os, re, sys
+import onnx
+
+# Ops that make NaN (or inf, which later ops turn into NaN) from finite inputs in [-2, 2].
+NAN_SOURCES = {"Atanh", "Acosh", "Acos", "Asin", "Log", "Sqrt", "Pow", "Div", "Mod", "Reciprocal", "Exp",
+               "LogSoftmax", "ReduceLogSum", "ReduceLogSumExp", "Tan", "Det", "Softplus"}
+# Ops whose result ONNX leaves open when an input is NaN: ORT's max/min/arg loops compare
+# without ordering NaN (so its answer depends on where the NaN is), and it quantizes or casts
+# NaN to an integer as x86 does (the lowest value); onnx2mcu follows ONNX's reference (numpy)
+# where it says something, and maps NaN to 0 where it does not (as Arm's conversions do).
+NAN_OPEN = {"ReduceMin", "ReduceMax", "ArgMin", "ArgMax", "Hardmax", "MaxPool", "GlobalMaxPool", "TopK",
+            "DynamicQuantizeLinear", "QuantizeLinear", "MaxRoiPool", "Max", "Min", "Clip", "Cast"}
+INT_TYPES = {2, 3, 4, 5, 6, 7, 12, 13}
+FAIL = re.compile(r"^FAIL +simple/(graph_\d+): wrong output (\d+): .*got ([^,]+), expected ([^;\[ ]+)")
+
+
+def path_ops(model, k):
+    prod = {o: n for n in model.graph.node for o in n.output}
+    seen, todo, ops = set(), [model.graph.output[k].name], []
+    while todo:
+        v = todo.pop()
+        n = prod.get(v)
+        if n is None or id(n) in seen:
+            continue
+        seen.add(id(n))
+        ops.append(n)
+        todo += [i for i in n.input if i]
+        for a in n.attribute:  # a subgraph reads outer values by name
+            if a.type == onnx.AttributeProto.GRAPH:
+                todo += [i for bn in a.g.node for i in bn.input if i]
+                ops += list(a.g.node)
+    return ops
+
+
+def classify(model, k, got, expected):
+    ops = path_ops(model, k)
+    names = {n.op_type for n in ops}
+    nan_seen = "nan" in got.lower() or "nan" in expected.lower()
+    casts_to_int = any(n.op_type == "Cast" and any(a.name == "to" and a.i in INT_TYPES for a in n.attribute) for n in ops)
+    if casts_to_int and not nan_seen:
+        return "float-to-integer Cast out of range (ONNX: undefined; ORT wraps as x86, onnx2mcu saturates as Arm)"
+    if names & NAN_SOURCES and names & NAN_OPEN:
+        return "NaN into " + "/".join(sorted(names & NAN_OPEN)) + " (ONNX leaves the result open)"
+    if "MeanVarianceNormalization" in names and "nan" in expected.lower() and got == "0":
+        return "MeanVarianceNormalization of a constant group (ONNX's body: 0; ORT: 0/0 = NaN)"
+    return None
+
+
+def main(work):
+    counts, open_cases = {}, []
+    for log in sorted(glob.glob(os.path.join(work, "[0-9]*.log"))):
+        seed_dir = log[:-4]
+        for line in open(log):
+            m = FAIL.match(line)
+            if not m:
+                continue
+            graph, k, got, expected = m.group(1), int(m.group(2)), m.group(3), m.group(4)
+            model = onnx.load(os.path.join(seed_dir, "data", "simple", graph, "model.onnx"))
+            why = classify(model, k, got, expected)
+            if why:
+                counts[why] = counts.get(why, 0) + 1
+            else:
+                open_cases.append(line.strip())
+    for why, c in sorted(counts.items(), key=lambda x: -x[1]):
+        print(f"{c:5d}  {why}")
+    for line in open_cases:
+        print("OPEN  " + line)
+    return 1 if open_cases else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
