@@ -64,6 +64,11 @@ o2m::ElementsParams elements_params(const Node& n, const Value& data, const Valu
   const Shape& d = data.shape;
   if (idx.shape.size() != d.size()) n.fail("indices must have the data's rank " + std::to_string(d.size()));
   const auto axis = static_cast<size_t>(axis_attr(n, d));
+  // Off the axis an index reads (or writes) at its own position: it must lie inside the data.
+  for (size_t i = 0; i < d.size(); ++i)
+    if (i != axis && idx.shape[i] > d[i])
+      n.fail("indices " + shape_str(idx.shape) + " exceed the data " + shape_str(d) + " on axis " + std::to_string(i) +
+             ", which is not the gather/scatter axis");
   std::vector<int64_t> st = strides_of(d);
   o2m::ElementsParams p{};
   p.n_idx = i32(n, idx.elems());
@@ -80,6 +85,7 @@ o2m::ElementsParams elements_params(const Node& n, const Value& data, const Valu
 
 void infer_gather_elements(Node& n) {
   expect_arity(n, 2, 2);
+  elements_params(n, required_input(n, 0), required_input(n, 1));  // its checks
   set_output(n, 0, required_input(n, 0).dtype, required_input(n, 1).shape);
 }
 
@@ -101,6 +107,7 @@ void infer_scatter(Node& n) {
   const Value& data = required_input(n, 0);
   if (required_input(n, 2).dtype != data.dtype) n.fail("updates must have the data's dtype");
   if (required_input(n, 2).shape != required_input(n, 1).shape) n.fail("updates must have the indices' shape");
+  elements_params(n, data, required_input(n, 1));  // its checks
   set_output(n, 0, data.dtype, data.shape);
 }
 

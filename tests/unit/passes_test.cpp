@@ -1167,6 +1167,23 @@ TEST(GlobalPool, AnEmptySpatialExtentIsAnErrorNamingTheNode) {
   }
 }
 
+// Found by fuzz_graphs under ASan (seed 5,063,379): indices wider than the data off the axis
+// read past the data. They must fit, as ONNX Runtime also requires.
+TEST(GatherElements, IndicesWiderThanTheDataOffTheAxisAreAnError) {
+  for (const char* op : {"GatherElements", "ScatterElements"}) {
+    GraphBuilder b;
+    Value* x = b.input("x", {2, 3});
+    Value* i = b.input("i", {3, 1}, DType::I64);
+    std::vector<Value*> ins = {x, i};
+    if (std::string(op) == "ScatterElements") ins.push_back(b.input("u", {3, 1}));
+    Attr axis;
+    axis.kind = Attr::Kind::Int;
+    axis.i = 1;
+    b.output(b.out(b.node(op, "g", ins, {{"axis", axis}})));
+    EXPECT_NE(pipeline_error(b.g).find("indices [3,1] exceed the data [2,3] on axis 0"), std::string::npos) << pipeline_error(b.g);
+  }
+}
+
 // Scan 9+: x [2, 3] scanned along axis 1 from the end, the scan output stacked along axis -1
 // from the end too. Iterations read columns 2, 1, 0: s = {3,6}, {5,11}, {6,15}.
 TEST(ControlFlow, ScanIsUnrolledWithAxesAndDirections) {
