@@ -32,10 +32,13 @@ struct ActParams {
   O2M_FIELDS(kind, lo, hi, alpha, beta)
 };
 
-// Same formulas, in the same order, as the standalone Relu/Clip/LeakyRelu/Sigmoid/HardSigmoid
-// kernels (elementwise.hpp), so fusing an activation does not change a result.
+// The kinds fuse-activation puts into the Conv, ConvPool and PwDw epilogues (1 to 5), which
+// call this: the kind is a run-time field, so a switch over every kind would link tanh, expm1
+// and log into every convolutional model (about 1.7 kB of flash on Cortex-M). Same formulas,
+// in the same order, as the standalone Relu/Clip/LeakyRelu/Sigmoid/HardSigmoid kernels
+// (elementwise.hpp), so fusing an activation does not change a result.
 template <typename T>
-inline T activate(const ActParams& a, T v) {
+inline T activate_epilogue(const ActParams& a, T v) {
   const T alpha = T(a.alpha), beta = T(a.beta);
   switch (a.kind) {
     case kActRelu: return v < T(0) ? T(0) : v;  // NaN passes, as in Relu
@@ -43,6 +46,15 @@ inline T activate(const ActParams& a, T v) {
     case kActLeakyRelu: return v >= T(0) ? v : v * alpha;
     case kActSigmoid: return T(1) / (T(1) + exp(-v));
     case kActHardSigmoid: return clip_value(alpha * v + beta, T(0), T(1));
+    default: return v;
+  }
+}
+
+// Every kind: the gate functions of RNN/GRU/LSTM (rnn.hpp).
+template <typename T>
+inline T activate(const ActParams& a, T v) {
+  const T alpha = T(a.alpha), beta = T(a.beta);
+  switch (a.kind) {
     case kActTanh: return static_cast<T>(tanh(v));
     case kActAffine: return alpha * v + beta;
     case kActThresholdedRelu: return v > alpha ? v : T(0);
@@ -50,7 +62,7 @@ inline T activate(const ActParams& a, T v) {
     case kActElu: return v >= T(0) ? v : alpha * static_cast<T>(exp(v) - T(1));
     case kActSoftsign: return v / (T(1) + (v < T(0) ? -v : v));
     case kActSoftplus: return static_cast<T>(log(T(1) + exp(v)));
-    default: return v;
+    default: return activate_epilogue(a, v);
   }
 }
 

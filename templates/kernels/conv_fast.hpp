@@ -342,7 +342,7 @@ inline void edge_block(const BandConvParams& c, const BlockWindow& b, const T* x
   }
 }
 
-// The activation over rows of stored sums: one copy of activate() per kernel instead of one
+// The activation over rows of stored sums: one copy of activate_epilogue() per kernel instead of one
 // per unrolled block (Cortex-M4 flash: ~15 kB less on mnist8), for ~1 % more instructions.
 template <typename T>
 O2M_CONV_NOINLINE void activate_rows(const ActParams& a, T* out, int32_t rows, int32_t os, int32_t n) {
@@ -353,7 +353,7 @@ O2M_CONV_NOINLINE void activate_rows(const ActParams& a, T* out, int32_t rows, i
     return;
   }
   for (int32_t r = 0; r < rows; ++r, out += os)
-    for (int32_t i = 0; i < n; ++i) out[i] = activate(a, out[i]);
+    for (int32_t i = 0; i < n; ++i) out[i] = activate_epilogue(a, out[i]);
 }
 
 // PB pixels from ow (input column iw0 of pixel 0's tap 0): plain, or as an edge block.

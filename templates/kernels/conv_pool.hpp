@@ -70,7 +70,7 @@ inline void max_pool_row(const T* rows, int32_t nrows, int32_t row_len, int32_t 
       O2M_CONV_UNROLL
       for (int32_t kw = 0; kw < kw_n; ++kw) m = win[kw] > m ? win[kw] : m;
     }
-    out[pw] = activate(a, m);
+    out[pw] = activate_epilogue(a, m);
   }
 }
 
@@ -104,7 +104,7 @@ inline void conv_pool(const ConvPoolParams& p, const T* x, const T* w, const T* 
           for (int32_t oc = 0; oc < c.c_out; ++oc) {
             T* row = band + (oc * q.k_h + nrows) * c.w_out;
             conv2d_row(c, xb, w, bias, oc, r, row);
-            for (int32_t i = 0; i < c.w_out; ++i) row[i] = activate(conv_act, row[i]);
+            for (int32_t i = 0; i < c.w_out; ++i) row[i] = activate_epilogue(conv_act, row[i]);
           }
         }
         ++nrows;

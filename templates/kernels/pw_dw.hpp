@@ -102,7 +102,7 @@ inline void pw_dw(const PwDwParams& p, const T* x, const T* wp, const T* bp, con
           yr[ow] = acc;
         }
         if (p.dw_act.kind != kActNone)
-          for (int32_t ow = 0; ow < p.w_out; ++ow) yr[ow] = activate(p.dw_act, yr[ow]);
+          for (int32_t ow = 0; ow < p.w_out; ++ow) yr[ow] = activate_epilogue(p.dw_act, yr[ow]);
       }
     }
   }

@@ -284,3 +284,14 @@ TEST(NaN, PassesThroughMaxMinHardSigmoidHardSwishCeluSignAndFusedActivations) {
   o2m::hard_swish<float>({1, 0, 0}, &neg, y);
   EXPECT_FLOAT_EQ(y[0], 0.0f);
 }
+
+// Conv epilogues call activate_epilogue, which knows the kinds fuse-activation makes (so a
+// convolutional model links no tanh/log): for those kinds it must be activate() exactly.
+TEST(Activation, EpilogueIsActivateForTheFusedKinds) {
+  for (int32_t kind = o2m::kActNone; kind <= o2m::kActHardSigmoid; ++kind)
+    for (float v : {-3.0f, -0.5f, 0.0f, 0.25f, 4.0f}) {
+      const o2m::ActParams a{kind, -1.0f, 2.0f, 0.2f, 0.5f};
+      EXPECT_EQ(o2m::activate_epilogue(a, v), o2m::activate(a, v)) << "kind " << kind << " v " << v;
+    }
+  EXPECT_EQ(o2m::activate_epilogue(o2m::ActParams{o2m::kActTanh, 0, 0, 0, 0}, 0.5f), 0.5f);  // not an epilogue kind
+}
