@@ -29,6 +29,7 @@ bool clip_constant_bounds(const Node& n, float& lo, float& hi) {
     if (n.input(i) && !n.input(i)->is_const()) return false;
   if (n.input(1)) lo = static_cast<float>(n.input(1)->constant->float_at(0));
   if (n.input(2)) hi = static_cast<float>(n.input(2)->constant->float_at(0));
+  lo = o2m::clip_low(lo, hi);  // lo > hi: hi everywhere, as ONNX
   return true;
 }
 

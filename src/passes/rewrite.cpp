@@ -34,6 +34,7 @@ bool clip_bounds(const Node& a, float& lo, float& hi) {
     if (v && !v->is_const()) return false;
     if (v) (i == 1 ? lo : hi) = static_cast<float>(v->constant->float_at(0));
   }
+  lo = o2m::clip_low(lo, hi);  // lo > hi: hi everywhere, as ONNX; the kernels' clamp needs lo <= hi
   return true;
 }
 

@@ -58,7 +58,7 @@ struct UnaryParams {
 // NaN passes through, as max(x, 0) does in ONNX's reference and ONNX Runtime.
 O2M_UNARY(relu, x < T(0) ? T(0) : x)
 O2M_UNARY(leaky_relu, x >= T(0) ? x : x * alpha)
-O2M_UNARY(clip, clip_value(x, alpha, beta))
+O2M_UNARY(clip, clip_value(x, clip_low(alpha, beta), beta))
 O2M_UNARY(sigmoid, T(1) / (T(1) + exp(-x)))
 O2M_UNARY(hard_sigmoid, clip_value(alpha * x + beta, T(0), T(1)))
 O2M_UNARY(tanh_, tanh(x))
@@ -76,8 +76,8 @@ O2M_UNARY(div_by_alpha, x / alpha)  // Mean: the sum divided by the input count
 // Clip with bounds read from tensors (opset >= 11); a missing bound (nullptr) is no bound.
 template <typename T>
 inline void clip_range(const UnaryParams& p, const T* x, const T* lo_in, const T* hi_in, T* y) {
-  const T lo = lo_in ? lo_in[0] : Num<T>::lowest();
   const T hi = hi_in ? hi_in[0] : Num<T>::max();
+  const T lo = clip_low(lo_in ? lo_in[0] : Num<T>::lowest(), hi);
   for (int32_t i = 0; i < p.n; ++i) y[i] = clip_value(x[i], lo, hi);
 }
 

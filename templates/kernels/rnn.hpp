@@ -41,7 +41,7 @@ template <typename T>
 inline T rnn_act(const RnnParams& p, int32_t d, int32_t which, T x) {
   if (p.clip > 0.0f) {
     const T c = static_cast<T>(p.clip);
-    x = clip_value(x, -c, c);
+    x = clip_value(x, clip_low(-c, c), c);
   }
   const int32_t k = d * (p.cell == kCellLstm ? 3 : p.cell == kCellGru ? 2 : 1) + which;
   return activate(ActParams{p.act[k], 0.0f, 0.0f, p.act_alpha[k], p.act_beta[k]}, x);

@@ -237,15 +237,18 @@ TEST(Clip, MinGreaterThanMaxGivesMaxEverywhere) {
   int32_t yi[3];
   o2m::clip_range<int32_t>({3, 0, 0}, xi, &loi, &hii, yi);
   EXPECT_EQ(std::vector<int32_t>(yi, yi + 3), (std::vector<int32_t>{1, 1, 1}));
-  const o2m::ActParams clip{o2m::kActClip, 2.0f, 1.0f, 0, 0};
+  // Bounds known when compiling reach fused and quantized clamps ordered by clip_low (the
+  // generator's clip_bounds does it; unit ClipBounds.MinAboveMaxBecomesMaxMax): [hi, hi].
+  const o2m::ActParams clip{o2m::kActClip, o2m::clip_low(2.0f, 1.0f), 1.0f, 0, 0};
   for (float v : {-2.0f, 0.0f, 6.0f}) EXPECT_EQ(o2m::activate(clip, v), 1.0f) << v;
   EXPECT_TRUE(o2m::activation_is_monotone(clip));  // the constant 1
   // Quantized output range [act_min, act_max] = [10, 5] (a Clip(min > max) after QAdd/QConv): 5.
-  EXPECT_EQ(o2m::qout<int8_t>(1 << 20, 1 << 30, 0, 0, 10, 5), 5);
-  EXPECT_EQ(o2m::qout<int8_t>(-(1 << 20), 1 << 30, 0, 0, 10, 5), 5);
+  const int32_t qlo = o2m::clip_low(10, 5);
+  EXPECT_EQ(o2m::qout<int8_t>(1 << 20, 1 << 30, 0, 0, qlo, 5), 5);
+  EXPECT_EQ(o2m::qout<int8_t>(-(1 << 20), 1 << 30, 0, 0, qlo, 5), 5);
   const int8_t a[3] = {-100, 0, 100}, b[1] = {0};
   int8_t q[3];
-  o2m::qadd<int8_t, int8_t, int8_t>({3, 1, 0, 0, 0, 1 << 20, 1 << 20, 20, 10, 5}, a, b, q);
+  o2m::qadd<int8_t, int8_t, int8_t>({3, 1, 0, 0, 0, 1 << 20, 1 << 20, 20, qlo, 5}, a, b, q);
   EXPECT_EQ(std::vector<int>(q, q + 3), (std::vector<int>{5, 5, 5}));
 }
 

@@ -8,6 +8,7 @@
 #include "onnx2mcu/error.h"
 #include "ops/op.h"
 #include "passes/passes.h"
+#include "passes/rewrite.h"
 #include "planner/memory_plan.h"
 
 namespace onnx2mcu {
@@ -1141,6 +1142,27 @@ Attr running_sum_body(Shape s) {
   y->shape = s;
   sub.g.outputs = {y, y};
   return graph_attr(sub);
+}
+
+// Clip(min > max) is max everywhere (ONNX's min(max(x, lo), hi)); the kernels' clamp wants
+// lo <= hi, so the generator hands them [hi, hi] for bounds known when compiling.
+TEST(ClipBounds, MinAboveMaxBecomesMaxMax) {
+  GraphBuilder b;
+  Value* x = b.input("x", {3});
+  Value* lo = b.constant<float>("lo", {}, {2});
+  Value* hi = b.constant<float>("hi", {}, {1});
+  Node* clip = b.node("Clip", "clip", {x, lo, hi});
+  float l = 0, h = 0;
+  ASSERT_TRUE(clip_bounds(*clip, l, h));
+  EXPECT_EQ(l, 1.0f);
+  EXPECT_EQ(h, 1.0f);
+  GraphBuilder c;
+  Value* xc = c.constant<float>("x", {3}, {-2, 0, 6});
+  Value* y = c.out(c.node("Clip", "clip", {xc, c.constant<float>("lo", {}, {2}), c.constant<float>("hi", {}, {1})}));
+  c.output(y);
+  run_pipeline(c.g);
+  ASSERT_TRUE(y->is_const());
+  EXPECT_EQ(data_of<float>(y), (std::vector<float>{1, 1, 1}));
 }
 
 // Found by fuzz_graphs under ASan (seed 5027263): Det of 0 x 0 matrices asks for no scratch
