@@ -166,8 +166,10 @@ OneHotGeometry one_hot_geometry(const Node& n) {
   const Shape& idx = required_input(n, 0).shape;
   const Tensor& depth = constant_input(n, 1, "OneHot's depth");
   if (depth.elems() != 1) n.fail("depth must hold one value");
-  const auto d = static_cast<int64_t>(depth.float_at(0));
-  if (d <= 0) n.fail("depth must be positive");
+  // A float depth is truncated, as ONNX says; NaN or past int range cannot be (undefined cast).
+  const double dv = depth.float_at(0);
+  if (!(dv >= 1 && dv < 2147483648.0)) n.fail("depth must be a positive number below 2^31, got " + std::to_string(dv));
+  const auto d = static_cast<int64_t>(dv);
   return {static_cast<size_t>(normalize_axis(n, n.attr_int("axis", -1), static_cast<int64_t>(idx.size()) + 1)), d};
 }
 

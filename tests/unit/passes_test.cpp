@@ -2,6 +2,7 @@
 // removal, the shape rules of the ops, and the errors they give.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 
 #include "attrs.h"
@@ -1163,6 +1164,19 @@ TEST(ClipBounds, MinAboveMaxBecomesMaxMax) {
   run_pipeline(c.g);
   ASSERT_TRUE(y->is_const());
   EXPECT_EQ(data_of<float>(y), (std::vector<float>{1, 1, 1}));
+}
+
+// Found by fuzz_graphs under UBSan (seed 5,160,162): a NaN depth was cast to int64.
+TEST(OneHot, DepthMustBeAPositiveNumberInRange) {
+  for (float depth : {NAN, 0.5f, -3.0f, 1e30f}) {
+    GraphBuilder b;
+    Value* i = b.input("i", {2}, DType::I64);
+    Value* d = b.constant<float>("d", {}, {depth});
+    Value* v = b.constant<float>("v", {2}, {0, 1});
+    b.output(b.out(b.node("OneHot", "oh", {i, d, v})));
+    EXPECT_NE(pipeline_error(b.g).find("(OneHot): depth must be a positive number below 2^31"), std::string::npos)
+        << depth << ": " << pipeline_error(b.g);
+  }
 }
 
 // Found by fuzz_graphs under ASan (seed 5027263): Det of 0 x 0 matrices asks for no scratch
