@@ -1166,6 +1166,22 @@ TEST(ClipBounds, MinAboveMaxBecomesMaxMax) {
   EXPECT_EQ(data_of<float>(y), (std::vector<float>{1, 1, 1}));
 }
 
+// Found by fuzz_graphs under ASan (seed 5,203,900): a per-row a_scale with a single zero point
+// made the kernel read a zero point per row.
+TEST(QLinearMatMul, ScaleAndZeroPointMustHaveTheSameLength) {
+  GraphBuilder b;
+  Value* a = b.input("a", {2, 3}, DType::I8);
+  Value* bm = b.input("b", {3, 2}, DType::I8);
+  Value* as = b.constant<float>("as", {2}, {0.5f, 0.25f});
+  Value* bs = b.constant<float>("bs", {}, {0.5f});
+  Value* ys = b.constant<float>("ys", {}, {0.1f});
+  Value* az = b.constant<int8_t>("az", {}, {0});
+  Value* bz = b.constant<int8_t>("bz", {}, {0});
+  Value* yz = b.constant<int8_t>("yz", {}, {0});
+  b.output(b.out(b.node("QLinearMatMul", "qmm", {a, as, az, bm, bs, bz, ys, yz})));
+  EXPECT_NE(pipeline_error(b.g).find("'as' and 'az' must both hold 1 value or both 2"), std::string::npos) << pipeline_error(b.g);
+}
+
 // Found by fuzz_graphs under UBSan (seed 5,160,162): a NaN depth was cast to int64.
 TEST(OneHot, DepthMustBeAPositiveNumberInRange) {
   for (float depth : {NAN, 0.5f, -3.0f, 1e30f}) {
