@@ -26,7 +26,7 @@ inline T round_half_even(T x) {
   T r = floor(x);
   const T frac = x - r;  // exact; NaN for +-inf, which then falls through unchanged
   if (frac > T(0.5) || (frac == T(0.5) && fmod(r, T(2)) != T(0))) r += T(1);
-  return r;
+  return r == T(0) ? static_cast<T>(copysign(T(0), x)) : r;  // -0.3 rounds to -0, as numpy.round
 }
 O2M_UNARY(round_, round_half_even(x))
 

@@ -298,3 +298,15 @@ TEST(Activation, EpilogueIsActivateForTheFusedKinds) {
     }
   EXPECT_EQ(o2m::activate_epilogue(o2m::ActParams{o2m::kActTanh, 0, 0, 0, 0}, 0.5f), 0.5f);  // not an epilogue kind
 }
+
+// Found by the differential test (seeds 8,004,863 and 8,010,139): Round(-0.3) gave +0, so
+// 1 / Round(x) was +inf where numpy and ORT give -0 and -inf.
+TEST(Round, KeepsTheSignOfZero) {
+  const float x[4] = {-0.3f, -0.5f, 0.3f, -1.5f};
+  float y[4];
+  o2m::round_<float>({4, 0, 0}, x, y);
+  EXPECT_TRUE(y[0] == 0.0f && std::signbit(y[0]));
+  EXPECT_TRUE(y[1] == 0.0f && std::signbit(y[1]));
+  EXPECT_TRUE(y[2] == 0.0f && !std::signbit(y[2]));
+  EXPECT_EQ(y[3], -2.0f);
+}
