@@ -75,7 +75,7 @@ int32_t per_axis_pair(const Node& n, size_t scale, size_t zero_point, int64_t le
   if (n.input(zero_point) && s != z)
     n.fail("'" + n.input(scale)->name + "' and '" + n.input(zero_point)->name + "' must both hold 1 value or both " +
            std::to_string(len));
-  return s | z;
+  return s;  // equal to z whenever the zero point is given
 }
 
 // QLinearMatMul: a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point.
