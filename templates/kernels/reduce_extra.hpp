@@ -94,9 +94,10 @@ inline void reduce_log_sum_exp(const ReduceParams& p, const T* x, T* y, void* sc
   }
   for (int32_t i = 0; i < p.n_out; ++i) {
     const double mi = static_cast<double>(m[i]);
-    // An all -inf (or empty) slice has max -inf: its result is -inf, not NaN. For integer T an
-    // empty slice has max = the lowest value and sum 0, and saturates to the lowest value.
-    y[i] = isinf(mi) && mi < 0 ? static_cast<T>(mi) : convert<T>(mi + log(static_cast<double>(y[i])));
+    // An infinite max is the result, as log(sum(exp(x))) gives: +inf (x - m was inf - inf = NaN),
+    // or -inf for an all -inf (or empty) slice. For integer T an empty slice has max = the lowest
+    // value and sum 0, and saturates to the lowest value.
+    y[i] = isinf(mi) ? static_cast<T>(mi) : convert<T>(mi + log(static_cast<double>(y[i])));
   }
 }
 

@@ -130,6 +130,19 @@ TEST(ReduceExtra, MaxMinAndLogSumExpPropagateNaN) {
   }
 }
 
+// Differential seed 8,020,103: Exp overflowed to +inf before ReduceLogSumExp, whose max shift
+// made inf - inf = NaN; numpy's log(sum(exp(x))) and ORT give +inf.
+TEST(ReduceExtra, LogSumExpOfAnInfiniteMaxIsThatInfinity) {
+  const o2m::ReduceParams p = {3, 1, 3, {1, 1, 1, 1, 1, 3}, {0, 0, 0, 0, 0, 0}};
+  float y, m;
+  const float up[3] = {1, INFINITY, 2};
+  o2m::reduce_log_sum_exp<float>(p, up, &y, &m);
+  EXPECT_EQ(y, INFINITY);
+  const float down[3] = {-INFINITY, -INFINITY, -INFINITY};
+  o2m::reduce_log_sum_exp<float>(p, down, &y, &m);
+  EXPECT_EQ(y, -INFINITY);
+}
+
 // ReduceMax/ReduceMin on bool (opset 20) are any/all; over nothing they give false/true.
 TEST(ReduceExtra, BoolMaxIsAnyMinIsAll) {
   const bool x[6] = {false, true, false, true, true, true};

@@ -163,6 +163,9 @@ struct Gen {
     for (int i = 0; i < outputs; ++i) n->outputs.push_back(ir.add_value(fresh("v")));
     if (!o.checkpoint.empty()) write_checkpoint(*n, attrs);
     try {
+      // The older forms the schema gave (axes as an attribute, ...) become the op's canonical
+      // form, as normalize-ops does in the pipeline; the proto keeps the opset's own form.
+      if (def->normalize) def->normalize(*n, ir);
       if (def->tables) onnx2mcu::attach_tables(ir, *n, def->tables(*n));  // as infer-shapes-and-fold does
       def->infer(*n);
       for (const Value* v : n->outputs)
@@ -175,7 +178,7 @@ struct Gen {
     } catch (const onnx2mcu::Error&) {
       return nullptr;
     }
-    add_node_proto(*n, attrs, gp);
+    add_node_proto(*n, inputs, attrs, gp);
     for (const Value* v : inputs)
       if (v) ++uses[v];
     for (Value* v : n->outputs) {
@@ -186,13 +189,15 @@ struct Gen {
     return ir.add_node(std::move(n));
   }
 
-  static void add_node_proto(const Node& n, const std::map<std::string, Attr>& attrs, onnx::GraphProto* g) {
+  // `inputs` as the node was drawn, before normalize and attach_tables added to n.inputs.
+  static void add_node_proto(const Node& n, const std::vector<Value*>& inputs, const std::map<std::string, Attr>& attrs,
+                             onnx::GraphProto* g) {
     onnx::NodeProto* np = g->add_node();
     np->set_op_type(n.op);
     np->set_name(n.name);
-    size_t used = n.inputs.size() - static_cast<size_t>(n.attr_int(onnx2mcu::kTableInputsAttr, 0));  // not the tables
-    while (used > 0 && !n.inputs[used - 1]) --used;  // trailing omitted inputs are left out
-    for (size_t i = 0; i < used; ++i) np->add_input(n.inputs[i] ? n.inputs[i]->name : "");
+    size_t used = inputs.size();
+    while (used > 0 && !inputs[used - 1]) --used;  // trailing omitted inputs are left out
+    for (size_t i = 0; i < used; ++i) np->add_input(inputs[i] ? inputs[i]->name : "");
     for (const Value* v : n.outputs) np->add_output(v->name);
     for (const auto& [name, a] : attrs) attr_proto(name, a, np->add_attribute());
   }
@@ -201,7 +206,7 @@ struct Gen {
   void write_checkpoint(const Node& n, const std::map<std::string, Attr>& attrs) {
     onnx::ModelProto m = out.model;
     onnx::GraphProto* g = m.mutable_graph();
-    add_node_proto(n, attrs, g);
+    add_node_proto(n, n.inputs, attrs, g);
     for (const Value* v : n.outputs) {
       auto* vi = g->add_output();
       vi->set_name(v->name);

@@ -41,10 +41,50 @@ def path_ops(model, k):
     return ops
 
 
+def value_types(model):
+    """name -> (elem_type, dims or None) after ONNX's shape inference (generator opsets 13..17)."""
+    inferred = onnx.shape_inference.infer_shapes(model)
+    types = {}
+    for v in list(inferred.graph.input) + list(inferred.graph.value_info) + list(inferred.graph.output):
+        t = v.type.tensor_type
+        dims = [d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim] if t.HasField("shape") else None
+        types[v.name] = (t.elem_type, dims)
+    for i in model.graph.initializer:
+        types[i.name] = (i.data_type, list(i.dims))
+    return types
+
+
+def negative_transpose_padding(node, types):
+    """True when a ConvTranspose's output_shape is larger than its full output (negative total padding)."""
+    attrs = {a.name: a for a in node.attribute}
+    if "output_shape" not in attrs:
+        return False
+    x, w = types.get(node.input[0], (0, None))[1], types.get(node.input[1], (0, None))[1]
+    if not x or not w or None in x or None in w:
+        return False
+    sp = len(x) - 2
+    get = lambda name, default: list(attrs[name].ints) if name in attrs else [default] * sp
+    strides, dil, adj = get("strides", 1), get("dilations", 1), get("output_padding", 0)
+    out = list(attrs["output_shape"].ints)[-sp:]
+    return any(strides[i] * (x[2 + i] - 1) + adj[i] + (w[2 + i] - 1) * dil[i] + 1 - out[i] < 0 for i in range(sp))
+
+
+def is_int(text):
+    return re.fullmatch(r"-?\d+(\.0+)?", text) is not None
+
+
 def classify(model, k, got, expected):
     ops = path_ops(model, k)
     names = {n.op_type for n in ops}
     nan_seen = "nan" in got.lower() or "nan" in expected.lower()
+    types = value_types(model)
+    if any(n.op_type in ("ReduceLogSum", "ReduceLogSumExp", "ReduceL2") and types.get(n.input[0], (0,))[0] in INT_TYPES
+           for n in ops):
+        return "integer ReduceLogSum/L2 of a non-positive sum (the NaN or -inf of log/sqrt converted to an integer: the Cast class)"
+    if any(n.op_type == "ConvTranspose" and negative_transpose_padding(n, types) for n in ops):
+        return "ConvTranspose output_shape beyond the full output (ONNX's formula: negative pads on both sides; ORT: total padding clamped to 0)"
+    if names & {"Floor", "Ceil", "Round"} and is_int(got) and is_int(expected) and abs(float(got) - float(expected)) == 1:
+        return "Floor/Ceil/Round of a value that is an integer in exact arithmetic (one ulp of earlier rounding decides)"
     casts_to_int = any(n.op_type == "Cast" and any(a.name == "to" and a.i in INT_TYPES for a in n.attribute) for n in ops)
     if casts_to_int and not nan_seen:
         return "float-to-integer Cast out of range (ONNX: undefined; ORT wraps as x86, onnx2mcu saturates as Arm)"
