@@ -103,12 +103,8 @@ std::vector<Node*> Graph::consumers(const Value* v) const {
 void Graph::drop_unused_values() {
   std::set<const Value*> used(inputs.begin(), inputs.end());
   used.insert(outputs.begin(), outputs.end());
+  used.insert(captured.begin(), captured.end());
   for (const auto& n : nodes) {
-    // Values a subgraph reads by name from this graph stay (they have no other visible use).
-    for (const auto& kv : n->attrs)
-      if (kv.second.kind == Attr::Kind::Graph && kv.second.g)
-        for (const Value* c : kv.second.g->captured)
-          if (Value* v = find_value(c->name)) used.insert(v);
     used.insert(n->inputs.begin(), n->inputs.end());
     used.insert(n->outputs.begin(), n->outputs.end());
   }

@@ -103,9 +103,12 @@ struct Graph {
   // dead-code removal may drop their Values.
   std::map<std::string, Tensor> frozen_inputs;
   std::vector<Value*> outputs;
-  // In a subgraph: placeholders (no producer, not constant) for the enclosing scope's values
-  // it reads by name. Inlining resolves them by name in the parent graph.
+  // In a subgraph: placeholders (no producer, not constant) for the enclosing scopes' values it
+  // reads by name. normalize-ops makes them explicit: captured[i] is the owner node's input
+  // (inputs.size() - captured.size() + i), nullptr where this subgraph reads not that one but a
+  // sibling subgraph of the same node does.
   std::vector<Value*> captured;
+  bool is_subgraph = false;  // a branch or body: names it does not define come from enclosing graphs
 
   Value* add_value(const std::string& name);
   // A new constant value named after `hint`, made unique ("hint", "hint_2", ...).

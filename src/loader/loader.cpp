@@ -258,6 +258,7 @@ void name_nodes(Graph& g) {
 // reads from an enclosing scope becomes a placeholder in `captured`, resolved when inlined.
 std::shared_ptr<Graph> convert_subgraph(const onnx::GraphProto& gp, const Opsets& opsets, const Context& ctx, int depth) {
   auto g = std::make_shared<Graph>();
+  g->is_subgraph = true;
   for (const auto& init : gp.initializer()) {
     Value* v = g->add_value(init.name());
     v->constant = tensor_from_proto(init, ctx.model_dir, ctx.max_bytes);

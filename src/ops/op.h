@@ -61,6 +61,11 @@ struct OpDef {
 
 // Attribute that records how many inputs OpDef::tables appended (after the model's inputs).
 constexpr const char* kTableInputsAttr = "onnx2mcu_tables";
+// Attribute on If, Loop and Scan: how many inputs normalize-ops appended after the node's own,
+// one per value its subgraphs read from enclosing graphs (Graph::captured, in that order).
+constexpr const char* kCapturedInputsAttr = "onnx2mcu_captured";
+// The node's inputs before those: the ones ONNX defines.
+size_t own_inputs(const Node& n);
 // OpDef::tables: the node reads its attribute tables as constant inputs from here on (called
 // by infer-shapes-and-fold before the op's shape rule, which may read them).
 void attach_tables(Graph& g, Node& n, NamedTables tables);

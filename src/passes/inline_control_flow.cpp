@@ -64,11 +64,12 @@ struct Inliner {
                  " are passed in");
     std::map<const Value*, Value*> map;
     for (size_t i = 0; i < args.size(); ++i) map[body.inputs[i]] = args[i];
-    for (const Value* c : body.captured) {
-      Value* v = g.find_value(c->name);
-      if (!v) owner.fail("its subgraph reads '" + c->name + "', which the enclosing graph does not define");
-      map[c] = v;
-    }
+    // What the body reads from enclosing graphs: the owner's last inputs (explicit_captures).
+    const size_t first_captured = own_inputs(owner);
+    if (owner.inputs.size() - first_captured != body.captured.size())
+      owner.fail("its subgraph's reads from enclosing graphs are not its inputs (internal error)");
+    for (size_t i = 0; i < body.captured.size(); ++i)
+      if (body.captured[i]) map[body.captured[i]] = owner.inputs[first_captured + i];
     for (const auto& v : body.values)
       if (v->is_const() && !map.count(v.get())) map[v.get()] = g.add_constant(prefix + v->name, *v->constant);
     std::map<const Value*, Value*> direct;
@@ -82,11 +83,7 @@ struct Inliner {
       return it->second;
     };
     for (const auto& np : body.nodes) {
-      const Node& bn = *np;
-      for (const auto& kv : bn.attrs)
-        if (kv.second.kind == Attr::Kind::Graph)
-          owner.fail("its subgraph holds node '" + bn.name + "' (" + bn.op +
-                     ") with a subgraph of its own; nested control flow is not supported");
+      const Node& bn = *np;  // nested control flow is copied as it is; the parent's pass inlines it in turn
       if (bn.domain.empty() && bn.op == "Identity" && bn.inputs.size() == 1 && bn.inputs[0] && bn.outputs.size() == 1 &&
           bn.outputs[0] && !direct.count(bn.outputs[0])) {
         map[bn.outputs[0]] = lookup(bn.inputs[0]);  // bypassed, as remove-identities would
@@ -201,7 +198,7 @@ void inline_loop(Inliner& in, std::vector<LoopCondCheck>& checks) {
     n.fail("trip count " + std::to_string(trips) + " is more than the " + std::to_string(kMaxLoopIterations) +
            " iterations onnx2mcu unrolls");
   const Graph& body = graph_attr(n, "body");
-  const size_t carried = n.inputs.size() < 2 ? 0 : n.inputs.size() - 2;
+  const size_t carried = own_inputs(n) < 2 ? 0 : own_inputs(n) - 2;
   if (body.inputs.size() != carried + 2 || body.outputs.size() < carried + 1)
     n.fail("its body has " + std::to_string(body.inputs.size()) + " inputs and " + std::to_string(body.outputs.size()) +
            " outputs for " + std::to_string(carried) + " loop-carried values");
@@ -214,7 +211,7 @@ void inline_loop(Inliner& in, std::vector<LoopCondCheck>& checks) {
     for (size_t k = 0; k < scans; ++k)
       if (n.outputs[carried + k]) n.fail("runs zero times, so its scan outputs are empty; that is not supported");
 
-  std::vector<Value*> cur(n.inputs.begin() + 2, n.inputs.end());
+  std::vector<Value*> cur(n.inputs.begin() + 2, n.inputs.begin() + static_cast<std::ptrdiff_t>(2 + carried));
   Value* c = cond;
   if (!c) {
     Tensor t(DType::Bool, {});
@@ -293,13 +290,14 @@ void inline_scan(Inliner& in) {
   const Graph& body = graph_attr(n, "body");
   const bool batched = n.opset < 9;  // Scan 8: input 0 is sequence_lens; every tensor has a batch axis 0
   const size_t first = batched ? 1 : 0;
+  const size_t own = own_inputs(n);  // without the captured values
   const int64_t m = n.attr_int("num_scan_inputs", -1);
-  if (m < 1 || n.inputs.size() < first + static_cast<size_t>(m))
-    n.fail("num_scan_inputs " + std::to_string(m) + " does not fit its " + std::to_string(n.inputs.size()) + " inputs");
-  for (size_t i = first; i < n.inputs.size(); ++i)
+  if (m < 1 || own < first + static_cast<size_t>(m))
+    n.fail("num_scan_inputs " + std::to_string(m) + " does not fit its " + std::to_string(own) + " inputs");
+  for (size_t i = first; i < own; ++i)
     if (!n.inputs[i]) n.fail("input " + std::to_string(i) + " is omitted");
   ScanForm f;
-  f.states = n.inputs.size() - first - static_cast<size_t>(m);
+  f.states = own - first - static_cast<size_t>(m);
   if (n.outputs.size() < f.states) n.fail("has fewer outputs than state variables");
   const size_t scan_outs = n.outputs.size() - f.states;
   const int64_t lead = batched ? 1 : 0;  // the batch axis the body does not see
@@ -341,7 +339,7 @@ void inline_scan(Inliner& in) {
       f.out_axes[k] += static_cast<int64_t>(o->shape.size()) + 1;
     }
   if (!batched) {
-    std::vector<Value*> ins(n.inputs.begin(), n.inputs.end());
+    std::vector<Value*> ins(n.inputs.begin(), n.inputs.begin() + static_cast<std::ptrdiff_t>(own));
     unroll_scan(in, body, f, ins, length, n.outputs, n.name + "/");
     return;
   }
@@ -354,7 +352,7 @@ void inline_scan(Inliner& in) {
   for (int64_t b = 0; b < batches; ++b) {
     const std::string p = n.name + "/b" + std::to_string(b) + "/";
     std::vector<Value*> ins, outs;
-    for (size_t i = first; i < n.inputs.size(); ++i) ins.push_back(in.take(n.inputs[i], b, 0, p + "x" + std::to_string(i)));
+    for (size_t i = first; i < own; ++i) ins.push_back(in.take(n.inputs[i], b, 0, p + "x" + std::to_string(i)));
     for (size_t o = 0; o < n.outputs.size(); ++o) outs.push_back(in.new_value(p + "y" + std::to_string(o)));
     unroll_scan(in, body, f, ins, length, outs, p);
     for (size_t o = 0; o < outs.size(); ++o) per_batch[o].push_back(outs[o]);

@@ -1038,6 +1038,54 @@ TEST(ControlFlow, IfWithAConstantConditionInlinesTheChosenBranch) {
   }
 }
 
+// Nested control flow: the inner If's branches read id_y from the model graph (two levels up,
+// an Identity output that remove-identities bypasses) and t_y from the outer branch. normalize-ops
+// makes both explicit inputs at each level, so inlining follows values, not names.
+Attr reads_outer_values(const std::string& op) {
+  GraphBuilder sub;
+  sub.g.is_subgraph = true;
+  Value* a = capture(sub, "id_y");
+  Value* t = capture(sub, "t_y");
+  sub.g.outputs.push_back(sub.out(sub.node(op, "in_" + op, {a, t})));
+  return graph_attr(sub);
+}
+
+TEST(ControlFlow, NestedIfsReadValuesFromEveryEnclosingGraph) {
+  for (bool inner : {true, false}) {
+    GraphBuilder b;
+    Value* x = b.input("x", {2});
+    b.node("Identity", "id", {x});
+    GraphBuilder outer;
+    outer.g.is_subgraph = true;
+    Value* t = outer.out(outer.node("Mul", "t", {capture(outer, "id_y"), outer.constant<float>("k", {2}, {1, 2})}));
+    Value* c2 = outer.constant<bool>("c2", {}, {inner});
+    Node* nested = outer.node("If", "inner", {c2}, {{"then_branch", reads_outer_values("Add")}, {"else_branch", reads_outer_values("Sub")}});
+    outer.g.outputs.push_back(outer.out(nested));
+    Value* c = b.constant<bool>("c", {}, {true});
+    Node* top = b.node("If", "outer", {c}, {{"then_branch", graph_attr(outer)}, {"else_branch", branch("Add", {0, 0})}});
+    b.output(b.out(top));
+    (void)t;
+    run_pipeline(b.g);
+    ASSERT_EQ(b.g.nodes.size(), 2u) << print_graph(b.g);
+    EXPECT_EQ(b.g.nodes[0]->op, "Mul");
+    EXPECT_EQ(b.g.nodes[0]->inputs[0], x);
+    EXPECT_EQ(b.g.nodes[1]->op, inner ? "Add" : "Sub");
+    EXPECT_EQ(b.g.nodes[1]->inputs[0], x);
+    EXPECT_EQ(b.g.nodes[1]->inputs[1], b.g.nodes[0]->outputs[0]);
+    EXPECT_EQ(b.g.nodes[1]->outputs[0], b.g.outputs[0]);
+  }
+}
+
+// A subgraph reading a name no enclosing graph defines: one clear error naming the node.
+TEST(ControlFlow, ASubgraphReadingAnUndefinedNameIsAnErrorNamingTheNode) {
+  GraphBuilder b;
+  b.input("x", {2});
+  Value* c = b.constant<bool>("c", {}, {true});
+  b.output(b.out(b.node("If", "my_if", {c}, {{"then_branch", reads_outer_values("Add")}, {"else_branch", reads_outer_values("Sub")}})));
+  const std::string err = pipeline_error(b.g);
+  EXPECT_NE(err.find("node 'my_if' (If): its subgraph reads 'id_y', which no enclosing graph defines"), std::string::npos) << err;
+}
+
 TEST(ControlFlow, IfWithARuntimeConditionIsAnErrorNamingTheNode) {
   GraphBuilder b;
   b.input("x", {2});
