@@ -114,6 +114,8 @@ class ModelEmitter {
   }
 
   std::string weight_name(const Value* v) {
+    auto alias = weight_alias_.find(v);
+    if (alias != weight_alias_.end()) v = alias->second;
     auto it = weight_name_.find(v);
     if (it != weight_name_.end()) return it->second;
     return weight_name_[v] = scope_.claim_unique("w_" + v->name);
@@ -126,76 +128,57 @@ class ModelEmitter {
     return std::string("reinterpret_cast<") + (is_const ? "const " : "") + dtype_ctype(t) + "*>(" + name + ")";
   }
 
-  std::string pointer(const Value* v, bool output) {
+  // Where one graph's tensors are at run time: the model graph, or a run-time If's branch,
+  // emitted inside its If's block with its inputs and outputs bound to the If's pointers.
+  struct Scope {
+    Scope(const Graph& graph, const MemoryPlan& p, int64_t b = 0) : g(graph), plan(p), base(b) {}
+    const Graph& g;
+    const MemoryPlan& plan;
+    int64_t base;                                   // arena offset of this graph's region
+    std::map<const Value*, std::string> inputs;     // graph input -> pointer, as kernels take it
+    std::map<const Value*, std::string> written;    // graph output value -> the pointer its producer writes
+    std::vector<std::string> outputs;               // graph output i -> its pointer
+    std::string indent = "  ";
+  };
+
+  std::string pointer(const Scope& sc, const Value* v, bool output) {
     if (!v) return "nullptr";
-    const Storage& s = plan_.storage.at(v);
+    const Storage& s = sc.plan.storage.at(v);
     switch (s.kind) {
       case StorageKind::GraphInput:
         if (output) throw Error("internal: a kernel would write into graph input '" + v->name + "'");
-        return as_ctype(input_name_.at(s.root), v->dtype, true);
-      case StorageKind::GraphOutput: return as_ctype(output_name_.at(s.root), v->dtype, false);
+        return sc.inputs.at(s.root);
+      case StorageKind::GraphOutput: return sc.written.at(s.root);
       case StorageKind::Weight: return as_ctype(weight_name(s.root), v->dtype, true);
-      case StorageKind::Arena: return "at<" + std::string(dtype_ctype(v->dtype)) + ">(" + std::to_string(s.offset) + ")";
+      case StorageKind::Arena: return "at<" + std::string(dtype_ctype(v->dtype)) + ">(" + std::to_string(sc.base + s.offset) + ")";
     }
     return "nullptr";
   }
 
-  std::string describe(const Value* v) const {
-    const Storage& s = plan_.storage.at(v);
+  static std::string describe(const Scope& sc, const Value* v) {
+    const Storage& s = sc.plan.storage.at(v);
     std::string where;
     switch (s.kind) {
       case StorageKind::GraphInput: where = "input"; break;
       case StorageKind::GraphOutput: where = "output"; break;
       case StorageKind::Weight: where = "weights"; break;
       case StorageKind::Arena:
-        where = "arena[" + std::to_string(s.offset) + ".." + std::to_string(s.offset + v->bytes()) + ")";
+        where = "arena[" + std::to_string(sc.base + s.offset) + ".." + std::to_string(sc.base + s.offset + v->bytes()) + ")";
         break;
     }
     return comment_safe(v->name) + " " + shape_str(v->shape) + " @ " + where;
   }
 
   std::string emit_body() {
-    std::string body;
-    std::set<std::string> used;  // pointers the body passes, to silence unused parameters
-    for (size_t step = 0; step < g_.nodes.size(); ++step) {
-      const Node& n = *g_.nodes[step];
-      std::string head = "  // " + std::to_string(step) + " " + comment_safe(n.name) + ": " + n.op;
-      if (plan_.aliased_views.count(&n)) {
-        body += head + " (view: " + describe(n.outputs[0]) + " shares the input's bytes)\n";
-        continue;
-      }
-      head += " -> ";
-      for (size_t i = 0; i < n.outputs.size(); ++i)
-        if (n.outputs[i]) head += (i ? ", " : "") + describe(n.outputs[i]);
-      body += head + "\n";
-      for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) {
-        headers_.insert(c.header);
-        std::string args = "p";
-        for (const Value* in : c.inputs) args += ", " + *used.insert(pointer(in, false)).first;
-        for (const Value* out : c.outputs) args += ", " + *used.insert(pointer(out, true)).first;
-        if (c.takes_scratch)
-          args += c.scratch_bytes > 0 ? ", at<void>(" + std::to_string(plan_.scratch_offset.at(&n)) + ")" : ", nullptr";
-        body += "  {\n    static constexpr " + c.params_type + " p = " + c.params_init + ";\n    " + c.function + "(" + args +
-                ");\n  }\n";
-      }
-    }
-    // Outputs no kernel writes: graph inputs, constants, repeated outputs.
-    for (size_t i = 0; i < g_.outputs.size(); ++i) {
-      const Value* v = g_.outputs[i];
-      const auto it = output_name_.find(v);
-      if (it != output_name_.end() && it->second == output_names_[i] && v->producer) continue;
-      std::string src = input_name_.count(v) ? input_name_.at(v)
-                        : v->is_const()     ? weight_name(v)
-                                            : output_name_.at(v);
-      if (src == output_names_[i]) continue;
-      body += "  memcpy(" + output_names_[i] + ", " + src + ", " + std::to_string(v->bytes()) + "u);  // output '" + comment_safe(v->name) + "'\n";
-      used.insert({output_names_[i], src});
-      needs_memcpy_ = true;
-    }
+    Scope top{g_, plan_};
+    for (const Value* v : g_.inputs) top.inputs[v] = as_ctype(input_name_.at(v), v->dtype, true);
+    for (const auto& kv : output_name_) top.written[kv.first] = as_ctype(kv.second, kv.first->dtype, false);
+    top.outputs = output_names_;
+    std::string body = emit_graph(top);
     // An input only its shape matters for (Shape, folded ops) or an empty output.
     std::string unused;
     auto is_used = [&](const std::string& name, DType t, bool is_const) {
-      return used.count(name) || used.count(as_ctype(name, t, is_const));
+      return used_.count(name) || used_.count(as_ctype(name, t, is_const));
     };
     for (const Value* v : g_.inputs)
       if (!is_used(input_name_.at(v), v->dtype, true)) unused += "  (void)" + input_name_.at(v) + ";  // not read at run time\n";
@@ -205,10 +188,106 @@ class ModelEmitter {
     return unused + body;
   }
 
+  // The calls of one graph's nodes, then copies for the outputs no kernel writes.
+  std::string emit_graph(const Scope& sc) {
+    std::string body;
+    const std::string& ind = sc.indent;
+    for (size_t step = 0; step < sc.g.nodes.size(); ++step) {
+      const Node& n = *sc.g.nodes[step];
+      std::string head = ind + "// " + std::to_string(step) + " " + comment_safe(n.name) + ": " + n.op;
+      if (sc.plan.aliased_views.count(&n)) {
+        body += head + " (view: " + describe(sc, n.outputs[0]) + " shares the input's bytes)\n";
+        continue;
+      }
+      head += " -> ";
+      for (size_t i = 0; i < n.outputs.size(); ++i)
+        if (n.outputs[i]) head += (i ? ", " : "") + describe(sc, n.outputs[i]);
+      body += head + "\n";
+      if (is_runtime_if(n)) {
+        body += emit_runtime_if(sc, n);
+        continue;
+      }
+      for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) {
+        headers_.insert(c.header);
+        std::string args = "p";
+        for (const Value* in : c.inputs) args += ", " + use(pointer(sc, in, false));
+        for (const Value* out : c.outputs) args += ", " + use(pointer(sc, out, true));
+        if (c.takes_scratch)
+          args += c.scratch_bytes > 0 ? ", at<void>(" + std::to_string(sc.base + sc.plan.scratch_offset.at(&n)) + ")" : ", nullptr";
+        body += ind + "{\n" + ind + "  static constexpr " + c.params_type + " p = " + c.params_init + ";\n" + ind + "  " +
+                c.function + "(" + args + ");\n" + ind + "}\n";
+      }
+    }
+    // Outputs no kernel writes: graph inputs, constants, repeated outputs.
+    for (size_t i = 0; i < sc.g.outputs.size(); ++i) {
+      const Value* v = sc.g.outputs[i];
+      const auto it = sc.written.find(v);
+      if (it != sc.written.end() && it->second == written_form(sc, i) && v->producer) continue;
+      // The model graph's copies name the API parameters as declared (not cast to kernel types).
+      const bool top = &sc.g == &g_;
+      std::string src = v->is_const() && !sc.inputs.count(v) ? weight_name(v)
+                        : top ? (input_name_.count(v) ? input_name_.at(v) : output_name_.at(v))
+                              : (sc.inputs.count(v) ? sc.inputs.at(v) : sc.written.at(v));
+      if (src == sc.outputs[i]) continue;
+      body += ind + "memcpy(" + use(sc.outputs[i]) + ", " + use(src) + ", " + std::to_string(v->bytes()) + "u);  // output '" +
+              comment_safe(v->name) + "'\n";
+      needs_memcpy_ = true;
+    }
+    return body;
+  }
+
+  // How the producer of graph output i would name its pointer (the model graph's are cast when
+  // stored as bits).
+  std::string written_form(const Scope& sc, size_t i) const {
+    return &sc.g == &g_ ? as_ctype(sc.outputs[i], sc.g.outputs[i]->dtype, false) : sc.outputs[i];
+  }
+
+  const std::string& use(const std::string& pointer) { return *used_.insert(pointer).first; }
+
+  // `if (cond) { then } else { else }`, each branch a scope of its own inside the If's scratch
+  // region, reading the If's inputs and writing its outputs.
+  std::string emit_runtime_if(const Scope& sc, const Node& n) {
+    const std::string cond = use(pointer(sc, n.input(0), false));
+    std::string out = sc.indent + "if (" + cond + "[0]) {\n";
+    for (const char* key : {"then_branch", "else_branch"}) {
+      if (std::string(key) == "else_branch") out += sc.indent + "} else {\n";
+      const Graph& branch = *n.attrs.at(key).g;
+      auto scratch = sc.plan.scratch_offset.find(&n);
+      Scope sub{branch, *sc.plan.subplans.at(&branch), sc.base + (scratch == sc.plan.scratch_offset.end() ? 0 : scratch->second)};
+      sub.indent = sc.indent + "  ";
+      const size_t first = own_inputs(n);
+      for (size_t i = 0; i < branch.captured.size(); ++i) {
+        const Value* p = branch.captured[i];
+        if (!p) continue;
+        const Value* outer = n.inputs[first + i];
+        if (p->is_const() && outer->is_const())
+          weight_alias_[p] = sc.plan.storage.at(outer).root;  // the enclosing graph's array, not a copy
+        else
+          sub.inputs[p] = pointer(sc, outer, false);
+      }
+      for (size_t i = 0; i < branch.outputs.size(); ++i) {
+        sub.outputs.push_back(pointer(sc, n.outputs[i], true));
+        sub.written.emplace(branch.outputs[i], sub.outputs.back());
+      }
+      out += emit_graph(sub);
+    }
+    return out + sc.indent + "}\n";
+  }
+
+  // The model graph's values, then each run-time If's branches' (in node order, depth first).
+  static void all_values(const Graph& g, std::vector<const Value*>& out) {
+    for (const auto& v : g.values) out.push_back(v.get());
+    for (const auto& n : g.nodes)
+      if (is_runtime_if(*n))
+        for (const auto& kv : n->attrs)
+          if (kv.second.kind == Attr::Kind::Graph && kv.second.g) all_values(*kv.second.g, out);
+  }
+
   std::string emit_weights() {
     std::string out;
-    for (const auto& vp : g_.values) {
-      const Value* v = vp.get();
+    std::vector<const Value*> values;
+    all_values(g_, values);
+    for (const Value* v : values) {
       auto it = weight_name_.find(v);
       if (it == weight_name_.end()) continue;
       out += "// " + comment_safe(v->name) + " " + dtype_name(v->dtype) + " " + shape_str(v->shape) + "\n";
@@ -224,6 +303,8 @@ class ModelEmitter {
   const EmitOptions& opts_;
   NameScope scope_;
   std::map<const Value*, std::string> input_name_, output_name_, weight_name_;
+  std::map<const Value*, const Value*> weight_alias_;  // a branch's copy of a constant -> the enclosing graph's
+  std::set<std::string> used_;                          // pointers the body passes, to silence unused parameters
   std::vector<std::string> output_names_;
   std::set<std::string> headers_;
   std::string params_;

@@ -189,3 +189,39 @@ std::string print_graph(const Graph& g) {
 }
 
 }  // namespace onnx2mcu
+
+namespace onnx2mcu {
+
+std::shared_ptr<Graph> clone_graph(const Graph& g) {
+  auto c = std::make_shared<Graph>();
+  c->model_path = g.model_path;
+  c->model_inputs = g.model_inputs;
+  c->frozen_inputs = g.frozen_inputs;
+  c->is_subgraph = g.is_subgraph;
+  std::map<const Value*, Value*> map = {{nullptr, nullptr}};
+  for (const auto& v : g.values) {
+    Value* w = c->add_value(v->name);
+    *w = *v;
+    w->producer = nullptr;
+    map[v.get()] = w;
+  }
+  auto mapped = [&](const std::vector<Value*>& vs) {
+    std::vector<Value*> out;
+    for (const Value* v : vs) out.push_back(map.at(v));
+    return out;
+  };
+  for (const auto& n : g.nodes) {
+    auto m = std::make_unique<Node>(*n);
+    m->inputs = mapped(n->inputs);
+    m->outputs = mapped(n->outputs);
+    for (auto& kv : m->attrs)
+      if (kv.second.kind == Attr::Kind::Graph && kv.second.g) kv.second.g = clone_graph(*kv.second.g);
+    c->add_node(std::move(m));
+  }
+  c->inputs = mapped(g.inputs);
+  c->outputs = mapped(g.outputs);
+  c->captured = mapped(g.captured);
+  return c;
+}
+
+}  // namespace onnx2mcu

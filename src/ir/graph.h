@@ -145,6 +145,10 @@ void Graph::edit(Decide decide) {
   apply(e);
 }
 
+// A deep copy (subgraphs too) whose values and nodes are new objects: for specializing a
+// subgraph without touching the one it came from (unrolled copies share their subgraphs).
+std::shared_ptr<Graph> clone_graph(const Graph& g);
+
 // Text dump for --dump-ir-after: one line per node with dtypes and shapes.
 std::string print_graph(const Graph& g);
 

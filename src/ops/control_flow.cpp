@@ -1,5 +1,6 @@
 // If, Loop, Scan: never lowered. infer-shapes-and-fold inlines them (src/passes/inline_control_flow.cpp)
-// once the condition / trip count is constant; these rules run only if that did not happen.
+// once the condition / trip count is constant, or keeps an If with a run-time condition with its
+// branches compiled (src/passes/runtime_if.cpp); these rules run only for what is neither.
 // Their normalize hook makes what their subgraphs read from enclosing graphs explicit inputs, so
 // every pass sees those reads as ordinary uses (liveness, dead code, renames by remove-identities).
 #include <algorithm>
@@ -13,9 +14,12 @@ size_t own_inputs(const Node& n) {
   return n.inputs.size() - std::min(captured, n.inputs.size());
 }
 
+bool is_runtime_if(const Node& n) { return n.domain.empty() && n.op == "If" && n.attr_int(kRuntimeIfAttr, 0) != 0; }
+
 namespace {
 
 void infer_control_flow(Node& n) {
+  if (is_runtime_if(n)) return;  // prepare_runtime_if typed its outputs from the compiled branches
   n.fail("control flow is inlined when its condition or trip count is constant; this node was not");
 }
 
@@ -59,7 +63,9 @@ void explicit_captures(Node& n, Graph& g) {
 
 void register_control_flow_ops(OpTable& t) {
   OpDef& if_op = add_op(t, {"If", "", infer_control_flow, lower_control_flow});
-  if_op.notes = "inlined: the condition must fold to a constant (--freeze)";
+  if_op.notes =
+      "a condition that folds inlines its branch; otherwise both branches are compiled and the generated code picks one at run "
+      "time (outputs of one static type and shape; the branches share arena space); nests to any depth";
   OpDef& loop = add_op(t, {"Loop", "", infer_control_flow, lower_control_flow});
   loop.notes = "unrolled: a constant trip count up to 1024, and a body condition that folds to true";
   OpDef& scan = add_op(t, {"Scan", "", infer_control_flow, lower_control_flow});

@@ -66,6 +66,11 @@ constexpr const char* kTableInputsAttr = "onnx2mcu_tables";
 constexpr const char* kCapturedInputsAttr = "onnx2mcu_captured";
 // The node's inputs before those: the ones ONNX defines.
 size_t own_inputs(const Node& n);
+// Attribute set on an If whose condition is known only at run time: its branch attributes hold
+// the compiled branches, graphs of their own (src/passes/runtime_if.cpp), which the planner and
+// emitter recurse into.
+constexpr const char* kRuntimeIfAttr = "onnx2mcu_runtime";
+bool is_runtime_if(const Node& n);
 // OpDef::tables: the node reads its attribute tables as constant inputs from here on (called
 // by infer-shapes-and-fold before the op's shape rule, which may read them).
 void attach_tables(Graph& g, Node& n, NamedTables tables);

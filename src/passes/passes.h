@@ -50,6 +50,9 @@ inline bool is_inlined_control_flow(const Node& n) {
 std::vector<std::unique_ptr<Node>> inline_control_flow(Graph& g, const Node& n, const PassOptions& opts,
                                                        std::vector<LoopCondCheck>& checks);
 void check_loop_conditions(const std::vector<LoopCondCheck>& checks);
+// If node n, whose condition is not constant, keeps both branches: each compiled by the whole
+// pipeline as a graph of its own; n's outputs get their (equal) types and shapes, else an error.
+void prepare_runtime_if(Node& n, const PassOptions& opts);
 // float16 / bfloat16 computed in float32 (src/passes/compute_in_float.cpp), node by node inside
 // infer_shapes_and_fold: widen_float_inputs inserts Casts to float32 before node i for its
 // float16/bfloat16 inputs (unless its kernels move any dtype) and returns the storage dtype

@@ -79,7 +79,17 @@ MemoryPlan plan_memory(const Graph& g) {
     const Node& n = *g.nodes[step];
     if (plan.aliased_views.count(&n)) continue;
     int64_t bytes = 0;
-    for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) bytes = std::max(bytes, c.scratch_bytes);
+    if (is_runtime_if(n)) {
+      // Its branches never run together: they share one region, the larger one's arena.
+      for (const auto& kv : n.attrs) {
+        if (kv.second.kind != Attr::Kind::Graph || !kv.second.g) continue;
+        auto sub = std::make_shared<MemoryPlan>(plan_memory(*kv.second.g));
+        bytes = std::max(bytes, sub->arena.arena_bytes);
+        plan.subplans[kv.second.g.get()] = sub;
+      }
+    } else {
+      for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) bytes = std::max(bytes, c.scratch_bytes);
+    }
     if (bytes == 0) continue;
     scratch_request[&n] = plan.requests.size();
     plan.requests.push_back({bytes, static_cast<int>(step), static_cast<int>(step)});

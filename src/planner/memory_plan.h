@@ -2,6 +2,7 @@
 // Liveness turns the graph into BufferRequests; arena.h places them.
 #pragma once
 #include <map>
+#include <memory>
 #include <set>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct MemoryPlan {
   std::map<const Node*, int64_t> scratch_offset;  // arena offset of each node's scratch buffer
   std::vector<BufferRequest> requests;     // step = index of the node in graph order
   ArenaPlan arena;
+  // The branches of run-time Ifs, each planned as a graph of its own at offsets relative to its
+  // If's scratch region (which holds the larger branch: only one runs).
+  std::map<const Graph*, std::shared_ptr<MemoryPlan>> subplans;
 };
 
 MemoryPlan plan_memory(const Graph& g);
