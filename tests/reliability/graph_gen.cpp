@@ -401,6 +401,16 @@ struct Gen {
     set_type(vi, type);
   }
 
+  // max(x) > 0 as a bool scalar (ReduceMax over every axis, then Greater); nullptr if refused.
+  Value* runtime_condition(Value& x) {
+    Node* r = try_node("ReduceMax", {&x}, {{"keepdims", int_attr(0)}}, 1);
+    if (!r) return nullptr;
+    Tensor zero(DType::F32, {});
+    zero.data<float>()[0] = 0;
+    Node* c = try_node("Greater", {r->outputs[0], add_const(std::move(zero))}, {}, 1);
+    return c ? c->outputs[0] : nullptr;
+  }
+
   void control_flow() {
     Value* x = pick_value(DType::F32);
     if (!x) return;
@@ -409,9 +419,16 @@ struct Gen {
     y->dtype = x->dtype;
     y->shape = x->shape;
     if (chance(0.5)) {
-      Tensor c(DType::Bool, {});
-      c.data<bool>()[0] = chance(0.5);
-      const std::string cond = add_const(std::move(c))->name;  // before the node: it may be a Constant node
+      // Half the time a condition computed from x (max(x) > 0): decided in the generated code.
+      Value* runtime = chance(0.5) ? runtime_condition(*x) : nullptr;
+      std::string cond;
+      if (runtime) {
+        cond = runtime->name;
+      } else {
+        Tensor c(DType::Bool, {});
+        c.data<bool>()[0] = chance(0.5);
+        cond = add_const(std::move(c))->name;  // before the node: it may be a Constant node
+      }
       onnx::NodeProto* n = gp->add_node();
       n->set_name(fresh("n"));
       n->set_op_type("If");
