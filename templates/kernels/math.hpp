@@ -53,14 +53,24 @@ O2M_UNARY_TO(is_inf, bool, isinf(x) && (x > T(0) ? alpha != T(0) : beta != T(0))
 O2M_UNARY_TO(not_, bool, !x)
 
 // Shrink: x + bias below -lambd, x - bias above lambd, else 0 (alpha = bias, beta = lambd).
-// Integers compare and shift in double so an unsigned x never wraps below zero.
+// Integers compare and shift in double, then truncate and wrap into T as ONNX's reference
+// (numpy's x - bias cast back to x's type) and ORT do: uint8 1 - 2.0 is 255 (differential seed
+// 8,030,883), as every integer op in the kernels wraps.
+template <typename T, typename C>
+inline T shrink_result(C v) {
+  if constexpr (Num<T>::is_float) {
+    return v;
+  } else {
+    return static_cast<T>(static_cast<uint64_t>(convert<int64_t>(v)));
+  }
+}
 template <typename T>
 inline void shrink(const UnaryParams& p, const T* x, T* y) {
   using C = typename Select<Num<T>::is_float, T, double>::type;
   const C bias = static_cast<C>(p.alpha), lambd = static_cast<C>(p.beta);
   for (int32_t i = 0; i < p.n; ++i) {
     const C v = static_cast<C>(x[i]);
-    y[i] = v < -lambd ? convert<T>(v + bias) : (v > lambd ? convert<T>(v - bias) : T(0));
+    y[i] = v < -lambd ? shrink_result<T>(v + bias) : (v > lambd ? shrink_result<T>(v - bias) : T(0));
   }
 }
 

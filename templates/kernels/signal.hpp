@@ -9,12 +9,16 @@
 
 namespace o2m {
 
-// scratch: cos and sin of 2*pi*j/N for j < N, interleaved (2 * N doubles).
+// scratch: cos and sin of 2*pi*j/N for j < N, interleaved (2 * N doubles). Multiples of pi/2
+// are exact (sin(pi) is 1.2e-16 in double): a real signal's spectrum has an exactly zero
+// imaginary part at 0 and N/2, as an FFT gives (differential seed 8,027,165: ArgMin over it).
 inline void dft_twiddles(int32_t n, double* tw) {
+  static const double quarter[4][2] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
   const double step = 6.283185307179586476925 / n;
   for (int32_t j = 0; j < n; ++j) {
-    tw[2 * j] = cos(step * j);
-    tw[2 * j + 1] = sin(step * j);
+    const int64_t q = int64_t{4} * j;
+    tw[2 * j] = q % n == 0 ? quarter[q / n][0] : cos(step * j);
+    tw[2 * j + 1] = q % n == 0 ? quarter[q / n][1] : sin(step * j);
   }
 }
 

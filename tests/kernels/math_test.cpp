@@ -148,6 +148,19 @@ TEST(MathUnary, ShrinkFloatAndUnsigned) {
   EXPECT_EQ(std::vector<uint8_t>(v, v + 4), (std::vector<uint8_t>{0, 0, 1, 199}));
 }
 
+// Differential seed 8,030,883: uint8 1 - bias 2 saturated to 0, where ONNX's reference (numpy's
+// x - bias cast back to uint8) and ORT wrap to 255, as every integer op in the kernels does.
+TEST(MathUnary, ShrinkOnIntegersWrapsLikeTheReference) {
+  const uint8_t u[3] = {1, 3, 0};
+  uint8_t v[3];
+  o2m::shrink<uint8_t>({3, 2.0f, 0.5f}, u, v);
+  EXPECT_EQ(std::vector<uint8_t>(v, v + 3), (std::vector<uint8_t>{255, 1, 0}));
+  const int8_t s[3] = {-128, 127, -1};
+  int8_t t[3];
+  o2m::shrink<int8_t>({3, -2.5f, 0.5f}, s, t);  // -128 - 2.5 = -130.5 -> -130 -> 126; 127 + 2.5 -> 129 -> -127
+  EXPECT_EQ(std::vector<int8_t>(t, t + 3), (std::vector<int8_t>{126, -127, -3}));
+}
+
 TEST(MathBinary, PReluBroadcastsAChannelSlope) {
   // x [2, 3, 2], slope [3, 1]: the general broadcast mode.
   o2m::BinaryParams p{};
