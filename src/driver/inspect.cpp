@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "emitter/emitter.h"
 #include "ir/graph.h"
+#include "ops/op.h"
 #include "planner/memory_plan.h"
 
 namespace onnx2mcu {
@@ -29,6 +31,16 @@ int64_t recurrent_macs(const Node& n) {
 
 // Multiply-accumulates of the ops that dominate inference time.
 int64_t model_stats_node_macs(const Node& n) {
+  if (is_runtime_if(n)) {  // the larger branch: the worst case one run can take
+    int64_t most = 0;
+    for (const auto& kv : n.attrs) {
+      if (kv.second.kind != Attr::Kind::Graph || !kv.second.g) continue;
+      int64_t sum = 0;
+      for (const auto& m : kv.second.g->nodes) sum += model_stats_node_macs(*m);
+      most = std::max(most, sum);
+    }
+    return most;
+  }
   if (n.domain.empty() && (n.op == "RNN" || n.op == "GRU" || n.op == "LSTM")) return recurrent_macs(n);
   // ConvTranspose: every input value is multiplied into a C_out/group x k... window of the
   // output, the same count as the equivalent conv: N x C_in x H_in x W_in x (C_out/group) x kH x kW,
@@ -74,12 +86,27 @@ std::string where(const MemoryPlan& plan, const Value* v) {
 
 }  // namespace
 
+namespace {
+
+// Flash bytes of a plan's weights, run-time If branches included (not their copies of the
+// enclosing graph's constants, which the generated code reads from the enclosing arrays).
+int64_t weight_bytes(const MemoryPlan& plan, const Graph& g) {
+  const std::set<const Value*> captured(g.captured.begin(), g.captured.end());
+  std::set<const Value*> weights;
+  int64_t bytes = 0;
+  for (const auto& kv : plan.storage)
+    if (kv.second.kind == StorageKind::Weight && !captured.count(kv.second.root) && weights.insert(kv.second.root).second)
+      bytes += kv.first->bytes();
+  for (const auto& kv : plan.subplans) bytes += weight_bytes(*kv.second, *kv.first);
+  return bytes;
+}
+
+}  // namespace
+
 ModelStats model_stats(const CompiledModel& m) {
   ModelStats s;
   for (const auto& n : m.graph->nodes) s.macs += model_stats_node_macs(*n);
-  std::set<const Value*> weights;
-  for (const auto& kv : m.plan->storage)
-    if (kv.second.kind == StorageKind::Weight && weights.insert(kv.second.root).second) s.weight_bytes += kv.first->bytes();
+  s.weight_bytes = weight_bytes(*m.plan, *m.graph);
   s.arena_bytes = m.plan->arena.arena_bytes;
   s.lower_bound = m.plan->arena.lower_bound;
   return s;

@@ -2,6 +2,8 @@
 // of its own whose inputs are the values it reads from enclosing graphs, and the generated code
 // picks one (the emitter writes `if (cond) {...} else {...}`; the planner gives the two branches
 // one arena region, the larger one's peak, as they never run together).
+#include <algorithm>
+
 #include "onnx2mcu/error.h"
 #include "ops/op.h"
 #include "passes/passes.h"
@@ -40,6 +42,32 @@ std::shared_ptr<Graph> compile_branch(const Node& n, const Graph& branch, const 
   return s;
 }
 
+bool reads(const Graph& g, const Value* v) {
+  if (!v) return false;
+  for (const auto& n : g.nodes)
+    for (const Value* in : n->inputs)
+      if (in == v) return true;
+  return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end();
+}
+
+// Captures no compiled branch reads any more (folded away, e.g. a bias now inside a Gemm's
+// constant) stop being inputs of the If, so they neither stay alive nor take flash.
+void drop_unread_captures(Node& n, const std::vector<Graph*>& branches) {
+  const size_t first = own_inputs(n);
+  for (size_t i = n.inputs.size() - first; i-- > 0;) {
+    bool read = false;
+    for (const Graph* b : branches) read |= reads(*b, b->captured[i]);
+    if (read) continue;
+    for (Graph* b : branches) {
+      b->inputs.erase(std::remove(b->inputs.begin(), b->inputs.end(), b->captured[i]), b->inputs.end());
+      b->captured.erase(b->captured.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    n.inputs.erase(n.inputs.begin() + static_cast<std::ptrdiff_t>(first + i));
+  }
+  n.attrs[kCapturedInputsAttr].i = static_cast<int64_t>(n.inputs.size() - first);
+  for (Graph* b : branches) b->drop_unused_values();
+}
+
 }  // namespace
 
 void prepare_runtime_if(Node& n, const PassOptions& opts) {
@@ -58,6 +86,7 @@ void prepare_runtime_if(Node& n, const PassOptions& opts) {
     it->second.g = s;
     (then_g ? else_g : then_g) = s;
   }
+  drop_unread_captures(n, {then_g.get(), else_g.get()});
   for (size_t i = 0; i < n.outputs.size(); ++i) {
     const Value& t = *then_g->outputs[i];
     const Value& e = *else_g->outputs[i];
