@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "ops/clip.h"
 #include "ops/elementwise.h"
 #include "ops/normalize.h"
 #include "ops/registry.h"
@@ -19,18 +20,29 @@ void infer_like_x(Node& n, size_t max_inputs) {
 
 void infer_same(Node& n) { infer_like_x(n, 1); }
 
-// Clip's bounds when they are known when compiling (absent = unbounded) and exact as floats
-// (float32 data): they go into the params and the plain clip kernel runs.
-bool clip_constant_bounds(const Node& n, float& lo, float& hi) {
+}  // namespace
+
+bool clip_bounds(const Node& n, float& lo, float& hi) {
   lo = -std::numeric_limits<float>::infinity();
   hi = std::numeric_limits<float>::infinity();
-  if (required_input(n, 0).dtype != DType::F32) return false;
   for (size_t i = 1; i < 3; ++i)
     if (n.input(i) && !n.input(i)->is_const()) return false;
   if (n.input(1)) lo = static_cast<float>(n.input(1)->constant->float_at(0));
   if (n.input(2)) hi = static_cast<float>(n.input(2)->constant->float_at(0));
-  lo = o2m::clip_low(lo, hi);  // lo > hi: hi everywhere, as ONNX
+  lo = o2m::clip_low(lo, hi);
   return true;
+}
+
+namespace {
+
+// Known bounds that are exact as floats (float32 data) go into the params, and the plain clip
+// kernel runs.
+bool clip_constant_bounds(const Node& n, float& lo, float& hi) {
+  const bool known = clip_bounds(n, lo, hi);
+  if (required_input(n, 0).dtype == DType::F32) return known;
+  lo = -std::numeric_limits<float>::infinity();
+  hi = std::numeric_limits<float>::infinity();
+  return false;
 }
 
 // Before opset 11 the bounds were float attributes (float data only then).

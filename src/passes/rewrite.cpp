@@ -24,21 +24,6 @@ void absorb_next(Graph& g, Node& keep, Node& drop) {
   g.apply(e);
 }
 
-// Clip's bounds: optional constant inputs (normalize-ops made older opsets' attributes inputs);
-// false when a bound is only known at run time.
-bool clip_bounds(const Node& a, float& lo, float& hi) {
-  lo = -std::numeric_limits<float>::infinity();
-  hi = std::numeric_limits<float>::infinity();
-  for (size_t i = 1; i < 3; ++i) {
-    const Value* v = a.input(i);
-    if (v && !v->is_const()) return false;
-    if (v) (i == 1 ? lo : hi) = static_cast<float>(v->constant->float_at(0));
-  }
-  lo = o2m::clip_low(lo, hi);  // lo > hi: hi everywhere, as ONNX; the kernels' clamp needs lo <= hi
-  return true;
-}
-
-
 bool fuse_if_arena_shrinks(Graph& g, std::unique_ptr<Node> fused, const std::vector<const Node*>& absorbed) {
   const int64_t before = plan_memory(g).arena.arena_bytes;
   std::vector<Node*> original;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ops/clip.h"
 
 namespace onnx2mcu {
 
@@ -23,9 +24,6 @@ bool take_activation(const Node& a, Node& fused, const std::string& prefix);
 // planned arena smaller; otherwise leaves the graph exactly as it was. True when it fused.
 // Values the absorbed nodes alone used stay until the caller's g.drop_unused_values().
 bool fuse_if_arena_shrinks(Graph& g, std::unique_ptr<Node> fused, const std::vector<const Node*>& absorbed);
-// Clip's bounds: attributes before opset 11, optional constant inputs after; false when a bound
-// is only known at run time.
-bool clip_bounds(const Node& a, float& lo, float& hi);
 // Relu, Clip (constant bounds), LeakyRelu, Sigmoid or HardSigmoid in the default domain: an
 // activation a Conv/ConvPool kernel can apply to its accumulators (o2m::ActParams).
 bool is_fusable_activation(const Node& a);
