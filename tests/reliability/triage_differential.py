@@ -113,10 +113,21 @@ def classify(model, k, got, expected):
         return "Sin/Cos/Tan of a huge argument (beyond 2^24 one ulp of the argument spans radians: an ulp earlier decides)"
     if "MeanVarianceNormalization" in names:
         return "MeanVarianceNormalization of a constant group (ONNX's body: 0; ORT: 0/0 = NaN)"
+    if names & {"DFT", "STFT"} and names & {"ArgMax", "ArgMin", "Floor", "Ceil", "Round", "Sign"} and not nan_seen:
+        return ("a real signal's DFT where exact arithmetic gives 0 (imaginary parts at 0 and N/2): ORT's float twiddles "
+                "leave +-1e-7 and an ArgMax/ArgMin/Ceil/... turns it into another answer (numpy's FFT, onnx2mcu: exact 0)")
     # Last: a NaN or a class above explains an off-by-one too.
     if names & {"Floor", "Ceil", "Round"} and is_int(got) and is_int(expected) and abs(float(got) - float(expected)) == 1:
         return "Floor/Ceil/Round of a value that is an integer in exact arithmetic (one ulp of earlier rounding decides)"
     return None
+
+
+# Disagreements that were onnx2mcu's bugs, fixed since (docs/reliability.md, Findings): runs made
+# with a binary from before the fix still list them.
+FIXED = {
+    "graph_8020103": "ReduceLogSumExp of an infinite max gave NaN (fixed in 93e53d1)",
+    "graph_8030883": "integer Shrink saturated instead of wrapping (fixed in 300868e)",
+}
 
 
 def main(work):
@@ -129,7 +140,7 @@ def main(work):
                 continue
             graph, k, got, expected = m.group(1), int(m.group(2)), m.group(3), m.group(4)
             model = onnx.load(os.path.join(seed_dir, "data", "simple", graph, "model.onnx"))
-            why = classify(model, k, got, expected)
+            why = FIXED.get(graph) or classify(model, k, got, expected)
             if why:
                 counts[why] = counts.get(why, 0) + 1
             else:
