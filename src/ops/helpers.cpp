@@ -36,7 +36,8 @@ std::vector<std::string> upstream_graph_inputs(const Value& v) {
   return found;
 }
 
-// A microcontroller build fixes such values: say which graph inputs would make v constant.
+}  // namespace
+
 std::string freeze_advice(const Value& v) {
   const std::vector<std::string> ins = upstream_graph_inputs(v);
   if (ins.empty()) return "";
@@ -44,8 +45,6 @@ std::string freeze_advice(const Value& v) {
   for (const std::string& name : ins) msg += " --freeze " + name + "=FILE.pb";
   return msg;
 }
-
-}  // namespace
 
 const Tensor& constant_input(const Node& n, size_t i, const char* what) {
   const Value& v = required_input(n, i);

@@ -17,6 +17,9 @@ const Tensor& constant_input(const Node& n, size_t i, const char* what);
 // NonMaxSuppression): fails when the value is only known at run time. Both failures name the
 // graph inputs to fix with --freeze.
 const Tensor& shape_deciding_input(const Node& n, size_t i);
+// ": fix its value with --freeze NAME=FILE.pb ..." naming the graph inputs v is computed from
+// (a microcontroller build fixes such values); "" when none.
+std::string freeze_advice(const Value& v);
 void set_output(Node& n, size_t i, DType t, Shape s);
 // Axis in [-rank, rank) -> [0, rank).
 int64_t normalize_axis(const Node& n, int64_t axis, int64_t rank);

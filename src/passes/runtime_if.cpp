@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "onnx2mcu/error.h"
+#include "ops/helpers.h"
 #include "ops/op.h"
 #include "passes/passes.h"
 
@@ -93,7 +94,8 @@ void prepare_runtime_if(Node& n, const PassOptions& opts) {
     if (t.dtype != e.dtype || t.shape != e.shape)
       n.fail("output " + std::to_string(i) + " is " + dtype_name(t.dtype) + " " + shape_str(t.shape) + " in the then branch and " +
              dtype_name(e.dtype) + " " + shape_str(e.shape) +
-             " in the else branch; a run-time If needs one static type and shape (freeze the condition to pick one branch)");
+             " in the else branch; a run-time If needs one static type and shape (a constant condition picks one branch)" +
+             freeze_advice(*c));
     if (Value* o = n.outputs[i]) {
       o->dtype = t.dtype;
       o->shape = t.shape;

@@ -24,6 +24,13 @@ inline void einsum(const EinsumParams& p, const T* a, const T* b, T* y) {
   for (int32_t l = 0; l < p.n_letters; ++l) idx[l] = 0;
   int32_t total = 1;
   for (int32_t l = 0; l < p.n_out; ++l) total *= p.size[l];
+  // A summed letter of size 0 sums nothing: every output is 0 (and the operands are empty, so
+  // the loop below must not read them; fuzz_graphs seed 6,009,533: "i,i->" of two empty vectors).
+  for (int32_t l = p.n_out; l < p.n_letters; ++l)
+    if (p.size[l] == 0) {
+      for (int32_t o = 0; o < total; ++o) y[o] = T(0);
+      return;
+    }
   int32_t oa = 0, ob = 0;  // operand offsets of the current output letters
   for (int32_t o = 0; o < total; ++o) {
     T acc = T(0);

@@ -394,6 +394,17 @@ TEST(Einsum, IntegerDotWraps) {  // i,i-> on int32: 65536 * 65536 + 1 wraps to 1
   EXPECT_EQ(y, 1);
 }
 
+// fuzz_graphs seed 6,009,533 (UBSan, null load while folding): "i,i->" of two empty vectors read
+// element 0 of each; a sum over an empty letter is 0 and reads nothing.
+TEST(Einsum, ASumOverAnEmptyLetterIsZeroAndReadsNothing) {
+  int64_t y = 7;
+  o2m::einsum<int64_t>(o2m::EinsumParams{1, 0, {0}, {1}, {1}}, nullptr, nullptr, &y);
+  EXPECT_EQ(y, 0);
+  float out[3] = {7, 7, 7};  // ij,jk->ik with j = 0: [3, 0] x [0, 1] gives three zeros
+  o2m::einsum<float>(o2m::EinsumParams{3, 2, {3, 1, 0}, {0, 0, 1}, {0, 1, 0}}, nullptr, nullptr, out);
+  EXPECT_EQ(std::vector<float>(out, out + 3), (std::vector<float>{0, 0, 0}));
+}
+
 TEST(Einsum, TransposeDiagonalSumAndOuter) {
   // ij->ji
   check_einsum(o2m::EinsumParams{2, 2, {4, 3}, {1, 4}, {}}, 12, 0, 12,

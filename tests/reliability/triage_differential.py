@@ -18,7 +18,7 @@ NAN_SOURCES = {"Atanh", "Acosh", "Acos", "Asin", "Log", "Sqrt", "Pow", "Div", "M
 # NaN to an integer as x86 does (the lowest value); onnx2mcu follows ONNX's reference (numpy)
 # where it says something, and maps NaN to 0 where it does not (as Arm's conversions do).
 NAN_OPEN = {"ReduceMin", "ReduceMax", "ArgMin", "ArgMax", "Hardmax", "MaxPool", "GlobalMaxPool", "TopK",
-            "DynamicQuantizeLinear", "QuantizeLinear", "MaxRoiPool", "Max", "Min", "Clip", "Cast"}
+            "DynamicQuantizeLinear", "QuantizeLinear", "MaxRoiPool", "Max", "Min", "Clip", "Cast", "Softmax", "LogSoftmax"}
 INT_TYPES = {2, 3, 4, 5, 6, 7, 12, 13}
 FAIL = re.compile(r"^FAIL +simple/(graph_\d+): wrong output (\d+): .*got ([^,]+), expected ([^;\[ ]+)")
 
