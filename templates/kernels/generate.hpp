@@ -94,7 +94,11 @@ inline void one_hot(const OneHotParams& p, const I* idx, const T* values, T* y) 
   for (int32_t o = 0; o < p.outer; ++o)
     for (int32_t d = 0; d < p.depth; ++d)
       for (int32_t i = 0; i < p.inner; ++i) {
-        int64_t a = static_cast<int64_t>(idx[o * p.inner + i]);
+        // A NaN or out-of-range float index matches no depth (casting it would be undefined;
+        // fuzz_graphs seed 7,132,976).
+        const double v = static_cast<double>(idx[o * p.inner + i]);
+        int64_t a = -1 - int64_t{p.depth};
+        if (v >= -9.0e18 && v <= 9.0e18) a = static_cast<int64_t>(v);
         if (a < 0) a += p.depth;
         *y++ = a == d ? values[1] : values[0];
       }

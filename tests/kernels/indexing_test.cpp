@@ -2,6 +2,7 @@
 // index with full coordinates, on small shapes with random data.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -240,6 +241,15 @@ TEST(Generate, FillKeepsExactBits) {
   const int64_t v = -(int64_t(1) << 40) - 3;
   o2m::fill<int64_t>({2, int32_t(uint32_t(uint64_t(v))), int32_t(uint32_t(uint64_t(v) >> 32))}, yi);
   EXPECT_EQ(yi[1], v);
+}
+
+// fuzz_graphs seed 7,132,976 (UBSan): a NaN float index was cast to int64; it matches no depth.
+TEST(Generate, OneHotNanOrHugeFloatIndexMatchesNothing) {
+  const float idx[3] = {NAN, 1e30f, 1};
+  const float values[2] = {0, 5};
+  float y[6];
+  o2m::one_hot<float, float>(o2m::OneHotParams{3, 2, 1}, idx, values, y);  // [3] -> [3, 2], axis -1
+  EXPECT_EQ(std::vector<float>(y, y + 6), (std::vector<float>{0, 0, 0, 0, 0, 5}));
 }
 
 TEST(Generate, OneHotEyeRangeNonZero) {
