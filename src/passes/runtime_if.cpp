@@ -37,18 +37,14 @@ std::shared_ptr<Graph> compile_branch(const Node& n, const Graph& branch, const 
     o->is_graph_output = true;
   }
   PassOptions sub = opts;
-  sub.dump_after.clear();  // the dump shows the model graph; its If nodes print their branches
+  sub.dump_after.clear();  // --dump-ir-after shows the model graph only
   sub.dump = nullptr;
   run_pipeline(*s, sub);
   return s;
 }
 
 bool reads(const Graph& g, const Value* v) {
-  if (!v) return false;
-  for (const auto& n : g.nodes)
-    for (const Value* in : n->inputs)
-      if (in == v) return true;
-  return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end();
+  return v && (!g.consumers(v).empty() || std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end());
 }
 
 // Captures no compiled branch reads any more (folded away, e.g. a bias now inside a Gemm's
