@@ -78,6 +78,10 @@ ResizeSpec resize_spec(const Node& n) {
       s.scales[d] = scales[i];
       s.out[d] = static_cast<int64_t>(std::floor(static_cast<double>(scales[i]) * static_cast<double>(x.shape[d])));
     }
+    // No input pixel to interpolate from (the kernel would read x[0] of an empty tensor).
+    if (x.shape[d] == 0 && s.out[d] != 0)
+      n.fail("input " + shape_str(x.shape) + " is empty along dim " + std::to_string(d) +
+             ", so there is nothing to resize to size " + std::to_string(s.out[d]));
   }
   // keep_aspect_ratio_policy (opset 18): one scale for every listed dim, the smallest
   // (not_larger) or largest (not_smaller) of sizes / input, and sizes rounded from it.

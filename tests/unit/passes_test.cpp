@@ -956,6 +956,17 @@ TEST(Errors, ReshapeElementCountMismatch) {
   EXPECT_EQ(pipeline_error(b.g), "node 'reshape' (Reshape): cannot reshape [2,3] (6 elements) to [4,2]");
 }
 
+// sizes can ask for pixels along a dim the input has none of (fuzz_graphs seed 7,111,672).
+TEST(ShapeRules, ResizeOfAnEmptyDimToANonEmptySizeIsAnError) {
+  GraphBuilder b;
+  b.opset = 13;
+  Value* x = b.input("x", {1, 0, 2});
+  Value* sizes = b.constant<int64_t>("sizes", {3}, {1, 3, 2});
+  b.output(b.out(b.node("Resize", "resize", {x, nullptr, nullptr, sizes})));
+  EXPECT_EQ(pipeline_error(b.g),
+            "node 'resize' (Resize): input [1,0,2] is empty along dim 1, so there is nothing to resize to size 3");
+}
+
 // ---- Transformer ops (opsets 18-27) ---------------------------------------------------------
 
 TEST(ShapeRules, AttentionRotaryAndNormalisationOps) {
