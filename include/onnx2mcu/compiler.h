@@ -28,6 +28,9 @@ struct CompileOptions {
   std::string dump_ir_after;                              // --dump-ir-after PASS
   std::string target;  // --target cpu/board/host: adds <name>_target.txt (its build flags); "" = none
   Limits limits;       // --max-tensor-bytes, --max-arena-bytes, --max-nodes
+  // --max-loop-iterations: the most iterations a Loop whose trip count is known only at run time
+  // may run (its scan outputs' capacity); <name>_run returns an error code beyond it. 0 = none.
+  int64_t max_loop_iterations = 0;
 };
 
 struct CompiledModel {
@@ -35,6 +38,7 @@ struct CompiledModel {
   std::unique_ptr<Graph> graph;
   std::unique_ptr<MemoryPlan> plan;
   std::vector<GeneratedFile> files;
+  int64_t weight_bytes = 0;  // the const data the generated .cpp holds (<NAME>_WEIGHT_BYTES)
   std::string ir_dump;  // the IR printed after CompileOptions::dump_ir_after
   ~CompiledModel();
   CompiledModel();

@@ -82,6 +82,10 @@ void add_model_options(CLI::App* cmd, std::string& model, std::string& name, std
   cmd->add_option("--max-arena-bytes", copts.limits.max_arena_bytes, "refuse a model whose arena is larger (default 64 MiB)")
       ->check(positive);
   cmd->add_option("--max-nodes", copts.limits.max_nodes, "refuse a graph with more nodes (default 100000)")->check(positive);
+  cmd->add_option("--max-loop-iterations", copts.max_loop_iterations,
+                  "bound of a Loop whose trip count is known only at run time: the capacity of its scan outputs; "
+                  "<name>_run returns 1 if the loop needs more")
+      ->check(positive);
 }
 
 // Control characters escaped (and newlines too when one_line), so a message prints as text.

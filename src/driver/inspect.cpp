@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 
 #include "emitter/emitter.h"
 #include "ir/graph.h"
@@ -40,6 +39,11 @@ int64_t model_stats_node_macs(const Node& n) {
       most = std::max(most, sum);
     }
     return most;
+  }
+  if (is_runtime_loop(n)) {  // the body as many times as the bound allows (once when there is none)
+    int64_t sum = 0;
+    for (const auto& m : n.attrs.at("body").g->nodes) sum += model_stats_node_macs(*m);
+    return sum * std::max<int64_t>(1, n.attr_int(kLoopMaxTripsAttr, 1));
   }
   if (n.domain.empty() && (n.op == "RNN" || n.op == "GRU" || n.op == "LSTM")) return recurrent_macs(n);
   // ConvTranspose: every input value is multiplied into a C_out/group x k... window of the
@@ -86,27 +90,10 @@ std::string where(const MemoryPlan& plan, const Value* v) {
 
 }  // namespace
 
-namespace {
-
-// Flash bytes of a plan's weights, run-time If branches included (not their copies of the
-// enclosing graph's constants, which the generated code reads from the enclosing arrays).
-int64_t weight_bytes(const MemoryPlan& plan, const Graph& g) {
-  const std::set<const Value*> captured(g.captured.begin(), g.captured.end());
-  std::set<const Value*> weights;
-  int64_t bytes = 0;
-  for (const auto& kv : plan.storage)
-    if (kv.second.kind == StorageKind::Weight && !captured.count(kv.second.root) && weights.insert(kv.second.root).second)
-      bytes += kv.first->bytes();
-  for (const auto& kv : plan.subplans) bytes += weight_bytes(*kv.second, *kv.first);
-  return bytes;
-}
-
-}  // namespace
-
 ModelStats model_stats(const CompiledModel& m) {
   ModelStats s;
   for (const auto& n : m.graph->nodes) s.macs += model_stats_node_macs(*n);
-  s.weight_bytes = weight_bytes(*m.plan, *m.graph);
+  s.weight_bytes = m.weight_bytes;  // as emitted: constants only the generator reads are not in flash
   s.arena_bytes = m.plan->arena.arena_bytes;
   s.lower_bound = m.plan->arena.lower_bound;
   return s;

@@ -39,6 +39,8 @@ class ModelEmitter {
  public:
   ModelEmitter(const Graph& g, const MemoryPlan& plan, const EmitOptions& opts) : g_(g), plan_(plan), opts_(opts) {}
 
+  int64_t weight_bytes() const { return weight_bytes_; }
+
   std::vector<GeneratedFile> run() {
     name_params();
     std::string body = emit_body();
@@ -98,6 +100,13 @@ class ModelEmitter {
       if (!output_name_.count(v) && !input_name_.count(v)) output_name_[v] = id;
       params.push_back(std::string(dtype_api_ctype(v->dtype)) + "* " + id);
     }
+    // Outputs whose length along axis 0 is known only at run time (a Loop that may exit early).
+    for (size_t i = 0; i < g_.outputs.size(); ++i)
+      if (has_runtime_length(*g_.outputs[i]) && !length_name_.count(g_.outputs[i])) {
+        const std::string id = scope_.claim_unique(output_names_[i] + "_len");
+        length_name_[g_.outputs[i]] = id;
+        params.push_back("uint32_t* " + id);
+      }
     for (size_t i = 0; i < params.size(); ++i) params_ += (i ? ", " : "") + params[i];
     if (params_.empty()) params_ = "void";
   }
@@ -109,7 +118,17 @@ class ModelEmitter {
              std::to_string(v->elems()) + "u /* " + dtype_name(v->dtype) + " " + shape_str(v->shape) + " \"" + comment_safe(v->name) + "\" */\n";
     };
     for (size_t i = 0; i < g_.inputs.size(); ++i) line("INPUT", i, g_.inputs[i]);
-    for (size_t i = 0; i < g_.outputs.size(); ++i) line("OUTPUT", i, g_.outputs[i]);
+    for (size_t i = 0; i < g_.outputs.size(); ++i) {
+      line("OUTPUT", i, g_.outputs[i]);
+      auto len = length_name_.find(g_.outputs[i]);
+      if (len != length_name_.end())
+        out += "/* Output " + std::to_string(i) + " holds at most " + std::to_string(g_.outputs[i]->shape[0]) +
+               " rows along axis 0; the run writes *" + len->second + " of them (a Loop that may stop early). */\n";
+    }
+    if (loop_bound_checked_)
+      out += "/* " + upper(opts_.name) + "_run returns this when a Loop needs more iterations than its bound\n"
+             "   (--max-loop-iterations); outputs are then incomplete. */\n#define " + upper(opts_.name) +
+             "_ERROR_LOOP_BOUND 1\n";
     return out;
   }
 
@@ -207,6 +226,10 @@ class ModelEmitter {
         body += emit_runtime_if(sc, n);
         continue;
       }
+      if (is_runtime_loop(n)) {
+        body += emit_runtime_loop(sc, n);
+        continue;
+      }
       for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) {
         headers_.insert(c.header);
         std::string args = "p";
@@ -255,16 +278,7 @@ class ModelEmitter {
       auto scratch = sc.plan.scratch_offset.find(&n);
       Scope sub{branch, *sc.plan.subplans.at(&branch), sc.base + (scratch == sc.plan.scratch_offset.end() ? 0 : scratch->second)};
       sub.indent = sc.indent + "  ";
-      const size_t first = own_inputs(n);
-      for (size_t i = 0; i < branch.captured.size(); ++i) {
-        const Value* p = branch.captured[i];
-        if (!p) continue;
-        const Value* outer = n.inputs[first + i];
-        if (p->is_const() && outer->is_const())
-          weight_alias_[p] = sc.plan.storage.at(outer).root;  // the enclosing graph's array, not a copy
-        else
-          sub.inputs[p] = pointer(sc, outer, false);
-      }
+      bind_captures(sc, n, sub);
       for (size_t i = 0; i < branch.outputs.size(); ++i) {
         sub.outputs.push_back(pointer(sc, n.outputs[i], true));
         sub.written.emplace(branch.outputs[i], sub.outputs.back());
@@ -274,11 +288,109 @@ class ModelEmitter {
     return out + sc.indent + "}\n";
   }
 
-  // The model graph's values, then each run-time If's branches' (in node order, depth first).
+  // A subgraph's captures read the enclosing scope's pointers (its constants, the enclosing arrays).
+  void bind_captures(const Scope& sc, const Node& n, Scope& sub) {
+    const size_t first = own_inputs(n);
+    for (size_t i = 0; i < sub.g.captured.size(); ++i) {
+      const Value* p = sub.g.captured[i];
+      if (!p) continue;
+      const Value* outer = n.inputs[first + i];
+      if (p->is_const() && outer->is_const())
+        weight_alias_[p] = sc.plan.storage.at(outer).root;  // the enclosing graph's array, not a copy
+      else
+        sub.inputs[p] = pointer(sc, outer, false);
+    }
+  }
+
+  // A `for` over the body: the loop-carried values (Scan: states) it reads sit in the node's
+  // scratch region and take what it wrote after each iteration; scan outputs get a row per
+  // iteration (Scan: scan inputs give one, forwards or backwards, and outputs take one likewise).
+  std::string emit_runtime_loop(const Scope& sc, const Node& n) {
+    const Graph& body = *n.attrs.at("body").g;
+    const LoopLayout& l = sc.plan.loops.at(&n);
+    const LoopForm f = loop_form(n);
+    auto scratch = sc.plan.scratch_offset.find(&n);
+    const int64_t region = sc.base + (scratch == sc.plan.scratch_offset.end() ? 0 : scratch->second);
+    const bool scan = n.op == "Scan";
+    const Value* m = scan ? nullptr : n.input(0);
+    const Value* cond = scan ? nullptr : n.input(1);
+    const int64_t bound = n.attr_int(kLoopMaxTripsAttr, -1);
+    const std::string k = std::to_string(loops_++);
+    const std::string trips = "trips_" + k, c = "cond_" + k, i = "i_" + k, iter = "iter_" + k, next = "next_" + k;
+    const std::string& ind = sc.indent;
+    const std::string in = ind + "  ";
+    auto at_region = [&](int64_t off, DType t) { return "at<" + std::string(dtype_ctype(t)) + ">(" + std::to_string(region + off) + ")"; };
+    auto copy = [&](const std::string& to, const std::string& from, int64_t bytes) {
+      needs_memcpy_ = true;
+      return "memcpy(" + use(to) + ", " + use(from) + ", " + std::to_string(bytes) + "u);\n";
+    };
+    // Row t of a stacked tensor: forwards i, backwards (Scan's direction 1) bound - 1 - i.
+    auto row = [&](const std::string& base, int64_t row_elems, bool backwards) {
+      const std::string t = backwards ? "(" + std::to_string(bound - 1) + " - " + i + ")" : i;
+      return "(" + use(base) + " + " + t + " * " + std::to_string(row_elems) + ")";
+    };
+    auto carried_in = [&](size_t j) { return n.inputs[f.carried_begin + j]; };
+    std::string out = ind + "{\n";
+    if (m) out += in + "const int64_t " + trips + " = " + use(pointer(sc, m, false)) + "[0];\n";
+    if (!scan) out += in + "bool " + c + " = " + (cond ? use(pointer(sc, cond, false)) + "[0]" : std::string("true")) + ";\n";
+    for (size_t j = 0; j < f.carried; ++j)
+      out += in + copy(at_region(l.carried_in[j], carried_in(j)->dtype), pointer(sc, carried_in(j), false), carried_in(j)->bytes());
+    out += in + "int64_t " + i + " = 0;\n";
+    if (scan) out += in + "for (; " + i + " < " + std::to_string(bound) + "; ++" + i + ") {\n";
+    else out += in + "for (; " + (m ? i + " < " + trips + " && " : std::string()) + c + "; ++" + i + ") {\n";
+    const bool bound_is_trip_count = scan || (m && m->is_const() && m->constant->int_at(0) <= bound);
+    if (bound >= 0 && !bound_is_trip_count) {
+      out += in + "  if (" + i + " == " + std::to_string(bound) + ") return 1;  // more iterations than its bound\n";
+      loop_bound_checked_ = true;
+    }
+    Scope sub{body, *sc.plan.subplans.at(&body), region + l.body};
+    sub.indent = in + "  ";
+    if (!scan) {
+      sub.inputs[body.inputs[0]] = "&" + iter;
+      sub.inputs[body.inputs[1]] = "&" + c;
+      sub.outputs.push_back("&" + next);
+    }
+    for (size_t j = 0; j < f.carried; ++j) sub.inputs[body.inputs[f.body_in + j]] = at_region(l.carried_in[j], carried_in(j)->dtype);
+    const std::vector<int64_t> in_dirs = n.attr_ints("scan_input_directions"), out_dirs = n.attr_ints("scan_output_directions");
+    for (size_t j = f.body_in + f.carried; scan && j < own_inputs(n); ++j) {
+      const Value* slice = body.inputs[j];
+      const size_t d = j - f.carried;
+      sub.inputs[slice] = row(pointer(sc, n.inputs[j], false), slice->elems(), d < in_dirs.size() && in_dirs[d] != 0);
+    }
+    bind_captures(sc, n, sub);
+    for (size_t o = 0; o < n.outputs.size(); ++o) {
+      const Value* v = n.outputs[o];
+      const Value* b = body.outputs[f.body_out + o];
+      std::string p = v ? pointer(sc, v, true) : at_region(l.spare_out[o], b->dtype);
+      const size_t d = o - f.carried;
+      if (o >= f.carried && v) p = row(p, b->elems(), scan && d < out_dirs.size() && out_dirs[d] != 0);
+      sub.outputs.push_back(p);
+    }
+    for (size_t o = 0; o < body.outputs.size(); ++o) sub.written.emplace(body.outputs[o], sub.outputs[o]);
+    const std::string body_code = emit_graph(sub);
+    if (used_.count("&" + iter)) out += in + "  const int64_t " + iter + " = " + i + ";\n";
+    if (!scan) out += in + "  bool " + next + " = false;\n";
+    out += body_code;
+    if (!scan) out += in + "  " + c + " = " + next + ";\n";
+    for (size_t j = 0; j < f.carried; ++j)
+      out += in + "  " + copy(at_region(l.carried_in[j], carried_in(j)->dtype), sub.outputs[f.body_out + j], carried_in(j)->bytes());
+    out += in + "}\n";
+    for (size_t j = 0; j < f.carried && !scan; ++j)  // a Scan runs at least once (prepare_runtime_scan)
+      if (n.outputs[j])
+        out += in + "if (" + i + " == 0) " +
+               copy(pointer(sc, n.outputs[j], true), at_region(l.carried_in[j], carried_in(j)->dtype), carried_in(j)->bytes());
+    for (size_t o = f.carried; o < n.outputs.size(); ++o) {
+      auto len = n.outputs[o] ? length_name_.find(n.outputs[o]) : length_name_.end();
+      if (len != length_name_.end()) out += in + "*" + use(len->second) + " = static_cast<uint32_t>(" + i + ");\n";
+    }
+    return out + ind + "}\n";
+  }
+
+  // The model graph's values, then each run-time If's branches' and Loop's body's (in node order, depth first).
   static void all_values(const Graph& g, std::vector<const Value*>& out) {
     for (const auto& v : g.values) out.push_back(v.get());
     for (const auto& n : g.nodes)
-      if (is_runtime_if(*n))
+      if (is_runtime_control_flow(*n))
         for (const auto& kv : n->attrs)
           if (kv.second.kind == Attr::Kind::Graph && kv.second.g) all_values(*kv.second.g, out);
   }
@@ -303,6 +415,9 @@ class ModelEmitter {
   const EmitOptions& opts_;
   NameScope scope_;
   std::map<const Value*, std::string> input_name_, output_name_, weight_name_;
+  std::map<const Value*, std::string> length_name_;   // output with a run-time length -> its length parameter
+  int loops_ = 0;                                      // run-time Loops emitted: their locals' suffix
+  bool loop_bound_checked_ = false;                    // some Loop may return 1 (its bound exceeded)
   std::map<const Value*, const Value*> weight_alias_;  // a branch's copy of a constant -> the enclosing graph's
   std::set<std::string> used_;                          // pointers the body passes, to silence unused parameters
   std::vector<std::string> output_names_;
@@ -331,8 +446,11 @@ std::string render_template(const std::string& text, const std::vector<std::pair
   return out + text.substr(pos);
 }
 
-std::vector<GeneratedFile> emit_model(const Graph& g, const MemoryPlan& plan, const EmitOptions& opts) {
-  return ModelEmitter(g, plan, opts).run();
+std::vector<GeneratedFile> emit_model(const Graph& g, const MemoryPlan& plan, const EmitOptions& opts, int64_t* weight_bytes) {
+  ModelEmitter e(g, plan, opts);
+  std::vector<GeneratedFile> files = e.run();
+  if (weight_bytes) *weight_bytes = e.weight_bytes();
+  return files;
 }
 
 }  // namespace onnx2mcu

@@ -14,7 +14,9 @@ struct EmitOptions {
   std::string model_file;  // file name only (never a path: output must not depend on the machine)
 };
 
-std::vector<GeneratedFile> emit_model(const Graph& g, const MemoryPlan& plan, const EmitOptions& opts);
+// weight_bytes, when set, receives <NAME>_WEIGHT_BYTES: the const data the .cpp holds.
+std::vector<GeneratedFile> emit_model(const Graph& g, const MemoryPlan& plan, const EmitOptions& opts,
+                                      int64_t* weight_bytes = nullptr);
 
 // Replaces every @KEY@ in text; fails on a key the map lacks (a template typo).
 std::string render_template(const std::string& text, const std::vector<std::pair<std::string, std::string>>& vars);

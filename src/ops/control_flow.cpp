@@ -1,6 +1,7 @@
 // If, Loop, Scan: never lowered. infer-shapes-and-fold inlines them (src/passes/inline_control_flow.cpp)
-// once the condition / trip count is constant, or keeps an If with a run-time condition with its
-// branches compiled (src/passes/runtime_if.cpp); these rules run only for what is neither.
+// once the condition / trip count is constant, or keeps an If with a run-time condition, or a Loop
+// with a run-time trip count or condition, with its subgraphs compiled (src/passes/runtime_if.cpp,
+// runtime_loop.cpp) for the emitter to write as C++ `if` / `for`; these rules run only for what is neither.
 // Their normalize hook makes what their subgraphs read from enclosing graphs explicit inputs, so
 // every pass sees those reads as ordinary uses (liveness, dead code, renames by remove-identities).
 #include <algorithm>
@@ -14,12 +15,32 @@ size_t own_inputs(const Node& n) {
   return n.inputs.size() - std::min(captured, n.inputs.size());
 }
 
-bool is_runtime_if(const Node& n) { return n.domain.empty() && n.op == "If" && n.attr_int(kRuntimeIfAttr, 0) != 0; }
+bool is_runtime_control_flow(const Node& n) { return n.domain.empty() && n.attr_int(kRuntimeAttr, 0) != 0; }
+bool is_runtime_if(const Node& n) { return n.op == "If" && is_runtime_control_flow(n); }
+bool is_runtime_loop(const Node& n) { return (n.op == "Loop" || n.op == "Scan") && is_runtime_control_flow(n); }
+
+LoopForm loop_form(const Node& n) {
+  const size_t own = own_inputs(n);
+  if (n.op == "Scan") {  // (states, scan inputs) -> (states, scan outputs)
+    const auto scans = static_cast<size_t>(std::max<int64_t>(0, n.attr_int("num_scan_inputs", 0)));
+    return {0, own - std::min(own, scans), 0, 0};
+  }
+  // Loop: (M, cond, carried) -> (carried, scans); its body (iteration, cond, carried) -> (cond, carried, scans)
+  return {2, own - std::min<size_t>(own, 2), 2, 1};
+}
+
+bool has_runtime_length(const Value& v) {
+  const Node* n = v.producer;
+  if (!n || !is_runtime_loop(*n) || n->attr_int(kLoopEarlyExitAttr, 0) == 0) return false;
+  for (size_t k = loop_form(*n).carried; k < n->outputs.size(); ++k)
+    if (n->outputs[k] == &v) return true;
+  return false;
+}
 
 namespace {
 
 void infer_control_flow(Node& n) {
-  if (is_runtime_if(n)) return;  // prepare_runtime_if typed its outputs from the compiled branches
+  if (is_runtime_control_flow(n)) return;  // prepare_runtime_if / _loop typed its outputs from the compiled subgraphs
   n.fail("control flow is inlined when its condition or trip count is constant; this node was not");
 }
 
@@ -67,9 +88,14 @@ void register_control_flow_ops(OpTable& t) {
       "a condition that folds inlines its branch; otherwise both branches are compiled and the generated code picks one at run "
       "time (outputs of one static type and shape; the branches share arena space); nests to any depth";
   OpDef& loop = add_op(t, {"Loop", "", infer_control_flow, lower_control_flow});
-  loop.notes = "unrolled: a constant trip count up to 1024, and a body condition that folds to true";
+  loop.notes =
+      "unrolled when the trip count is constant (up to 1024) and the body's condition folds to true; otherwise a run-time loop "
+      "bounded by the constant trip count or --max-loop-iterations, with early exit; loop-carried values keep one static shape; "
+      "scan outputs of a run-time length are model outputs only";
   OpDef& scan = add_op(t, {"Scan", "", infer_control_flow, lower_control_flow});
-  scan.notes = "unrolled over the scanned axis (a static dim; up to 1024 iterations, Scan 8: per batch, full sequence_lens)";
+  scan.notes =
+      "Scan 9+ over axis 0 with a run-time input: a run-time loop over the rows (either direction); otherwise unrolled over the "
+      "scanned axis (a static dim; up to 1024 iterations; Scan 8: per batch, full sequence_lens)";
   for (OpDef* d : {&if_op, &loop, &scan}) d->normalize = explicit_captures;
 }
 

@@ -66,11 +66,28 @@ constexpr const char* kTableInputsAttr = "onnx2mcu_tables";
 constexpr const char* kCapturedInputsAttr = "onnx2mcu_captured";
 // The node's inputs before those: the ones ONNX defines.
 size_t own_inputs(const Node& n);
-// Attribute set on an If whose condition is known only at run time: its branch attributes hold
-// the compiled branches, graphs of their own (src/passes/runtime_if.cpp), which the planner and
-// emitter recurse into.
-constexpr const char* kRuntimeIfAttr = "onnx2mcu_runtime";
+// Attribute set on an If whose condition, or a Loop whose trip count or condition, is known only
+// at run time, and on a Scan run as a loop rather than unrolled: its graph attributes hold the
+// compiled branches or body, graphs of their own (src/passes/runtime_if.cpp, runtime_loop.cpp),
+// which the planner and emitter recurse into.
+constexpr const char* kRuntimeAttr = "onnx2mcu_runtime";
+bool is_runtime_control_flow(const Node& n);
 bool is_runtime_if(const Node& n);
+bool is_runtime_loop(const Node& n);  // a run-time Loop or Scan
+// On a run-time Loop or Scan: the most iterations it may run (its scan outputs' capacity along axis 0),
+// and 1 when it may stop earlier, so its scan outputs have a run-time length (model outputs
+// only, reported through the run function; docs/api.md).
+constexpr const char* kLoopMaxTripsAttr = "onnx2mcu_max_trips";
+constexpr const char* kLoopEarlyExitAttr = "onnx2mcu_early_exit";
+// True for a model output whose length along axis 0 is known only at run time.
+bool has_runtime_length(const Value& v);
+// Where a run-time Loop's or Scan's loop-carried values (Scan: states) are: the node's inputs
+// [carried_begin, +carried) and outputs [0, carried), its body's inputs [body_in, +carried) and
+// outputs [body_out, +carried); the node's other outputs are scan outputs, body outputs after those.
+struct LoopForm {
+  size_t carried_begin = 0, carried = 0, body_in = 0, body_out = 0;
+};
+LoopForm loop_form(const Node& n);
 // OpDef::tables: the node reads its attribute tables as constant inputs from here on (called
 // by infer-shapes-and-fold before the op's shape rule, which may read them).
 void attach_tables(Graph& g, Node& n, NamedTables tables);

@@ -6,6 +6,7 @@ namespace onnx2mcu {
 
 bool fold_node(Graph&, Node& n, const PassOptions& opts) {
   const OpDef* def = find_op(n.domain, n.op);
+  if (is_runtime_control_flow(n)) return false;  // runs its compiled subgraphs at run time
   for (const Value* in : n.inputs)
     if (in && !in->is_const() && !def->shape_only) return false;
   int64_t out_bytes = 0;

@@ -18,11 +18,13 @@ void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
     for (const Value* in : n.inputs)
       if (in && (in->dtype == DType::Undefined || !shape_known(in->shape)))
         n.fail("input '" + in->name + "' has no known type or shape");
-    if (is_runtime_if(n)) continue;  // compiled already (a graph run through the pipeline twice)
+    if (is_runtime_control_flow(n)) continue;  // compiled already (a graph run through the pipeline twice)
     if (n.op == "If" && n.domain.empty() && n.input(0) && !n.input(0)->is_const()) {
       prepare_runtime_if(n, opts);
       continue;
     }
+    if (n.op == "Loop" && n.domain.empty() && prepare_runtime_loop(g, n, opts)) continue;
+    if (n.op == "Scan" && n.domain.empty() && prepare_runtime_scan(n, opts)) continue;
     if (is_inlined_control_flow(n)) {
       // Replaced by its inlined nodes, which this loop then infers and folds in turn.
       std::vector<std::unique_ptr<Node>> repl = inline_control_flow(g, n, opts, loop_checks);

@@ -13,6 +13,7 @@ struct PassOptions {
   int64_t fold_max_bytes = 16 << 20;     // never fold a node whose outputs exceed this
   int64_t max_tensor_bytes = int64_t{256} << 20;  // Limits::max_tensor_bytes: any output above it is an error
   int64_t max_nodes = 100000;            // Limits::max_nodes: inlining If/Loop may not grow the graph past it
+  int64_t max_loop_iterations = 0;       // --max-loop-iterations: bound of a Loop whose trip count is run-time (0 = none)
   std::set<std::string> disabled;        // optimisation passes switched off by name
   std::string dump_after;                // pass after which to print the IR ("" = none)
   std::string* dump = nullptr;           // where that print goes
@@ -53,6 +54,22 @@ void check_loop_conditions(const std::vector<LoopCondCheck>& checks);
 // If node n, whose condition is not constant, keeps both branches: each compiled by the whole
 // pipeline as a graph of its own; n's outputs get their (equal) types and shapes, else an error.
 void prepare_runtime_if(Node& n, const PassOptions& opts);
+// Loop node n of graph g when its trip count or condition is known only at run time, or its
+// body's condition is not constant true, or it is too long to unroll: compiles its body, types
+// its outputs and returns true; false (n untouched) when inline_control_flow should unroll it.
+bool prepare_runtime_loop(Graph& g, Node& n, const PassOptions& opts);
+// Scan node n (opset 9+, every scan axis 0, some input known only at run time): compiles its
+// body to run as a loop over the rows, types its outputs and returns true; false (n untouched)
+// when inline_control_flow should unroll it.
+bool prepare_runtime_scan(Node& n, const PassOptions& opts);
+// Subgraph `sub` of control-flow node n compiled by the whole pipeline as a graph of its own:
+// its declared inputs take the types of args (as run-time values), its captures the types (and
+// constant values) of n's captured inputs; its outputs become graph outputs (src/passes/subgraph.cpp).
+std::shared_ptr<Graph> compile_subgraph(const Node& n, const Graph& sub, const std::vector<const Value*>& args,
+                                        const PassOptions& opts);
+// Captures none of the compiled subgraphs reads any more (folded away) stop being inputs of n.
+void drop_unread_captures(Node& n, const std::vector<Graph*>& subgraphs);
+void set_int_attr(Node& n, const char* key, int64_t value);
 // float16 / bfloat16 computed in float32 (src/passes/compute_in_float.cpp), node by node inside
 // infer_shapes_and_fold: widen_float_inputs inserts Casts to float32 before node i for its
 // float16/bfloat16 inputs (unless its kernels move any dtype) and returns the storage dtype

@@ -87,6 +87,22 @@ MemoryPlan plan_memory(const Graph& g) {
         bytes = std::max(bytes, sub->arena.arena_bytes);
         plan.subplans[kv.second.g.get()] = sub;
       }
+    } else if (is_runtime_loop(n)) {
+      const Graph& body = *n.attrs.at("body").g;
+      auto sub = std::make_shared<MemoryPlan>(plan_memory(body));
+      plan.subplans[&body] = sub;
+      LoopLayout& l = plan.loops[&n];
+      auto take = [&l](int64_t b) {
+        const int64_t at = l.bytes;
+        l.bytes += (b + kArenaAlign - 1) / kArenaAlign * kArenaAlign;  // aligned as the arena's buffers
+        return at;
+      };
+      const LoopForm f = loop_form(n);
+      for (size_t j = 0; j < f.carried; ++j) l.carried_in.push_back(take(n.inputs[f.carried_begin + j]->bytes()));
+      for (size_t k = 0; k < n.outputs.size(); ++k)
+        l.spare_out.push_back(n.outputs[k] ? -1 : take(body.outputs[f.body_out + k]->bytes()));
+      l.body = take(sub->arena.arena_bytes);
+      bytes = l.bytes;
     } else {
       for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) bytes = std::max(bytes, c.scratch_bytes);
     }

@@ -19,6 +19,16 @@ struct Storage {
   int64_t offset = 0;           // arena offset, for StorageKind::Arena
 };
 
+// A run-time Loop's (or Scan's) scratch region, offsets within it: the loop-carried values the body reads
+// (copied from what it wrote after each iteration), per Loop output a buffer for the body's
+// writes when nothing reads that output (-1 where the output itself takes them), then the
+// body's arena.
+struct LoopLayout {
+  std::vector<int64_t> carried_in, spare_out;
+  int64_t body = 0;
+  int64_t bytes = 0;
+};
+
 struct MemoryPlan {
   std::map<const Value*, Storage> storage;
   std::set<const Node*> aliased_views;  // view nodes that need no code: output = input bytes
@@ -29,7 +39,9 @@ struct MemoryPlan {
   ArenaPlan arena;
   // The branches of run-time Ifs, each planned as a graph of its own at offsets relative to its
   // If's scratch region (which holds the larger branch: only one runs).
+  // A run-time Loop's body likewise, after the loop's own buffers (loops).
   std::map<const Graph*, std::shared_ptr<MemoryPlan>> subplans;
+  std::map<const Node*, LoopLayout> loops;
 };
 
 MemoryPlan plan_memory(const Graph& g);

@@ -1,6 +1,9 @@
 #include "verify/harness.h"
 
+#include <algorithm>
+
 #include "emitter/weights.h"
+#include "ops/op.h"
 
 namespace onnx2mcu {
 
@@ -15,6 +18,14 @@ std::string harness_source(const std::string& name, const Graph& g, const std::v
   for (size_t o = 0; o < g.outputs.size(); ++o)
     s += std::string(dtype_api_ctype(g.outputs[o]->dtype)) + " out_" + std::to_string(o) + "[" +
          std::to_string(tensor_array_len(g.outputs[o]->dtype, g.outputs[o]->bytes())) + "];\n";
+  // Outputs with a run-time length, each Value once, as the run function takes their lengths.
+  std::vector<size_t> length_outputs;
+  for (size_t o = 0; o < g.outputs.size(); ++o) {
+    bool first = true;
+    for (size_t l : length_outputs) first = first && g.outputs[l] != g.outputs[o];
+    if (has_runtime_length(*g.outputs[o]) && first) length_outputs.push_back(o);
+  }
+  for (size_t o : length_outputs) s += "uint32_t len_" + std::to_string(o) + " = 0;\n";
   s += R"(
 // Prints bytes as hex, 64 to a line, so no printf (and no heap) is needed on the target.
 void print_bytes(int set, int output, const void* data, unsigned n) {
@@ -47,10 +58,19 @@ void print_bytes(int set, int output, const void* data, unsigned n) {
     std::string args;
     for (size_t i = 0; i < g.inputs.size(); ++i) args += (args.empty() ? "" : ", ") + std::string("in_") + std::to_string(c) + "_" + std::to_string(i);
     for (size_t o = 0; o < g.outputs.size(); ++o) args += (args.empty() ? "" : ", ") + std::string("out_") + std::to_string(o);
+    for (size_t o : length_outputs) args += ", &len_" + std::to_string(o);
     s += "  rig_region_begin();\n  failures += " + name + "_run(" + args + ") != 0;\n  rig_region_end();\n";
-    for (size_t o = 0; o < g.outputs.size(); ++o)
-      s += "  print_bytes(" + std::to_string(c) + ", " + std::to_string(o) + ", out_" + std::to_string(o) + ", " +
-           std::to_string(g.outputs[o]->bytes()) + "u);\n";
+    for (size_t o = 0; o < g.outputs.size(); ++o) {
+      // An output with a run-time length: the rows the run wrote (its first one's length if listed twice).
+      const Value* v = g.outputs[o];
+      std::string bytes = std::to_string(v->bytes()) + "u";
+      for (size_t l : length_outputs)
+        if (g.outputs[l] == v) {
+          bytes = "len_" + std::to_string(l) + " * " + std::to_string(v->bytes() / std::max<int64_t>(1, v->shape[0])) + "u";
+          break;
+        }
+      s += "  print_bytes(" + std::to_string(c) + ", " + std::to_string(o) + ", out_" + std::to_string(o) + ", " + bytes + ");\n";
+    }
   }
   s += "  rig_puts(\"o2m-stack \");\n  rig_put_int(static_cast<long>(rig_stack_peak()));\n  rig_puts(\"\\n\");\n";
   s += "  return failures;\n}\n";

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# control_flow_models.sh ONNX2MCU TARGET: models whose If conditions come from the input
-# (make_control_flow_models.py) compile to code that picks the branch at run time, and `verify`
-# on TARGET (host, or cortex-m4 in QEMU) gives the expected outputs on every path.
+# control_flow_models.sh ONNX2MCU TARGET: models whose control flow is decided by the input
+# (make_control_flow_models.py: run-time Ifs, a Loop with a run-time trip count and early exit, a
+# Scan recurrent cell) compile to code with that construct (marker.txt: `} else {`, `for (; `),
+# and `verify` on TARGET (host, or cortex-m4 in QEMU) gives the expected outputs on every path.
 # Exit 77 (skipped) for cortex-m4 without arm-none-eabi-g++ or qemu-system-arm.
 set -uo pipefail
 gen=$(realpath "$1") target=$2
@@ -15,20 +16,56 @@ passed=0 failed=0
 for dir in "$work"/*/; do
   name=$(basename "$dir")
   ok=1
-  "$gen" compile "$dir/model.onnx" -o "$work/gen_$name" >"$work/log" 2>&1 || ok=0
-  # Decided in the generated code, not folded: one `} else {` per If of the model.
-  elses=$(grep -c '} else {' "$work/gen_$name/$name.cpp" 2>/dev/null || true)
-  [ "$elses" -ge 1 ] || { echo "no run-time branch in $name.cpp" >>"$work/log"; ok=0; }
+  flags=$(cat "$dir/flags.txt" 2>/dev/null || true)
+  # shellcheck disable=SC2086  # flags are words
+  "$gen" compile "$dir/model.onnx" -o "$work/gen_$name" $flags >"$work/log" 2>&1 || ok=0
+  # Decided in the generated code, not folded: the marker (`} else {` per If, `for (; ` per Loop).
+  marker=$(cat "$dir/marker.txt" 2>/dev/null || true) found=0
+  if [ -n "$marker" ]; then
+    found=$(grep -cF "$marker" "$work/gen_$name/$name.cpp" 2>/dev/null || true)
+    [ "$found" -ge 1 ] || { echo "no '$marker' in $name.cpp: not decided at run time" >>"$work/log"; ok=0; }
+  fi
   # The report counts the branches' weights as the generated code holds them.
   said=$(sed -nE 's/.*weights ([0-9]+) B.*/\1/p' "$work/log") holds=$(sed -nE 's/.*_WEIGHT_BYTES ([0-9]+)u.*/\1/p' "$work/gen_$name/$name.h")
   [ -n "$said" ] && [ "$said" = "$holds" ] || { echo "report says $said weight bytes, the header $holds" >>"$work/log"; ok=0; }
   [ "$(wc -l <"$dir/paths.txt")" -ge 2 ] || { echo "the test data take fewer than 2 paths" >>"$work/log"; ok=0; }
-  "$gen" verify "$dir/model.onnx" --data "$dir" --target "$target" >>"$work/log" 2>&1 || ok=0
+  # shellcheck disable=SC2086
+  "$gen" verify "$dir/model.onnx" --data "$dir" --target "$target" $flags >>"$work/log" 2>&1 || ok=0
   if [ "$ok" = 1 ]; then
-    passed=$((passed + 1)); echo "ok    $name ($elses run-time branches; paths: $(tr '\n' ' ' <"$dir/paths.txt"))"
+    passed=$((passed + 1)); echo "ok    $name ($found x '${marker:-none}'; paths: $(tr '\n' ' ' <"$dir/paths.txt"))"
   else
     failed=$((failed + 1)); echo "FAIL  $name"; sed 's/^/      /' "$work/log"
   fi
 done
+# Past its bound a run-time Loop returns <NAME>_ERROR_LOOP_BOUND and writes no row past its
+# capacity; within it, 0 and the row count (host only: a program of our own around the model).
+if [ "$target" = host ]; then
+  loop="$work/loop_runtime_trips_early_exit/model.onnx" bound="$work/bound"
+  cat >"$work/bound_main.cpp" <<'EOF'
+#include <stdio.h>
+#include "bounded.h"
+int main() {
+  float x[4] = {0.01f, 0.01f, 0.01f, 0.01f}, h[4];
+  float rows[BOUNDED_OUTPUT_1_ELEMS + 4];
+  for (float& r : rows) r = -1.f;
+  int64_t five = 5, two = 2;
+  uint32_t len = 99;
+  const int over = bounded_run(x, &five, h, rows, &len);
+  bool canary = true;
+  for (unsigned i = BOUNDED_OUTPUT_1_ELEMS; i < BOUNDED_OUTPUT_1_ELEMS + 4; ++i) canary = canary && rows[i] == -1.f;
+  const int within = bounded_run(x, &two, h, rows, &len);
+  printf("5 iterations: returns %d (canary %s); 2 iterations: returns %d, %u rows\n", over, canary ? "intact" : "overwritten",
+         within, static_cast<unsigned>(len));
+  return !(over == BOUNDED_ERROR_LOOP_BOUND && canary && within == 0 && len == 2);
+}
+EOF
+  if "$gen" compile "$loop" -o "$bound" --name bounded --max-loop-iterations 2 >"$work/log" 2>&1 &&
+    g++ -std=c++17 -Wall -Wextra -Werror -I"$bound" "$work/bound_main.cpp" "$bound/bounded.cpp" -o "$work/bound_prog" >>"$work/log" 2>&1 &&
+    "$work/bound_prog" >>"$work/log" 2>&1; then
+    passed=$((passed + 1)); echo "ok    loop bound: $(tail -1 "$work/log")"
+  else
+    failed=$((failed + 1)); echo "FAIL  loop bound"; sed 's/^/      /' "$work/log"
+  fi
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

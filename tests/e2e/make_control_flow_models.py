@@ -1,6 +1,8 @@
-"""Writes models whose If conditions are computed from the input, so the generated code decides
-at run time: each in its own folder with model.onnx and several test_data_set_N, whose expected
-outputs numpy computes here, chosen so that every branch runs in some set.
+"""Writes models whose control flow is decided at run time (If conditions computed from the input,
+a Loop whose trip count is an input and that may exit early) and a Scan recurrent cell: each in
+its own folder with model.onnx, several test_data_set_N whose expected outputs numpy computes
+here (chosen so that every path runs in some set), paths.txt, and optionally flags.txt (extra
+compile flags) and marker.txt (text the generated .cpp must contain: the run-time construct).
 
 Run with /usr/bin/python3 (Debian's python3-onnx): make_control_flow_models.py OUT_DIR
 """
@@ -24,24 +26,36 @@ def branch(name, nodes, outputs, shape):
     return helper.make_graph(nodes, name, [], [helper.make_tensor_value_info(o, f32, shape) for o in outputs])
 
 
-def save(name, nodes, x_shape, cases, opset=13, inits=()):
-    """cases: (x, y, path) triples; every path must come up in some case."""
-    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", f32, list(x_shape))],
-                              [helper.make_tensor_value_info("y", f32, list(x_shape[:1]) + [None])], list(inits))
+def save_io(name, nodes, inputs, outputs, cases, opset=13, inits=(), flags="", marker="} else {"):
+    """inputs, outputs: value infos; cases: (input arrays, output arrays, path); every path must
+    come up in some case."""
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(inits))
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 7
     onnx.checker.check_model(model)
     folder = os.path.join(out, name)
     os.makedirs(folder, exist_ok=True)
     onnx.save(model, os.path.join(folder, "model.onnx"))
-    for i, (x, y, _) in enumerate(cases):
+    for i, (xs, ys, _) in enumerate(cases):
         d = os.path.join(folder, f"test_data_set_{i}")
         os.makedirs(d, exist_ok=True)
-        for kind, value in (("input", x), ("output", y)):
-            with open(os.path.join(d, f"{kind}_0.pb"), "wb") as f:
-                f.write(numpy_helper.from_array(value.astype(np.float32)).SerializeToString())
+        for kind, values in (("input", xs), ("output", ys)):
+            for j, value in enumerate(values):
+                with open(os.path.join(d, f"{kind}_{j}.pb"), "wb") as f:
+                    f.write(numpy_helper.from_array(value).SerializeToString())
     with open(os.path.join(folder, "paths.txt"), "w") as f:
         f.write("\n".join(sorted({p for _, _, p in cases})) + "\n")
+    for file, text in (("flags.txt", flags), ("marker.txt", marker)):
+        if text:
+            with open(os.path.join(folder, file), "w") as f:
+                f.write(text + "\n")
+
+
+def save(name, nodes, x_shape, cases, opset=13, inits=()):
+    """One float input x, one float output y; cases: (x, y, path) triples."""
+    save_io(name, nodes, [helper.make_tensor_value_info("x", f32, list(x_shape))],
+            [helper.make_tensor_value_info("y", f32, list(x_shape[:1]) + [None])],
+            [([x.astype(np.float32)], [y.astype(np.float32)], p) for x, y, p in cases], opset, inits)
 
 
 # A two-stage wake-word head: stage 1 scores the frame (a dot product through a sigmoid); only a
@@ -118,3 +132,80 @@ for x in ([3.0, -2.0, 1.0, 0.5], [2.0, 0.5, 0.25, -0.5], [0.5, 0.25, 0.75, 0.1],
     y, path = nested(x)
     cases.append((x, y.astype(np.float32), path))
 save("nested_if_3_deep", cond("c1", "ReduceMean", "Greater", 0.0) + [level1], (1, 4), cases)
+
+
+# A Loop whose trip count n is an input and that stops early: each iteration adds relu(x @ w) to
+# the running total h and records it; the loop ends after n iterations or once sum(h) > 6. Run
+# with --max-loop-iterations 8: the scan output holds 8 rows, the run says how many it wrote.
+w = np.abs(rng.standard_normal((4, 4))).astype(np.float32) * 0.5
+body = helper.make_graph([
+    helper.make_node("MatMul", ["x", "w"], ["xw"], name="dense"),
+    helper.make_node("Relu", ["xw"], ["step"], name="relu"),
+    helper.make_node("Add", ["h_in", "step"], ["h_out"], name="accumulate"),
+    helper.make_node("ReduceSum", ["h_out"], ["total"], name="total", keepdims=0),
+    const("limit", np.float32(6)),
+    helper.make_node("Less", ["total", "limit"], ["cond_out"], name="go_on"),
+    helper.make_node("Identity", ["h_out"], ["row"], name="record")], "accumulate",
+    [helper.make_tensor_value_info("i", TensorProto.INT64, []), helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+     helper.make_tensor_value_info("h_in", f32, [1, 4])],
+    [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), helper.make_tensor_value_info("h_out", f32, [1, 4]),
+     helper.make_tensor_value_info("row", f32, [1, 4])])
+nodes = [const("h0", np.zeros((1, 4), np.float32)), const("start", np.array(True)),
+         helper.make_node("Loop", ["n", "start", "h0"], ["h", "rows"], name="refine", body=body)]
+
+
+def accumulate(x, n):
+    h, rows = np.zeros((1, 4), np.float32), []
+    for _ in range(n):
+        h = h + np.maximum(x @ w, 0)
+        rows.append(h)
+        if not h.sum() < 6:
+            return h, np.stack(rows), "early_exit"
+    return h, (np.stack(rows) if rows else np.zeros((0, 1, 4), np.float32)), "trip_count"
+
+
+cases = []
+for x, n in ((np.full((1, 4), 0.25), 3), (np.full((1, 4), 1.5), 7), (np.full((1, 4), 0.1), 8)):
+    x = x.astype(np.float32)
+    h, rows, path = accumulate(x, n)
+    cases.append(([x, np.array(n, np.int64)], [h.astype(np.float32), rows.astype(np.float32)], path))
+save_io("loop_runtime_trips_early_exit", nodes,
+        [helper.make_tensor_value_info("x", f32, [1, 4]), helper.make_tensor_value_info("n", TensorProto.INT64, [])],
+        [helper.make_tensor_value_info("h", f32, [1, 4]), helper.make_tensor_value_info("rows", f32, [None, 1, 4])],
+        cases, inits=[numpy_helper.from_array(w, "w")], flags="--max-loop-iterations 8", marker="for (; ")
+
+
+# A recurrent cell as a Scan over 5 frames, with its state passed in and out (streaming: each call
+# continues from the last): h' = tanh(x_t @ wx + h @ wh); outputs the last state and every state.
+# Its frames are an input, so the generated code loops over them rather than unrolling 5 bodies.
+wx = (rng.standard_normal((3, 4)) * 0.5).astype(np.float32)
+wh = (rng.standard_normal((4, 4)) * 0.5).astype(np.float32)
+cell = helper.make_graph([
+    helper.make_node("MatMul", ["x_t", "wx"], ["a"], name="input_proj"),
+    helper.make_node("MatMul", ["h_in", "wh"], ["b"], name="state_proj"),
+    helper.make_node("Add", ["a", "b"], ["ab"], name="sum"),
+    helper.make_node("Tanh", ["ab"], ["h_out"], name="tanh"),
+    helper.make_node("Identity", ["h_out"], ["h_seq"], name="record")], "cell",
+    [helper.make_tensor_value_info("h_in", f32, [1, 4]), helper.make_tensor_value_info("x_t", f32, [1, 3])],
+    [helper.make_tensor_value_info("h_out", f32, [1, 4]), helper.make_tensor_value_info("h_seq", f32, [1, 4])])
+nodes = [helper.make_node("Scan", ["h0", "frames"], ["h", "states"], name="rnn", body=cell, num_scan_inputs=1)]
+
+
+def rnn(frames, h):
+    states = []
+    for t in range(frames.shape[0]):
+        h = np.tanh(frames[t] @ wx + h @ wh)
+        states.append(h)
+    return h, np.stack(states)
+
+
+cases = []
+for k, h0 in enumerate((np.zeros((1, 4)), rng.standard_normal((1, 4)))):
+    frames = rng.standard_normal((5, 1, 3)).astype(np.float32)
+    h0 = h0.astype(np.float32)
+    h, states = rnn(frames, h0)
+    cases.append(([h0, frames], [h.astype(np.float32), states.astype(np.float32)], "zero_state" if k == 0 else "carried_state"))
+save_io("scan_rnn_cell", nodes,
+        [helper.make_tensor_value_info("h0", f32, [1, 4]), helper.make_tensor_value_info("frames", f32, [5, 1, 3])],
+        [helper.make_tensor_value_info("h", f32, [1, 4]), helper.make_tensor_value_info("states", f32, [5, 1, 4])],
+        cases, inits=[numpy_helper.from_array(wx, "wx"), numpy_helper.from_array(wh, "wh")], opset=16, marker="for (; ")

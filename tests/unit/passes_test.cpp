@@ -1213,15 +1213,63 @@ TEST(ControlFlow, LoopErrors) {
     b.output(loop->outputs[0]);
     return pipeline_error(b.g);
   };
+  // A run-time trip count gives its scan outputs no capacity: a bound, or a constant, is needed.
   std::string err = loop_error(3, true, false);
-  EXPECT_NE(err.find("node 'my_loop' (Loop): the trip count of the Loop to unroll (input 'm') must be a constant"),
+  EXPECT_NE(err.find("node 'my_loop' (Loop): its trip count 'm' is known only at run time, so its scan outputs need a static "
+                     "capacity: give one with --max-loop-iterations N"),
             std::string::npos) << err;
-  err = loop_error(5000, false, false);
-  EXPECT_NE(err.find("1024"), std::string::npos) << err;
+  EXPECT_NE(err.find("--freeze m=FILE.pb"), std::string::npos) << err;
+  // A run-time condition makes the scan output's length a run-time one: a model output only.
   err = loop_error(3, false, true);
-  EXPECT_NE(err.find("node 'my_loop' (Loop)"), std::string::npos) << err;
-  EXPECT_NE(err.find("not constant true"), std::string::npos) << err;
+  EXPECT_NE(err.find("node 'my_loop' (Loop): scan output 'my_loop_y1' has a length known only at run time (at most 3)"),
+            std::string::npos) << err;
   EXPECT_EQ(loop_error(1, false, true), "(no error)");  // one iteration: its condition decides nothing
+  EXPECT_EQ(loop_error(5000, false, false), "(no error)");  // too long to unroll: a run-time loop of static length
+}
+
+TEST(ControlFlow, LoopWithARuntimeTripCountRunsItsCompiledBodyWithinTheBound) {
+  GraphBuilder b;
+  Value* m = b.input("m", {}, DType::I64);
+  b.input("x", {2});
+  Value* y0 = b.input("y0", {2});
+  Node* loop = b.node("Loop", "loop", {m, nullptr, y0}, {{"body", accumulate_body(false)}}, 2);
+  b.output(loop->outputs[0]);
+  b.output(loop->outputs[1]);
+  PassOptions opts;
+  opts.max_loop_iterations = 4;
+  run_pipeline(b.g, opts);
+  ASSERT_EQ(b.g.nodes.size(), 1u);
+  ASSERT_TRUE(is_runtime_loop(*loop));
+  EXPECT_EQ(loop->attr_int(kLoopMaxTripsAttr, 0), 4);
+  EXPECT_EQ(loop->outputs[1]->shape, (Shape{4, 2}));  // capacity: the bound
+  EXPECT_TRUE(has_runtime_length(*loop->outputs[1]));
+  EXPECT_FALSE(has_runtime_length(*loop->outputs[0]));
+  const Graph& body = *loop->attrs.at("body").g;
+  ASSERT_EQ(body.nodes.size(), 2u);  // the Add, and the Identity whose output is the condition output
+  // The plan: the carried value's buffer, then the body's arena, in the Loop's scratch region.
+  const MemoryPlan plan = plan_memory(b.g);
+  const LoopLayout& l = plan.loops.at(loop);
+  ASSERT_EQ(l.carried_in.size(), 1u);
+  EXPECT_EQ(l.carried_in[0], 0);
+  EXPECT_EQ(l.body, 16);
+  EXPECT_EQ(l.spare_out, (std::vector<int64_t>{-1, -1}));
+}
+
+TEST(ControlFlow, LoopCarriedValueChangingShapeAtRunTimeIsAnErrorNamingTheNode) {
+  GraphBuilder sub;
+  sub.input("i", {}, DType::I64);
+  Value* cond_in = sub.input("cond_in", {}, DType::Bool);
+  Value* y_in = sub.input("y_in", {2});
+  Value* cond_out = sub.out(sub.node("Identity", "cond", {cond_in}));
+  Value* y_out = sub.out(sub.node("Concat", "grow", {y_in, y_in}, {{"axis", int_attr(0)}}));
+  sub.g.outputs = {cond_out, y_out};
+  GraphBuilder b;
+  Value* m = b.input("m", {}, DType::I64);
+  Value* y0 = b.input("y0", {2});
+  b.output(b.out(b.node("Loop", "growing", {m, nullptr, y0}, {{"body", graph_attr(sub)}})));
+  EXPECT_EQ(pipeline_error(b.g),
+            "node 'growing' (Loop): loop-carried value 0 is float32 [2] before the loop and float32 [4] after an iteration; a "
+            "run-time Loop needs one static type and shape (a constant trip count unrolls it)");
 }
 
 Attr int_list(std::vector<int64_t> v) {
@@ -1380,6 +1428,25 @@ TEST(ControlFlow, Scan8RunsEachBatch) {
   EXPECT_EQ(adds, 6);  // 2 batches x 3 steps, on the run-time state
 }
 
+TEST(ControlFlow, ScanOverRuntimeRowsRunsItsCompiledBodyAsALoop) {
+  GraphBuilder b;
+  Value* s0 = b.input("s0", {2});
+  Value* x = b.input("x", {5, 2});
+  Node* scan = b.node("Scan", "scan", {s0, x}, {{"body", running_sum_body({2})}, {"num_scan_inputs", one_int(1)}}, 2);
+  b.output(scan->outputs[0]);
+  b.output(scan->outputs[1]);
+  run_pipeline(b.g);
+  ASSERT_EQ(b.g.nodes.size(), 1u);
+  ASSERT_TRUE(is_runtime_loop(*scan));
+  EXPECT_EQ(scan->attr_int(kLoopMaxTripsAttr, 0), 5);
+  EXPECT_EQ(scan->outputs[0]->shape, (Shape{2}));
+  EXPECT_EQ(scan->outputs[1]->shape, (Shape{5, 2}));
+  EXPECT_FALSE(has_runtime_length(*scan->outputs[1]));  // a Scan always runs its whole axis
+  const LoopForm f = loop_form(*scan);
+  EXPECT_EQ(f.carried, 1u);
+  EXPECT_EQ(f.body_out, 0u);
+}
+
 TEST(ControlFlow, ScanErrors) {
   auto scan_error = [](Shape x_shape, std::map<std::string, Attr> attrs) {
     GraphBuilder b;
@@ -1390,8 +1457,10 @@ TEST(ControlFlow, ScanErrors) {
     b.output(scan->outputs[1]);
     return pipeline_error(b.g);
   };
-  std::string err = scan_error({2000, 2}, {{"num_scan_inputs", one_int(1)}});
+  // Unrolled (a scan axis other than 0) it may not exceed 1024 iterations; over axis 0 it runs as a loop.
+  std::string err = scan_error({2, 2000}, {{"num_scan_inputs", one_int(1)}, {"scan_input_axes", int_list({1})}});
   EXPECT_NE(err.find("node 'my_scan' (Scan): 2000 iterations are more than the 1024"), std::string::npos) << err;
+  EXPECT_EQ(scan_error({2000, 2}, {{"num_scan_inputs", one_int(1)}}), "(no error)");
   err = scan_error({3, 2}, {{"num_scan_inputs", one_int(3)}});
   EXPECT_NE(err.find("num_scan_inputs 3 does not fit"), std::string::npos) << err;
   err = scan_error({3, 2}, {{"num_scan_inputs", one_int(1)}, {"scan_input_axes", int_list({2})}});
