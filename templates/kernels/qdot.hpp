@@ -62,6 +62,14 @@ inline void qdot2_ref(const int8_t* a, const int8_t* b0, const int8_t* b1, int32
   *acc1 = s1;
 }
 
+// A 2x2 block: rows a0, a1 (two pixels' patches) against rows b0, b1 (two channels' weights),
+// acc = {a0.b0, a0.b1, a1.b0, a1.b1}. Each loaded word is used twice.
+inline void qdot2x2_ref(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n,
+                        int32_t* acc) {
+  qdot2_ref(a0, b0, b1, n, acc, acc + 1);
+  qdot2_ref(a1, b0, b1, n, acc + 2, acc + 3);
+}
+
 #if defined(O2M_QDOT_DSP)
 
 inline int32_t qload4(const int8_t* p) {
@@ -107,6 +115,37 @@ inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n
   *acc1 = s1;
 }
 
+inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
+  int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int32_t vb0 = qload4(b0 + i), vb1 = qload4(b1 + i);
+    const int32_t b0e = __sxtb16(vb0), b0o = qsxtb16_ror8(vb0), b1e = __sxtb16(vb1), b1o = qsxtb16_ror8(vb1);
+    const int32_t va0 = qload4(a0 + i);
+    const int32_t a0e = __sxtb16(va0), a0o = qsxtb16_ror8(va0);
+    s00 = __smlad(a0e, b0e, s00);
+    s00 = __smlad(a0o, b0o, s00);
+    s01 = __smlad(a0e, b1e, s01);
+    s01 = __smlad(a0o, b1o, s01);
+    const int32_t va1 = qload4(a1 + i);
+    const int32_t a1e = __sxtb16(va1), a1o = qsxtb16_ror8(va1);
+    s10 = __smlad(a1e, b0e, s10);
+    s10 = __smlad(a1o, b0o, s10);
+    s11 = __smlad(a1e, b1e, s11);
+    s11 = __smlad(a1o, b1o, s11);
+  }
+  for (; i < n; ++i) {
+    const int32_t x0 = a0[i], x1 = a1[i], w0 = b0[i], w1 = b1[i];
+    s00 += x0 * w0;
+    s01 += x0 * w1;
+    s10 += x1 * w0;
+    s11 += x1 * w1;
+  }
+  acc[0] = s00;
+  acc[1] = s01;
+  acc[2] = s10;
+  acc[3] = s11;
+}
+
 #elif defined(O2M_QDOT_MVE)
 
 inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {
@@ -130,11 +169,48 @@ inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n
   *acc1 = s1;
 }
 
+inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
+  int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
+    const int8x16_t vb0 = vldrbq_z_s8(b0 + i, pr), vb1 = vldrbq_z_s8(b1 + i, pr);
+    const int8x16_t va0 = vldrbq_z_s8(a0 + i, pr), va1 = vldrbq_z_s8(a1 + i, pr);
+    s00 = vmladavaq_p_s8(s00, va0, vb0, pr);
+    s01 = vmladavaq_p_s8(s01, va0, vb1, pr);
+    s10 = vmladavaq_p_s8(s10, va1, vb0, pr);
+    s11 = vmladavaq_p_s8(s11, va1, vb1, pr);
+  }
+  acc[0] = s00;
+  acc[1] = s01;
+  acc[2] = s10;
+  acc[3] = s11;
+}
+
+// qout() of four accumulators at once, for one channel's (mult, shift) when the shift is in
+// requantize()'s usual range (-31 <= shift <= -2, checked by the caller): the same 32-bit
+// steps on the product's high word (VMULH) and low word (VMUL), so the same bits. Shifts by
+// scalars rather than masks by constant vectors: Helium has eight vector registers.
+inline bool qout4_shift_ok(int32_t shift) { return shift >= -31 && shift <= -2; }
+inline int32x4_t qout4(int32x4_t acc, int32_t mult, int32_t shift, int32_t y_zp, int32_t lo, int32_t hi) {
+  const int32_t t = -1 - shift;  // the bits dropped from the high word: 1..30
+  const int32x4_t ph = vmulhq_s32(acc, vdupq_n_s32(mult));
+  const int32x4_t pl = vmulq_n_s32(acc, mult);
+  const int32x4_t q = vshlq_r_s32(ph, -t);
+  const int32x4_t round = vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_s32(vshlq_r_s32(ph, 32 - t)), 31));
+  // the bits below the rounding bit, and q's last bit: any set, and round adds one
+  const int32x4_t rest = vorrq_s32(vorrq_s32(vshlq_r_s32(ph, 33 - t), pl), vshlq_n_s32(q, 31));
+  const int32x4_t r = vaddq_m_s32(q, q, round, vcmphiq_n_u32(vreinterpretq_u32_s32(rest), 0u));
+  return vaddq_n_s32(vminq_s32(vmaxq_s32(r, vdupq_n_s32(lo - y_zp)), vdupq_n_s32(hi - y_zp)), y_zp);
+}
+
 #else
 
 inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) { return qdot_ref(a, b, n); }
 inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc0, int32_t* acc1) {
   qdot2_ref(a, b0, b1, n, acc0, acc1);
+}
+inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
+  qdot2x2_ref(a0, a1, b0, b1, n, acc);
 }
 
 #endif
@@ -146,11 +222,17 @@ template <bool kRef> struct QDot {
   static void dot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* s0, int32_t* s1) {
     qdot2(a, b0, b1, n, s0, s1);
   }
+  static void dot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
+    qdot2x2(a0, a1, b0, b1, n, acc);
+  }
 };
 template <> struct QDot<true> {
   static int32_t dot(const int8_t* a, const int8_t* b, int32_t n) { return qdot_ref(a, b, n); }
   static void dot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* s0, int32_t* s1) {
     qdot2_ref(a, b0, b1, n, s0, s1);
+  }
+  static void dot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
+    qdot2x2_ref(a0, a1, b0, b1, n, acc);
   }
 };
 

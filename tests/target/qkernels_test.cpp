@@ -43,11 +43,12 @@ void random_bytes(int8_t* p, int n) {
   for (int i = 0; i < n; ++i) p[i] = static_cast<int8_t>(next());
 }
 
-// Multipliers like a real layer's: 2^-5 .. 2^-12, random mantissa.
-void random_requant(int n) {
+// Multipliers like a real layer's: 2^-5 .. 2^-12, random mantissa; with wide, every shift from
+// 2^0 to 2^-33, past both ends of the vector requantisation's range (qout4).
+void random_requant(int n, bool wide = false) {
   for (int i = 0; i < n; ++i) {
     g_mult[i] = static_cast<int32_t>((1u << 30) + (next() & 0x3fffffffu));
-    g_shift[i] = -uniform(4, 11);
+    g_shift[i] = wide ? -uniform(0, 33) : -uniform(4, 11);
     g_bias[i] = uniform(-20000, 20000);
   }
 }
@@ -103,7 +104,7 @@ void conv_trial(int t) {
   if (in_n > kBuf || kg * c.c_out > kBuf || out_n > kBuf || o2m::qconv_scratch_bytes(c) > 4096) return;
   random_bytes(g_x, in_n);
   random_bytes(g_w, kg * c.c_out);
-  random_requant(c.c_out);
+  random_requant(c.c_out, uniform(0, 3) == 0);
   p.x_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
   p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
   p.act_min = o2m::QRange<TY>::lo + uniform(0, 10);
