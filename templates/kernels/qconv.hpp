@@ -153,6 +153,56 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
 }
 #endif
 
+#if defined(O2M_QDOT_DSP)
+// One channel of a 3x3, stride-1 2-D depthwise conv on the DSP extension: two output pixels of
+// a row per pass. A plane row's four bytes r0..r3 split (SXTB16, or UXTB16 for uint8) into the
+// halfword pairs (r0,r2) and (r1,r3); with a weight row as the pair (w0,w2) and w1:
+//   y[ow]     = SMLAD((r0,r2), (w0,w2)) + r1 * w1   (SMLABB)
+//   y[ow + 1] = SMLAD((r1,r3), (w0,w2)) + r2 * w1   (SMLATB)
+// acc = base + sum x * w, as the scalar loop; an odd last pixel is the scalar sum.
+template <typename TX, typename TY>
+inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane, int32_t pw, const int8_t* wc,
+                                           int32_t base, int32_t m, int32_t s, TY* yc) {
+  const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], sh = p.conv.stride[1];
+  const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
+  auto pair = [](int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu)); };
+  const int32_t wa = pair(wc[0], wc[2]), wb = pair(wc[3], wc[5]), wc2 = pair(wc[6], wc[8]);
+  const int32_t w1a = wc[1], w1b = wc[4], w1c = wc[7];
+  auto row = [](const TX* r, int32_t w02, int32_t w1, int32_t& a0, int32_t& a1) {
+    const int32_t v = qload4(reinterpret_cast<const int8_t*>(r));
+    int32_t e, o;
+    if constexpr (qx_offset<TX>() != 0) {
+      e = static_cast<int32_t>(__uxtb16(static_cast<uint32_t>(v)));
+      o = quxtb16_ror8(v);
+    } else {
+      e = __sxtb16(v);
+      o = qsxtb16_ror8(v);
+    }
+    a0 = __smlabb(o, w1, __smlad(e, w02, a0));
+    a1 = __smlatb(e, w1, __smlad(o, w02, a1));
+  };
+  for (int32_t oh = 0; oh < oh_n; ++oh) {
+    const TX* r0 = plane + oh * sh * pw;
+    TY* yr = yc + oh * ow_n;
+    int32_t ow = 0;
+    for (; ow + 2 <= ow_n; ow += 2, r0 += 2) {
+      int32_t a0 = base, a1 = base;
+      row(r0, wa, w1a, a0, a1);
+      row(r0 + pw, wb, w1b, a0, a1);
+      row(r0 + 2 * pw, wc2, w1c, a0, a1);
+      yr[ow] = qout<TY>(a0, m, s, y_zp, lo, hi);
+      yr[ow + 1] = qout<TY>(a1, m, s, y_zp, lo, hi);
+    }
+    if (ow < ow_n) {
+      int32_t acc = base;
+      for (int32_t kh = 0; kh < 3; ++kh)
+        for (int32_t kw = 0; kw < 3; ++kw) acc += static_cast<int32_t>(r0[kh * pw + kw]) * wc[kh * 3 + kw];
+      yr[ow] = qout<TY>(acc, m, s, y_zp, lo, hi);
+    }
+  }
+}
+#endif
+
 template <typename TX, typename TY, bool kRef = false>
 inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
                             const int32_t* shift, TY* y, TX* plane) {
@@ -197,6 +247,11 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 #if defined(O2M_QDOT_MVE)
       if (!kRef) {
         qconv_depthwise_channel_mve(p, plane, pw, wc, base, m, s, yc);
+        continue;
+      }
+#elif defined(O2M_QDOT_DSP)
+      if (!kRef && k33 && c.stride[2] == 1) {
+        qconv_depthwise3x3_channel_dsp(p, plane, pw, wc, base, m, s, yc);
         continue;
       }
 #endif
@@ -265,6 +320,25 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
           int32_t a[4];
           QDot<kRef>::dot2x2(patch0, patch1, wg + j * kg, wg + (j + 1) * kg, kg, a);
           const int32_t oc = g * cout_g + j;
+#if defined(O2M_QDOT_MVE)
+          // the block's four outputs requantised as one vector, lanes (pixel, channel)
+          // = (0, oc), (0, oc + 1), (1, oc), (1, oc + 1), stored by one scatter
+          const int32_t c0 = p.per_channel ? oc : 0, c1 = p.per_channel ? oc + 1 : 0;
+          if (qout4_shift_ok(shift[c0]) && qout4_shift_ok(shift[c1])) {
+            const int32_t bq[4] = {bias[oc], bias[oc + 1], bias[oc], bias[oc + 1]};
+            const int32_t mq[4] = {mult[c0], mult[c1], mult[c0], mult[c1]};
+            const int32_t sq[4] = {shift[c0], shift[c1], shift[c0], shift[c1]};
+            const int32x4_t v = qout4(vaddq_s32(vld1q_s32(a), vld1q_s32(bq)), vld1q_s32(mq), vld1q_s32(sq), p.y_zp,
+                                      p.act_min, p.act_max);
+            const uint32_t os = static_cast<uint32_t>(out_sp) * sizeof(TY);
+            const uint32_t oq[4] = {0, os, sizeof(TY), os + sizeof(TY)};
+            if constexpr (qx_offset<TY>() != 0)
+              vstrbq_scatter_offset_u32(reinterpret_cast<uint8_t*>(yo + j * out_sp), vld1q_u32(oq), vreinterpretq_u32_s32(v));
+            else
+              vstrbq_scatter_offset_s32(reinterpret_cast<int8_t*>(yo + j * out_sp), vld1q_u32(oq), v);
+            continue;
+          }
+#endif
           out(yo + j * out_sp, oc, a[0]);
           out(yo + (j + 1) * out_sp, oc + 1, a[1]);
           out(yo + j * out_sp + 1, oc, a[2]);

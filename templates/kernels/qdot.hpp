@@ -84,6 +84,12 @@ inline int32_t qsxtb16_ror8(int32_t v) {
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
   return r;
 }
+// The same for bytes read as unsigned (uint8 activations): UXTB16.
+inline int32_t quxtb16_ror8(int32_t v) {
+  int32_t r;
+  __asm__("uxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
 
 inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {
   int32_t acc = 0, i = 0;
@@ -148,57 +154,76 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
 
 #elif defined(O2M_QDOT_MVE)
 
+// Whole 16-byte blocks run unpredicated (GCC 12 puts a VPST before every predicated
+// instruction), the last partial block tail-predicated: step(i, QAll{}) then step(i, pred).
+struct QAll {};
+inline int8x16_t qv_load(const int8_t* p, QAll) { return vldrbq_s8(p); }
+inline int8x16_t qv_load(const int8_t* p, mve_pred16_t pr) { return vldrbq_z_s8(p, pr); }
+inline int32_t qv_mlad(int32_t acc, int8x16_t a, int8x16_t b, QAll) { return vmladavaq_s8(acc, a, b); }
+inline int32_t qv_mlad(int32_t acc, int8x16_t a, int8x16_t b, mve_pred16_t pr) { return vmladavaq_p_s8(acc, a, b, pr); }
+template <typename Step>
+inline void qv_blocks(int32_t n, Step step) {
+  int32_t i = 0;
+  for (; i + 16 <= n; i += 16) step(i, QAll{});
+  if (i < n) step(i, vctp8q(static_cast<uint32_t>(n - i)));
+}
+
 inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {
   int32_t acc = 0;
-  for (int32_t i = 0; i < n; i += 16) {
-    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
-    acc = vmladavaq_p_s8(acc, vldrbq_z_s8(a + i, pr), vldrbq_z_s8(b + i, pr), pr);
-  }
+  qv_blocks(n, [&](int32_t i, auto pr) { acc = qv_mlad(acc, qv_load(a + i, pr), qv_load(b + i, pr), pr); });
   return acc;
 }
 
 inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc0, int32_t* acc1) {
   int32_t s0 = 0, s1 = 0;
-  for (int32_t i = 0; i < n; i += 16) {
-    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
-    const int8x16_t va = vldrbq_z_s8(a + i, pr);
-    s0 = vmladavaq_p_s8(s0, va, vldrbq_z_s8(b0 + i, pr), pr);
-    s1 = vmladavaq_p_s8(s1, va, vldrbq_z_s8(b1 + i, pr), pr);
-  }
+  qv_blocks(n, [&](int32_t i, auto pr) {
+    const int8x16_t va = qv_load(a + i, pr);
+    s0 = qv_mlad(s0, va, qv_load(b0 + i, pr), pr);
+    s1 = qv_mlad(s1, va, qv_load(b1 + i, pr), pr);
+  });
   *acc0 = s0;
   *acc1 = s1;
 }
 
 inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
   int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-  for (int32_t i = 0; i < n; i += 16) {
-    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
-    const int8x16_t vb0 = vldrbq_z_s8(b0 + i, pr), vb1 = vldrbq_z_s8(b1 + i, pr);
-    const int8x16_t va0 = vldrbq_z_s8(a0 + i, pr), va1 = vldrbq_z_s8(a1 + i, pr);
-    s00 = vmladavaq_p_s8(s00, va0, vb0, pr);
-    s01 = vmladavaq_p_s8(s01, va0, vb1, pr);
-    s10 = vmladavaq_p_s8(s10, va1, vb0, pr);
-    s11 = vmladavaq_p_s8(s11, va1, vb1, pr);
-  }
+  qv_blocks(n, [&](int32_t i, auto pr) {
+    const int8x16_t vb0 = qv_load(b0 + i, pr), vb1 = qv_load(b1 + i, pr);
+    const int8x16_t va0 = qv_load(a0 + i, pr), va1 = qv_load(a1 + i, pr);
+    s00 = qv_mlad(s00, va0, vb0, pr);
+    s01 = qv_mlad(s01, va0, vb1, pr);
+    s10 = qv_mlad(s10, va1, vb0, pr);
+    s11 = qv_mlad(s11, va1, vb1, pr);
+  });
   acc[0] = s00;
   acc[1] = s01;
   acc[2] = s10;
   acc[3] = s11;
 }
 
-// qout() of four accumulators at once, for one channel's (mult, shift) when the shift is in
-// requantize()'s usual range (-31 <= shift <= -2, checked by the caller): the same 32-bit
-// steps on the product's high word (VMULH) and low word (VMUL), so the same bits. Shifts by
-// scalars rather than masks by constant vectors: Helium has eight vector registers.
+// Lane-wise shift left (right for a negative count) and product, by one count/factor (a core
+// register: no vector register spent) or one per lane.
+inline int32x4_t qv_shl(int32x4_t x, int32_t n) { return vshlq_r_s32(x, n); }
+inline int32x4_t qv_shl(int32x4_t x, int32x4_t n) { return vshlq_s32(x, n); }
+inline int32x4_t qv_mul(int32x4_t x, int32_t m) { return vmulq_n_s32(x, m); }
+inline int32x4_t qv_mul(int32x4_t x, int32x4_t m) { return vmulq_s32(x, m); }
+inline int32x4_t qv_splat(int32_t m) { return vdupq_n_s32(m); }
+inline int32x4_t qv_splat(int32x4_t m) { return m; }
+
+// qout() of four accumulators at once, with one (mult, shift) for all lanes (S = int32_t) or
+// one per lane (S = int32x4_t), when every shift is in requantize()'s usual range
+// (-31 <= shift <= -2, checked by the caller): the same 32-bit steps on the product's high
+// word (VMULH) and low word (VMUL), so the same bits.
 inline bool qout4_shift_ok(int32_t shift) { return shift >= -31 && shift <= -2; }
-inline int32x4_t qout4(int32x4_t acc, int32_t mult, int32_t shift, int32_t y_zp, int32_t lo, int32_t hi) {
-  const int32_t t = -1 - shift;  // the bits dropped from the high word: 1..30
-  const int32x4_t ph = vmulhq_s32(acc, vdupq_n_s32(mult));
-  const int32x4_t pl = vmulq_n_s32(acc, mult);
-  const int32x4_t q = vshlq_r_s32(ph, -t);
-  const int32x4_t round = vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_s32(vshlq_r_s32(ph, 32 - t)), 31));
+template <typename S>
+inline int32x4_t qout4(int32x4_t acc, S mult, S shift, int32_t y_zp, int32_t lo, int32_t hi) {
+  const S t = -1 - shift;  // the bits dropped from the high word: 1..30
+  const int32x4_t ph = vmulhq_s32(acc, qv_splat(mult));
+  const int32x4_t pl = qv_mul(acc, mult);
+  const int32x4_t q = qv_shl(ph, -t);
+  const int32x4_t round = vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_s32(qv_shl(ph, 32 - t)), 31));
   // the bits below the rounding bit, and q's last bit: any set, and round adds one
-  const int32x4_t rest = vorrq_s32(vorrq_s32(vshlq_r_s32(ph, 33 - t), pl), vshlq_n_s32(q, 31));
+  const int32x4_t rest = vorrq_s32(vorrq_s32(qv_shl(ph, 33 - t), pl), vshlq_n_s32(q, 31));
   const int32x4_t r = vaddq_m_s32(q, q, round, vcmphiq_n_u32(vreinterpretq_u32_s32(rest), 0u));
   return vaddq_n_s32(vminq_s32(vmaxq_s32(r, vdupq_n_s32(lo - y_zp)), vdupq_n_s32(hi - y_zp)), y_zp);
 }
