@@ -75,7 +75,8 @@ inline int32_t qconv_patch_stride(const ConvParams& c) {
 }
 
 // Working bytes of qconv: two patches (two output pixels at a time), or for a 2-D depthwise
-// conv one padded input plane and the 3 * stride bytes the Helium loop reads past its end.
+// conv one padded input plane and the 3 * stride bytes the Helium (and DSP) loops read past
+// its end.
 inline int32_t qconv_scratch_bytes(const ConvParams& c) {
   if (qconv_depthwise_2d(c)) return (qconv_plane_h(c) * qconv_plane_w(c) + 3 * c.stride[2] + 3) / 4 * 4;
   return 2 * qconv_patch_stride(c);
@@ -108,7 +109,7 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
   const uint32x4_t offs = vmulq_n_u32(vidupq_n_u32(0, 1), static_cast<uint32_t>(sw));
   const bool k33 = c.k[1] == 3 && c.k[2] == 3 && c.dil[1] == 1 && c.dil[2] == 1;
-  const bool fast_rq = qout4_shift_ok(s), unit = sw == 1;
+  const bool fast_rq = requant_usual(s), unit = sw == 1;
   const int32_t w0 = wc[0], w1 = wc[k33 ? 1 : 0], w2 = wc[k33 ? 2 : 0], w3 = wc[k33 ? 3 : 0], w4 = wc[k33 ? 4 : 0],
                 w5 = wc[k33 ? 5 : 0], w6 = wc[k33 ? 6 : 0], w7 = wc[k33 ? 7 : 0], w8 = wc[k33 ? 8 : 0];
   int32_t outs[4];
@@ -159,12 +160,13 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
 // halfword pairs (r0,r2) and (r1,r3); with a weight row as the pair (w0,w2) and w1:
 //   y[ow]     = SMLAD((r0,r2), (w0,w2)) + r1 * w1   (SMLABB)
 //   y[ow + 1] = SMLAD((r1,r3), (w0,w2)) + r2 * w1   (SMLATB)
-// acc = base + sum x * w, as the scalar loop; an odd last pixel is the scalar sum.
+// acc = base + sum x * w, as the scalar loop.
 template <typename TX, typename TY>
 inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane, int32_t pw, const int8_t* wc,
                                            int32_t base, int32_t m, int32_t s, TY* yc) {
   const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], sh = p.conv.stride[1];
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
+  auto out = [&](int32_t acc) { return qout<TY>(acc, m, s, y_zp, lo, hi); };
   auto pair = [](int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu)); };
   const int32_t wa = pair(wc[0], wc[2]), wb = pair(wc[3], wc[5]), wc2 = pair(wc[6], wc[8]);
   const int32_t w1a = wc[1], w1b = wc[4], w1c = wc[7];
@@ -190,14 +192,15 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
       row(r0, wa, w1a, a0, a1);
       row(r0 + pw, wb, w1b, a0, a1);
       row(r0 + 2 * pw, wc2, w1c, a0, a1);
-      yr[ow] = qout<TY>(a0, m, s, y_zp, lo, hi);
-      yr[ow + 1] = qout<TY>(a1, m, s, y_zp, lo, hi);
+      yr[ow] = out(a0);
+      yr[ow + 1] = out(a1);
     }
-    if (ow < ow_n) {
-      int32_t acc = base;
-      for (int32_t kh = 0; kh < 3; ++kh)
-        for (int32_t kw = 0; kw < 3; ++kw) acc += static_cast<int32_t>(r0[kh * pw + kw]) * wc[kh * 3 + kw];
-      yr[ow] = qout<TY>(acc, m, s, y_zp, lo, hi);
+    if (ow < ow_n) {  // an odd last pixel: the pair's first half (the word reads one byte past the row)
+      int32_t a0 = base, a1 = base;
+      row(r0, wa, w1a, a0, a1);
+      row(r0 + pw, wb, w1b, a0, a1);
+      row(r0 + 2 * pw, wc2, w1c, a0, a1);
+      yr[ow] = out(a0);
     }
   }
 }
@@ -297,9 +300,11 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   int8_t* patch0 = static_cast<int8_t*>(scratch);
   int8_t* patch1 = patch0 + qconv_patch_stride(c);
   if (qconv_depthwise_2d(c)) return qconv_depthwise<TX, TY, kRef>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch));
+  // p's fields as locals: a store through y (a char type) could otherwise change them
+  const int32_t y_zp = p.y_zp, act_min = p.act_min, act_max = p.act_max, per_channel = p.per_channel;
   auto out = [&](TY* yo, int32_t oc, int32_t acc) {
-    const int32_t ch = p.per_channel ? oc : 0;
-    *yo = qout<TY>(acc + bias[oc], mult[ch], shift[ch], p.y_zp, p.act_min, p.act_max);
+    const int32_t ch = per_channel ? oc : 0;
+    *yo = qout<TY>(acc + bias[oc], mult[ch], shift[ch], y_zp, act_min, act_max);
   };
   auto gather = [&](const TX* xg, int32_t pix, int8_t* patch) {
     const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
@@ -323,13 +328,13 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
 #if defined(O2M_QDOT_MVE)
           // the block's four outputs requantised as one vector, lanes (pixel, channel)
           // = (0, oc), (0, oc + 1), (1, oc), (1, oc + 1), stored by one scatter
-          const int32_t c0 = p.per_channel ? oc : 0, c1 = p.per_channel ? oc + 1 : 0;
-          if (qout4_shift_ok(shift[c0]) && qout4_shift_ok(shift[c1])) {
+          const int32_t c0 = per_channel ? oc : 0, c1 = per_channel ? oc + 1 : 0;
+          if (requant_usual(shift[c0]) && requant_usual(shift[c1])) {
             const int32_t bq[4] = {bias[oc], bias[oc + 1], bias[oc], bias[oc + 1]};
             const int32_t mq[4] = {mult[c0], mult[c1], mult[c0], mult[c1]};
             const int32_t sq[4] = {shift[c0], shift[c1], shift[c0], shift[c1]};
-            const int32x4_t v = qout4(vaddq_s32(vld1q_s32(a), vld1q_s32(bq)), vld1q_s32(mq), vld1q_s32(sq), p.y_zp,
-                                      p.act_min, p.act_max);
+            const int32x4_t v =
+                qout4(vaddq_s32(vld1q_s32(a), vld1q_s32(bq)), vld1q_s32(mq), vld1q_s32(sq), y_zp, act_min, act_max);
             const uint32_t os = static_cast<uint32_t>(out_sp) * sizeof(TY);
             const uint32_t oq[4] = {0, os, sizeof(TY), os + sizeof(TY)};
             if constexpr (qx_offset<TY>() != 0)
