@@ -75,17 +75,17 @@ inline int32_t qconv_patch_stride(const ConvParams& c) {
 }
 
 // Working bytes of qconv: two patches (two output pixels at a time), or for a 2-D depthwise
-// conv one padded input plane and the 3 * stride bytes the Helium (and DSP) loops read past
-// its end.
+// conv one padded input plane and the 3 * stride + 4 bytes the Helium (and DSP) loops may
+// read past its end.
 inline int32_t qconv_scratch_bytes(const ConvParams& c) {
-  if (qconv_depthwise_2d(c)) return (qconv_plane_h(c) * qconv_plane_w(c) + 3 * c.stride[2] + 3) / 4 * 4;
+  if (qconv_depthwise_2d(c)) return (qconv_plane_h(c) * qconv_plane_w(c) + 3 * c.stride[2] + 4 + 3) / 4 * 4;
   return 2 * qconv_patch_stride(c);
 }
 
 #if defined(O2M_QDOT_MVE)
 // Four plane bytes at p + i * stride (i < 4) widened to int32: a contiguous load when the stride
-// is 1, else a gather. Not predicated: lanes past a row's end read at most 3 * stride bytes
-// further on, which qconv_scratch_bytes leaves room for.
+// is 1, else a gather. Not predicated: lanes past the plane's end read at most 3 * stride + 4
+// bytes further on, which qconv_scratch_bytes leaves room for.
 template <typename TX>
 inline int32x4_t qdw_load4(const TX* p, bool unit, uint32x4_t offs) {
   if constexpr (qx_offset<TX>() != 0) {
@@ -97,10 +97,12 @@ inline int32x4_t qdw_load4(const TX* p, bool unit, uint32x4_t offs) {
   }
 }
 
-// One channel of a 2-D depthwise conv on Helium: four output pixels of a row per pass, each
-// tap one widening gather of four plane bytes and one VMLA by the tap's weight (a 3x3 window
-// unrolled with its weights in registers), then qout4; tail-predicated at the row's end.
-// acc = base + sum x * w, as the scalar loop.
+// One channel of a 2-D depthwise conv on Helium: four output pixels per pass, each tap one
+// widening load (or gather) of four plane bytes and one VMLA by the tap's weight (a 3x3 window
+// unrolled with its weights in registers), then qout4. acc = base + sum x * w, as the scalar
+// loop. With both strides 1 the passes run over the plane's rows end to end (position q is
+// output (q / pw, q % pw), stored when q % pw < out width by a predicated scatter), so a narrow
+// row does not leave most of a pass's lanes idle; otherwise a row at a time, tail-predicated.
 template <typename TX, typename TY>
 inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, int32_t pw, const int8_t* wc,
                                         int32_t base, int32_t m, int32_t s, TY* yc) {
@@ -112,32 +114,55 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
   const bool fast_rq = requant_usual(s), unit = sw == 1;
   const int32_t w0 = wc[0], w1 = wc[k33 ? 1 : 0], w2 = wc[k33 ? 2 : 0], w3 = wc[k33 ? 3 : 0], w4 = wc[k33 ? 4 : 0],
                 w5 = wc[k33 ? 5 : 0], w6 = wc[k33 ? 6 : 0], w7 = wc[k33 ? 7 : 0], w8 = wc[k33 ? 8 : 0];
+  auto taps = [&](const TX* r0) __attribute__((always_inline)) {  // inlined into both loops
+    int32x4_t acc = vdupq_n_s32(base);
+    if (k33) {
+      const TX* r1 = r0 + pw;
+      const TX* r2 = r1 + pw;
+      acc = vmlaq_n_s32(acc, qdw_load4(r0, unit, offs), w0);
+      acc = vmlaq_n_s32(acc, qdw_load4(r0 + 1, unit, offs), w1);
+      acc = vmlaq_n_s32(acc, qdw_load4(r0 + 2, unit, offs), w2);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1, unit, offs), w3);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1 + 1, unit, offs), w4);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1 + 2, unit, offs), w5);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2, unit, offs), w6);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2 + 1, unit, offs), w7);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2 + 2, unit, offs), w8);
+    } else {
+      for (int32_t kh = 0; kh < c.k[1]; ++kh) {
+        const TX* rk = r0 + kh * c.dil[1] * pw;
+        for (int32_t kw = 0; kw < c.k[2]; ++kw)
+          acc = vmlaq_n_s32(acc, qdw_load4(rk + kw * c.dil[2], unit, offs), wc[kh * c.k[2] + kw]);
+      }
+    }
+    return acc;
+  };
+  if (fast_rq && sw == 1 && sh == 1 && pw >= 4) {  // end to end: a lane passes a row's end at most once a pass
+    const int32_t qn = oh_n * pw, gap = pw - ow_n;
+    int32x4_t col = vreinterpretq_s32_u32(vidupq_n_u32(0, 1));  // q % pw per lane
+    int32x4_t dst = col;                                        // the output index of position q
+    for (int32_t q = 0; q < qn; q += 4) {
+      const int32x4_t v = qout4(taps(plane + q), m, s, y_zp, lo, hi);
+      const mve_pred16_t st = vcmpltq_m_n_s32(col, ow_n, vctp32q(static_cast<uint32_t>(qn - q)));
+      if constexpr (qx_offset<TY>() != 0)
+        vstrbq_scatter_offset_p_u32(reinterpret_cast<uint8_t*>(yc), vreinterpretq_u32_s32(dst), vreinterpretq_u32_s32(v), st);
+      else
+        vstrbq_scatter_offset_p_s32(reinterpret_cast<int8_t*>(yc), vreinterpretq_u32_s32(dst), v, st);
+      col = vaddq_n_s32(col, 4);
+      dst = vaddq_n_s32(dst, 4);
+      const mve_pred16_t wrap = vcmpgeq_n_s32(col, pw);
+      col = vsubq_m_n_s32(col, col, pw, wrap);
+      dst = vsubq_m_n_s32(dst, dst, gap, wrap);
+    }
+    return;
+  }
   int32_t outs[4];
   for (int32_t oh = 0; oh < oh_n; ++oh) {
     const TX* r0 = plane + oh * sh * pw;
     TY* yr = yc + oh * ow_n;
     for (int32_t ow = 0; ow < ow_n; ow += 4, r0 += 4 * sw) {
       const mve_pred16_t pr = vctp32q(static_cast<uint32_t>(ow_n - ow));
-      int32x4_t acc = vdupq_n_s32(base);
-      if (k33) {
-        const TX* r1 = r0 + pw;
-        const TX* r2 = r1 + pw;
-        acc = vmlaq_n_s32(acc, qdw_load4(r0, unit, offs), w0);
-        acc = vmlaq_n_s32(acc, qdw_load4(r0 + 1, unit, offs), w1);
-        acc = vmlaq_n_s32(acc, qdw_load4(r0 + 2, unit, offs), w2);
-        acc = vmlaq_n_s32(acc, qdw_load4(r1, unit, offs), w3);
-        acc = vmlaq_n_s32(acc, qdw_load4(r1 + 1, unit, offs), w4);
-        acc = vmlaq_n_s32(acc, qdw_load4(r1 + 2, unit, offs), w5);
-        acc = vmlaq_n_s32(acc, qdw_load4(r2, unit, offs), w6);
-        acc = vmlaq_n_s32(acc, qdw_load4(r2 + 1, unit, offs), w7);
-        acc = vmlaq_n_s32(acc, qdw_load4(r2 + 2, unit, offs), w8);
-      } else {
-        for (int32_t kh = 0; kh < c.k[1]; ++kh) {
-          const TX* rk = r0 + kh * c.dil[1] * pw;
-          for (int32_t kw = 0; kw < c.k[2]; ++kw)
-            acc = vmlaq_n_s32(acc, qdw_load4(rk + kw * c.dil[2], unit, offs), wc[kh * c.k[2] + kw]);
-        }
-      }
+      const int32x4_t acc = taps(r0);
       if (fast_rq) {
         const int32x4_t v = qout4(acc, m, s, y_zp, lo, hi);
         if constexpr (qx_offset<TY>() != 0)
