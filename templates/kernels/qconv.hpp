@@ -137,7 +137,9 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
     }
     return acc;
   };
-  if (fast_rq && sw == 1 && sh == 1 && pw >= 4) {  // end to end: a lane passes a row's end at most once a pass
+  // End to end when a row at a time would leave more lanes idle (4 * ceil(ow_n / 4) > pw: KWS's
+  // 5-wide rows, not VWW's 48-wide ones); a lane passes a row's end at most once a pass (pw >= 4).
+  if (fast_rq && sw == 1 && sh == 1 && pw >= 4 && (ow_n + 3) / 4 * 4 > pw) {
     const int32_t qn = oh_n * pw, gap = pw - ow_n;
     int32x4_t col = vreinterpretq_s32_u32(vidupq_n_u32(0, 1));  // q % pw per lane
     int32x4_t dst = col;                                        // the output index of position q
