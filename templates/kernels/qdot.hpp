@@ -102,16 +102,19 @@ inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {
   return acc;
 }
 
+// s0 += a . b0 and s1 += a . b1 over four bytes, each operand split by SXTB16 into its even
+// (e) and odd (o) bytes.
+inline void qsmlad2(int32_t ae, int32_t ao, int32_t b0e, int32_t b0o, int32_t b1e, int32_t b1o, int32_t& s0,
+                    int32_t& s1) {
+  s0 = __smlad(ao, b0o, __smlad(ae, b0e, s0));
+  s1 = __smlad(ao, b1o, __smlad(ae, b1e, s1));
+}
+
 inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc0, int32_t* acc1) {
   int32_t s0 = 0, s1 = 0, i = 0;
   for (; i + 4 <= n; i += 4) {
-    const int32_t va = qload4(a + i);
-    const int32_t a02 = __sxtb16(va), a13 = qsxtb16_ror8(va);
-    const int32_t v0 = qload4(b0 + i), v1 = qload4(b1 + i);
-    s0 = __smlad(a02, __sxtb16(v0), s0);
-    s0 = __smlad(a13, qsxtb16_ror8(v0), s0);
-    s1 = __smlad(a02, __sxtb16(v1), s1);
-    s1 = __smlad(a13, qsxtb16_ror8(v1), s1);
+    const int32_t va = qload4(a + i), v0 = qload4(b0 + i), v1 = qload4(b1 + i);
+    qsmlad2(__sxtb16(va), qsxtb16_ror8(va), __sxtb16(v0), qsxtb16_ror8(v0), __sxtb16(v1), qsxtb16_ror8(v1), s0, s1);
   }
   for (; i < n; ++i) {
     s0 += static_cast<int32_t>(a[i]) * b0[i];
@@ -127,17 +130,9 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
     const int32_t vb0 = qload4(b0 + i), vb1 = qload4(b1 + i);
     const int32_t b0e = __sxtb16(vb0), b0o = qsxtb16_ror8(vb0), b1e = __sxtb16(vb1), b1o = qsxtb16_ror8(vb1);
     const int32_t va0 = qload4(a0 + i);
-    const int32_t a0e = __sxtb16(va0), a0o = qsxtb16_ror8(va0);
-    s00 = __smlad(a0e, b0e, s00);
-    s00 = __smlad(a0o, b0o, s00);
-    s01 = __smlad(a0e, b1e, s01);
-    s01 = __smlad(a0o, b1o, s01);
+    qsmlad2(__sxtb16(va0), qsxtb16_ror8(va0), b0e, b0o, b1e, b1o, s00, s01);
     const int32_t va1 = qload4(a1 + i);
-    const int32_t a1e = __sxtb16(va1), a1o = qsxtb16_ror8(va1);
-    s10 = __smlad(a1e, b0e, s10);
-    s10 = __smlad(a1o, b0o, s10);
-    s11 = __smlad(a1e, b1e, s11);
-    s11 = __smlad(a1o, b1o, s11);
+    qsmlad2(__sxtb16(va1), qsxtb16_ror8(va1), b0e, b0o, b1e, b1o, s10, s11);
   }
   for (; i < n; ++i) {
     const int32_t x0 = a0[i], x1 = a1[i], w0 = b0[i], w1 = b1[i];
