@@ -207,8 +207,9 @@ inline int32x4_t qv_splat(int32x4_t m) { return m; }
 
 // qout() of four accumulators at once, with one (mult, shift) for all lanes (S = int32_t) or
 // one per lane (S = int32x4_t), when every shift is in requantize()'s usual range
-// (requant_usual, checked by the caller): 32-bit steps on the product's high word (VMULH) and
-// low word (VMUL) that give requantize_usual()'s bits.
+// (requant_usual, checked by the caller): the same 32-bit steps on the product's high word
+// (VMULH) and low word (VMUL) as requantize(), so the same bits; the rounding and sticky bits
+// are taken by shifts rather than masks (Helium has eight vector registers).
 template <typename S>
 inline int32x4_t qout4(int32x4_t acc, S mult, S shift, int32_t y_zp, int32_t lo, int32_t hi) {
   const S t = -1 - shift;  // the bits dropped from the high word: 1..30

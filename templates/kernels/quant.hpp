@@ -52,34 +52,25 @@ inline int64_t shift_round_half_even(int64_t v, int32_t r) {
   return q + ((rem > half) | ((rem == half) & static_cast<uint64_t>(q & 1)));
 }
 
-// requantize()'s usual case, a multiplier below 1/4 (shift in -31..-2), as constants a loop
-// can compute once per channel: t, the bits dropped from the product's high word (1..30),
-// and the high word of 2^(31 + t) - 1.
-struct QRequant {
-  int32_t mult, t, half_hi;
-};
+// requantize()'s usual case: a multiplier below 1/4 (shift in -31..-2), 32-bit work.
 inline bool requant_usual(int32_t shift) { return shift >= -31 && shift <= -2; }
-inline QRequant requant_prepare(int32_t mult, int32_t shift) {
-  const int32_t t = -1 - shift;
-  return {mult, t, (1 << (t - 1)) - 1};
-}
-// floor((v + 2^(r-1) - 1 + b) / 2^r), r = 32 + t, v = acc * mult, b the last bit of
-// floor(v / 2^r): half to even (a tie goes up only when b is odd), and no overflow
-// (|v| < 2^62). On the product's words: the low word adds 2^32 - 1 + b, which carries one
-// into the high word when b is set or the low word is not 0.
-inline int32_t requantize_usual(int32_t acc, const QRequant& q) {
-  const int64_t v = static_cast<int64_t>(acc) * q.mult;
-  const auto hi = static_cast<int32_t>(v >> 32);
-  const auto lo = static_cast<uint32_t>(v);
-  const int32_t carry = ((hi >> q.t) & 1) | (lo != 0);
-  return (hi + q.half_hi + carry) >> q.t;
-}
 
 // acc * mult * 2^(shift - 31), rounded half to even (saturated to int32).
 inline int32_t requantize(int32_t acc, int32_t mult, int32_t shift) {
-  if (requant_usual(shift)) return requantize_usual(acc, requant_prepare(mult, shift));
   const int32_t r = 31 - shift;
   const int64_t v = static_cast<int64_t>(acc) * mult;
+  if (requant_usual(shift)) {
+    // The usual case (multiplier below 1/4): 32-bit work on the product's halves. The result
+    // is the high word shifted by t, plus one when the dropped bits are above half, or exactly
+    // half and the result is odd.
+    const int32_t t = r - 32;  // 1..30
+    const auto hi = static_cast<int32_t>(v >> 32);
+    const auto lo = static_cast<uint32_t>(v);
+    const int32_t q = hi >> t;
+    const uint32_t round = (static_cast<uint32_t>(hi) >> (t - 1)) & 1u;
+    const uint32_t sticky = (static_cast<uint32_t>(hi) & ((1u << (t - 1)) - 1u)) | lo;
+    return q + static_cast<int32_t>(round & ((sticky != 0) | static_cast<uint32_t>(q & 1)));
+  }
   if (r > 62) return 0;  // |M| < 2^-31 * 2^-31: nothing survives
   const int64_t o = shift_round_half_even(v, r);
   return o > 2147483647 ? 2147483647 : (o < -2147483647 - 1 ? -2147483647 - 1 : static_cast<int32_t>(o));
