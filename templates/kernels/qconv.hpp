@@ -342,15 +342,35 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
       const TX* xg = x + (b * c.c_in + g * cin_g) * in_sp;
       const int8_t* wg = w + g * cout_g * kg;
       TY* yg = y + (b * c.c_out + g * cout_g) * out_sp;
-      int32_t pix = 0;
-      for (; !kRef && pix + 2 <= out_sp; pix += 2) {  // two pixels at a time
+      if constexpr (kRef) {  // the reference: one pixel at a time
+        for (int32_t pix = 0; pix < out_sp; ++pix) {
+          gather(xg, pix, patch0);
+          TY* yo = yg + pix;
+          int32_t j = 0;
+          for (; j + 2 <= cout_g; j += 2) {
+            int32_t a0, a1;
+            QDot<kRef>::dot2(patch0, wg + j * kg, wg + (j + 1) * kg, kg, &a0, &a1);
+            out(yo + j * out_sp, g * cout_g + j, a0);
+            out(yo + (j + 1) * out_sp, g * cout_g + j + 1, a1);
+          }
+          if (j < cout_g) out(yo + j * out_sp, g * cout_g + j, QDot<kRef>::dot(patch0, wg + j * kg, kg));
+        }
+        continue;
+      }
+      for (int32_t pix = 0; pix < out_sp; pix += 2) {  // two pixels at a time
+        // an odd last pixel runs as a pair with itself, the second half not stored
+        const bool two = pix + 1 < out_sp;
         gather(xg, pix, patch0);
-        gather(xg, pix + 1, patch1);
+        const int8_t* pb = patch0;
+        if (two) {
+          gather(xg, pix + 1, patch1);
+          pb = patch1;
+        }
         TY* yo = yg + pix;
         int32_t j = 0;
         for (; j + 2 <= cout_g; j += 2) {
           int32_t a[4];
-          QDot<kRef>::dot2x2(patch0, patch1, wg + j * kg, wg + (j + 1) * kg, kg, a);
+          QDot<kRef>::dot2x2(patch0, pb, wg + j * kg, wg + (j + 1) * kg, kg, a);
           const int32_t oc = g * cout_g + j;
 #if defined(O2M_QDOT_MVE)
           // the block's four outputs requantised as one vector, lanes (pixel, channel)
@@ -364,36 +384,28 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
                 qout4(vaddq_s32(vld1q_s32(a), vld1q_s32(bq)), vld1q_s32(mq), vld1q_s32(sq), y_zp, act_min, act_max);
             const uint32_t os = static_cast<uint32_t>(out_sp) * sizeof(TY);
             const uint32_t oq[4] = {0, os, sizeof(TY), os + sizeof(TY)};
+            const mve_pred16_t lanes = two ? 0xffff : 0x00ff;  // pixel 1's lanes are 2 and 3
             if constexpr (qx_offset<TY>() != 0)
-              vstrbq_scatter_offset_u32(reinterpret_cast<uint8_t*>(yo + j * out_sp), vld1q_u32(oq), vreinterpretq_u32_s32(v));
+              vstrbq_scatter_offset_p_u32(reinterpret_cast<uint8_t*>(yo + j * out_sp), vld1q_u32(oq),
+                                          vreinterpretq_u32_s32(v), lanes);
             else
-              vstrbq_scatter_offset_s32(reinterpret_cast<int8_t*>(yo + j * out_sp), vld1q_u32(oq), v);
+              vstrbq_scatter_offset_p_s32(reinterpret_cast<int8_t*>(yo + j * out_sp), vld1q_u32(oq), v, lanes);
             continue;
           }
 #endif
           out(yo + j * out_sp, oc, a[0]);
           out(yo + (j + 1) * out_sp, oc + 1, a[1]);
-          out(yo + j * out_sp + 1, oc, a[2]);
-          out(yo + (j + 1) * out_sp + 1, oc + 1, a[3]);
+          if (two) {
+            out(yo + j * out_sp + 1, oc, a[2]);
+            out(yo + (j + 1) * out_sp + 1, oc + 1, a[3]);
+          }
         }
         if (j < cout_g) {  // odd channel count: the last one against both patches
           int32_t a0, a1;
-          QDot<kRef>::dot2(wg + j * kg, patch0, patch1, kg, &a0, &a1);
+          QDot<kRef>::dot2(wg + j * kg, patch0, pb, kg, &a0, &a1);
           out(yo + j * out_sp, g * cout_g + j, a0);
-          out(yo + j * out_sp + 1, g * cout_g + j, a1);
+          if (two) out(yo + j * out_sp + 1, g * cout_g + j, a1);
         }
-      }
-      for (; pix < out_sp; ++pix) {  // the reference, and an odd last pixel
-        gather(xg, pix, patch0);
-        TY* yo = yg + pix;
-        int32_t j = 0;
-        for (; j + 2 <= cout_g; j += 2) {
-          int32_t a0, a1;
-          QDot<kRef>::dot2(patch0, wg + j * kg, wg + (j + 1) * kg, kg, &a0, &a1);
-          out(yo + j * out_sp, g * cout_g + j, a0);
-          out(yo + (j + 1) * out_sp, g * cout_g + j + 1, a1);
-        }
-        if (j < cout_g) out(yo + j * out_sp, g * cout_g + j, QDot<kRef>::dot(patch0, wg + j * kg, kg));
       }
     }
 }
