@@ -69,15 +69,171 @@ inline bool qconv_depthwise_2d(const ConvParams& c) {
 inline int32_t qconv_plane_h(const ConvParams& c) { return (c.out[1] - 1) * c.stride[1] + (c.k[1] - 1) * c.dil[1] + 1; }
 inline int32_t qconv_plane_w(const ConvParams& c) { return (c.out[2] - 1) * c.stride[2] + (c.k[2] - 1) * c.dil[2] + 1; }
 
-// Working bytes of qconv: the patch (one group's receptive field as int8), or for a 2-D
-// depthwise conv one padded input plane.
-inline int32_t qconv_scratch_bytes(const ConvParams& c) {
-  const int32_t patch = (c.c_in / c.group) * c.k[0] * c.k[1] * c.k[2];
-  const int32_t plane = qconv_depthwise_2d(c) ? qconv_plane_h(c) * qconv_plane_w(c) : 0;
-  return ((patch > plane ? patch : plane) + 3) / 4 * 4;
+// Bytes of one patch (one group's receptive field as int8), rounded to a word.
+inline int32_t qconv_patch_stride(const ConvParams& c) {
+  return ((c.c_in / c.group) * c.k[0] * c.k[1] * c.k[2] + 3) / 4 * 4;
 }
 
+// Working bytes of qconv: two patches (two output pixels at a time), or for a 2-D depthwise
+// conv one padded input plane and the 3 * stride + 4 bytes the Helium (and DSP) loops may
+// read past its end.
+inline int32_t qconv_scratch_bytes(const ConvParams& c) {
+  if (qconv_depthwise_2d(c)) return (qconv_plane_h(c) * qconv_plane_w(c) + 3 * c.stride[2] + 4 + 3) / 4 * 4;
+  return 2 * qconv_patch_stride(c);
+}
+
+#if defined(O2M_QDOT_MVE)
+// Four plane bytes at p + i * stride (i < 4) widened to int32: a contiguous load when the stride
+// is 1, else a gather. Not predicated: lanes past the plane's end read at most 3 * stride + 4
+// bytes further on, which qconv_scratch_bytes leaves room for.
+template <typename TX>
+inline int32x4_t qdw_load4(const TX* p, bool unit, uint32x4_t offs) {
+  if constexpr (qx_offset<TX>() != 0) {
+    const uint8_t* u = reinterpret_cast<const uint8_t*>(p);
+    return vreinterpretq_s32_u32(unit ? vldrbq_u32(u) : vldrbq_gather_offset_u32(u, offs));
+  } else {
+    const int8_t* s = reinterpret_cast<const int8_t*>(p);
+    return unit ? vldrbq_s32(s) : vldrbq_gather_offset_s32(s, offs);
+  }
+}
+
+// One channel of a 2-D depthwise conv on Helium: four output pixels per pass, each tap one
+// widening load (or gather) of four plane bytes and one VMLA by the tap's weight (a 3x3 window
+// unrolled with its weights in registers), then qout4. acc = base + sum x * w, as the scalar
+// loop. With both strides 1 the passes run over the plane's rows end to end (position q is
+// output (q / pw, q % pw), stored when q % pw < out width by a predicated scatter), so a narrow
+// row does not leave most of a pass's lanes idle; otherwise a row at a time, tail-predicated.
 template <typename TX, typename TY>
+inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, int32_t pw, const int8_t* wc,
+                                        int32_t base, int32_t m, int32_t s, TY* yc) {
+  const ConvParams& c = p.conv;
+  const int32_t sw = c.stride[2], ow_n = c.out[2], oh_n = c.out[1], sh = c.stride[1];
+  const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
+  const uint32x4_t offs = vmulq_n_u32(vidupq_n_u32(0, 1), static_cast<uint32_t>(sw));
+  const bool k33 = c.k[1] == 3 && c.k[2] == 3 && c.dil[1] == 1 && c.dil[2] == 1;
+  const bool fast_rq = requant_usual(s), unit = sw == 1;
+  const int32_t w0 = wc[0], w1 = wc[k33 ? 1 : 0], w2 = wc[k33 ? 2 : 0], w3 = wc[k33 ? 3 : 0], w4 = wc[k33 ? 4 : 0],
+                w5 = wc[k33 ? 5 : 0], w6 = wc[k33 ? 6 : 0], w7 = wc[k33 ? 7 : 0], w8 = wc[k33 ? 8 : 0];
+  auto taps = [&](const TX* r0) __attribute__((always_inline)) {  // inlined into both loops
+    int32x4_t acc = vdupq_n_s32(base);
+    if (k33) {
+      const TX* r1 = r0 + pw;
+      const TX* r2 = r1 + pw;
+      acc = vmlaq_n_s32(acc, qdw_load4(r0, unit, offs), w0);
+      acc = vmlaq_n_s32(acc, qdw_load4(r0 + 1, unit, offs), w1);
+      acc = vmlaq_n_s32(acc, qdw_load4(r0 + 2, unit, offs), w2);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1, unit, offs), w3);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1 + 1, unit, offs), w4);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1 + 2, unit, offs), w5);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2, unit, offs), w6);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2 + 1, unit, offs), w7);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2 + 2, unit, offs), w8);
+    } else {
+      for (int32_t kh = 0; kh < c.k[1]; ++kh) {
+        const TX* rk = r0 + kh * c.dil[1] * pw;
+        for (int32_t kw = 0; kw < c.k[2]; ++kw)
+          acc = vmlaq_n_s32(acc, qdw_load4(rk + kw * c.dil[2], unit, offs), wc[kh * c.k[2] + kw]);
+      }
+    }
+    return acc;
+  };
+  // End to end when a row at a time would leave more lanes idle (4 * ceil(ow_n / 4) > pw: KWS's
+  // 5-wide rows, not VWW's 48-wide ones); a lane passes a row's end at most once a pass (pw >= 4).
+  if (fast_rq && sw == 1 && sh == 1 && pw >= 4 && (ow_n + 3) / 4 * 4 > pw) {
+    const int32_t qn = oh_n * pw, gap = pw - ow_n;
+    int32x4_t col = vreinterpretq_s32_u32(vidupq_n_u32(0, 1));  // q % pw per lane
+    int32x4_t dst = col;                                        // the output index of position q
+    for (int32_t q = 0; q < qn; q += 4) {
+      const int32x4_t v = qout4(taps(plane + q), m, s, y_zp, lo, hi);
+      const mve_pred16_t st = vcmpltq_m_n_s32(col, ow_n, vctp32q(static_cast<uint32_t>(qn - q)));
+      if constexpr (qx_offset<TY>() != 0)
+        vstrbq_scatter_offset_p_u32(reinterpret_cast<uint8_t*>(yc), vreinterpretq_u32_s32(dst), vreinterpretq_u32_s32(v), st);
+      else
+        vstrbq_scatter_offset_p_s32(reinterpret_cast<int8_t*>(yc), vreinterpretq_u32_s32(dst), v, st);
+      col = vaddq_n_s32(col, 4);
+      dst = vaddq_n_s32(dst, 4);
+      const mve_pred16_t wrap = vcmpgeq_n_s32(col, pw);
+      col = vsubq_m_n_s32(col, col, pw, wrap);
+      dst = vsubq_m_n_s32(dst, dst, gap, wrap);
+    }
+    return;
+  }
+  int32_t outs[4];
+  for (int32_t oh = 0; oh < oh_n; ++oh) {
+    const TX* r0 = plane + oh * sh * pw;
+    TY* yr = yc + oh * ow_n;
+    for (int32_t ow = 0; ow < ow_n; ow += 4, r0 += 4 * sw) {
+      const mve_pred16_t pr = vctp32q(static_cast<uint32_t>(ow_n - ow));
+      const int32x4_t acc = taps(r0);
+      if (fast_rq) {
+        const int32x4_t v = qout4(acc, m, s, y_zp, lo, hi);
+        if constexpr (qx_offset<TY>() != 0)
+          vstrbq_p_u32(reinterpret_cast<uint8_t*>(yr + ow), vreinterpretq_u32_s32(v), pr);
+        else
+          vstrbq_p_s32(reinterpret_cast<int8_t*>(yr + ow), v, pr);
+      } else {  // a multiplier outside qout4's range: the scalar requantisation
+        vst1q_s32(outs, acc);
+        for (int32_t i = 0; i < 4 && ow + i < ow_n; ++i)
+          yr[ow + i] = qout<TY>(outs[i], m, s, y_zp, lo, hi);
+      }
+    }
+  }
+}
+#endif
+
+#if defined(O2M_QDOT_DSP)
+// One channel of a 3x3, stride-1 2-D depthwise conv on the DSP extension: two output pixels of
+// a row per pass. A plane row's four bytes r0..r3 split (SXTB16, or UXTB16 for uint8) into the
+// halfword pairs (r0,r2) and (r1,r3); with a weight row as the pair (w0,w2) and w1:
+//   y[ow]     = SMLAD((r0,r2), (w0,w2)) + r1 * w1   (SMLABB)
+//   y[ow + 1] = SMLAD((r1,r3), (w0,w2)) + r2 * w1   (SMLATB)
+// acc = base + sum x * w, as the scalar loop.
+template <typename TX, typename TY>
+inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane, int32_t pw, const int8_t* wc,
+                                           int32_t base, int32_t m, int32_t s, TY* yc) {
+  const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], sh = p.conv.stride[1];
+  const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
+  auto out = [&](int32_t acc) { return qout<TY>(acc, m, s, y_zp, lo, hi); };
+  auto pair = [](int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu)); };
+  const int32_t wa = pair(wc[0], wc[2]), wb = pair(wc[3], wc[5]), wc2 = pair(wc[6], wc[8]);
+  const int32_t w1a = wc[1], w1b = wc[4], w1c = wc[7];
+  auto row = [](const TX* r, int32_t w02, int32_t w1, int32_t& a0, int32_t& a1) {
+    const int32_t v = qload4(reinterpret_cast<const int8_t*>(r));
+    int32_t e, o;
+    if constexpr (qx_offset<TX>() != 0) {
+      e = static_cast<int32_t>(__uxtb16(static_cast<uint32_t>(v)));
+      o = quxtb16_ror8(v);
+    } else {
+      e = __sxtb16(v);
+      o = qsxtb16_ror8(v);
+    }
+    a0 = __smlabb(o, w1, __smlad(e, w02, a0));
+    a1 = __smlatb(e, w1, __smlad(o, w02, a1));
+  };
+  for (int32_t oh = 0; oh < oh_n; ++oh) {
+    const TX* r0 = plane + oh * sh * pw;
+    TY* yr = yc + oh * ow_n;
+    int32_t ow = 0;
+    for (; ow + 2 <= ow_n; ow += 2, r0 += 2) {
+      int32_t a0 = base, a1 = base;
+      row(r0, wa, w1a, a0, a1);
+      row(r0 + pw, wb, w1b, a0, a1);
+      row(r0 + 2 * pw, wc2, w1c, a0, a1);
+      yr[ow] = out(a0);
+      yr[ow + 1] = out(a1);
+    }
+    if (ow < ow_n) {  // an odd last pixel: the pair's first half (the word reads one byte past the row)
+      int32_t a0 = base, a1 = base;
+      row(r0, wa, w1a, a0, a1);
+      row(r0 + pw, wb, w1b, a0, a1);
+      row(r0 + 2 * pw, wc2, w1c, a0, a1);
+      yr[ow] = out(a0);
+    }
+  }
+}
+#endif
+
+template <typename TX, typename TY, bool kRef = false>
 inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
                             const int32_t* shift, TY* y, TX* plane) {
   const ConvParams& c = p.conv;
@@ -86,15 +242,28 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
   const int32_t in_sp = c.in[1] * c.in[2], k_sp = c.k[1] * c.k[2], out_sp = c.out[1] * c.out[2];
   const TX zx = static_cast<TX>(p.x_zp);
   const bool k33 = c.k[1] == 3 && c.k[2] == 3 && c.dil[1] == 1 && c.dil[2] == 1;
+  // the rows and columns of the plane that hold input: the same for every channel
+  const int32_t rbeg = c.pad[1] < ph ? c.pad[1] : ph, rend = c.pad[1] + c.in[1] < ph ? c.pad[1] + c.in[1] : ph;
+  const int32_t cn = (c.pad[2] + c.in[2] < pw ? c.pad[2] + c.in[2] : pw) - c.pad[2];
+  if (!kRef)
+    for (int32_t i = 0; i < ph * pw; ++i) plane[i] = zx;
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t ch = 0; ch < c.c_out; ++ch) {
       const TX* xc = x + (b * c.c_in + ch) * in_sp;
-      for (int32_t r = 0; r < ph; ++r) {
-        TX* pr = plane + r * pw;
-        const int32_t ih = r - c.pad[1];
-        for (int32_t col = 0; col < pw; ++col) {
-          const int32_t iw = col - c.pad[2];
-          pr[col] = ih >= 0 && ih < c.in[1] && iw >= 0 && iw < c.in[2] ? xc[ih * c.in[2] + iw] : zx;
+      if (kRef) {
+        for (int32_t r = 0; r < ph; ++r) {
+          TX* pr = plane + r * pw;
+          const int32_t ih = r - c.pad[1];
+          for (int32_t col = 0; col < pw; ++col) {
+            const int32_t iw = col - c.pad[2];
+            pr[col] = ih >= 0 && ih < c.in[1] && iw >= 0 && iw < c.in[2] ? xc[ih * c.in[2] + iw] : zx;
+          }
+        }
+      } else {  // the padding was written once, before the first channel: copy the rows in
+        for (int32_t r = rbeg; r < rend; ++r) {
+          TX* pr = plane + r * pw + c.pad[2];
+          const TX* xr = xc + (r - c.pad[1]) * c.in[2];
+          for (int32_t col = 0; col < cn; ++col) pr[col] = xr[col];
         }
       }
       const int8_t* wc = w + ch * k_sp;
@@ -105,6 +274,17 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
       const int32_t w0 = wc[0], w1 = wc[k33 ? 1 : 0], w2 = wc[k33 ? 2 : 0], w3 = wc[k33 ? 3 : 0], w4 = wc[k33 ? 4 : 0],
                     w5 = wc[k33 ? 5 : 0], w6 = wc[k33 ? 6 : 0], w7 = wc[k33 ? 7 : 0], w8 = wc[k33 ? 8 : 0];
       TY* yc = y + (b * c.c_out + ch) * out_sp;
+#if defined(O2M_QDOT_MVE)
+      if (!kRef) {
+        qconv_depthwise_channel_mve(p, plane, pw, wc, base, m, s, yc);
+        continue;
+      }
+#elif defined(O2M_QDOT_DSP)
+      if (!kRef && k33 && c.stride[2] == 1) {
+        qconv_depthwise3x3_channel_dsp(p, plane, pw, wc, base, m, s, yc);
+        continue;
+      }
+#endif
       for (int32_t oh = 0; oh < c.out[1]; ++oh) {
         const TX* r0 = plane + oh * c.stride[1] * pw;
         TY* yr = yc + oh * c.out[2];
@@ -131,41 +311,102 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 
 // x: [n, c_in, in...] TX; w: [c_out, c_in/group, k...] int8; bias: [c_out] folded by
 // qfold_bias; mult/shift: [c_out] or [1]; y: [n, c_out, out...] TY;
-// scratch: qconv_scratch_bytes(p.conv) bytes for the patch.
+// scratch: qconv_scratch_bytes(p.conv) bytes for two patches.
+// Outputs are computed two pixels by two channels at a time (QDot::dot2x2: every loaded word of
+// a patch or of a weight row is used twice); kRef = true keeps the reference kernel, one pixel
+// at a time against the portable dot products, which the tests hold the blocked path to.
 template <typename TX, typename TY, bool kRef = false>
 inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
                   const int32_t* shift, TY* y, void* scratch) {
-  int8_t* patch = static_cast<int8_t*>(scratch);
   const ConvParams& c = p.conv;
   const int32_t cin_g = c.c_in / c.group, cout_g = c.c_out / c.group;
   const int32_t in_sp = c.in[0] * c.in[1] * c.in[2];
   const int32_t kg = cin_g * c.k[0] * c.k[1] * c.k[2];
-  const int32_t out_sp = c.out[0] * c.out[1] * c.out[2];
+  const int32_t out_hw = c.out[1] * c.out[2], out_sp = c.out[0] * out_hw;
   const int8_t pad_v = static_cast<int8_t>(p.x_zp - qx_offset<TX>());
-  if (qconv_depthwise_2d(c)) return qconv_depthwise(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch));
+  int8_t* patch0 = static_cast<int8_t*>(scratch);
+  int8_t* patch1 = patch0 + qconv_patch_stride(c);
+  if (qconv_depthwise_2d(c)) return qconv_depthwise<TX, TY, kRef>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch));
+  // p's fields as locals: a store through y (a char type) could otherwise change them
+  const int32_t y_zp = p.y_zp, act_min = p.act_min, act_max = p.act_max, per_channel = p.per_channel;
+  auto out = [&](TY* yo, int32_t oc, int32_t acc) {
+    const int32_t ch = per_channel ? oc : 0;
+    *yo = qout<TY>(acc + bias[oc], mult[ch], shift[ch], y_zp, act_min, act_max);
+  };
+  auto gather = [&](const TX* xg, int32_t pix, int8_t* patch) {
+    const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
+    qconv_gather(c, xg, cin_g, od, oh, ow, pad_v, patch);
+  };
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
       const TX* xg = x + (b * c.c_in + g * cin_g) * in_sp;
-      for (int32_t od = 0; od < c.out[0]; ++od)
-        for (int32_t oh = 0; oh < c.out[1]; ++oh)
-          for (int32_t ow = 0; ow < c.out[2]; ++ow) {
-            qconv_gather(c, xg, cin_g, od, oh, ow, pad_v, patch);
-            TY* yo = y + (b * c.c_out + g * cout_g) * out_sp + (od * c.out[1] + oh) * c.out[2] + ow;
-            int32_t j = 0;
-            for (; j + 2 <= cout_g; j += 2) {
-              const int32_t oc = g * cout_g + j;
-              int32_t a0, a1;
-              QDot<kRef>::dot2(patch, w + oc * kg, w + (oc + 1) * kg, kg, &a0, &a1);
-              const int32_t c0 = p.per_channel ? oc : 0, c1 = p.per_channel ? oc + 1 : 0;
-              yo[j * out_sp] = qout<TY>(a0 + bias[oc], mult[c0], shift[c0], p.y_zp, p.act_min, p.act_max);
-              yo[(j + 1) * out_sp] = qout<TY>(a1 + bias[oc + 1], mult[c1], shift[c1], p.y_zp, p.act_min, p.act_max);
-            }
-            if (j < cout_g) {  // odd channel count: the last one
-              const int32_t oc = g * cout_g + j, ch = p.per_channel ? oc : 0;
-              const int32_t a = QDot<kRef>::dot(patch, w + oc * kg, kg);
-              yo[j * out_sp] = qout<TY>(a + bias[oc], mult[ch], shift[ch], p.y_zp, p.act_min, p.act_max);
-            }
+      const int8_t* wg = w + g * cout_g * kg;
+      TY* yg = y + (b * c.c_out + g * cout_g) * out_sp;
+      if constexpr (kRef) {  // the reference: one pixel at a time
+        for (int32_t pix = 0; pix < out_sp; ++pix) {
+          gather(xg, pix, patch0);
+          TY* yo = yg + pix;
+          int32_t j = 0;
+          for (; j + 2 <= cout_g; j += 2) {
+            int32_t a0, a1;
+            QDot<kRef>::dot2(patch0, wg + j * kg, wg + (j + 1) * kg, kg, &a0, &a1);
+            out(yo + j * out_sp, g * cout_g + j, a0);
+            out(yo + (j + 1) * out_sp, g * cout_g + j + 1, a1);
           }
+          if (j < cout_g) out(yo + j * out_sp, g * cout_g + j, QDot<kRef>::dot(patch0, wg + j * kg, kg));
+        }
+        continue;
+      }
+      for (int32_t pix = 0; pix < out_sp; pix += 2) {  // two pixels at a time
+        // an odd last pixel runs as a pair with itself, the second half not stored
+        const bool two = pix + 1 < out_sp;
+        gather(xg, pix, patch0);
+        const int8_t* pb = patch0;
+        if (two) {
+          gather(xg, pix + 1, patch1);
+          pb = patch1;
+        }
+        TY* yo = yg + pix;
+        int32_t j = 0;
+        for (; j + 2 <= cout_g; j += 2) {
+          int32_t a[4];
+          QDot<kRef>::dot2x2(patch0, pb, wg + j * kg, wg + (j + 1) * kg, kg, a);
+          const int32_t oc = g * cout_g + j;
+#if defined(O2M_QDOT_MVE)
+          // the block's four outputs requantised as one vector, lanes (pixel, channel)
+          // = (0, oc), (0, oc + 1), (1, oc), (1, oc + 1), stored by one scatter
+          const int32_t c0 = per_channel ? oc : 0, c1 = per_channel ? oc + 1 : 0;
+          if (requant_usual(shift[c0]) && requant_usual(shift[c1])) {
+            const int32_t bq[4] = {bias[oc], bias[oc + 1], bias[oc], bias[oc + 1]};
+            const int32_t mq[4] = {mult[c0], mult[c1], mult[c0], mult[c1]};
+            const int32_t sq[4] = {shift[c0], shift[c1], shift[c0], shift[c1]};
+            const int32x4_t v =
+                qout4(vaddq_s32(vld1q_s32(a), vld1q_s32(bq)), vld1q_s32(mq), vld1q_s32(sq), y_zp, act_min, act_max);
+            const uint32_t os = static_cast<uint32_t>(out_sp) * sizeof(TY);
+            const uint32_t oq[4] = {0, os, sizeof(TY), os + sizeof(TY)};
+            const mve_pred16_t lanes = two ? 0xffff : 0x00ff;  // pixel 1's lanes are 2 and 3
+            if constexpr (qx_offset<TY>() != 0)
+              vstrbq_scatter_offset_p_u32(reinterpret_cast<uint8_t*>(yo + j * out_sp), vld1q_u32(oq),
+                                          vreinterpretq_u32_s32(v), lanes);
+            else
+              vstrbq_scatter_offset_p_s32(reinterpret_cast<int8_t*>(yo + j * out_sp), vld1q_u32(oq), v, lanes);
+            continue;
+          }
+#endif
+          out(yo + j * out_sp, oc, a[0]);
+          out(yo + (j + 1) * out_sp, oc + 1, a[1]);
+          if (two) {
+            out(yo + j * out_sp + 1, oc, a[2]);
+            out(yo + (j + 1) * out_sp + 1, oc + 1, a[3]);
+          }
+        }
+        if (j < cout_g) {  // odd channel count: the last one against both patches
+          int32_t a0, a1;
+          QDot<kRef>::dot2(wg + j * kg, patch0, pb, kg, &a0, &a1);
+          out(yo + j * out_sp, g * cout_g + j, a0);
+          if (two) out(yo + j * out_sp + 1, g * cout_g + j, a1);
+        }
+      }
     }
 }
 

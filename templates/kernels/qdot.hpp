@@ -62,6 +62,14 @@ inline void qdot2_ref(const int8_t* a, const int8_t* b0, const int8_t* b1, int32
   *acc1 = s1;
 }
 
+// A 2x2 block: rows a0, a1 (two pixels' patches) against rows b0, b1 (two channels' weights),
+// acc = {a0.b0, a0.b1, a1.b0, a1.b1}. Each loaded word is used twice.
+inline void qdot2x2_ref(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n,
+                        int32_t* acc) {
+  qdot2_ref(a0, b0, b1, n, acc, acc + 1);
+  qdot2_ref(a1, b0, b1, n, acc + 2, acc + 3);
+}
+
 #if defined(O2M_QDOT_DSP)
 
 inline int32_t qload4(const int8_t* p) {
@@ -76,6 +84,12 @@ inline int32_t qsxtb16_ror8(int32_t v) {
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
   return r;
 }
+// The same for bytes read as unsigned (uint8 activations): UXTB16.
+inline int32_t quxtb16_ror8(int32_t v) {
+  int32_t r;
+  __asm__("uxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
 
 inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {
   int32_t acc = 0, i = 0;
@@ -88,16 +102,19 @@ inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {
   return acc;
 }
 
+// s0 += a . b0 and s1 += a . b1 over four bytes, each operand split by SXTB16 into its even
+// (e) and odd (o) bytes.
+inline void qsmlad2(int32_t ae, int32_t ao, int32_t b0e, int32_t b0o, int32_t b1e, int32_t b1o, int32_t& s0,
+                    int32_t& s1) {
+  s0 = __smlad(ao, b0o, __smlad(ae, b0e, s0));
+  s1 = __smlad(ao, b1o, __smlad(ae, b1e, s1));
+}
+
 inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc0, int32_t* acc1) {
   int32_t s0 = 0, s1 = 0, i = 0;
   for (; i + 4 <= n; i += 4) {
-    const int32_t va = qload4(a + i);
-    const int32_t a02 = __sxtb16(va), a13 = qsxtb16_ror8(va);
-    const int32_t v0 = qload4(b0 + i), v1 = qload4(b1 + i);
-    s0 = __smlad(a02, __sxtb16(v0), s0);
-    s0 = __smlad(a13, qsxtb16_ror8(v0), s0);
-    s1 = __smlad(a02, __sxtb16(v1), s1);
-    s1 = __smlad(a13, qsxtb16_ror8(v1), s1);
+    const int32_t va = qload4(a + i), v0 = qload4(b0 + i), v1 = qload4(b1 + i);
+    qsmlad2(__sxtb16(va), qsxtb16_ror8(va), __sxtb16(v0), qsxtb16_ror8(v0), __sxtb16(v1), qsxtb16_ror8(v1), s0, s1);
   }
   for (; i < n; ++i) {
     s0 += static_cast<int32_t>(a[i]) * b0[i];
@@ -107,27 +124,103 @@ inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n
   *acc1 = s1;
 }
 
+inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
+  int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int32_t vb0 = qload4(b0 + i), vb1 = qload4(b1 + i);
+    const int32_t b0e = __sxtb16(vb0), b0o = qsxtb16_ror8(vb0), b1e = __sxtb16(vb1), b1o = qsxtb16_ror8(vb1);
+    const int32_t va0 = qload4(a0 + i);
+    qsmlad2(__sxtb16(va0), qsxtb16_ror8(va0), b0e, b0o, b1e, b1o, s00, s01);
+    const int32_t va1 = qload4(a1 + i);
+    qsmlad2(__sxtb16(va1), qsxtb16_ror8(va1), b0e, b0o, b1e, b1o, s10, s11);
+  }
+  for (; i < n; ++i) {
+    const int32_t x0 = a0[i], x1 = a1[i], w0 = b0[i], w1 = b1[i];
+    s00 += x0 * w0;
+    s01 += x0 * w1;
+    s10 += x1 * w0;
+    s11 += x1 * w1;
+  }
+  acc[0] = s00;
+  acc[1] = s01;
+  acc[2] = s10;
+  acc[3] = s11;
+}
+
 #elif defined(O2M_QDOT_MVE)
+
+// Whole 16-byte blocks run unpredicated (GCC 12 puts a VPST before every predicated
+// instruction), the last partial block tail-predicated: step(i, QAll{}) then step(i, pred).
+struct QAll {};
+inline int8x16_t qv_load(const int8_t* p, QAll) { return vldrbq_s8(p); }
+inline int8x16_t qv_load(const int8_t* p, mve_pred16_t pr) { return vldrbq_z_s8(p, pr); }
+inline int32_t qv_mlad(int32_t acc, int8x16_t a, int8x16_t b, QAll) { return vmladavaq_s8(acc, a, b); }
+inline int32_t qv_mlad(int32_t acc, int8x16_t a, int8x16_t b, mve_pred16_t pr) { return vmladavaq_p_s8(acc, a, b, pr); }
+template <typename Step>
+inline void qv_blocks(int32_t n, Step step) {
+  int32_t i = 0;
+  for (; i + 16 <= n; i += 16) step(i, QAll{});
+  if (i < n) step(i, vctp8q(static_cast<uint32_t>(n - i)));
+}
 
 inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {
   int32_t acc = 0;
-  for (int32_t i = 0; i < n; i += 16) {
-    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
-    acc = vmladavaq_p_s8(acc, vldrbq_z_s8(a + i, pr), vldrbq_z_s8(b + i, pr), pr);
-  }
+  qv_blocks(n, [&](int32_t i, auto pr) { acc = qv_mlad(acc, qv_load(a + i, pr), qv_load(b + i, pr), pr); });
   return acc;
 }
 
 inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc0, int32_t* acc1) {
   int32_t s0 = 0, s1 = 0;
-  for (int32_t i = 0; i < n; i += 16) {
-    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
-    const int8x16_t va = vldrbq_z_s8(a + i, pr);
-    s0 = vmladavaq_p_s8(s0, va, vldrbq_z_s8(b0 + i, pr), pr);
-    s1 = vmladavaq_p_s8(s1, va, vldrbq_z_s8(b1 + i, pr), pr);
-  }
+  qv_blocks(n, [&](int32_t i, auto pr) {
+    const int8x16_t va = qv_load(a + i, pr);
+    s0 = qv_mlad(s0, va, qv_load(b0 + i, pr), pr);
+    s1 = qv_mlad(s1, va, qv_load(b1 + i, pr), pr);
+  });
   *acc0 = s0;
   *acc1 = s1;
+}
+
+inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
+  int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+  qv_blocks(n, [&](int32_t i, auto pr) {
+    const int8x16_t vb0 = qv_load(b0 + i, pr), vb1 = qv_load(b1 + i, pr);
+    const int8x16_t va0 = qv_load(a0 + i, pr), va1 = qv_load(a1 + i, pr);
+    s00 = qv_mlad(s00, va0, vb0, pr);
+    s01 = qv_mlad(s01, va0, vb1, pr);
+    s10 = qv_mlad(s10, va1, vb0, pr);
+    s11 = qv_mlad(s11, va1, vb1, pr);
+  });
+  acc[0] = s00;
+  acc[1] = s01;
+  acc[2] = s10;
+  acc[3] = s11;
+}
+
+// Lane-wise shift left (right for a negative count) and product, by one count/factor (a core
+// register: no vector register spent) or one per lane.
+inline int32x4_t qv_shl(int32x4_t x, int32_t n) { return vshlq_r_s32(x, n); }
+inline int32x4_t qv_shl(int32x4_t x, int32x4_t n) { return vshlq_s32(x, n); }
+inline int32x4_t qv_mul(int32x4_t x, int32_t m) { return vmulq_n_s32(x, m); }
+inline int32x4_t qv_mul(int32x4_t x, int32x4_t m) { return vmulq_s32(x, m); }
+inline int32x4_t qv_splat(int32_t m) { return vdupq_n_s32(m); }
+inline int32x4_t qv_splat(int32x4_t m) { return m; }
+
+// qout() of four accumulators at once, with one (mult, shift) for all lanes (S = int32_t) or
+// one per lane (S = int32x4_t), when every shift is in requantize()'s usual range
+// (requant_usual, checked by the caller): the same 32-bit steps on the product's high word
+// (VMULH) and low word (VMUL) as requantize(), so the same bits; the rounding and sticky bits
+// are taken by shifts rather than masks (Helium has eight vector registers).
+template <typename S>
+inline int32x4_t qout4(int32x4_t acc, S mult, S shift, int32_t y_zp, int32_t lo, int32_t hi) {
+  const S t = -1 - shift;  // the bits dropped from the high word: 1..30
+  const int32x4_t ph = vmulhq_s32(acc, qv_splat(mult));
+  const int32x4_t pl = qv_mul(acc, mult);
+  const int32x4_t q = qv_shl(ph, -t);
+  const int32x4_t round = vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_s32(qv_shl(ph, 32 - t)), 31));
+  // the bits below the rounding bit, and q's last bit: any set, and round adds one
+  const int32x4_t rest = vorrq_s32(vorrq_s32(qv_shl(ph, 33 - t), pl), vshlq_n_s32(q, 31));
+  const int32x4_t r = vaddq_m_s32(q, q, round, vcmphiq_n_u32(vreinterpretq_u32_s32(rest), 0u));
+  return vaddq_n_s32(vminq_s32(vmaxq_s32(r, vdupq_n_s32(lo - y_zp)), vdupq_n_s32(hi - y_zp)), y_zp);
 }
 
 #else
@@ -135,6 +228,9 @@ inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n
 inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) { return qdot_ref(a, b, n); }
 inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc0, int32_t* acc1) {
   qdot2_ref(a, b0, b1, n, acc0, acc1);
+}
+inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
+  qdot2x2_ref(a0, a1, b0, b1, n, acc);
 }
 
 #endif
@@ -146,11 +242,17 @@ template <bool kRef> struct QDot {
   static void dot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* s0, int32_t* s1) {
     qdot2(a, b0, b1, n, s0, s1);
   }
+  static void dot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
+    qdot2x2(a0, a1, b0, b1, n, acc);
+  }
 };
 template <> struct QDot<true> {
   static int32_t dot(const int8_t* a, const int8_t* b, int32_t n) { return qdot_ref(a, b, n); }
   static void dot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* s0, int32_t* s1) {
     qdot2_ref(a, b0, b1, n, s0, s1);
+  }
+  static void dot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
+    qdot2x2_ref(a0, a1, b0, b1, n, acc);
   }
 };
 

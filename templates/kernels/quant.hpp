@@ -52,11 +52,18 @@ inline int64_t shift_round_half_even(int64_t v, int32_t r) {
   return q + ((rem > half) | ((rem == half) & static_cast<uint64_t>(q & 1)));
 }
 
+// requantize()'s usual case: a multiplier below 1/4 (shift in -31..-2), 32-bit work. Spelled
+// on r = 31 - shift as requantize() uses it (the form GCC compiles best there).
+inline bool requant_usual(int32_t shift) {
+  const int32_t r = 31 - shift;
+  return r >= 33 && r <= 62;
+}
+
 // acc * mult * 2^(shift - 31), rounded half to even (saturated to int32).
 inline int32_t requantize(int32_t acc, int32_t mult, int32_t shift) {
   const int32_t r = 31 - shift;
   const int64_t v = static_cast<int64_t>(acc) * mult;
-  if (r >= 33 && r <= 62) {
+  if (requant_usual(shift)) {
     // The usual case (multiplier below 1/4): 32-bit work on the product's halves. The result
     // is the high word shifted by t, plus one when the dropped bits are above half, or exactly
     // half and the result is odd.

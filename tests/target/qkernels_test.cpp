@@ -43,11 +43,12 @@ void random_bytes(int8_t* p, int n) {
   for (int i = 0; i < n; ++i) p[i] = static_cast<int8_t>(next());
 }
 
-// Multipliers like a real layer's: 2^-5 .. 2^-12, random mantissa.
-void random_requant(int n) {
+// Multipliers like a real layer's: 2^-5 .. 2^-12, random mantissa; with wide, every shift from
+// 2^0 to 2^-33, past both ends of the vector requantisation's range (qout4).
+void random_requant(int n, bool wide = false) {
   for (int i = 0; i < n; ++i) {
     g_mult[i] = static_cast<int32_t>((1u << 30) + (next() & 0x3fffffffu));
-    g_shift[i] = -uniform(4, 11);
+    g_shift[i] = wide ? -uniform(0, 33) : -uniform(4, 11);
     g_bias[i] = uniform(-20000, 20000);
   }
 }
@@ -88,9 +89,11 @@ void conv_trial(int t) {
   c.k[2] = uniform(1, 4);
   c.stride[0] = c.dil[0] = 1;
   c.pad[0] = 0;
+  const bool dw3x3 = kind == 1 && uniform(0, 1);  // the depthwise 3x3 fast paths, often
+  if (dw3x3) c.k[1] = c.k[2] = 3;
   for (int d = 1; d < 3; ++d) {
     c.stride[d] = uniform(1, 2);
-    c.dil[d] = uniform(1, 2);
+    c.dil[d] = dw3x3 ? 1 : uniform(1, 2);
     c.pad[d] = uniform(0, 1);
     const int eff = (c.k[d] - 1) * c.dil[d] + 1;
     const int span = c.in[d] + 2 * c.pad[d] - eff;
@@ -103,7 +106,7 @@ void conv_trial(int t) {
   if (in_n > kBuf || kg * c.c_out > kBuf || out_n > kBuf || o2m::qconv_scratch_bytes(c) > 4096) return;
   random_bytes(g_x, in_n);
   random_bytes(g_w, kg * c.c_out);
-  random_requant(c.c_out);
+  random_requant(c.c_out, uniform(0, 3) == 0);
   p.x_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
   p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
   p.act_min = o2m::QRange<TY>::lo + uniform(0, 10);
@@ -174,7 +177,7 @@ void bench_gemm() {
 
 int main() {
   dot_trials();
-  for (int t = 0; t < 60; ++t) {
+  for (int t = 0; t < 100; ++t) {
     conv_trial<int8_t, int8_t>(t);
     conv_trial<uint8_t, uint8_t>(t);
     conv_trial<uint8_t, int8_t>(t);

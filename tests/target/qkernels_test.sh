@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # qkernels_test.sh - the integer kernels' Arm variants against their reference, in QEMU:
-# builds tests/target/qkernels_test.cpp for mps2-an386 (Cortex-M4, DSP: SMLAD/SXTB16) and
-# mps3-an547 (Cortex-M55, Helium/MVE), with the flags of templates/targets/cortex-m and
+# builds tests/target/qkernels_test.cpp for every Cortex-M board: mps2-an385 (Cortex-M3, the
+# portable blocked kernels), mps2-an386 / an500 / an505 (Cortex-M4 / M7 / M33, DSP:
+# SMLAD/SXTB16) and mps3-an547 (Cortex-M55, Helium/MVE), with the flags of templates/targets/cortex-m and
 # -Werror, runs each under tools/count-insns.sh, and checks the program's verdict. Prints the
 # instructions of one KWS-sized layer per kernel, reference and variant, and per MAC.
 # Ends with "N passed, M failed"; exits non-zero on any failure.
@@ -17,7 +18,7 @@ passed=0 failed=0
 names=(pointwise depthwise3x3 gemm)
 macs=(512000 72000 81920)
 
-for board in mps2-an386 mps3-an547; do
+for board in mps2-an385 mps2-an386 mps2-an500 mps2-an505 mps3-an547; do
   out="$work/$board"
   if ! build_guest "$board" "$root/tests/target/qkernels_test.cpp" "$out"; then
     echo "FAIL $board: build"; failed=$((failed + 1)); continue
