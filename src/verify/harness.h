@@ -19,5 +19,9 @@ struct TestCase {
 // name (`int entry()`) when one program runs many models (tests/conformance batches them).
 std::string harness_source(const std::string& name, const Graph& g, const std::vector<TestCase>& cases,
                            const std::string& entry = "main");
+// A reference output of this shape is what model output `out` can give: the same shape, or
+// for an output with a run-time length (a Loop that may stop early) the same rows after axis 0
+// and at most as many rows; the harness prints the rows the run wrote.
+bool reference_fits_output(const Shape& reference, const Value& out);
 
 }  // namespace onnx2mcu

@@ -443,7 +443,8 @@ struct Gen {
     } else if (chance(0.4) && !x->shape.empty() && x->elems() > 0) {
       scan(*x, *y);
     } else {
-      // Loop M times: v = v + x (x read from the enclosing graph); the condition passes through.
+      // Loop M times: v = v + x (x read from the enclosing graph); the condition passes through
+      // (unrolled), or half the time is max(v) > 0 (a run-time loop that may stop early).
       const std::string trips = const_ints({rand(1, 3)}, true)->name;
       std::string cond;
       if (chance(0.5)) {
@@ -474,10 +475,24 @@ struct Gen {
       auto* vi = body->add_input();
       vi->set_name(vin);
       set_type(vi, *x);
-      onnx::NodeProto* c = body->add_node();
-      c->set_op_type("Identity"), c->set_name(fresh("n")), c->add_input(cin), c->add_output(cout);
       onnx::NodeProto* add = body->add_node();
       add->set_op_type("Add"), add->set_name(fresh("n")), add->add_input(vin), add->add_input(x->name), add->add_output(vout);
+      if (chance(0.5) && x->elems() > 0) {
+        const std::string top = fresh("m"), zero = fresh("z");
+        onnx::NodeProto* r = body->add_node();
+        r->set_op_type("ReduceMax"), r->set_name(fresh("n")), r->add_input(vout), r->add_output(top);
+        attr_proto("keepdims", int_attr(0), r->add_attribute());
+        onnx::NodeProto* z = body->add_node();
+        z->set_op_type("Constant"), z->set_name(fresh("n")), z->add_output(zero);
+        onnx::AttributeProto* value = z->add_attribute();
+        value->set_name("value"), value->set_type(onnx::AttributeProto::TENSOR);
+        graphgen::to_proto(Tensor(x->dtype, {}), "", value->mutable_t());  // 0
+        onnx::NodeProto* g = body->add_node();
+        g->set_op_type("Greater"), g->set_name(fresh("n")), g->add_input(top), g->add_input(zero), g->add_output(cout);
+      } else {
+        onnx::NodeProto* c = body->add_node();
+        c->set_op_type("Identity"), c->set_name(fresh("n")), c->add_input(cin), c->add_output(cout);
+      }
       scalar(body->add_output(), cout, onnx::TensorProto::BOOL);
       auto* vo = body->add_output();
       vo->set_name(vout);
