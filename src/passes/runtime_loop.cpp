@@ -32,6 +32,23 @@ bool never_exits(const Graph& body) {
   return true_scalar(*c) || c == body.inputs[1];
 }
 
+// The outputs' sizes, as infer-shapes-and-fold checks every node's (a scan output holds the
+// bound's rows: a constant trip count of 2^62 must not become an array).
+void check_output_sizes(const Node& n, const PassOptions& opts) {
+  for (const Value* o : n.outputs) {
+    if (!o) continue;
+    int64_t bytes = 0;
+    try {
+      bytes = o->bytes();
+    } catch (const Error& e) {
+      n.fail(e.what());
+    }
+    if (bytes > opts.max_tensor_bytes)
+      n.fail("output '" + o->name + "' " + shape_str(o->shape) + " holds " + std::to_string(bytes) + " bytes, more than the limit of " +
+             std::to_string(opts.max_tensor_bytes) + " (--max-tensor-bytes); --max-loop-iterations bounds a Loop's scan outputs");
+  }
+}
+
 }  // namespace
 
 bool prepare_runtime_loop(Graph& g, Node& n, const PassOptions& opts) {
@@ -124,6 +141,7 @@ bool prepare_runtime_loop(Graph& g, Node& n, const PassOptions& opts) {
       n.fail("scan output '" + o->name + "' has a length known only at run time (at most " + std::to_string(bound) +
              "); onnx2mcu supports that only for a model output that nothing else reads");
   }
+  check_output_sizes(n, opts);
   it->second.g = body;
   drop_unread_captures(n, {body.get()});
   set_int_attr(n, kRuntimeAttr, 1);
@@ -188,6 +206,7 @@ bool prepare_runtime_scan(Node& n, const PassOptions& opts) {
     v->shape = o < f.carried ? n.inputs[o]->shape : b.shape;
     if (o >= f.carried) v->shape.insert(v->shape.begin(), length);
   }
+  check_output_sizes(n, opts);
   it->second.g = body;
   drop_unread_captures(n, {body.get()});
   set_int_attr(n, kRuntimeAttr, 1);

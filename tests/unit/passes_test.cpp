@@ -1224,6 +1224,8 @@ TEST(ControlFlow, LoopErrors) {
   EXPECT_NE(err.find("node 'my_loop' (Loop): scan output 'my_loop_y1' has a length known only at run time (at most 3)"),
             std::string::npos) << err;
   EXPECT_EQ(loop_error(1, false, true), "(no error)");  // one iteration: its condition decides nothing
+  err = loop_error(int64_t{1} << 62, false, false);  // a scan output of 2^62 rows is not an array
+  EXPECT_NE(err.find("node 'my_loop' (Loop):"), std::string::npos) << err;
   EXPECT_EQ(loop_error(5000, false, false), "(no error)");  // too long to unroll: a run-time loop of static length
 }
 
