@@ -44,6 +44,27 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
     const int32_t kh_n = c.k[1], kw_n = c.k[2], rs = c.dil[1] * c.in[2], cs = c.dil[2];
     auto x8 = [](TX v) { return static_cast<int8_t>(static_cast<int32_t>(v) - off); };
     int8_t* out = patch;
+#if defined(O2M_QDOT_MVE)
+    if (kh_n == 3 && kw_n == 3 && cs == 1 && rs < 32767) {
+      // a 3x3 window on Helium: its first eight bytes by one widening gather (offsets of
+      // (kh, kw) = (0,0)..(2,1)) and one narrowing store, the ninth by itself
+      const uint16_t o[8] = {0, 1, 2, static_cast<uint16_t>(rs), static_cast<uint16_t>(rs + 1),
+                             static_cast<uint16_t>(rs + 2), static_cast<uint16_t>(2 * rs), static_cast<uint16_t>(2 * rs + 1)};
+      const uint16x8_t offs = vld1q_u16(o);
+      for (int32_t ic = 0; ic < cin_g; ++ic, out += 9) {
+        const TX* xr = xp + ic * in_sp;
+        int16x8_t v;
+        if constexpr (off != 0)
+          v = vsubq_n_s16(vreinterpretq_s16_u16(vldrbq_gather_offset_u16(reinterpret_cast<const uint8_t*>(xr), offs)),
+                          static_cast<int16_t>(off));
+        else
+          v = vldrbq_gather_offset_s16(reinterpret_cast<const int8_t*>(xr), offs);
+        vstrbq_s16(out, v);
+        out[8] = x8(xr[2 * rs + 2]);
+      }
+      return;
+    }
+#endif
     for (int32_t ic = 0; ic < cin_g; ++ic) {
       const TX* xr = xp + ic * in_sp;
       if (kw_n == 3 && cs == 1) {  // the common 3-wide row, unrolled
