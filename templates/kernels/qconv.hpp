@@ -26,7 +26,8 @@ struct QConvParams {
 inline bool k_sp1(const ConvParams& c) { return c.k[0] == 1 && c.k[1] == 1 && c.k[2] == 1; }
 
 // Gathers the receptive field of output (od, oh, ow) for input channels [0, cin_g) of xg.
-template <typename TX>
+// kRef = false copies a window wholly inside the input without bounds tests (the same bytes).
+template <typename TX, bool kRef = false>
 inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32_t od, int32_t oh, int32_t ow,
                          int8_t pad_v, int8_t* patch) {
   constexpr int32_t off = qx_offset<TX>();
@@ -35,6 +36,48 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
   if (k_sp1(c) && id0 >= 0 && ih0 >= 0 && iw0 >= 0 && id0 < c.in[0] && ih0 < c.in[1] && iw0 < c.in[2]) {
     const TX* xp = xg + id0 * in_hw + ih0 * c.in[2] + iw0;  // 1x1 window inside the input: a strided copy
     for (int32_t ic = 0; ic < cin_g; ++ic) patch[ic] = static_cast<int8_t>(static_cast<int32_t>(xp[ic * in_sp]) - off);
+    return;
+  }
+  if (!kRef && c.k[0] == 1 && id0 >= 0 && id0 < c.in[0] && ih0 >= 0 && iw0 >= 0 &&
+      ih0 + (c.k[1] - 1) * c.dil[1] < c.in[1] && iw0 + (c.k[2] - 1) * c.dil[2] < c.in[2]) {
+    const TX* xp = xg + id0 * in_hw + ih0 * c.in[2] + iw0;  // a 2-D window inside the input
+    const int32_t kh_n = c.k[1], kw_n = c.k[2], rs = c.dil[1] * c.in[2], cs = c.dil[2];
+    auto x8 = [](TX v) { return static_cast<int8_t>(static_cast<int32_t>(v) - off); };
+    int8_t* out = patch;
+#if defined(O2M_QDOT_MVE)
+    if (kh_n == 3 && kw_n == 3 && cs == 1 && rs < 32767) {
+      // a 3x3 window on Helium: its first eight bytes by one widening gather (offsets of
+      // (kh, kw) = (0,0)..(2,1)) and one narrowing store, the ninth by itself
+      const uint16_t o[8] = {0, 1, 2, static_cast<uint16_t>(rs), static_cast<uint16_t>(rs + 1),
+                             static_cast<uint16_t>(rs + 2), static_cast<uint16_t>(2 * rs), static_cast<uint16_t>(2 * rs + 1)};
+      const uint16x8_t offs = vld1q_u16(o);
+      for (int32_t ic = 0; ic < cin_g; ++ic, out += 9) {
+        const TX* xr = xp + ic * in_sp;
+        int16x8_t v;
+        if constexpr (off != 0)
+          v = vsubq_n_s16(vreinterpretq_s16_u16(vldrbq_gather_offset_u16(reinterpret_cast<const uint8_t*>(xr), offs)),
+                          static_cast<int16_t>(off));
+        else
+          v = vldrbq_gather_offset_s16(reinterpret_cast<const int8_t*>(xr), offs);
+        vstrbq_s16(out, v);
+        out[8] = x8(xr[2 * rs + 2]);
+      }
+      return;
+    }
+#endif
+    for (int32_t ic = 0; ic < cin_g; ++ic) {
+      const TX* xr = xp + ic * in_sp;
+      if (kw_n == 3 && cs == 1) {  // the common 3-wide row, unrolled
+        for (int32_t kh = 0; kh < kh_n; ++kh, xr += rs, out += 3) {
+          out[0] = x8(xr[0]);
+          out[1] = x8(xr[1]);
+          out[2] = x8(xr[2]);
+        }
+        continue;
+      }
+      for (int32_t kh = 0; kh < kh_n; ++kh, xr += rs)
+        for (int32_t kw = 0; kw < kw_n; ++kw) *out++ = x8(xr[kw * cs]);
+    }
     return;
   }
   int32_t kw_lo, kw_hi;
@@ -335,7 +378,7 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   };
   auto gather = [&](const TX* xg, int32_t pix, int8_t* patch) {
     const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
-    qconv_gather(c, xg, cin_g, od, oh, ow, pad_v, patch);
+    qconv_gather<TX, kRef>(c, xg, cin_g, od, oh, ow, pad_v, patch);
   };
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {

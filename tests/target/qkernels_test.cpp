@@ -89,11 +89,12 @@ void conv_trial(int t) {
   c.k[2] = uniform(1, 4);
   c.stride[0] = c.dil[0] = 1;
   c.pad[0] = 0;
-  const bool dw3x3 = kind == 1 && uniform(0, 1);  // the depthwise 3x3 fast paths, often
-  if (dw3x3) c.k[1] = c.k[2] = 3;
+  // the depthwise 3x3 fast paths and the dense conv's unrolled 3-wide window rows, often
+  const bool k3x3 = kind != 2 && uniform(0, 1);
+  if (k3x3) c.k[1] = c.k[2] = 3;
   for (int d = 1; d < 3; ++d) {
     c.stride[d] = uniform(1, 2);
-    c.dil[d] = dw3x3 ? 1 : uniform(1, 2);
+    c.dil[d] = k3x3 ? 1 : uniform(1, 2);
     c.pad[d] = uniform(0, 1);
     const int eff = (c.k[d] - 1) * c.dil[d] + 1;
     const int span = c.in[d] + 2 * c.pad[d] - eff;
