@@ -6,9 +6,18 @@
 #include "passes/passes.h"
 
 namespace onnx2mcu {
-namespace {
 
-}  // namespace
+void check_output_bytes(const Node& n, const Value& out, const PassOptions& opts, const std::string& hint) {
+  int64_t bytes = 0;
+  try {
+    bytes = out.bytes();
+  } catch (const Error& e) {
+    n.fail(e.what());
+  }
+  if (bytes > opts.max_tensor_bytes)
+    n.fail("output '" + out.name + "' " + shape_str(out.shape) + " holds " + std::to_string(bytes) + " bytes, more than the limit of " +
+           std::to_string(opts.max_tensor_bytes) + " (--max-tensor-bytes)" + hint);
+}
 
 void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
   std::vector<LoopCondCheck> loop_checks;
@@ -54,15 +63,7 @@ void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
       if (!out) continue;
       if (out->dtype == DType::Undefined || !shape_known(out->shape))
         n.fail("shape rule left output '" + out->name + "' unknown");
-      int64_t bytes = 0;
-      try {
-        bytes = out->bytes();
-      } catch (const Error& e) {
-        n.fail(e.what());
-      }
-      if (bytes > opts.max_tensor_bytes)
-        n.fail("output '" + out->name + "' " + shape_str(out->shape) + " holds " + std::to_string(bytes) +
-               " bytes, more than the limit of " + std::to_string(opts.max_tensor_bytes) + " (--max-tensor-bytes)");
+      check_output_bytes(n, *out, opts);
     }
     auto w = widened.find(&n);
     if (w != widened.end()) narrow_float_outputs(g, i, w->second);  // before folding: n now writes float32

@@ -34,6 +34,9 @@ void remove_identities(Graph& g, const PassOptions&);
 // Runs every node's shape rule in order, folding nodes whose inputs are all constant as it
 // goes, since later shape rules (Reshape's shape, Pad's pads) may need the folded values.
 void infer_shapes_and_fold(Graph& g, const PassOptions&);
+// Fails, naming node n, when output `out` is too large to address or above --max-tensor-bytes
+// (`hint`, if any, appended to the message).
+void check_output_bytes(const Node& n, const Value& out, const PassOptions& opts, const std::string& hint = "");
 // Loops with a constant trip count above this are an error rather than unrolled.
 constexpr int64_t kMaxLoopIterations = 1024;
 // A Loop body's condition output that must fold to true (checked once folding is done).

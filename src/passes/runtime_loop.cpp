@@ -35,18 +35,8 @@ bool never_exits(const Graph& body) {
 // The outputs' sizes, as infer-shapes-and-fold checks every node's (a scan output holds the
 // bound's rows: a constant trip count of 2^62 must not become an array).
 void check_output_sizes(const Node& n, const PassOptions& opts) {
-  for (const Value* o : n.outputs) {
-    if (!o) continue;
-    int64_t bytes = 0;
-    try {
-      bytes = o->bytes();
-    } catch (const Error& e) {
-      n.fail(e.what());
-    }
-    if (bytes > opts.max_tensor_bytes)
-      n.fail("output '" + o->name + "' " + shape_str(o->shape) + " holds " + std::to_string(bytes) + " bytes, more than the limit of " +
-             std::to_string(opts.max_tensor_bytes) + " (--max-tensor-bytes); --max-loop-iterations bounds a Loop's scan outputs");
-  }
+  for (const Value* o : n.outputs)
+    if (o) check_output_bytes(n, *o, opts, "; --max-loop-iterations bounds a Loop's scan outputs");
 }
 
 }  // namespace
