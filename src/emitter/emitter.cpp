@@ -275,8 +275,7 @@ class ModelEmitter {
     for (const char* key : {"then_branch", "else_branch"}) {
       if (std::string(key) == "else_branch") out += sc.indent + "} else {\n";
       const Graph& branch = *n.attrs.at(key).g;
-      auto scratch = sc.plan.scratch_offset.find(&n);
-      Scope sub{branch, *sc.plan.subplans.at(&branch), sc.base + (scratch == sc.plan.scratch_offset.end() ? 0 : scratch->second)};
+      Scope sub{branch, *sc.plan.subplans.at(&branch), scratch_base(sc, n)};
       sub.indent = sc.indent + "  ";
       bind_captures(sc, n, sub);
       for (size_t i = 0; i < branch.outputs.size(); ++i) {
@@ -286,6 +285,12 @@ class ModelEmitter {
       out += emit_graph(sub);
     }
     return out + sc.indent + "}\n";
+  }
+
+  // Arena offset of node n's scratch region, where its run-time subgraphs live (none: 0 bytes).
+  static int64_t scratch_base(const Scope& sc, const Node& n) {
+    auto it = sc.plan.scratch_offset.find(&n);
+    return sc.base + (it == sc.plan.scratch_offset.end() ? 0 : it->second);
   }
 
   // A subgraph's captures read the enclosing scope's pointers (its constants, the enclosing arrays).
@@ -309,8 +314,7 @@ class ModelEmitter {
     const Graph& body = *n.attrs.at("body").g;
     const LoopLayout& l = sc.plan.loops.at(&n);
     const LoopForm f = loop_form(n);
-    auto scratch = sc.plan.scratch_offset.find(&n);
-    const int64_t region = sc.base + (scratch == sc.plan.scratch_offset.end() ? 0 : scratch->second);
+    const int64_t region = scratch_base(sc, n);
     const bool scan = n.op == "Scan";
     const Value* m = scan ? nullptr : n.input(0);
     const Value* cond = scan ? nullptr : n.input(1);

@@ -156,13 +156,6 @@ struct Inliner {
   }
 };
 
-bool scalar_true(const Value& v) {
-  const Tensor& t = *v.constant;
-  for (uint8_t b : t.bytes)
-    if (b) return true;
-  return false;
-}
-
 void inline_if(Inliner& in) {
   const Node& n = in.owner;
   Value* c = n.input(0);
@@ -170,7 +163,7 @@ void inline_if(Inliner& in) {
   // onnx2mcu emits no runtime branches: the condition must fold (the message names the inputs to freeze).
   constant_input(n, 0, "the condition that picks the branch to inline");
   if (c->elems() != 1 || c->dtype != DType::Bool) n.fail("condition '" + c->name + "' must be a bool with one element");
-  const bool then = scalar_true(*c);
+  const bool then = is_constant_true(*c);
   const Graph& branch = graph_attr(n, then ? "then_branch" : "else_branch");
   if (branch.outputs.size() != n.outputs.size())
     n.fail("its " + std::string(then ? "then" : "else") + " branch has " + std::to_string(branch.outputs.size()) +
@@ -191,7 +184,7 @@ void inline_loop(Inliner& in, std::vector<LoopCondCheck>& checks) {
   if (cond) {
     constant_input(n, 1, "the initial condition of the Loop to unroll");
     if (cond->elems() != 1 || cond->dtype != DType::Bool) n.fail("condition '" + cond->name + "' must be a bool with one element");
-    if (!scalar_true(*cond)) trips = 0;
+    if (!is_constant_true(*cond)) trips = 0;
   }
   if (trips < 0) trips = 0;
   if (trips > kMaxLoopIterations)
@@ -378,9 +371,16 @@ std::vector<std::unique_ptr<Node>> inline_control_flow(Graph& g, const Node& n, 
   return std::move(in.out);
 }
 
+bool is_constant_true(const Value& v) {
+  if (!v.is_const()) return false;
+  for (uint8_t b : v.constant->bytes)
+    if (b) return true;
+  return false;
+}
+
 void check_loop_conditions(const std::vector<LoopCondCheck>& checks) {
   for (const LoopCondCheck& c : checks)
-    if (!c.cond->is_const() || !scalar_true(*c.cond))
+    if (!is_constant_true(*c.cond))
       fail_node(c.loop, "Loop",
                 "its body's condition output '" + c.cond->name + "' is not constant true in iteration " +
                     std::to_string(c.iteration) +

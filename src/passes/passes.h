@@ -54,6 +54,8 @@ inline bool is_inlined_control_flow(const Node& n) {
 std::vector<std::unique_ptr<Node>> inline_control_flow(Graph& g, const Node& n, const PassOptions& opts,
                                                        std::vector<LoopCondCheck>& checks);
 void check_loop_conditions(const std::vector<LoopCondCheck>& checks);
+// A constant bool (condition) that is true: any non-zero byte.
+bool is_constant_true(const Value& v);
 // If node n, whose condition is not constant, keeps both branches: each compiled by the whole
 // pipeline as a graph of its own; n's outputs get their (equal) types and shapes, else an error.
 void prepare_runtime_if(Node& n, const PassOptions& opts);

@@ -1,12 +1,10 @@
 // A Loop decided while the model runs, and a Scan run as a loop: the body is compiled once, as a
 // graph of its own whose inputs are (iteration, condition, loop-carried values) or (states, scan
 // input rows) and the values it reads from enclosing graphs, and the emitter writes a C++ `for`
-// around it (src/emitter/emitter.cpp). Loop-carried
-// values keep one static type and shape; scan outputs get a static capacity, the loop's bound
-// (its constant trip count, else --max-loop-iterations), and when the loop may stop earlier
-// their length is reported at run time (model outputs only; docs/api.md).
-#include <limits>
-
+// around it (src/emitter/emitter.cpp). Loop-carried values keep one static type and shape; scan
+// outputs get a static capacity, the loop's bound (its constant trip count, else
+// --max-loop-iterations), and when the loop may stop earlier their length is reported at run
+// time (model outputs only; docs/api.md).
 #include "onnx2mcu/error.h"
 #include "ops/helpers.h"
 #include "ops/op.h"
@@ -14,8 +12,6 @@
 
 namespace onnx2mcu {
 namespace {
-
-bool true_scalar(const Value& v) { return v.is_const() && v.elems() == 1 && v.constant->bytes[0] != 0; }
 
 Value scalar_type(DType t) {
   Value v;
@@ -29,7 +25,7 @@ bool never_exits(const Graph& body) {
   const Value* c = body.outputs[0];
   while (c->producer && c->producer->op == "Identity" && c->producer->domain.empty() && c->producer->input(0))
     c = c->producer->input(0);
-  return true_scalar(*c) || c == body.inputs[1];
+  return is_constant_true(*c) || c == body.inputs[1];
 }
 
 // The outputs' sizes, as infer-shapes-and-fold checks every node's (a scan output holds the
@@ -52,7 +48,7 @@ bool prepare_runtime_loop(Graph& g, Node& n, const PassOptions& opts) {
   const bool constant_start = m && m->is_const() && (!cond || cond->is_const());
   const int64_t const_trips = m && m->is_const() ? std::max<int64_t>(0, m->constant->int_at(0)) : -1;
   // Zero or one iteration: no condition output decides anything.
-  if (constant_start && (const_trips <= 1 || (cond && !true_scalar(*cond)))) return false;
+  if (constant_start && (const_trips <= 1 || (cond && !is_constant_true(*cond)))) return false;
 
   const size_t carried = own - 2;
   std::vector<const Value*> args;
@@ -106,7 +102,7 @@ bool prepare_runtime_loop(Graph& g, Node& n, const PassOptions& opts) {
   }
 
   // The bound: the constant trip count, else --max-loop-iterations (needed for scan outputs' capacity).
-  const bool early_exit = !(m && m->is_const() && (!cond || true_scalar(*cond)) && never_exits(*body));
+  const bool early_exit = !(m && m->is_const() && (!cond || is_constant_true(*cond)) && never_exits(*body));
   int64_t bound = const_trips;
   if (opts.max_loop_iterations > 0 && (bound < 0 || bound > opts.max_loop_iterations)) bound = opts.max_loop_iterations;
   if (bound < 0 && scans > 0) {
@@ -187,10 +183,11 @@ bool prepare_runtime_scan(Node& n, const PassOptions& opts) {
     const Value& b = *body->outputs[j];
     if (a.dtype != b.dtype || a.shape != b.shape) return false;  // a state that changes shape: unrolled
   }
+  for (size_t o = f.carried; o < n.outputs.size(); ++o)
+    if (dtype_bits(body->outputs[o]->dtype) < 8) return false;  // packed rows: unrolled (n stays untouched)
   for (size_t o = 0; o < n.outputs.size(); ++o) {
     Value* v = n.outputs[o];
     const Value& b = *body->outputs[o];
-    if (o >= f.carried && dtype_bits(b.dtype) < 8) return false;
     if (!v) continue;
     v->dtype = b.dtype;
     v->shape = o < f.carried ? n.inputs[o]->shape : b.shape;
