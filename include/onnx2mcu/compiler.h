@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct CompileOptions {
   // --freeze NAME=FILE.pb: graph input NAME becomes a constant holding the TensorProto in FILE
   // (a shape, axes, sizes or scales input a microcontroller build needs fixed).
   std::map<std::string, std::string> frozen_inputs;
+  // --sequence NAME=2x3,2x3: a sequence-typed input gets one element per shape (its graph inputs
+  // NAME_0, NAME_1, ...); --optional NAME=none: an optional-typed input compiled as absent.
+  std::map<std::string, std::vector<std::vector<int64_t>>> sequences;
+  std::set<std::string> absent_optionals;
   std::vector<std::string> disabled_passes;               // --disable-pass NAME
   std::string dump_ir_after;                              // --dump-ir-after PASS
   std::string target;  // --target cpu/board/host: adds <name>_target.txt (its build flags); "" = none

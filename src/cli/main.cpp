@@ -21,24 +21,52 @@ using namespace onnx2mcu;
 
 namespace {
 
+// "1x3x96x96" -> {1,3,96,96}; "scalar" -> {}. `flag` and `spec` name the option in errors.
+std::vector<int64_t> parse_dims(const std::string& text, const std::string& flag, const std::string& spec) {
+  std::vector<int64_t> dims;
+  if (text == "scalar") return dims;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t x = text.find('x', pos);
+    std::string d = text.substr(pos, x == std::string::npos ? std::string::npos : x - pos);
+    if (d.empty() || d.find_first_not_of("0123456789") != std::string::npos || d.size() > 12)
+      throw Error(flag + " '" + spec + "': '" + d + "' is not a dim");
+    dims.push_back(std::stoll(d));
+    if (x == std::string::npos) break;
+    pos = x + 1;
+  }
+  return dims;
+}
+
 // "--shape image=1x1x8x8" -> ("image", {1,1,8,8}).
 void parse_shapes(const std::vector<std::string>& specs, CompileOptions& opts) {
   for (const std::string& spec : specs) {
     auto eq = spec.rfind('=');
     if (eq == std::string::npos || eq == 0) throw Error("--shape '" + spec + "' should look like NAME=1x3x96x96");
-    std::vector<int64_t> dims;
-    std::string rest = spec.substr(eq + 1);
-    size_t pos = 0;
-    while (pos <= rest.size()) {
-      size_t x = rest.find('x', pos);
-      std::string d = rest.substr(pos, x == std::string::npos ? std::string::npos : x - pos);
-      if (d.empty() || d.find_first_not_of("0123456789") != std::string::npos || d.size() > 12)
-        throw Error("--shape '" + spec + "': '" + d + "' is not a dim");
-      dims.push_back(std::stoll(d));
-      if (x == std::string::npos) break;
-      pos = x + 1;
+    opts.shapes[spec.substr(0, eq)] = parse_dims(spec.substr(eq + 1), "--shape", spec);
+  }
+}
+
+// "--sequence frames=2x3,2x3" -> two elements of 2x3; "--sequence frames=" -> none.
+// "--optional state=none" -> compiled absent ("present", the default, is accepted too).
+void parse_composites(const std::vector<std::string>& sequences, const std::vector<std::string>& optionals, CompileOptions& opts) {
+  for (const std::string& spec : sequences) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error("--sequence '" + spec + "' should look like NAME=2x3,2x3 (one shape per element)");
+    std::vector<std::vector<int64_t>>& shapes = opts.sequences[spec.substr(0, eq)];
+    const std::string rest = spec.substr(eq + 1);
+    for (size_t pos = 0; !rest.empty() && pos <= rest.size();) {
+      const size_t comma = std::min(rest.find(',', pos), rest.size());
+      shapes.push_back(parse_dims(rest.substr(pos, comma - pos), "--sequence", spec));
+      pos = comma + 1;
     }
-    opts.shapes[spec.substr(0, eq)] = dims;
+  }
+  for (const std::string& spec : optionals) {
+    const auto eq = spec.find('=');
+    const std::string value = eq == std::string::npos ? "" : spec.substr(eq + 1);
+    if (eq == 0 || (value != "none" && value != "present"))
+      throw Error("--optional '" + spec + "' should look like NAME=none or NAME=present");
+    if (value == "none") opts.absent_optionals.insert(spec.substr(0, eq));
   }
 }
 
@@ -54,11 +82,21 @@ void parse_freezes(const std::vector<std::string>& specs, CompileOptions& opts) 
   }
 }
 
-void add_model_options(CLI::App* cmd, std::string& model, std::string& name, std::vector<std::string>& shapes,
-                       std::vector<std::string>& freezes, CompileOptions& copts) {
+// The text of the options that say how the model's inputs are compiled, before parsing.
+struct InputSpecs {
+  std::vector<std::string> shapes, freezes, sequences, optionals;
+};
+
+void add_model_options(CLI::App* cmd, std::string& model, std::string& name, InputSpecs& specs, CompileOptions& copts) {
+  std::vector<std::string>& shapes = specs.shapes;
+  std::vector<std::string>& freezes = specs.freezes;
   cmd->add_option("MODEL", model, "ONNX model file")->required();
   cmd->add_option("--name", name, "C name prefix (default: from the file name)");
   cmd->add_option("--shape", shapes, "fix an input's shape: NAME=1x3x96x96 (repeatable)");
+  cmd->add_option("--sequence", specs.sequences,
+                  "a sequence-typed input's elements, one shape each: NAME=2x3,2x3 (NAME= for none; 'scalar' for rank 0); its "
+                  "elements are the inputs NAME_0, NAME_1, ... (repeatable)");
+  cmd->add_option("--optional", specs.optionals, "an optional-typed input compiled as absent: NAME=none (default: present) (repeatable)");
   cmd->add_option("--freeze", freezes,
                   "make a graph input a constant: NAME=FILE.pb, a serialized TensorProto such as a "
                   "test_data_set_0/input_1.pb (repeatable); for shape-like inputs (Reshape's shape, Resize's sizes, ...)");
@@ -135,7 +173,8 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok; 1 bad model, failed generation or failed verification; 2 bad command line.");
 
   std::string model, name, out_dir, target = "host", work_dir, opt = "-O2";
-  std::vector<std::string> shapes, freezes, data;
+  InputSpecs specs;
+  std::vector<std::string> data;
   CompileOptions copts;
   double rtol = 1e-3, atol = 1e-4;
   bool quiet = false, verbose = false, markdown = false;
@@ -143,12 +182,12 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "also print timings and every file written (on stderr)");
 
   CLI::App* compile = app.add_subcommand("compile", "generate <name>.h/.cpp and kernel headers into a folder");
-  add_model_options(compile, model, name, shapes, freezes, copts);
+  add_model_options(compile, model, name, specs, copts);
   compile->add_option("-o,--output", out_dir, "output folder (created; replaced if it holds an earlier output)")->required();
   compile->add_option("--target", copts.target, "cpu or board the code is for (cortex-m4, mps2-an386, host): writes <name>_target.txt with its build flags");
 
   CLI::App* inspect = app.add_subcommand("inspect", "print ops, shapes, arena offsets, MACs and weight bytes");
-  add_model_options(inspect, model, name, shapes, freezes, copts);
+  add_model_options(inspect, model, name, specs, copts);
   std::string report_file;
   bool json = false;
   inspect->add_option("--report", report_file, "also draw the memory plan into FILE.html or FILE.svg");
@@ -159,7 +198,7 @@ int main(int argc, char** argv) {
   inspect->add_option("--target", stack_target, "compiler for --stack: host (g++) or a Cortex-M board/cpu (arm-none-eabi-g++)");
 
   CLI::App* verify = app.add_subcommand("verify", "generate, build, run on test data and compare with the references");
-  add_model_options(verify, model, name, shapes, freezes, copts);
+  add_model_options(verify, model, name, specs, copts);
   verify->add_option("--data", data, "test_data_set_* folder, or a folder holding them (default: the model's folder)");
   verify->add_option("--target", target, "host, or a Cortex-M board/cpu (cortex-m4, mps2-an386, ...)");
   verify->add_option("--rtol", rtol, "relative tolerance (default 1e-3)");
@@ -184,8 +223,9 @@ int main(int argc, char** argv) {
 
   try {
     copts.name = name;
-    parse_shapes(shapes, copts);
-    parse_freezes(freezes, copts);
+    parse_shapes(specs.shapes, copts);
+    parse_freezes(specs.freezes, copts);
+    parse_composites(specs.sequences, specs.optionals, copts);
     if (!copts.target.empty()) find_target(copts.target);  // an unknown name fails here, listing the known ones
     if (ops->parsed()) {
       fmt::print("{}", ops_markdown());

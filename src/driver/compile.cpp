@@ -48,6 +48,8 @@ CompiledModel compile(const std::string& model_path, const std::string* bytes, c
     throw Error(model_path + ": --name '" + out.name + "' is not a valid C identifier (try '" + sanitize_identifier(out.name) + "')");
   LoadOptions lo;
   for (const auto& kv : opts.shapes) lo.input_shapes[kv.first] = kv.second;
+  for (const auto& kv : opts.sequences) lo.sequence_inputs[kv.first].assign(kv.second.begin(), kv.second.end());
+  lo.absent_optionals = opts.absent_optionals;
   for (const auto& kv : opts.frozen_inputs) {
     try {
       lo.frozen_inputs[kv.first] = load_tensor_file(kv.second);

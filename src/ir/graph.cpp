@@ -196,6 +196,8 @@ std::shared_ptr<Graph> clone_graph(const Graph& g) {
   auto c = std::make_shared<Graph>();
   c->model_path = g.model_path;
   c->model_inputs = g.model_inputs;
+  c->input_forms = g.input_forms;
+  c->output_forms = g.output_forms;
   c->frozen_inputs = g.frozen_inputs;
   c->is_subgraph = g.is_subgraph;
   std::map<const Value*, Value*> map = {{nullptr, nullptr}};

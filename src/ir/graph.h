@@ -91,6 +91,16 @@ class GraphEdit {
   std::map<const Value*, Value*> replaced_;
 };
 
+// How a model input or output is carried by the generated code's tensors. A sequence is
+// compiled with a static number of elements, an optional as present or absent: its elements are
+// `count` graph inputs or outputs in a row (none for an empty sequence or an absent optional).
+struct IoForm {
+  enum class Kind { Tensor, Sequence, Optional, OptionalSequence } kind = Kind::Tensor;
+  bool present = true;  // an optional compiled as holding its element
+  size_t count = 1;
+  std::vector<std::string> inputs;  // a model input's: the names of the graph inputs carrying it
+};
+
 struct Graph {
   std::string model_path;  // for error messages
   std::vector<std::unique_ptr<Value>> values;
@@ -102,6 +112,10 @@ struct Graph {
   // The values of the inputs frozen into constants (by name): kept here because folding and
   // dead-code removal may drop their Values.
   std::map<std::string, Tensor> frozen_inputs;
+  // Model inputs of sequence or optional type (by name) and the form of every model output, in
+  // declaration order: test data files hold them whole, the graph element by element.
+  std::map<std::string, IoForm> input_forms;
+  std::vector<IoForm> output_forms;
   std::vector<Value*> outputs;
   // In a subgraph: placeholders (no producer, not constant) for the enclosing scopes' values it
   // reads by name. normalize-ops makes them explicit: captured[i] is the owner node's input

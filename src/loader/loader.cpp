@@ -1,5 +1,6 @@
 #include "loader/loader.h"
 
+#include <onnx/onnx-data_pb.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -115,16 +116,35 @@ Attr convert_attr(const onnx::AttributeProto& a, const Opsets& opsets, const Con
       out.kind = Attr::Kind::Graph;
       out.g = convert_subgraph(a.g(), opsets, ctx, depth);
       break;
+    case onnx::AttributeProto::TYPE_PROTO:  // Optional's element type: a compile-time optional needs none
+      out.kind = Attr::Kind::String;
+      out.s = a.tp().SerializeAsString();
+      break;
     default:
       throw Error("attribute '" + a.name() + "' has a type onnx2mcu does not support (graphs, sparse tensor or type)");
   }
   return out;
 }
 
-void read_value_type(Value* v, const onnx::ValueInfoProto& info) {
-  if (!info.type().has_tensor_type())
-    throw Error("graph input/output '" + info.name() + "' is not a tensor (sequences and maps are not supported)");
-  const auto& tt = info.type().tensor_type();
+// What a graph input or output of type t is: a tensor, or a sequence or optional of tensors.
+IoForm::Kind io_kind(const onnx::TypeProto& t, const std::string& name) {
+  auto is_sequence = [](const onnx::TypeProto& e) { return e.has_sequence_type() && e.sequence_type().elem_type().has_tensor_type(); };
+  if (t.has_tensor_type()) return IoForm::Kind::Tensor;
+  if (is_sequence(t)) return IoForm::Kind::Sequence;
+  if (t.has_optional_type() && t.optional_type().elem_type().has_tensor_type()) return IoForm::Kind::Optional;
+  if (t.has_optional_type() && is_sequence(t.optional_type().elem_type())) return IoForm::Kind::OptionalSequence;
+  throw Error("graph input/output '" + name +
+              "' is neither a tensor nor a sequence or optional of tensors (maps, sparse tensors and nested sequences are not supported)");
+}
+
+// The tensor type of a tensor, or of the elements of a sequence or optional.
+const onnx::TypeProto::Tensor& element_tensor_type(const onnx::TypeProto& t) {
+  const onnx::TypeProto& inner = t.has_optional_type() ? t.optional_type().elem_type() : t;
+  return inner.has_sequence_type() ? inner.sequence_type().elem_type().tensor_type() : inner.tensor_type();
+}
+
+void read_tensor_type(Value* v, const onnx::ValueInfoProto& info) {
+  const auto& tt = element_tensor_type(info.type());
   v->dtype = dtype_from_onnx(tt.elem_type());
   if (v->dtype == DType::Undefined)
     throw Error("tensor '" + info.name() + "' has element type " + std::to_string(tt.elem_type()) +
@@ -159,6 +179,69 @@ void freeze_input(Value& v, const Tensor& t, int64_t max_bytes) {
   v.constant = t;
   v.shape = t.shape;
   v.dim_names.clear();
+}
+
+// A sequence- or optional-typed model input: its elements become graph inputs NAME_0, NAME_1, ...
+// (their shapes from --sequence, or the declared one), and nodes at the top of the graph build
+// the sequence or optional from them, for infer-shapes-and-fold to compile element by element.
+void add_composite_input(Graph& g, const onnx::ValueInfoProto& in, IoForm::Kind kind, const LoadOptions& opts, int opset) {
+  const std::string& name = in.name();
+  const bool optional = kind == IoForm::Kind::Optional || kind == IoForm::Kind::OptionalSequence;
+  const bool sequence = kind == IoForm::Kind::Sequence || kind == IoForm::Kind::OptionalSequence;
+  if (opts.frozen_inputs.count(name)) throw Error("--freeze " + name + ": the input is a sequence or optional; only tensors can be frozen");
+  IoForm form;
+  form.kind = kind;
+  form.present = !opts.absent_optionals.count(name);
+  if (!optional && !form.present) throw Error("--optional " + name + "=none: the input is not optional");
+  std::vector<Shape> shapes;
+  auto spec = opts.sequence_inputs.find(name);
+  if (!sequence && spec != opts.sequence_inputs.end()) throw Error("--sequence names '" + name + "', which is not a sequence");
+  if (sequence && form.present) {
+    if (spec == opts.sequence_inputs.end())
+      throw Error("input '" + name + "' is a sequence; give the shape of each of its elements: --sequence " + name +
+                  "=2x3,2x3 (as many shapes as elements; --sequence " + name + "= for none)");
+    shapes = spec->second;
+  } else if (form.present) {
+    shapes.resize(1);  // the declared shape
+  }
+  auto add_node = [&](const std::string& op, std::vector<Value*> inputs, Value* out) {
+    auto n = std::make_unique<Node>();
+    n->name = out->name + "/" + op;
+    n->op = op;
+    n->opset = opset;
+    n->inputs = std::move(inputs);
+    n->outputs = {out};
+    g.add_node(std::move(n));
+  };
+  std::vector<Value*> elems;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    std::string ename = name + "_" + std::to_string(i);
+    for (int k = 2; g.find_value(ename); ++k) ename = name + "_" + std::to_string(i) + "_" + std::to_string(k);
+    Value* e = g.add_value(ename);
+    read_tensor_type(e, in);
+    if (sequence) {
+      const Shape& want = shapes[i];
+      bool fits = e->shape.empty() || e->shape.size() == want.size();
+      for (size_t d = 0; fits && d < e->shape.size(); ++d) fits = e->shape[d] < 0 || e->shape[d] == want[d];
+      if (!fits)
+        throw Error("--sequence " + name + ": element " + std::to_string(i) + " " + shape_str(want) + " does not fit the declared " +
+                    shape_str(e->shape));
+      e->shape = want;
+      e->dim_names.assign(want.size(), "");
+    }
+    e->is_graph_input = true;
+    g.inputs.push_back(e);
+    elems.push_back(e);
+    form.inputs.push_back(e->name);
+  }
+  form.count = elems.size();
+  Value* whole = g.add_value(name);
+  Value* seq = sequence && form.present ? (optional ? g.add_value(name + "/sequence") : whole) : nullptr;
+  if (seq) add_node(elems.empty() ? "SequenceEmpty" : "SequenceConstruct", elems, seq);
+  if (seq && elems.empty()) g.nodes.back()->attrs["dtype"].i = static_cast<int64_t>(element_tensor_type(in.type()).elem_type());
+  if (optional) add_node("Optional", form.present ? std::vector<Value*>{seq ? seq : elems[0]} : std::vector<Value*>{}, whole);
+  g.model_inputs.push_back(name);
+  g.input_forms[name] = form;
 }
 
 void apply_input_shapes(Graph& g, const LoadOptions& opts) {
@@ -307,10 +390,16 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
     v->shape = v->constant->shape;
   }
   std::set<std::string> frozen;
+  const auto default_opset = opsets.find("");
   for (const auto& in : gp.input()) {
     if (g->find_value(in.name())) continue;  // IR < 4 lists initializers as inputs too
+    const IoForm::Kind kind = io_kind(in.type(), in.name());
+    if (kind != IoForm::Kind::Tensor) {
+      add_composite_input(*g, in, kind, opts, default_opset == opsets.end() ? 0 : default_opset->second);
+      continue;
+    }
     Value* v = g->add_value(in.name());
-    read_value_type(v, in);
+    read_tensor_type(v, in);
     g->model_inputs.push_back(v->name);
     auto f = opts.frozen_inputs.find(v->name);
     if (f != opts.frozen_inputs.end()) {
@@ -322,6 +411,10 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
     v->is_graph_input = true;
     g->inputs.push_back(v);
   }
+  for (const auto& kv : opts.sequence_inputs)
+    if (!g->input_forms.count(kv.first)) throw Error("--sequence names '" + kv.first + "', which is not a sequence-typed graph input");
+  for (const std::string& name : opts.absent_optionals)
+    if (!g->input_forms.count(name)) throw Error("--optional names '" + name + "', which is not an optional-typed graph input");
   for (const auto& kv : opts.frozen_inputs)
     if (!frozen.count(kv.first))
       throw Error("--freeze names '" + kv.first + "', which is not a graph input" +
@@ -347,7 +440,11 @@ std::unique_ptr<Graph> convert(const onnx::ModelProto& m, const std::string& pat
   for (const auto& out : gp.output()) {
     Value* v = g->find_value(out.name());
     if (!v) throw Error("graph output '" + out.name() + "' is never produced");
-    if (v->dtype == DType::Undefined) read_value_type(v, out);
+    IoForm form;
+    form.kind = io_kind(out.type(), out.name());
+    if (form.kind != IoForm::Kind::Tensor) form.count = 0;  // its elements: known once compiled (flatten_composite_outputs)
+    if (v->dtype == DType::Undefined && form.kind == IoForm::Kind::Tensor) read_tensor_type(v, out);
+    g->output_forms.push_back(form);
     v->is_graph_output = true;
     g->outputs.push_back(v);
   }
@@ -387,13 +484,77 @@ Tensor load_tensor_file(const std::string& path, std::string* name) {
   }
 }
 
+namespace {
+
+// What a sequence- or optional-typed data file holds: its elements, and for an optional whether
+// it holds anything at all.
+struct Elements {
+  bool present = true;
+  std::vector<Tensor> tensors;
+};
+
+Elements load_elements_file(const std::string& path, IoForm::Kind kind) {
+  try {
+    const std::string bytes = read_file(path), dir = fs::path(path).parent_path().string();
+    Elements e;
+    auto take_sequence = [&](const onnx::SequenceProto& s) {
+      if (s.sparse_tensor_values_size() || s.sequence_values_size() || s.map_values_size() || s.optional_values_size())
+        throw Error("holds a sequence of something other than tensors");
+      for (const auto& t : s.tensor_values()) e.tensors.push_back(tensor_from_proto(t, dir));
+    };
+    if (kind == IoForm::Kind::Sequence) {
+      onnx::SequenceProto s;
+      if (!s.ParseFromString(bytes)) throw Error("not a valid SequenceProto");
+      take_sequence(s);
+      return e;
+    }
+    onnx::OptionalProto o;
+    if (!o.ParseFromString(bytes)) throw Error("not a valid OptionalProto");
+    e.present = o.has_tensor_value() || o.has_sequence_value();
+    if (kind == IoForm::Kind::Optional && o.has_tensor_value()) e.tensors.push_back(tensor_from_proto(o.tensor_value(), dir));
+    else if (kind == IoForm::Kind::OptionalSequence && o.has_sequence_value()) take_sequence(o.sequence_value());
+    else if (e.present || o.has_sparse_tensor_value() || o.has_map_value() || o.has_optional_value())
+      throw Error("holds an optional of another type than the model declares");
+    return e;
+  } catch (const Error& err) {
+    throw Error(path + ": " + err.what());
+  }
+}
+
+std::string describe(DType d, const Shape& s) { return std::string(dtype_name(d)) + " " + shape_str(s); }
+
+// A data file's elements must be as many, and as present, as the compiled form has.
+void check_elements(const std::string& file, const Elements& e, const IoForm& form, const std::string& what) {
+  if (e.present != form.present)
+    throw Error(file + (e.present ? " holds a value, " : " holds none, ") + what + " was compiled " +
+                (form.present ? "present" : "absent (--optional NAME=none)"));
+  if (e.tensors.size() != form.count)
+    throw Error(file + " holds " + std::to_string(e.tensors.size()) + " elements, " + what + " was compiled with " +
+                std::to_string(form.count) + " (--sequence)");
+}
+
+}  // namespace
+
 std::vector<Tensor> load_data_set_inputs(const std::string& dir, const Graph& g) {
   std::vector<Tensor> out;
   for (size_t i = 0; i < g.model_inputs.size(); ++i) {
     const std::string file = dir + "/input_" + std::to_string(i) + ".pb";
     const std::string& name = g.model_inputs[i];
+    auto form = g.input_forms.find(name);
+    if (form != g.input_forms.end()) {
+      Elements e = load_elements_file(file, form->second.kind);
+      check_elements(file, e, form->second, "input '" + name + "'");
+      for (size_t k = 0; k < e.tensors.size(); ++k) {
+        const Value* v = g.find_value(form->second.inputs[k]);
+        if (!v || !v->is_graph_input) throw Error(file + ": element " + std::to_string(k) + " of input '" + name + "' is not a runtime input");
+        if (e.tensors[k].dtype != v->dtype || e.tensors[k].shape != v->shape)
+          throw Error(file + ": element " + std::to_string(k) + " is " + describe(e.tensors[k].dtype, e.tensors[k].shape) + ", input '" +
+                      v->name + "' is " + describe(v->dtype, v->shape));
+        out.push_back(std::move(e.tensors[k]));
+      }
+      continue;
+    }
     Tensor t = load_tensor_file(file);
-    auto describe = [](DType d, const Shape& s) { return std::string(dtype_name(d)) + " " + shape_str(s); };
     auto frozen = g.frozen_inputs.find(name);
     if (frozen != g.frozen_inputs.end()) {  // the data set must agree with the value compiled in
       if (t.dtype != frozen->second.dtype || t.shape != frozen->second.shape || t.bytes != frozen->second.bytes)
@@ -407,6 +568,70 @@ std::vector<Tensor> load_data_set_inputs(const std::string& dir, const Graph& g)
     out.push_back(std::move(t));
   }
   return out;
+}
+
+std::vector<Tensor> load_data_set_outputs(const std::string& dir, const Graph& g) {
+  std::vector<IoForm> forms = g.output_forms;
+  if (forms.empty()) forms.resize(g.outputs.size());  // a graph not from the loader: tensors
+  std::vector<Tensor> out = load_reference_outputs(dir, forms);
+  if (out.size() != g.outputs.size())
+    throw Error(dir + ": the reference outputs hold " + std::to_string(out.size()) + " tensors, the graph has " +
+                std::to_string(g.outputs.size()) + " outputs");
+  return out;
+}
+
+std::vector<Tensor> load_reference_outputs(const std::string& dir, const std::vector<IoForm>& forms) {
+  std::vector<Tensor> out;
+  for (size_t k = 0; k < forms.size(); ++k) {
+    const std::string file = dir + "/output_" + std::to_string(k) + ".pb";
+    if (forms[k].kind == IoForm::Kind::Tensor) {
+      out.push_back(load_tensor_file(file));
+      continue;
+    }
+    Elements e = load_elements_file(file, forms[k].kind);
+    check_elements(file, e, forms[k], "output " + std::to_string(k));
+    for (Tensor& t : e.tensors) out.push_back(std::move(t));
+  }
+  return out;
+}
+
+namespace {
+
+// The graph inputs that are not initializers (IR < 4 lists those as inputs too).
+std::vector<const onnx::ValueInfoProto*> runtime_inputs(const onnx::ModelProto& m) {
+  std::set<std::string> initializers;
+  for (const auto& init : m.graph().initializer()) initializers.insert(init.name());
+  std::vector<const onnx::ValueInfoProto*> out;
+  for (const auto& in : m.graph().input())
+    if (!initializers.count(in.name())) out.push_back(&in);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> model_input_names(const std::string& path) {
+  std::vector<std::string> names;
+  const onnx::ModelProto m = parse_model(path);
+  for (const onnx::ValueInfoProto* in : runtime_inputs(m)) names.push_back(in->name());
+  return names;
+}
+
+void composite_inputs_from_data(const std::string& path, const std::string& dir, std::map<std::string, std::vector<Shape>>& sequences,
+                                std::set<std::string>& absent_optionals) {
+  const onnx::ModelProto m = parse_model(path);
+  size_t i = 0;  // counts the runtime inputs, as the input_I.pb files do
+  for (const onnx::ValueInfoProto* p : runtime_inputs(m)) {
+    const onnx::ValueInfoProto& in = *p;
+    const std::string file = dir + "/input_" + std::to_string(i++) + ".pb";
+    const IoForm::Kind kind = io_kind(in.type(), in.name());
+    if (kind == IoForm::Kind::Tensor) continue;
+    const Elements e = load_elements_file(file, kind);
+    if (!e.present) absent_optionals.insert(in.name());
+    if (e.present && kind != IoForm::Kind::Optional) {
+      std::vector<Shape>& shapes = sequences[in.name()];
+      for (const Tensor& t : e.tensors) shapes.push_back(t.shape);
+    }
+  }
 }
 
 std::vector<std::string> model_op_types(const std::string& path) {

@@ -96,7 +96,9 @@ void register_control_flow_ops(OpTable& t) {
   scan.notes =
       "Scan 9+ over axis 0 with a run-time input: a run-time loop over the rows (either direction); otherwise unrolled over the "
       "scanned axis (a static dim; up to 1024 iterations; Scan 8: per batch, full sequence_lens)";
-  for (OpDef* d : {&if_op, &loop, &scan}) d->normalize = explicit_captures;
+  OpDef& map = add_op(t, {"SequenceMap", "", infer_control_flow, lower_control_flow});
+  map.notes = "its body inlined once per element of the input sequences (src/passes/sequences.cpp)";
+  for (OpDef* d : {&if_op, &loop, &scan, &map}) d->normalize = explicit_captures;
 }
 
 }  // namespace onnx2mcu

@@ -22,25 +22,40 @@ void check_output_bytes(const Node& n, const Value& out, const PassOptions& opts
 void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
   std::vector<LoopCondCheck> loop_checks;
   std::map<const Node*, DType> widened;  // nodes computing in float32 for float16 data
+  Composites composites;  // sequences and optionals, element by element
+  // Node i replaced by `repl`, which this loop then infers and folds in turn.
+  auto replace = [&](size_t& i, std::vector<std::unique_ptr<Node>> repl) {
+    g.nodes.erase(g.nodes.begin() + static_cast<std::ptrdiff_t>(i));
+    g.nodes.insert(g.nodes.begin() + static_cast<std::ptrdiff_t>(i), std::make_move_iterator(repl.begin()),
+                   std::make_move_iterator(repl.end()));
+    --i;
+  };
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& n = *g.nodes[i];
-    for (const Value* in : n.inputs)
-      if (in && (in->dtype == DType::Undefined || !shape_known(in->shape)))
-        n.fail("input '" + in->name + "' has no known type or shape");
-    if (is_runtime_control_flow(n)) continue;  // compiled already (a graph run through the pipeline twice)
-    if (n.op == "If" && n.domain.empty() && n.input(0) && !n.input(0)->is_const()) {
-      prepare_runtime_if(n, opts);
+    if (auto repl = lower_composite(g, n, composites, opts)) {
+      replace(i, std::move(*repl));
       continue;
     }
-    if (n.op == "Loop" && n.domain.empty() && prepare_runtime_loop(g, n, opts)) continue;
-    if (n.op == "Scan" && n.domain.empty() && prepare_runtime_scan(n, opts)) continue;
+    bool reads_composite = false;
+    for (const Value* in : n.inputs) {
+      if (composites.holds(in)) {
+        reads_composite = true;
+        if (!is_inlined_control_flow(n))
+          n.fail("reads sequence or optional '" + in->name + "', which only Sequence*/Optional* ops, Identity, If and Loop can");
+      } else if (in && (in->dtype == DType::Undefined || !shape_known(in->shape))) {
+        n.fail("input '" + in->name + "' has no known type or shape");
+      }
+    }
+    if (is_runtime_control_flow(n)) continue;  // compiled already (a graph run through the pipeline twice)
+    // A sequence or optional passes into If and Loop only when they are inlined (constant condition, trip count).
+    if (n.op == "If" && n.domain.empty() && n.input(0) && !n.input(0)->is_const() && !reads_composite) {
+      prepare_runtime_if(g, n, composites, opts);
+      continue;
+    }
+    if (n.op == "Loop" && n.domain.empty() && !reads_composite && prepare_runtime_loop(g, n, opts)) continue;
+    if (n.op == "Scan" && n.domain.empty() && !reads_composite && prepare_runtime_scan(n, opts)) continue;
     if (is_inlined_control_flow(n)) {
-      // Replaced by its inlined nodes, which this loop then infers and folds in turn.
-      std::vector<std::unique_ptr<Node>> repl = inline_control_flow(g, n, opts, loop_checks);
-      g.nodes.erase(g.nodes.begin() + static_cast<std::ptrdiff_t>(i));
-      g.nodes.insert(g.nodes.begin() + static_cast<std::ptrdiff_t>(i), std::make_move_iterator(repl.begin()),
-                     std::make_move_iterator(repl.end()));
-      --i;
+      replace(i, inline_control_flow(g, n, opts, loop_checks));
       continue;
     }
     if (widened.count(&n) == 0) {
@@ -70,6 +85,7 @@ void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
     if (!def->defer_fold) fold_node(g, n, opts);
   }
   check_loop_conditions(loop_checks);
+  flatten_composite_outputs(g, composites);
   // Folded nodes computed their outputs; drop them now that nothing needs to run them.
   g.remove_nodes_if([](const Node& n) {
     for (const Value* out : n.outputs)

@@ -1,6 +1,9 @@
 // Graph passes. pipeline.cpp runs them in one fixed order; each lives in its own file.
 #pragma once
 #include <functional>
+#include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -53,12 +56,32 @@ inline bool is_inlined_control_flow(const Node& n) {
 // naming n): the chosen branch, or the unrolled body (src/passes/inline_control_flow.cpp).
 std::vector<std::unique_ptr<Node>> inline_control_flow(Graph& g, const Node& n, const PassOptions& opts,
                                                        std::vector<LoopCondCheck>& checks);
+// What sequence- and optional-typed values hold while infer-shapes-and-fold compiles them
+// element by element (src/passes/sequences.cpp): a sequence, its elements (nullptr: an element
+// whose shape depends on run-time split sizes, usable only for the count); an optional, its
+// element (a tensor or a sequence) or nullptr when empty.
+struct Composites {
+  std::map<const Value*, std::vector<Value*>> sequences;
+  std::map<const Value*, Value*> optionals;
+  std::map<const Value*, const Value*> runtime_splits;  // a sequence of nullptr elements: the split sizes
+  // "... split sizes known only at run time" for a sequence of nullptr elements, with the fix.
+  std::string unknown_elements(const Value* seq) const;
+  bool holds(const Value* v) const { return v && (sequences.count(v) || optionals.count(v)); }
+};
+// For a Sequence*/Optional* node, or an Identity of a sequence or optional: records what its
+// outputs hold and returns the tensor nodes that compute them (maybe none); nullopt for others.
+std::optional<std::vector<std::unique_ptr<Node>>> lower_composite(Graph& g, const Node& n, Composites& c, const PassOptions& opts);
+// Replaces each sequence or optional output of the graph by its elements, graph outputs NAME_0,
+// NAME_1, ... (Graph::output_forms says which).
+void flatten_composite_outputs(Graph& g, const Composites& c);
 void check_loop_conditions(const std::vector<LoopCondCheck>& checks);
 // A constant bool (condition) that is true: any non-zero byte.
 bool is_constant_true(const Value& v);
 // If node n, whose condition is not constant, keeps both branches: each compiled by the whole
 // pipeline as a graph of its own; n's outputs get their (equal) types and shapes, else an error.
-void prepare_runtime_if(Node& n, const PassOptions& opts);
+// Branch outputs that are sequences or optionals (of one structure in both branches) become
+// one node output per element, the original output recorded in `c` as holding them.
+void prepare_runtime_if(Graph& g, Node& n, Composites& c, const PassOptions& opts);
 // Loop node n of graph g when its trip count or condition is known only at run time, or its
 // body's condition is not constant true, or it is too long to unroll: compiles its body, types
 // its outputs and returns true; false (n untouched) when inline_control_flow should unroll it.

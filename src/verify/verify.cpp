@@ -37,12 +37,12 @@ std::vector<TestCase> load_cases(const std::vector<std::string>& dirs, const Gra
   for (const std::string& d : dirs) {
     TestCase c{d, {}, {}};
     c.inputs = load_data_set_inputs(d, g);  // skips (and checks) inputs frozen with --freeze
+    c.outputs = load_data_set_outputs(d, g);  // a sequence's file gives one tensor per element
     for (size_t o = 0; o < g.outputs.size(); ++o) {
-      Tensor t = load_tensor_file(d + "/output_" + std::to_string(o) + ".pb");
+      const Tensor& t = c.outputs[o];
       if (t.elems() != g.outputs[o]->elems() && !reference_fits_output(t.shape, *g.outputs[o]))
-        throw Error(d + "/output_" + std::to_string(o) + ".pb: shape " + shape_str(t.shape) + " does not match output '" +
+        throw Error(d + ": reference output " + std::to_string(o) + " has shape " + shape_str(t.shape) + ", which does not match output '" +
                     g.outputs[o]->name + "' " + shape_str(g.outputs[o]->shape));
-      c.outputs.push_back(std::move(t));
     }
     cases.push_back(std::move(c));
   }

@@ -56,33 +56,33 @@ std::vector<TestCase> load_cases(const Test& t, const Graph& g, std::vector<std:
     if (n_in != g.model_inputs.size())
       throw StageError{Stage::Data, set_name(set) + " has " + std::to_string(n_in) + " input files, the model has " +
                                         std::to_string(g.model_inputs.size()) + " runtime inputs"};
-    if (n_out != g.outputs.size())
+    if (n_out != g.output_forms.size())
       throw StageError{Stage::Data, set_name(set) + " has " + std::to_string(n_out) + " output files, the model has " +
-                                        std::to_string(g.outputs.size()) + " outputs"};
+                                        std::to_string(g.output_forms.size()) + " outputs"};
     try {
       c.inputs = load_data_set_inputs(set, g);
+      c.outputs = load_data_set_outputs(set, g);  // a sequence's file gives one tensor per element
     } catch (const Error& e) {
       std::string msg = e.what();
       const size_t at = msg.find(set_name(set) + "/");
       throw StageError{Stage::Data, at == std::string::npos ? msg : msg.substr(at)};
     }
-    for (size_t o = 0; o < n_out; ++o) {
-      Tensor out = load_tensor_file(set + "/output_" + std::to_string(o) + ".pb");
+    for (size_t o = 0; o < g.outputs.size(); ++o) {
+      const Tensor& out = c.outputs[o];
       const Value& v = *g.outputs[o];
       if (out.dtype != v.dtype || !reference_fits_output(out.shape, v))
         throw StageError{Stage::Compare, "output " + std::to_string(o) + " '" + v.name + "': onnx2mcu makes " + describe(v) +
                                              ", the reference is " + describe(out)};
-      c.outputs.push_back(std::move(out));
     }
     cases.push_back(std::move(c));
   }
   return cases;
 }
 
-// The graph inputs an onnx2mcu error asks to freeze ("... --freeze NAME=FILE.pb ...").
-std::vector<std::string> inputs_to_freeze(const std::string& message) {
+// The graph inputs an onnx2mcu error asks to freeze ("... --freeze NAME=FILE.pb ...") or to give
+// a shape ("... fix it with --shape NAME=...").
+std::vector<std::string> inputs_named(const std::string& message, const std::string& flag, const std::string& tail) {
   std::vector<std::string> names;
-  const std::string flag = "--freeze ", tail = "=FILE.pb";
   for (size_t at = message.find(flag); at != std::string::npos; at = message.find(flag, at + 1)) {
     const size_t end = message.find(tail, at);
     if (end != std::string::npos) names.push_back(message.substr(at + flag.size(), end - at - flag.size()));
@@ -100,15 +100,30 @@ CompiledModel compile_freezing(const Test& t, std::vector<std::string>& frozen) 
   opts.name = t.cname;
   const std::string model = t.dir + "/model.onnx";
   std::vector<std::string> declared;  // the runtime inputs, in the order of the input_I.pb files
+  // Sequence and optional inputs get the element count and presence test_data_set_0 holds (as
+  // --sequence and --optional would give them); load_cases checks every other data set agrees.
+  const std::vector<std::string> first_set = find_data_sets({t.dir});
+  if (!first_set.empty()) {
+    std::map<std::string, std::vector<Shape>> sequences;
+    composite_inputs_from_data(model, first_set[0], sequences, opts.absent_optionals);
+    for (const auto& kv : sequences) opts.sequences[kv.first].assign(kv.second.begin(), kv.second.end());
+  }
   for (;;) {
     try {
       return compile_model(model, opts);
     } catch (const Error& e) {
-      const std::vector<std::string> want = inputs_to_freeze(e.what());
-      if (want.empty()) throw;
-      if (declared.empty()) declared = load_model(model)->model_inputs;
+      const std::vector<std::string> want = inputs_named(e.what(), "--freeze ", "=FILE.pb");
+      const std::vector<std::string> unshaped = inputs_named(e.what(), "fix it with --shape ", "=...");
+      if (want.empty() && unshaped.empty()) throw;
       const std::vector<std::string> sets = find_data_sets({t.dir});
+      if (declared.empty()) declared = model_input_names(model);
       bool added = false;
+      for (const std::string& name : unshaped) {  // a symbolic dim: the shape test_data_set_0 holds
+        const auto it = std::find(declared.begin(), declared.end(), name);
+        if (it == declared.end() || opts.shapes.count(name) || sets.empty()) continue;
+        opts.shapes[name] = load_tensor_file(sets[0] + "/input_" + std::to_string(it - declared.begin()) + ".pb").shape;
+        added = true;
+      }
       for (const std::string& name : want) {
         const auto it = std::find(declared.begin(), declared.end(), name);
         if (it == declared.end() || opts.frozen_inputs.count(name) || sets.empty()) continue;
@@ -121,7 +136,7 @@ CompiledModel compile_freezing(const Test& t, std::vector<std::string>& frozen) 
   }
 }
 
-// The child's whole job. Result file: "ok OUTPUTS" then one data set per line, or
+// The child's whole job. Result file: "ok OUTPUTS FORMS...", "frozen NAMES...", then one data set per line, or
 // "fail STAGE" then the message.
 void prepare_one(const Test& t, const fs::path& dir) {
   Stage stage = Stage::Compile;
@@ -135,7 +150,12 @@ void prepare_one(const Test& t, const fs::path& dir) {
     stage = Stage::Build;
     for (const GeneratedFile& f : m.files) write_if_changed((dir / f.path).string(), f.text);
     write_if_changed((dir / "harness.cpp").string(), harness_source(m.name, *m.graph, cases, t.cname + "_harness"));
-    result = "ok " + std::to_string(m.graph->outputs.size()) + "\n";
+    result = "ok " + std::to_string(m.graph->outputs.size());
+    for (const IoForm& f : m.graph->output_forms)  // kind, presence, element count of each model output
+      result += " " + std::to_string(static_cast<int>(f.kind)) + ":" + std::to_string(f.present ? 1 : 0) + ":" + std::to_string(f.count);
+    result += "\nfrozen";
+    for (const std::string& name : frozen) result += " " + name;
+    result += "\n";
     for (const std::string& s : sets) result += s + "\n";
   } catch (const StageError& e) {
     result = "fail " + std::to_string(static_cast<int>(e.stage)) + "\n" + e.message;
@@ -166,6 +186,21 @@ void collect(Test& t, const fs::path& dir, int status, int timeout_s) {
   hs >> word >> value;
   if (word == "ok") {
     t.outputs = static_cast<size_t>(value);
+    int kind = 0, present = 0;
+    char colon = 0;
+    size_t count = 0;
+    while (hs >> kind >> colon >> present >> colon >> count) {
+      IoForm f;
+      f.kind = static_cast<IoForm::Kind>(kind);
+      f.present = present != 0;
+      f.count = count;
+      t.output_forms.push_back(f);
+    }
+    std::string line, name;
+    std::getline(in, line);
+    std::istringstream fs_line(line);
+    fs_line >> word;  // "frozen"
+    while (fs_line >> name) t.frozen.push_back(name);
     for (std::string s; std::getline(in, s);) t.sets.push_back(s);
     return;
   }

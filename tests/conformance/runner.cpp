@@ -207,12 +207,19 @@ void judge(Test& t) {
                            std::to_string(t.sets.size()) + " data sets");
     return;
   }
-  for (size_t s = 0; s < t.sets.size(); ++s)
+  for (size_t s = 0; s < t.sets.size(); ++s) {
+    std::vector<onnx2mcu::Tensor> refs;  // one per graph output: a sequence's file gives its elements
+    std::string load_error;
+    try {
+      refs = onnx2mcu::load_reference_outputs(t.sets[s], t.output_forms);
+    } catch (const std::exception& e) {
+      load_error = e.what();
+    }
     for (size_t o = 0; o < t.outputs; ++o) {
-      const std::string ref_path = t.sets[s] + "/output_" + std::to_string(o) + ".pb";
-      std::string diff;
+      std::string diff = load_error;
       try {
-        diff = compare_output(onnx2mcu::load_tensor_file(ref_path), t.printed[{s, o}], t.expect.rtol, t.expect.atol);
+        if (diff.empty() && o >= refs.size()) diff = "the reference has no tensor for graph output " + std::to_string(o);
+        if (diff.empty()) diff = compare_output(refs[o], t.printed[{s, o}], t.expect.rtol, t.expect.atol);
       } catch (const std::exception& e) {
         diff = e.what();
       }
@@ -222,11 +229,18 @@ void judge(Test& t) {
         return;
       }
     }
+  }
 }
 
 std::string tolerance_note(const Test& t) {
   if (!t.expect.tolerance_from) return "";
   return " [rtol " + std::to_string(t.expect.rtol) + ", atol " + std::to_string(t.expect.atol) + "]";
+}
+
+std::string frozen_note(const Test& t) {
+  std::string note;
+  for (const std::string& name : t.frozen) note += (note.empty() ? " [frozen: " : ", ") + name;
+  return note.empty() ? note : note + "]";
 }
 
 // The lines of a failure's message after its first (compiler output, say), indented, at most 15.
@@ -255,7 +269,7 @@ void print_results(const std::vector<Test>& tests, bool verbose) {
         std::printf("XPASS   %s: passes, but the manifest expects a failure (%s)\n", t.key().c_str(), t.expect.reason.c_str());
         break;
       case Verdict::Pass:
-        if (verbose) std::printf("pass    %s%s\n", t.key().c_str(), tolerance_note(t).c_str());
+        if (verbose) std::printf("pass    %s%s%s\n", t.key().c_str(), tolerance_note(t).c_str(), frozen_note(t).c_str());
         break;
       case Verdict::Xfail:
         if (verbose) std::printf("xfail   %s: %s\n", t.key().c_str(), t.reason.c_str());

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "ir/graph.h"
+
 #include "manifest.h"
 
 namespace conformance {
@@ -24,6 +26,9 @@ struct Test {
   std::string cname;              // C identifier prefix of the generated code
   std::vector<std::string> sets;  // test_data_set_* folders, in harness order
   size_t outputs = 0;
+  // How the model's outputs are carried (a sequence: one graph output per element), for judging.
+  std::vector<onnx2mcu::IoForm> output_forms;
+  std::vector<std::string> frozen;  // inputs frozen to their test_data_set_0 values to compile it
 
   // Set by the build and run steps.
   bool finished = false;                                              // the harness ran to the end of this test

@@ -3,6 +3,7 @@
 // cross-checked against ONNX's own.
 // Small test models are built here with the ONNX protobuf classes and written to a temp folder.
 #include <gtest/gtest.h>
+#include <onnx/onnx-data_pb.h>
 #include <onnx/onnx_pb.h>
 #include <unistd.h>
 
@@ -525,6 +526,126 @@ TEST(FrozenInputs, DataSetsAreCheckedAgainstTheFrozenValue) {
   EXPECT_TRUE(load_data_set_inputs(write_set("same", {3, 2}), *folded).empty());
   EXPECT_CONTAINS(error_of([&] { load_data_set_inputs(write_set("other", {2, 3}), *folded); }),
                   "holds another value than the one input 'shape' was frozen to");
+}
+
+// ---- Sequence- and optional-typed inputs and outputs ---------------------------------------------
+// A sequence input of float [N, 3] elements and an optional float [2] input; the model returns the
+// sequence's elements concatenated, the sequence itself, and whether the optional holds a value.
+onnx::ModelProto composite_io_model() {
+  onnx::ModelProto m = new_model(18);
+  auto* seq = m.mutable_graph()->add_input();
+  seq->set_name("frames");
+  auto* et = seq->mutable_type()->mutable_sequence_type()->mutable_elem_type()->mutable_tensor_type();
+  et->set_elem_type(onnx::TensorProto::FLOAT);
+  et->mutable_shape()->add_dim()->set_dim_param("N");
+  et->mutable_shape()->add_dim()->set_dim_value(3);
+  auto* opt = m.mutable_graph()->add_input();
+  opt->set_name("bias");
+  auto* ot = opt->mutable_type()->mutable_optional_type()->mutable_elem_type()->mutable_tensor_type();
+  ot->set_elem_type(onnx::TensorProto::FLOAT);
+  ot->mutable_shape()->add_dim()->set_dim_value(2);
+  add_node(m, "ConcatFromSequence", {"frames"}, {"joined"})->add_attribute()->CopyFrom([] {
+    onnx::AttributeProto a;
+    a.set_name("axis");
+    a.set_type(onnx::AttributeProto::INT);
+    a.set_i(0);
+    return a;
+  }());
+  add_node(m, "Identity", {"frames"}, {"frames_out"});
+  add_node(m, "OptionalHasElement", {"bias"}, {"has_bias"});
+  add_output(m, "joined", {"?", "3"});
+  m.mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_param("M");
+  auto* so = m.mutable_graph()->add_output();
+  so->set_name("frames_out");
+  so->mutable_type()->mutable_sequence_type()->mutable_elem_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  auto* ho = m.mutable_graph()->add_output();
+  ho->set_name("has_bias");
+  ho->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::BOOL);
+  return m;
+}
+
+TEST(CompositeInputs, ASequenceInputNeedsItsElementShapes) {
+  TempDir dir;
+  const std::string path = save(composite_io_model(), dir.path() / "m.onnx").string();
+  EXPECT_CONTAINS(error_of([&] { load_model(path); }),
+                  "input 'frames' is a sequence; give the shape of each of its elements: --sequence frames=2x3,2x3");
+  LoadOptions bad;
+  bad.sequence_inputs["frames"] = {{2, 4}};
+  EXPECT_CONTAINS(error_of([&] { load_model(path, bad); }), "--sequence frames: element 0 [2,4] does not fit the declared [?,3]");
+  bad.sequence_inputs = {{"frames", {{1, 3}}}, {"bias", {{2}}}};
+  EXPECT_CONTAINS(error_of([&] { load_model(path, bad); }), "--sequence names 'bias', which is not a sequence");
+}
+
+// The elements are graph inputs NAME_0, NAME_1, ...; the sequence output one graph output per
+// element; data files (SequenceProto, OptionalProto) are read element by element.
+TEST(CompositeInputs, ElementsAreGraphInputsAndOutputsAndDataFilesAreReadElementByElement) {
+  TempDir dir;
+  const std::string path = save(composite_io_model(), dir.path() / "m.onnx").string();
+  LoadOptions opts;
+  opts.sequence_inputs["frames"] = {{1, 3}, {2, 3}};
+  auto g = load_model(path, opts);
+  ASSERT_EQ(g->inputs.size(), 3u);
+  EXPECT_EQ(g->inputs[0]->name, "frames_0");
+  EXPECT_EQ(g->inputs[1]->shape, (Shape{2, 3}));
+  EXPECT_EQ(g->inputs[2]->name, "bias_0");
+  EXPECT_EQ(g->model_inputs, (std::vector<std::string>{"frames", "bias"}));
+  run_pipeline(*g);
+  ASSERT_EQ(g->outputs.size(), 4u);  // joined, frames_out_0, frames_out_1, has_bias
+  EXPECT_EQ(g->outputs[0]->shape, (Shape{3, 3}));
+  EXPECT_EQ(g->outputs[2]->name, "frames_out_1");
+  ASSERT_TRUE(g->outputs[3]->is_const());
+  EXPECT_EQ(g->outputs[3]->constant->bytes[0], 1);
+  ASSERT_EQ(g->output_forms.size(), 3u);
+  EXPECT_EQ(g->output_forms[1].kind, IoForm::Kind::Sequence);
+  EXPECT_EQ(g->output_forms[1].count, 2u);
+
+  auto write_set = [&](const std::string& set, size_t frames) {
+    onnx::SequenceProto s;
+    s.set_elem_type(onnx::SequenceProto::TENSOR);
+    for (size_t k = 0; k < frames; ++k) *s.add_tensor_values() = float_tensor("f", {static_cast<int64_t>(k + 1), 3}, std::vector<float>(3 * (k + 1), 1.f));
+    onnx::OptionalProto o;
+    o.set_elem_type(onnx::OptionalProto::TENSOR);
+    *o.mutable_tensor_value() = float_tensor("bias", {2}, {1, 2});
+    write_bytes(dir.path() / set / "input_0.pb", s.SerializeAsString());
+    write_bytes(dir.path() / set / "input_1.pb", o.SerializeAsString());
+    write_bytes(dir.path() / set / "output_0.pb", float_tensor("joined", {3, 3}, std::vector<float>(9, 1.f)).SerializeAsString());
+    write_bytes(dir.path() / set / "output_1.pb", s.SerializeAsString());
+    onnx::TensorProto has;
+    has.set_data_type(onnx::TensorProto::BOOL);
+    has.add_int32_data(1);
+    write_bytes(dir.path() / set / "output_2.pb", has.SerializeAsString());
+    return (dir.path() / set).string();
+  };
+  const std::vector<Tensor> ins = load_data_set_inputs(write_set("good", 2), *g);
+  ASSERT_EQ(ins.size(), 3u);
+  EXPECT_EQ(ins[1].shape, (Shape{2, 3}));
+  EXPECT_EQ(ins[2].data<float>()[1], 2.f);
+  const std::vector<Tensor> outs = load_data_set_outputs(dir.path() / "good", *g);
+  ASSERT_EQ(outs.size(), 4u);
+  EXPECT_EQ(outs[2].shape, (Shape{2, 3}));
+  EXPECT_CONTAINS(error_of([&] { load_data_set_inputs(write_set("three", 3), *g); }),
+                  "input_0.pb holds 3 elements, input 'frames' was compiled with 2 (--sequence)");
+
+  // What a data set holds is what the runner compiles for: two elements, the optional present.
+  std::map<std::string, std::vector<Shape>> sequences;
+  std::set<std::string> absent;
+  composite_inputs_from_data(path, (dir.path() / "good").string(), sequences, absent);
+  EXPECT_EQ(sequences["frames"], (std::vector<Shape>{{1, 3}, {2, 3}}));
+  EXPECT_TRUE(absent.empty());
+}
+
+TEST(CompositeInputs, AnAbsentOptionalInputHasNoElementAndFoldsItsPresence) {
+  TempDir dir;
+  LoadOptions opts;
+  opts.sequence_inputs["frames"] = {{1, 3}};
+  opts.absent_optionals = {"bias"};
+  auto g = load_model(save(composite_io_model(), dir.path() / "m.onnx").string(), opts);
+  ASSERT_EQ(g->inputs.size(), 1u);
+  run_pipeline(*g);
+  ASSERT_TRUE(g->outputs.back()->is_const());
+  EXPECT_EQ(g->outputs.back()->constant->bytes[0], 0);
+  opts.absent_optionals = {"frames"};
+  EXPECT_CONTAINS(error_of([&] { load_model((dir.path() / "m.onnx").string(), opts); }), "--optional frames=none: the input is not optional");
 }
 
 // ---- External data ---------------------------------------------------------------------------------

@@ -1472,3 +1472,171 @@ TEST(ControlFlow, ScanErrors) {
 
 }  // namespace
 }  // namespace onnx2mcu
+
+// ---- Sequences and optionals: compiled element by element (src/passes/sequences.cpp) ---------
+
+namespace onnx2mcu {
+namespace {
+
+Attr int_attr_of(int64_t v) {
+  Attr a;
+  a.kind = Attr::Kind::Int;
+  a.i = v;
+  return a;
+}
+
+std::multiset<std::string> op_types(const Graph& g) {
+  std::multiset<std::string> ops;
+  for (const auto& n : g.nodes) ops.insert(n->op);
+  return ops;
+}
+
+TEST(Sequences, ConstructInsertLengthAndConcatBecomeTensorOps) {
+  GraphBuilder b;
+  Value* x = b.input("x", {2, 3});
+  Value* y = b.input("y", {1, 3});
+  Value* s = b.out(b.node("SequenceConstruct", "construct", {x}));
+  Value* s2 = b.out(b.node("SequenceInsert", "insert", {s, y}));  // appended
+  b.output(b.out(b.node("SequenceLength", "length", {s2})));
+  b.output(b.out(b.node("ConcatFromSequence", "concat", {s2}, {{"axis", int_attr_of(0)}})));
+  run_pipeline(b.g);
+  EXPECT_EQ(op_types(b.g), (std::multiset<std::string>{"Concat"})) << print_graph(b.g);
+  ASSERT_TRUE(b.g.outputs[0]->is_const());  // the length is known at compile time
+  EXPECT_EQ(b.g.outputs[0]->constant->int_at(0), 2);
+  EXPECT_EQ(b.g.outputs[1]->shape, (Shape{3, 3}));
+  EXPECT_EQ(b.g.nodes[0]->inputs, (std::vector<Value*>{x, y}));
+}
+
+// The sequence (x [2], y of shape y_shape) and a run-time position input "pos".
+std::pair<Value*, Value*> sequence_and_position(GraphBuilder& b, Shape y_shape) {
+  Value* s = b.out(b.node("SequenceConstruct", "construct", {b.input("x", {2}), b.input("y", std::move(y_shape))}));
+  return {s, b.input("pos", {}, DType::I64)};
+}
+
+// A run-time position over elements of one shape: the sequence is stacked and gathered from.
+TEST(Sequences, ARunTimePositionGathersFromTheStackedElements) {
+  GraphBuilder b;
+  auto [s, pos] = sequence_and_position(b, {2});
+  b.output(b.out(b.node("SequenceAt", "at", {s, pos})));
+  run_pipeline(b.g);
+  EXPECT_EQ(op_types(b.g).count("Gather"), 1u) << print_graph(b.g);
+  EXPECT_EQ(b.g.outputs[0]->shape, (Shape{2}));
+  const Node& gather = *b.g.outputs[0]->producer;
+  EXPECT_EQ(gather.op, "Gather");
+  EXPECT_EQ(gather.inputs[1], pos);
+}
+
+TEST(Sequences, ARunTimePositionOverElementsOfDifferentShapesIsAnErrorNamingTheNodeAndTheFix) {
+  GraphBuilder b;
+  auto [s, pos] = sequence_and_position(b, {3});
+  b.output(b.out(b.node("SequenceErase", "erase", {s, pos})));
+  const std::string err = pipeline_error(b.g);
+  EXPECT_NE(err.find("node 'erase' (SequenceErase): position 'pos' is known only at run time, which needs elements of one shape; "
+                     "they are [2] and [3] (or fix it: --freeze pos=FILE.pb)"),
+            std::string::npos)
+      << err;
+}
+
+// Inserting at a constant position, erasing and splitting: all decided at compile time.
+TEST(Sequences, ConstantPositionsAndSplitsAreResolvedAtCompileTime) {
+  GraphBuilder b;
+  Value* x = b.input("x", {4, 2});
+  Value* s = b.out(b.node("SplitToSequence", "split", {x, b.constant<int64_t>("sizes", {2}, {1, 3})}));
+  Value* s2 = b.out(b.node("SequenceErase", "erase", {s, b.constant<int64_t>("first", {}, {0})}));  // [3,2] left
+  Value* s3 = b.out(b.node("SequenceInsert", "insert", {s2, b.input("z", {3, 2}), b.constant<int64_t>("front", {}, {-1})}));
+  b.output(b.out(b.node("SequenceAt", "at", {s3, b.constant<int64_t>("second", {}, {1})})));
+  run_pipeline(b.g);
+  // element 1 after inserting z before the last (only) element is that element: rows 1..3 of x
+  EXPECT_EQ(b.g.outputs[0]->shape, (Shape{3, 2})) << print_graph(b.g);
+  const Node* at = b.g.outputs[0]->producer;  // SequenceAt: an Identity (a view) of the element
+  ASSERT_EQ(at->op, "Identity");
+  const Node& rows = *at->inputs[0]->producer;
+  EXPECT_EQ(rows.op, "Gather");
+  EXPECT_EQ(rows.inputs[0], x);
+  EXPECT_EQ(rows.inputs[1]->constant->int_at(0), 1);
+  EXPECT_EQ(rows.inputs[1]->constant->int_at(2), 3);
+  GraphBuilder bad;
+  Value* t = bad.out(bad.node("SequenceConstruct", "construct", {bad.input("x", {2})}));
+  bad.output(bad.out(bad.node("SequenceAt", "at", {t, bad.constant<int64_t>("far", {}, {3})})));
+  EXPECT_NE(pipeline_error(bad.g).find("position 3 is outside [-1, 0] for a sequence of 1 elements"), std::string::npos);
+}
+
+// A sequence output is one graph output per element, NAME_0, NAME_1, ...
+TEST(Sequences, ASequenceOutputBecomesOneGraphOutputPerElement) {
+  GraphBuilder b;
+  Value* x = b.input("x", {2, 3});
+  Value* s = b.out(b.node("SplitToSequence", "split", {x}, {{"axis", int_attr_of(1)}, {"keepdims", int_attr_of(0)}}));
+  b.output(s);
+  run_pipeline(b.g);
+  ASSERT_EQ(b.g.outputs.size(), 3u);
+  ASSERT_EQ(b.g.output_forms.size(), 1u);
+  EXPECT_EQ(b.g.output_forms[0].kind, IoForm::Kind::Sequence);
+  EXPECT_EQ(b.g.output_forms[0].count, 3u);
+  for (size_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(b.g.outputs[k]->name, "split_y_" + std::to_string(k));
+    EXPECT_EQ(b.g.outputs[k]->shape, (Shape{2}));
+    EXPECT_TRUE(b.g.outputs[k]->is_graph_output);
+  }
+}
+
+// SequenceMap's body runs once per element: inlined per element like an unrolled Loop.
+TEST(Sequences, SequenceMapInlinesItsBodyOncePerElement) {
+  GraphBuilder body;
+  body.g.is_subgraph = true;
+  Value* a = body.g.add_value("a");
+  a->is_graph_input = true;
+  body.g.inputs.push_back(a);
+  body.g.outputs.push_back(body.out(body.node("Relu", "relu", {a})));
+  GraphBuilder b;
+  Value* s = b.out(b.node("SequenceConstruct", "construct", {b.input("x", {2}), b.input("y", {4})}));
+  Value* m = b.out(b.node("SequenceMap", "map", {s}, {{"body", graph_attr(body)}}));
+  b.output(b.out(b.node("ConcatFromSequence", "concat", {m}, {{"axis", int_attr_of(0)}})));
+  run_pipeline(b.g);
+  EXPECT_EQ(op_types(b.g), (std::multiset<std::string>{"Relu", "Relu", "Concat"})) << print_graph(b.g);
+  EXPECT_EQ(b.g.outputs[0]->shape, (Shape{6}));
+}
+
+TEST(Optionals, PresenceIsKnownAtCompileTime) {
+  GraphBuilder b;
+  Value* x = b.input("x", {2});
+  Value* some = b.out(b.node("Optional", "some", {x}));
+  Value* none = b.out(b.node("Optional", "none", {}));
+  b.output(b.out(b.node("OptionalHasElement", "has_some", {some})));
+  b.output(b.out(b.node("OptionalHasElement", "has_none", {none})));
+  b.output(b.out(b.node("OptionalGetElement", "get", {some})));
+  run_pipeline(b.g);
+  ASSERT_TRUE(b.g.outputs[0]->is_const() && b.g.outputs[1]->is_const());
+  EXPECT_EQ(b.g.outputs[0]->constant->bytes[0], 1);
+  EXPECT_EQ(b.g.outputs[1]->constant->bytes[0], 0);
+  EXPECT_EQ(b.g.outputs[2]->shape, (Shape{2}));
+  GraphBuilder bad;
+  Value* empty = bad.out(bad.node("Optional", "empty", {}));
+  bad.output(bad.out(bad.node("OptionalGetElement", "get", {empty})));
+  EXPECT_NE(pipeline_error(bad.g).find("node 'get' (OptionalGetElement): reads the element of optional 'empty_y', which is empty"),
+            std::string::npos);
+}
+
+// A run-time If whose branches return sequences of one length: one If output per element.
+TEST(Sequences, ARunTimeIfReturnsASequenceElementByElement) {
+  auto seq_branch = [](const std::string& op) {
+    GraphBuilder sub;
+    sub.g.is_subgraph = true;
+    Value* x = capture(sub, "x");
+    Value* e = sub.out(sub.node(op, "e_" + op, {x}));
+    sub.g.outputs.push_back(sub.out(sub.node("SequenceConstruct", "s_" + op, {e, x})));
+    return graph_attr(sub);
+  };
+  GraphBuilder b;
+  b.input("x", {2});
+  Value* c = b.input("c", {}, DType::Bool);
+  Value* s = b.out(b.node("If", "my_if", {c}, {{"then_branch", seq_branch("Relu")}, {"else_branch", seq_branch("Neg")}}));
+  b.output(b.out(b.node("ConcatFromSequence", "concat", {s}, {{"axis", int_attr_of(0)}})));
+  run_pipeline(b.g);
+  ASSERT_EQ(b.g.nodes.size(), 2u) << print_graph(b.g);
+  EXPECT_TRUE(is_runtime_if(*b.g.nodes[0]));
+  EXPECT_EQ(b.g.nodes[0]->outputs.size(), 2u);
+  EXPECT_EQ(b.g.outputs[0]->shape, (Shape{4}));
+}
+
+}  // namespace
+}  // namespace onnx2mcu
