@@ -25,7 +25,9 @@ HEADER = """\
 #pragma once
 #include <stdint.h>
 
-namespace o2m {
+#include "version.hpp"
+
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 namespace vfp {
 
 // Read by the blocks through one pointer; strides in bytes.
@@ -76,7 +78,7 @@ FOOTER = """\
 #endif  // __ARM_FP
 
 }  // namespace vfp
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION
 """
 
 OFF = {"cin": 0, "kh_n": 4, "x_row": 8, "x_skip": 12, "w_skip": 16, "out_stride": 20, "accumulate": 24, "bias": 28,

@@ -50,15 +50,21 @@ class ModelEmitter {
     std::string includes;
     for (const auto& k : headers_) includes += "#include \"kernels/" + k + "\"\n";
     if (needs_memcpy_) includes += "#include <string.h>\n";
-    std::string arena;
+    std::string arena, at_fn;
     // A graph whose tensors are all empty (a zero batch) still addresses the arena, at 0 bytes:
     // one byte keeps the array legal C++.
     const bool uses_arena = plan_.arena.arena_bytes > 0 || body.find("at<") != std::string::npos;
     const std::string arena_size = plan_.arena.arena_bytes > 0 ? upper(opts_.name) + "_ARENA_BYTES" : "1";
-    if (uses_arena)
-      arena = "// Every intermediate tensor lives here, at the offset the memory planner chose.\n"
-              "alignas(16) uint8_t arena[" + arena_size + "];\n\n"
-              "template <typename T>\ninline T* at(uint32_t offset) { return static_cast<T*>(static_cast<void*>(arena + offset)); }\n";
+    if (uses_arena) {
+      at_fn = "// Where the memory planner put each intermediate tensor: arena + offset.\n"
+           "template <typename T>\ninline T* at(void* arena, uint32_t offset) {\n"
+           "  return static_cast<T*>(static_cast<void*>(static_cast<uint8_t*>(arena) + offset));\n}\n";
+      arena = "// The arena of " + opts_.name + "_run.\nalignas(" + std::to_string(kArenaAlign) + ") " + upper(opts_.name) +
+              "_ARENA_ATTR uint8_t arena[" + arena_size + "];\n";
+    } else {
+      body = "  (void)arena;  // no intermediate tensors\n" + body;
+    }
+    const std::string args = std::string(uses_arena ? "arena" : "nullptr") + (args_.empty() ? "" : ", " + args_);
     const std::vector<std::pair<std::string, std::string>> vars = {
         {"FILE_H", h},
         {"FILE_CPP", cpp},
@@ -68,12 +74,16 @@ class ModelEmitter {
         {"NAME", opts_.name},
         {"NAME_UPPER", upper(opts_.name)},
         {"ARENA_BYTES", std::to_string(plan_.arena.arena_bytes)},
+        {"ARENA_ALIGN", std::to_string(kArenaAlign)},
         {"WEIGHT_BYTES", std::to_string(weight_bytes_)},
         {"IO_MACROS", io_macros()},
         {"PARAMS", params_},
+        {"PARAMS_WITH_ARENA", "void* arena" + (params_ == "void" ? std::string() : ", " + params_)},
+        {"ARGS_WITH_ARENA", args},
         {"INCLUDES", includes},
         {"WEIGHTS", weights},
         {"ARENA", arena},
+        {"AT", at_fn},
         {"BODY", body},
     };
     files.push_back({h, render_template(embedded_file("model.h.in"), vars)});
@@ -107,7 +117,10 @@ class ModelEmitter {
         length_name_[g_.outputs[i]] = id;
         params.push_back("uint32_t* " + id);
       }
-    for (size_t i = 0; i < params.size(); ++i) params_ += (i ? ", " : "") + params[i];
+    for (size_t i = 0; i < params.size(); ++i) {
+      params_ += (i ? ", " : "") + params[i];
+      args_ += (i ? ", " : "") + params[i].substr(params[i].rfind(' ') + 1);
+    }
     if (params_.empty()) params_ = "void";
   }
 
@@ -169,9 +182,14 @@ class ModelEmitter {
         return sc.inputs.at(s.root);
       case StorageKind::GraphOutput: return sc.written.at(s.root);
       case StorageKind::Weight: return as_ctype(weight_name(s.root), v->dtype, true);
-      case StorageKind::Arena: return "at<" + std::string(dtype_ctype(v->dtype)) + ">(" + std::to_string(sc.base + s.offset) + ")";
+      case StorageKind::Arena: return at(dtype_ctype(v->dtype), sc.base + s.offset);
     }
     return "nullptr";
+  }
+
+  // A pointer into the arena, as the run function's body writes it.
+  static std::string at(const std::string& ctype, int64_t offset) {
+    return "at<" + ctype + ">(arena, " + std::to_string(offset) + ")";
   }
 
   static std::string describe(const Scope& sc, const Value* v) {
@@ -236,7 +254,7 @@ class ModelEmitter {
         for (const Value* in : c.inputs) args += ", " + use(pointer(sc, in, false));
         for (const Value* out : c.outputs) args += ", " + use(pointer(sc, out, true));
         if (c.takes_scratch)
-          args += c.scratch_bytes > 0 ? ", at<void>(" + std::to_string(sc.base + sc.plan.scratch_offset.at(&n)) + ")" : ", nullptr";
+          args += c.scratch_bytes > 0 ? ", " + at("void", sc.base + sc.plan.scratch_offset.at(&n)) : ", nullptr";
         body += ind + "{\n" + ind + "  static constexpr " + c.params_type + " p = " + c.params_init + ";\n" + ind + "  " +
                 c.function + "(" + args + ");\n" + ind + "}\n";
       }
@@ -323,7 +341,7 @@ class ModelEmitter {
     const std::string trips = "trips_" + k, c = "cond_" + k, i = "i_" + k, iter = "iter_" + k, next = "next_" + k;
     const std::string& ind = sc.indent;
     const std::string in = ind + "  ";
-    auto at_region = [&](int64_t off, DType t) { return "at<" + std::string(dtype_ctype(t)) + ">(" + std::to_string(region + off) + ")"; };
+    auto at_region = [&](int64_t off, DType t) { return at(dtype_ctype(t), region + off); };
     auto copy = [&](const std::string& to, const std::string& from, int64_t bytes) {
       needs_memcpy_ = true;
       return "memcpy(" + use(to) + ", " + use(from) + ", " + std::to_string(bytes) + "u);\n";
@@ -407,7 +425,7 @@ class ModelEmitter {
       auto it = weight_name_.find(v);
       if (it == weight_name_.end()) continue;
       out += "// " + comment_safe(v->name) + " " + dtype_name(v->dtype) + " " + shape_str(v->shape) + "\n";
-      out += "alignas(16) const " + std::string(dtype_api_ctype(v->dtype)) + " " + it->second + "[" +
+      out += "alignas(16) " + upper(opts_.name) + "_WEIGHTS_ATTR const " + std::string(dtype_api_ctype(v->dtype)) + " " + it->second + "[" +
              std::to_string(tensor_array_len(v->dtype, v->bytes())) + "] = " + tensor_initializer(*v->constant) + ";\n\n";
       weight_bytes_ += v->bytes();
     }
@@ -427,6 +445,7 @@ class ModelEmitter {
   std::vector<std::string> output_names_;
   std::set<std::string> headers_;
   std::string params_;
+  std::string args_;  // the parameters' names, for <name>_run to pass on
   int64_t weight_bytes_ = 0;
   bool needs_memcpy_ = false;
 };

@@ -6,7 +6,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // The only definition of these codes: the generator prints them as numbers (fused conv
 // activations, RnnParams::act), so two definitions would silently disagree.
@@ -81,4 +81,4 @@ inline bool activation_is_monotone(const ActParams& a) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

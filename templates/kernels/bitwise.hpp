@@ -4,7 +4,7 @@
 
 #include "elementwise.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // Integer operands only: & | ^ ~ on them are defined for every value.
 O2M_BINARY(bitwise_and, T, a & b)
@@ -22,4 +22,4 @@ inline void bitcast(const BitCastParams& p, const void* x, void* y) {
   if (x != y) memcpy(y, x, static_cast<size_t>(p.bytes));
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

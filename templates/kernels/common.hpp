@@ -16,7 +16,7 @@
   template <class V>    \
   void visit(V&& v) const { v(__VA_ARGS__); }
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 constexpr int kMaxRank = 6;
 constexpr int kMaxSpatial = 3;  // spatial dims of Conv-like ops (after N and C)
@@ -157,4 +157,4 @@ inline T neg_op(T x) {
   else return -x;
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -3,7 +3,7 @@
 #pragma once
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct ConvParams {
   int32_t n, c_in, c_out, group;
@@ -118,4 +118,4 @@ inline void conv_transpose(const ConvParams& p, const T* x, const T* w, const T*
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

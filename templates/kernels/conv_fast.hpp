@@ -40,7 +40,7 @@
 #define O2M_CONV_NOINLINE inline
 #endif
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 constexpr int32_t kMaxFastKw = 7;
 constexpr int32_t kMaxFastStride = 2;  // horizontal strides the lowering instantiates
@@ -750,4 +750,4 @@ inline void conv2d_dw(const Conv2dParams& p, const T* x, const T* w, const T* bi
   conv_detail::conv2d_dw_chunks<T, KW, S>(p, x, w, bias, y);
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -5,7 +5,7 @@
 #include "activation.hpp"
 #include "conv_fast.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // The pool's geometry over one image's conv output.
 struct BandPoolParams {
@@ -163,4 +163,4 @@ inline void conv_pool(const ConvPoolParams& p, const T* x, const T* w, const T* 
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

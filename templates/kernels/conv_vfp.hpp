@@ -7,7 +7,9 @@
 #pragma once
 #include <stdint.h>
 
-namespace o2m {
+#include "version.hpp"
+
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 namespace vfp {
 
 // Read by the blocks through one pointer; strides in bytes.
@@ -6485,4 +6487,4 @@ inline void zero_floats(float* dst, int32_t n) {
 #endif  // __ARM_FP
 
 }  // namespace vfp
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -4,7 +4,7 @@
 #pragma once
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct NmsParams {
   int32_t batches, classes, boxes;  // boxes [batches, boxes, 4], scores [batches, classes, boxes]
@@ -148,4 +148,4 @@ inline void unique(const UniqueParams& p, const T* x, T* y, int64_t* indices, in
       }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -6,7 +6,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct DeformConvParams {
   int32_t batch, in_c, in_h, in_w;
@@ -65,4 +65,4 @@ inline void deform_conv2d(const DeformConvParams& p, const T* x, const T* w, con
     }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -6,7 +6,7 @@
 #pragma once
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 constexpr int kMaxEinsumLetters = 10;
 
@@ -60,4 +60,4 @@ inline void einsum(const EinsumParams& p, const T* a, const T* b, T* y) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

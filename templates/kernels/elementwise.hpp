@@ -4,7 +4,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // Integer division truncates like C; x / 0 gives 0 and MIN / -1 wraps instead of trapping.
 template <typename T>
@@ -161,4 +161,4 @@ inline void cast(const CastParams& p, const From* x, To* y) {
   for (int32_t i = 0; i < p.n; ++i) store(y, i, convert<To>(load(x, i), p.saturate != 0, mode));
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -4,7 +4,7 @@
 #pragma once
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 template <typename I>
 inline int32_t wrap_index(I a, int32_t len) {
@@ -158,4 +158,4 @@ inline void reverse_sequence(const ReverseSequenceParams& p, const T* x, const I
     }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

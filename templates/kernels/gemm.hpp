@@ -37,7 +37,7 @@
 #define O2M_GEMM_NOINLINE
 #endif
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct GemmParams {
   int32_t m, n, k;
@@ -250,4 +250,4 @@ inline void matmul(const MatMulParams& p, const T* a, const T* b, T* y) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

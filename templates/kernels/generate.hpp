@@ -6,7 +6,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // Fills y with one value, given exactly as a 64-bit pattern: the bits of a float (low word)
 // or double, or an integer's value (two's complement, sign-extended).
@@ -146,4 +146,4 @@ inline void window(const WindowParams& p, T* y) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -3,7 +3,7 @@
 #pragma once
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct Col2ImParams {
   int32_t batch, channels, spatial;   // input [batch, channels * prod(block), prod(blocks)]
@@ -84,4 +84,4 @@ inline void affine_grid(const AffineGridParams& p, const T* theta, T* grid) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

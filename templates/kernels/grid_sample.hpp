@@ -7,7 +7,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 enum { kGridNearest = 0, kGridBilinear = 1, kGridBicubic = 2 };
 enum { kGridZeros = 0, kGridBorder = 1, kGridReflection = 2 };
@@ -110,4 +110,4 @@ inline void grid_sample(const GridSampleParams& p, const T* x, const T* grid, T*
     }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -3,7 +3,7 @@
 #pragma once
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // y[i0..i5] = x[base + sum(i_d * in_strides[d])] over the output dims. A stride may be
 // negative (Slice with negative steps) or 0 (Expand repeats the element).
@@ -97,4 +97,4 @@ inline void compress(const CompressParams& p, const T* x, const bool* cond, T* y
     }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -2,7 +2,7 @@
 #pragma once
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // y[i0..i5] = x[sum(i_d * in_strides[d])] over the output dims, padded at the front with 1s.
 struct TransposeParams {
@@ -85,4 +85,4 @@ inline void pad(const PadParams& p, const T* x, T* y) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

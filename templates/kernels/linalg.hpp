@@ -5,7 +5,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct DetParams {
   int32_t batch, m;
@@ -46,4 +46,4 @@ inline void det(const DetParams& p, const T* x, T* y, void* scratch) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

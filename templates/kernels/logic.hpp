@@ -2,7 +2,7 @@
 #pragma once
 #include "elementwise.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 O2M_BINARY(equal, bool, a == b)
 O2M_BINARY(less, bool, a < b)
@@ -73,4 +73,4 @@ inline void where(const WhereParams& p, const bool* c, const T* a, const T* b, T
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -6,7 +6,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct LossParams {
   int32_t n, c, d;
@@ -79,4 +79,4 @@ inline void softmax_cross_entropy(const LossParams& p, const T* x, const I* targ
   });
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

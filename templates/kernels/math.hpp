@@ -4,7 +4,7 @@
 #pragma once
 #include "elementwise.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 O2M_UNARY(sin_, sin(x))
 O2M_UNARY(cos_, cos(x))
@@ -77,4 +77,4 @@ inline void shrink(const UnaryParams& p, const T* x, T* y) {
 // PRelu: slope broadcasts against x.
 O2M_BINARY(prelu, T, is_negative(a) ? mul_op(a, b) : a)
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -7,7 +7,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // post_transform values (onnx2mcu's numbering; the lowering maps both the string attribute of
 // ai.onnx.ml 1-4 and TreeEnsemble-5's integers onto it).
@@ -83,4 +83,4 @@ inline void ml_two_scores(int32_t kind, int32_t second, float s, T* out) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -9,7 +9,7 @@
 #include "common.hpp"
 #include "ml_common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct LinearParams {
   int32_t rows, features, outputs;  // outputs: classes (or 1 score) / regression targets
@@ -233,4 +233,4 @@ inline void svm_classifier(const SvmClassParams& p, const T* x, const float* sv,
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -6,7 +6,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct FeatureParams {
   int32_t count;     // elements of X
@@ -123,4 +123,4 @@ inline void ml_one_hot_encoder(const LookupParams& p, const T* x, const int64_t*
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -14,7 +14,7 @@
 #include "common.hpp"
 #include "ml_common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // Node comparisons, numbered as TreeEnsemble-5's nodes_modes.
 enum : int32_t { kTreeLeq = 0, kTreeLt = 1, kTreeGte = 2, kTreeGt = 3, kTreeEq = 4, kTreeNeq = 5, kTreeMember = 6 };
@@ -201,4 +201,4 @@ inline void tree_classifier(const TreeClassParams& cp, const T* x, const int32_t
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

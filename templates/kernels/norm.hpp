@@ -6,7 +6,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct BatchNormParams {
   int32_t n, c, spatial;
@@ -266,4 +266,4 @@ inline void lrn(const LrnParams& p, const T* x, T* y) {
     }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

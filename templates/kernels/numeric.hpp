@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <string.h>
 
-namespace o2m {
+#include "version.hpp"
+
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // How a format spends its largest exponent: Ieee (inf and NaN), FN (only S.1111.111 is NaN),
 // FNUZ (no inf, no -0: 0x80 is NaN), NoNaN (float4e2m1: neither, every code is a number).
@@ -257,4 +259,4 @@ inline void clear_packed_tail(T* p, int32_t n) {
   if (PackedBits<T>::value < 8 && n > 0) reinterpret_cast<uint8_t*>(p)[packed_bytes<T>(n) - 1] = 0;
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

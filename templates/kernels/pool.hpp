@@ -5,7 +5,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // Spatial arrays are [d, h, w]; a 2-D pool runs with d = 1, a 1-D pool with d = h = 1.
 struct PoolParams {
@@ -165,4 +165,4 @@ inline void max_unpool(const UnpoolParams& p, const T* x, const I* indices, T* y
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -7,7 +7,7 @@
 #include "common.hpp"
 #include "conv_fast.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 constexpr int32_t kPwDwMaxRows = 16;  // the pass fuses depthwise kernels up to this height
 
@@ -108,4 +108,4 @@ inline void pw_dw(const PwDwParams& p, const T* x, const T* wp, const T* bp, con
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -10,7 +10,7 @@
 #include "qdot.hpp"
 #include "quant.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct QConvParams {
   ConvParams conv;
@@ -524,4 +524,4 @@ inline void conv_integer(const QLinearConvParams& q, const TX* x, const TW* w, c
                [&](int32_t, int32_t, int32_t at, int32_t acc) { y[at] = acc; });
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

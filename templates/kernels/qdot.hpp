@@ -19,7 +19,7 @@
 #define O2M_QDOT_DSP 1
 #endif
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // uint8 activations are moved to int8 (x - 128) on their way into a kernel's working buffer,
 // so every dot product is int8 x int8; the 128 is folded into the bias with the zero point.
@@ -256,4 +256,4 @@ template <> struct QDot<true> {
   }
 };
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

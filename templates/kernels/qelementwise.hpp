@@ -4,7 +4,7 @@
 #include "qdot.hpp"  // qout
 #include "quant.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // y = clamp(round((a - a_zp) * a_mult * 2^-shift + (b - b_zp) * b_mult * 2^-shift) + y_zp):
 // both rescale factors (a_scale / y_scale, b_scale / y_scale) share one shift, so the sum is
@@ -59,4 +59,4 @@ inline void qlut(const QLutParams& p, const TX* x, const TY* table, TY* y) {
   for (int32_t i = 0; i < p.n; ++i) y[i] = table[static_cast<int32_t>(x[i]) - QRange<TX>::lo];
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -9,7 +9,7 @@
 #include "qdot.hpp"
 #include "quant.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct QGemmParams {
   int32_t m, n, k;
@@ -110,4 +110,4 @@ inline void matmul_integer(const QMatMulParams& q, const TA* a, const TB* b, con
   qmatmul_direct(q, a, a_zp, b, b_zp, [&](int32_t at, int32_t, int32_t, int32_t acc) { y[at] = acc; });
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -5,7 +5,7 @@
 #include "qdot.hpp"
 #include "quant.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct QAvgPoolParams {
   PoolParams pool;
@@ -51,4 +51,4 @@ inline void qavg_pool(const QAvgPoolParams& q, const TX* x, const int32_t* mult,
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

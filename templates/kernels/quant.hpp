@@ -11,7 +11,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // Round half to even without <cmath> or the FPU rounding mode: for |v| < 2^22.
 inline float round_half_even(float v) {
@@ -209,4 +209,4 @@ inline void dynamic_quantize_linear(const DynQuantParams& p, const float* x, uin
     y[i] = scale != 0.0f ? quantize_value<uint8_t>(x[i], scale, zp) : static_cast<uint8_t>(zp);
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -3,7 +3,7 @@
 #pragma once
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct ReduceParams {
   int32_t n_in, n_out;
@@ -48,4 +48,4 @@ inline void reduce_mean(const ReduceParams& p, const T* x, T* y) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

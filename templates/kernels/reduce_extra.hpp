@@ -5,7 +5,7 @@
 
 #include "reduce.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // Type facts without <limits> (kernels use only C headers).
 template <typename T>
@@ -217,4 +217,4 @@ inline void top_k(const TopKParams& p, const T* x, T* values, int64_t* indices) 
     }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -8,7 +8,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 enum ResizeMode { kResizeNearest, kResizeLinear, kResizeCubic };
 enum ResizeCoord {
@@ -219,4 +219,4 @@ inline void resize(const ResizeParams& p, const T* x, T* y, void* scratch) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -8,7 +8,7 @@
 #include "activation.hpp"  // ActKind: the gate functions
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 enum RnnCell { kCellRnn, kCellGru, kCellLstm };
 
@@ -153,4 +153,4 @@ inline void rnn(const RnnParams& p, const T* x, const T* w, const T* r, const T*
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

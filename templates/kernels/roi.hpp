@@ -5,7 +5,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct RoiAlignParams {
   int32_t batch, channels, height, width;
@@ -146,4 +146,4 @@ inline void max_roi_pool(const MaxRoiPoolParams& p, const T* x, const T* rois, T
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

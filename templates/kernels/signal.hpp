@@ -7,7 +7,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // scratch: cos and sin of 2*pi*j/N for j < N, interleaved (2 * N doubles). Multiples of pi/2
 // are exact (sin(pi) is 1.2e-16 in double): a real signal's spectrum has an exactly zero
@@ -157,4 +157,4 @@ inline void mel_weight_matrix(const MelParams& p, T* y) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

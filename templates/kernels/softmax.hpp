@@ -4,7 +4,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct SoftmaxParams {
   int32_t outer, axis, inner;
@@ -57,4 +57,4 @@ inline void hardmax(const SoftmaxParams& p, const T* x, T* y) {
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -3,7 +3,7 @@
 #pragma once
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 struct TensorScatterParams {
   int32_t batch, mid;  // cache viewed as [batch, mid, max_seq, inner]
@@ -40,4 +40,4 @@ inline void tensor_scatter(const TensorScatterParams& p, const T* past, const T*
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -8,7 +8,7 @@
 
 #include "common.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 enum { kTfIdfTF = 0, kTfIdfIDF = 1, kTfIdfTFIDF = 2 };
 
@@ -50,4 +50,4 @@ inline void tfidf(const TfIdfParams& p, const T* x, const int64_t* pool, const i
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -7,7 +7,7 @@
 #include "common.hpp"
 #include "softmax.hpp"
 
-namespace o2m {
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // Q, K, V and Y are read through (batch, head, sequence) element strides, the head's vector
 // contiguous: a 4-D [B, H, S, D] tensor has strides {H*S*D, S*D, D}, a 3-D [B, S, H*D] one
@@ -253,4 +253,4 @@ inline void causal_conv_with_state(const CausalConvParams& p, const T* x, const 
   }
 }
 
-}  // namespace o2m
+}}  // namespace o2m::O2M_KERNELS_VERSION

@@ -42,14 +42,15 @@ complete_output() {
   # Bit flips mostly change weight values only. The code around the weights is compiled once
   # per distinct text (weights masked); the weight arrays are compiled every time, on their own.
   awk 'skip { if ($0 ~ /^};$/) skip = 0; next }
-       /^alignas\(16\) const .*\] = \{/ { print "WEIGHTS"; skip = ($0 !~ /\};$/); next } { print }' "$dir/$cpp" >"$work/masked"
+       /^alignas\(16\) ([A-Z0-9_]+_WEIGHTS_ATTR )?const .*\] = \{/ { print "WEIGHTS"; skip = ($0 !~ /\};$/); next } { print }' "$dir/$cpp" >"$work/masked"
   key=$(cat "$work/masked" "$dir"/*.h | sha256sum | cut -c1-16)
   if [ ! -e "$work/checked/$key" ]; then
     g++ -std=c++17 -fsyntax-only -I"$dir" "$dir/$cpp" 2>&1 | head -5 | sed 's/^/g++: /'
     mkdir -p "$work/checked" && touch "$work/checked/$key"
   fi
   { echo '#include <stdint.h>'; echo 'namespace {'
-    awk '/^alignas\(16\) const .*\] = \{/ { on = 1 } on { print } on && /\};$/ { on = 0 }' "$dir/$cpp"; echo '}'; } >"$work/weights.cpp"
+    awk '/^alignas\(16\) ([A-Z0-9_]+_WEIGHTS_ATTR )?const .*\] = \{/ { on = 1; sub(/[A-Z0-9_]+_WEIGHTS_ATTR /, "") }
+         on { print } on && /\};$/ { on = 0 }' "$dir/$cpp"; echo '}'; } >"$work/weights.cpp"
   g++ -std=c++17 -fsyntax-only -Wno-unused-variable "$work/weights.cpp" 2>&1 | head -5 | sed 's/^/g++ (weights): /'
 }
 

@@ -240,6 +240,9 @@ TEST(CompileModel, HeaderHasTheDocumentedInterface) {
   EXPECT_TRUE(std::regex_search(t, std::regex("#define DIGITS_WEIGHT_BYTES [0-9]+u\n")));
   EXPECT_NE(t.find("#define DIGITS_INPUT_0_ELEMS 64u /* float32 [1,1,8,8] \"image\" */"), std::string::npos) << t;
   EXPECT_NE(t.find("#define DIGITS_OUTPUT_0_ELEMS 10u /* float32 [1,10] \"probs\" */"), std::string::npos) << t;
+  EXPECT_TRUE(std::regex_search(t, std::regex("#define DIGITS_ARENA_ALIGN 16u\n")));
+  EXPECT_NE(t.find("int digits_run_with_arena(void* arena, const float* image, float* probs);"), std::string::npos) << t;
+  EXPECT_NE(t.find("#ifndef DIGITS_NO_STATIC_ARENA\n"), std::string::npos) << t;
   EXPECT_NE(t.find("int digits_run(const float* image, float* probs);"), std::string::npos) << t;
   EXPECT_NE(t.find("extern \"C\" {"), std::string::npos);
   EXPECT_NE(t.find("#include <stdint.h>"), std::string::npos);
@@ -256,14 +259,19 @@ TEST(CompileModel, SourceDefinesRunAndKeepsWeightsConst) {
   const GeneratedFile* cpp = find_file(m, "digits.cpp");
   ASSERT_TRUE(cpp);
   EXPECT_NE(cpp->text.find("#include \"digits.h\""), std::string::npos);
-  EXPECT_NE(cpp->text.find("extern \"C\" int digits_run(const float* image, float* probs) {"), std::string::npos);
-  // Every array declaration is const except the arena: weights belong in flash.
+  EXPECT_NE(cpp->text.find("extern \"C\" int digits_run_with_arena(void* arena, const float* image, float* probs) {"),
+            std::string::npos);
+  EXPECT_NE(cpp->text.find("extern \"C\" int digits_run(const float* image, float* probs) { "
+                           "return digits_run_with_arena(arena, image, probs); }"),
+            std::string::npos);
+  // Every array declaration is const except the arena: weights belong in flash. Each carries its
+  // placement macro.
   const std::regex array_decl("alignas\\(16\\) ([^\\n\\[]*)\\[");
   int weights = 0;
   for (auto it = std::sregex_iterator(cpp->text.begin(), cpp->text.end(), array_decl); it != std::sregex_iterator(); ++it) {
     const std::string decl = (*it)[1];
-    if (decl == "uint8_t arena") continue;
-    EXPECT_EQ(decl.rfind("const ", 0), 0u) << decl;
+    if (decl == "DIGITS_ARENA_ATTR uint8_t arena") continue;
+    EXPECT_EQ(decl.rfind("DIGITS_WEIGHTS_ATTR const ", 0), 0u) << decl;
     ++weights;
   }
   EXPECT_EQ(weights, 6);

@@ -60,6 +60,24 @@ if [ "$want" = "$have" ] && ! grep -q conv.hpp <<<"$have"; then ok "a new set of
 else bad "files.txt does not follow the manifest: $have"; fi
 if [ ! -e "$work/b/onnx2mcu/net/kernels/conv.hpp" ]; then ok "no stale kernel header left behind"; else bad "stale conv.hpp"; fi
 
+# NO_STATIC_ARENA: the program owns the arena; the target sees NET_NO_STATIC_ARENA and links no net_run.
+mkdir -p "$work/q"
+cat > "$work/q/main.cpp" <<'CPP'
+#include "net.h"
+#ifndef NET_NO_STATIC_ARENA
+#error NET_NO_STATIC_ARENA is not defined
+#endif
+alignas(NET_ARENA_ALIGN) static unsigned char arena[NET_ARENA_BYTES];
+static float in[NET_INPUT_0_ELEMS], out[NET_OUTPUT_0_ELEMS];
+int main() { return net_run_with_arena(arena, in, out); }
+CPP
+sed -E 's/\bp\b/q/g' "$work/p/CMakeLists.txt" > "$work/q/CMakeLists.txt"
+if cmake -S "$work/q" -B "$work/bq" -G "$generator" -DONNX2MCU_EXECUTABLE="$gen" -DMODEL="$src/models/digits/model.onnx" \
+     -DEXTRA=NO_STATIC_ARENA >/dev/null && cmake --build "$work/bq" >/dev/null && "$work/bq/q" &&
+   nm "$work/bq/q" | grep -qw net_run_with_arena && ! nm "$work/bq/q" | grep -qw net_run; then
+  ok "NO_STATIC_ARENA: net_run_with_arena on the program's arena, no net_run"
+else bad "NO_STATIC_ARENA"; fi
+
 head -c 3000 "$src/models/digits/model.onnx" > "$work/model.onnx"
 out=$(cmake --build "$work/b" 2>&1)
 if [ $? -ne 0 ] && grep -q "generation failed" <<<"$out" && grep -q "corrupt or truncated" <<<"$out"; then

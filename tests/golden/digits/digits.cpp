@@ -5,21 +5,38 @@
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
 
+// Placement: the weights and the static arena have sections of their own for a linker script to
+// match. Define DIGITS_WEIGHTS_ATTR or DIGITS_ARENA_ATTR (empty, or your own attributes) instead.
+#ifndef DIGITS_WEIGHTS_ATTR
+#if defined(__GNUC__) && defined(__ELF__)
+#define DIGITS_WEIGHTS_ATTR __attribute__((section(".rodata.digits.weights")))
+#else
+#define DIGITS_WEIGHTS_ATTR
+#endif
+#endif
+#ifndef DIGITS_ARENA_ATTR
+#if defined(__GNUC__) && defined(__ELF__)
+#define DIGITS_ARENA_ATTR __attribute__((section(".bss.digits.arena")))
+#else
+#define DIGITS_ARENA_ATTR
+#endif
+#endif
+
 namespace {
 
 // conv1.bias float32 [8]
-alignas(16) const float w_conv1_bias[8] = {
+alignas(16) DIGITS_WEIGHTS_ATTR const float w_conv1_bias[8] = {
     0.47993192f, 0.60877675f, 0.09658552f, -0.046694063f, 0.22391234f, 0.17984778f, 0.50220144f, 0.048726432f
 };
 
 // conv2.bias float32 [16]
-alignas(16) const float w_conv2_bias[16] = {
+alignas(16) DIGITS_WEIGHTS_ATTR const float w_conv2_bias[16] = {
     -0.0076710484f, 0.068893686f, -0.03347534f, -0.0010780267f, 0.009092222f, 0.046191785f, -0.036191415f, 0.14621842f,
     -0.023321971f, -0.020269157f, 0.07295074f, 0.07810755f, 0.1408981f, -3.9699935e-05f, 0.024366187f, -0.064146526f
 };
 
 // fc.weight float32 [10,64]
-alignas(16) const float w_fc_weight[640] = {
+alignas(16) DIGITS_WEIGHTS_ATTR const float w_fc_weight[640] = {
     -0.30241743f, 0.18978849f, -0.1696321f, -0.042608082f, -0.13818155f, -0.35237515f, 0.24516469f, 0.0055449037f,
     0.0816977f, -0.14123888f, 0.010418406f, -0.13520771f, -0.20037405f, 0.044245586f, 0.14054689f, 0.30284023f,
     -0.36306673f, 0.13365017f, -0.3882815f, -0.038622715f, 0.23308715f, 0.14563723f, -0.010731448f, -0.20608693f,
@@ -103,13 +120,13 @@ alignas(16) const float w_fc_weight[640] = {
 };
 
 // fc.bias float32 [10]
-alignas(16) const float w_fc_bias[10] = {
+alignas(16) DIGITS_WEIGHTS_ATTR const float w_fc_bias[10] = {
     -0.02825415f, -0.08037046f, -0.024851765f, -0.0016101309f, 0.058913115f, -0.023159925f, -0.057335593f, 0.059015762f,
     0.04104606f, 0.03134858f
 };
 
 // conv1.weight_packed float32 [8,1,3,3]
-alignas(16) const float w_conv1_weight_packed[72] = {
+alignas(16) DIGITS_WEIGHTS_ATTR const float w_conv1_weight_packed[72] = {
     -1.6260374f, 0.8425053f, 0.7560073f, 0.3898756f, -0.12572543f, -0.11159595f, 0.10748259f, 1.3566524f,
     0.47121546f, -0.2130183f, -0.28240642f, 0.43761212f, -0.6241745f, -0.7184336f, 1.1475482f, -0.22090763f,
     0.12285788f, -0.08066986f, 0.88887864f, 0.9557074f, 1.1935669f, -0.9829503f, -0.13654819f, 0.45427468f,
@@ -122,7 +139,7 @@ alignas(16) const float w_conv1_weight_packed[72] = {
 };
 
 // conv2.weight_packed float32 [16,8,3,3]
-alignas(16) const float w_conv2_weight_packed[1152] = {
+alignas(16) DIGITS_WEIGHTS_ATTR const float w_conv2_weight_packed[1152] = {
     0.13563722f, -0.46388364f, 0.06585542f, -0.21753573f, -0.005105755f, -0.032542035f, 0.09227492f, -0.029235158f,
     -0.2930176f, 0.24317552f, -0.029213252f, 0.096430354f, 0.10558823f, 0.00903497f, -0.110765174f, 0.2666647f,
     -0.18479933f, -0.12336914f, -0.16093408f, 0.21588755f, -0.19267198f, 0.040518858f, 0.011472202f, -0.025440972f,
@@ -269,35 +286,46 @@ alignas(16) const float w_conv2_weight_packed[1152] = {
     0.28587037f, -0.27537182f, -0.2407217f, 0.18369842f, 0.23844801f, -0.4460846f, 0.48115537f, -0.29534128f
 };
 
-// Every intermediate tensor lives here, at the offset the memory planner chose.
-alignas(16) uint8_t arena[DIGITS_ARENA_BYTES];
-
+// Where the memory planner put each intermediate tensor: arena + offset.
 template <typename T>
-inline T* at(uint32_t offset) { return static_cast<T*>(static_cast<void*>(arena + offset)); }
+inline T* at(void* arena, uint32_t offset) {
+  return static_cast<T*>(static_cast<void*>(static_cast<uint8_t*>(arena) + offset));
+}
 
 }  // namespace
 
-extern "C" int digits_run(const float* image, float* probs) {
+extern "C" int digits_run_with_arena(void* arena, const float* image, float* probs) {
   // 0 conv1+pool1: ConvPool -> pool1_out [1,8,4,4] @ arena[0..512)
   {
     static constexpr o2m::ConvPoolParams p = {{1, 1, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {8, 8, 4, 4, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0}, 1, {1, 0.f, 0.f, 0.f, 0.f}};
-    o2m::conv_pool<float, 3, 1>(p, image, w_conv1_weight_packed, w_conv1_bias, at<float>(0), at<void>(512));
+    o2m::conv_pool<float, 3, 1>(p, image, w_conv1_weight_packed, w_conv1_bias, at<float>(arena, 0), at<void>(arena, 512));
   }
   // 1 conv2+pool2: ConvPool -> pool2_out [1,16,2,2] @ arena[1024..1280)
   {
     static constexpr o2m::ConvPoolParams p = {{1, 8, 4, 4, 16, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {4, 4, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0}, 1, {1, 0.f, 0.f, 0.f, 0.f}};
-    o2m::conv_pool<float, 3, 1>(p, at<float>(0), w_conv2_weight_packed, w_conv2_bias, at<float>(1024), at<void>(512));
+    o2m::conv_pool<float, 3, 1>(p, at<float>(arena, 0), w_conv2_weight_packed, w_conv2_bias, at<float>(arena, 1024), at<void>(arena, 512));
   }
   // 2 flatten: Flatten (view: flatten_out [1,64] @ arena[1024..1280) shares the input's bytes)
   // 3 fc: Gemm -> logits [1,10] @ arena[0..40)
   {
     static constexpr o2m::GemmParams p = {1, 10, 64, 0, 1, 1.f, 1.f, 0, 1};
-    o2m::gemm<float>(p, at<float>(1024), w_fc_weight, w_fc_bias, at<float>(0));
+    o2m::gemm<float>(p, at<float>(arena, 1024), w_fc_weight, w_fc_bias, at<float>(arena, 0));
   }
   // 4 softmax: Softmax -> probs [1,10] @ output
   {
     static constexpr o2m::SoftmaxParams p = {1, 10, 1};
-    o2m::softmax<float>(p, at<float>(0), probs);
+    o2m::softmax<float>(p, at<float>(arena, 0), probs);
   }
   return 0;
 }
+
+#ifndef DIGITS_NO_STATIC_ARENA
+namespace {
+
+// The arena of digits_run.
+alignas(16) DIGITS_ARENA_ATTR uint8_t arena[DIGITS_ARENA_BYTES];
+
+}  // namespace
+
+extern "C" int digits_run(const float* image, float* probs) { return digits_run_with_arena(arena, image, probs); }
+#endif

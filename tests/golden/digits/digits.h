@@ -4,8 +4,10 @@
 
 #include <stdint.h>
 
-/* Scratch memory: one static arena inside digits.cpp. Weights: 7592 bytes of const data. */
+/* Scratch memory: DIGITS_ARENA_BYTES bytes aligned to DIGITS_ARENA_ALIGN, the static arena inside
+   digits.cpp or the caller's. Weights: 7592 bytes of const data. */
 #define DIGITS_ARENA_BYTES 1280u
+#define DIGITS_ARENA_ALIGN 16u
 #define DIGITS_WEIGHT_BYTES 7592u
 #define DIGITS_INPUT_0_ELEMS 64u /* float32 [1,1,8,8] "image" */
 #define DIGITS_OUTPUT_0_ELEMS 10u /* float32 [1,10] "probs" */
@@ -15,8 +17,16 @@ extern "C" {
 #endif
 
 /* Runs one inference: inputs then outputs, in the model's order. Returns 0 on success.
-   Not reentrant: every call uses the same static arena. */
+   Every intermediate tensor lives in arena (DIGITS_ARENA_BYTES bytes aligned to DIGITS_ARENA_ALIGN),
+   and nothing else is written but the outputs: two arenas are two independent instances, and
+   between runs the arena holds nothing the next run needs. */
+int digits_run_with_arena(void* arena, const float* image, float* probs);
+
+#ifndef DIGITS_NO_STATIC_ARENA
+/* The same on the static arena inside digits.cpp: not reentrant, every call uses that arena.
+   Defining DIGITS_NO_STATIC_ARENA (when compiling digits.cpp) omits the two. */
 int digits_run(const float* image, float* probs);
+#endif
 
 #ifdef __cplusplus
 }

@@ -4,22 +4,39 @@
 #include "kernels/elementwise.hpp"
 #include "kernels/gemm.hpp"
 
+// Placement: the weights and the static arena have sections of their own for a linker script to
+// match. Define SINE_WEIGHTS_ATTR or SINE_ARENA_ATTR (empty, or your own attributes) instead.
+#ifndef SINE_WEIGHTS_ATTR
+#if defined(__GNUC__) && defined(__ELF__)
+#define SINE_WEIGHTS_ATTR __attribute__((section(".rodata.sine.weights")))
+#else
+#define SINE_WEIGHTS_ATTR
+#endif
+#endif
+#ifndef SINE_ARENA_ATTR
+#if defined(__GNUC__) && defined(__ELF__)
+#define SINE_ARENA_ATTR __attribute__((section(".bss.sine.arena")))
+#else
+#define SINE_ARENA_ATTR
+#endif
+#endif
+
 namespace {
 
 // fc1.weight float32 [16,1]
-alignas(16) const float w_fc1_weight[16] = {
+alignas(16) SINE_WEIGHTS_ATTR const float w_fc1_weight[16] = {
     -0.948313f, -0.64937925f, 0.99335337f, 3.2392244f, 0.4919025f, 0.5158804f, -1.1290877f, -0.14472635f,
     0.12102438f, 0.7199409f, 0.2933204f, -2.2075253f, 0.5454749f, -1.8957602f, 0.672545f, 2.1550806f
 };
 
 // fc1.bias float32 [16]
-alignas(16) const float w_fc1_bias[16] = {
+alignas(16) SINE_WEIGHTS_ATTR const float w_fc1_bias[16] = {
     0.f, 0.f, -0.34907767f, 0.72940856f, 0.5053012f, 0.35692623f, 0.f, 0.f,
     0.06527606f, 0.91170156f, -1.1798378f, 0.f, -0.53382385f, 0.f, -1.5673958f, -0.73415637f
 };
 
 // fc2.weight float32 [16,16]
-alignas(16) const float w_fc2_weight[256] = {
+alignas(16) SINE_WEIGHTS_ATTR const float w_fc2_weight[256] = {
     -0.4172505f, -0.4390399f, -0.44237006f, -0.55393237f, -0.7562584f, 0.30743125f, -0.47439164f, -0.40690148f,
     0.13288485f, 0.3714181f, 0.7782004f, 0.27201495f, -0.40388826f, -0.21252261f, 0.38873807f, -0.16428202f,
     0.030790014f, 0.38006222f, 0.45468345f, -0.47638893f, -0.6297965f, 0.52202946f, 0.52470315f, 0.597744f,
@@ -55,55 +72,66 @@ alignas(16) const float w_fc2_weight[256] = {
 };
 
 // fc2.bias float32 [16]
-alignas(16) const float w_fc2_bias[16] = {
+alignas(16) SINE_WEIGHTS_ATTR const float w_fc2_bias[16] = {
     0.f, 0.f, 0.15567575f, 1.1414468f, -0.15207332f, 0.f, -0.04734505f, 0.5396307f,
     0.74370044f, 0.14042884f, 0.21847014f, -0.114841014f, 0.64377433f, -0.19795834f, -0.058816932f, -0.06370984f
 };
 
 // fc3.weight float32 [1,16]
-alignas(16) const float w_fc3_weight[16] = {
+alignas(16) SINE_WEIGHTS_ATTR const float w_fc3_weight[16] = {
     0.22994599f, 0.27677053f, -0.2956799f, 1.1541944f, 0.478283f, 0.30430084f, 0.81076545f, -0.3184085f,
     -0.6450652f, -0.57428104f, -0.39880264f, 0.09473043f, -0.53748816f, -0.06960463f, 0.43175977f, 0.36467007f
 };
 
 // fc3.bias float32 [1]
-alignas(16) const float w_fc3_bias[1] = {
+alignas(16) SINE_WEIGHTS_ATTR const float w_fc3_bias[1] = {
     -0.20281081f
 };
 
-// Every intermediate tensor lives here, at the offset the memory planner chose.
-alignas(16) uint8_t arena[SINE_ARENA_BYTES];
-
+// Where the memory planner put each intermediate tensor: arena + offset.
 template <typename T>
-inline T* at(uint32_t offset) { return static_cast<T*>(static_cast<void*>(arena + offset)); }
+inline T* at(void* arena, uint32_t offset) {
+  return static_cast<T*>(static_cast<void*>(static_cast<uint8_t*>(arena) + offset));
+}
 
 }  // namespace
 
-extern "C" int sine_run(const float* x, float* y) {
+extern "C" int sine_run_with_arena(void* arena, const float* x, float* y) {
   // 0 fc1: Gemm -> fc1_out [1,16] @ arena[0..64)
   {
     static constexpr o2m::GemmParams p = {1, 16, 1, 0, 1, 1.f, 1.f, 0, 1};
-    o2m::gemm<float>(p, x, w_fc1_weight, w_fc1_bias, at<float>(0));
+    o2m::gemm<float>(p, x, w_fc1_weight, w_fc1_bias, at<float>(arena, 0));
   }
   // 1 relu1: Relu -> relu1_out [1,16] @ arena[0..64)
   {
     static constexpr o2m::UnaryParams p = {16, 0.f, 0.f};
-    o2m::relu<float>(p, at<float>(0), at<float>(0));
+    o2m::relu<float>(p, at<float>(arena, 0), at<float>(arena, 0));
   }
   // 2 fc2: Gemm -> fc2_out [1,16] @ arena[64..128)
   {
     static constexpr o2m::GemmParams p = {1, 16, 16, 0, 1, 1.f, 1.f, 0, 1};
-    o2m::gemm<float>(p, at<float>(0), w_fc2_weight, w_fc2_bias, at<float>(64));
+    o2m::gemm<float>(p, at<float>(arena, 0), w_fc2_weight, w_fc2_bias, at<float>(arena, 64));
   }
   // 3 relu2: Relu -> relu2_out [1,16] @ arena[64..128)
   {
     static constexpr o2m::UnaryParams p = {16, 0.f, 0.f};
-    o2m::relu<float>(p, at<float>(64), at<float>(64));
+    o2m::relu<float>(p, at<float>(arena, 64), at<float>(arena, 64));
   }
   // 4 fc3: Gemm -> y [1,1] @ output
   {
     static constexpr o2m::GemmParams p = {1, 1, 16, 0, 1, 1.f, 1.f, 0, 0};
-    o2m::gemm<float>(p, at<float>(64), w_fc3_weight, w_fc3_bias, y);
+    o2m::gemm<float>(p, at<float>(arena, 64), w_fc3_weight, w_fc3_bias, y);
   }
   return 0;
 }
+
+#ifndef SINE_NO_STATIC_ARENA
+namespace {
+
+// The arena of sine_run.
+alignas(16) SINE_ARENA_ATTR uint8_t arena[SINE_ARENA_BYTES];
+
+}  // namespace
+
+extern "C" int sine_run(const float* x, float* y) { return sine_run_with_arena(arena, x, y); }
+#endif

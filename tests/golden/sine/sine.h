@@ -4,8 +4,10 @@
 
 #include <stdint.h>
 
-/* Scratch memory: one static arena inside sine.cpp. Weights: 1284 bytes of const data. */
+/* Scratch memory: SINE_ARENA_BYTES bytes aligned to SINE_ARENA_ALIGN, the static arena inside
+   sine.cpp or the caller's. Weights: 1284 bytes of const data. */
 #define SINE_ARENA_BYTES 128u
+#define SINE_ARENA_ALIGN 16u
 #define SINE_WEIGHT_BYTES 1284u
 #define SINE_INPUT_0_ELEMS 1u /* float32 [1,1] "x" */
 #define SINE_OUTPUT_0_ELEMS 1u /* float32 [1,1] "y" */
@@ -15,8 +17,16 @@ extern "C" {
 #endif
 
 /* Runs one inference: inputs then outputs, in the model's order. Returns 0 on success.
-   Not reentrant: every call uses the same static arena. */
+   Every intermediate tensor lives in arena (SINE_ARENA_BYTES bytes aligned to SINE_ARENA_ALIGN),
+   and nothing else is written but the outputs: two arenas are two independent instances, and
+   between runs the arena holds nothing the next run needs. */
+int sine_run_with_arena(void* arena, const float* x, float* y);
+
+#ifndef SINE_NO_STATIC_ARENA
+/* The same on the static arena inside sine.cpp: not reentrant, every call uses that arena.
+   Defining SINE_NO_STATIC_ARENA (when compiling sine.cpp) omits the two. */
 int sine_run(const float* x, float* y);
+#endif
 
 #ifdef __cplusplus
 }
