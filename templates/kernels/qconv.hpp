@@ -222,6 +222,60 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
     }
   }
 }
+// Byte runs of a depthwise plane, 16 at a time, the last run tail-predicated: a fill with one
+// value, a copy.
+template <typename T>
+inline void qv_fill_bytes(T* d, T v, int32_t n) {
+  static_assert(sizeof(T) == 1, "bytes");
+  const uint8x16_t vv = vdupq_n_u8(static_cast<uint8_t>(v));
+  uint8_t* u = reinterpret_cast<uint8_t*>(d);
+  for (int32_t i = 0; i < n; i += 16) vstrbq_p_u8(u + i, vv, vctp8q(static_cast<uint32_t>(n - i)));
+}
+template <typename TD, typename TS>
+inline void qv_copy_bytes(TD* d, const TS* s, int32_t n) {
+  static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
+  uint8_t* ud = reinterpret_cast<uint8_t*>(d);
+  const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
+  int32_t i = 0;
+  for (; i + 16 <= n; i += 16) vstrbq_u8(ud + i, vldrbq_u8(us + i));
+  if (i < n) {  // the tail (a whole short row) without a loop around it
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
+    vstrbq_p_u8(ud + i, vldrbq_z_u8(us + i, pr), pr);
+  }
+}
+
+// One channel of a 3x3, stride-1 2-D depthwise conv on Helium, in place, when qout4 applies:
+// four plane positions q per pass over the rows end to end (as above), their outputs stored by
+// one plain VSTRB over plane[q .. q + 3], which no later pass reads (pass q reads plane[q ..
+// q + 2 * pw + 5], inside qconv_scratch_bytes); then each row's out-width bytes are copied to y.
+// No predicate and no scatter in the loop. The plane's padding is overwritten: the caller
+// writes it again before the next channel. acc = base + sum x * w, as the scalar loop.
+template <typename TX, typename TY>
+inline void qconv_depthwise3x3_s1_inplace_mve(const QConvParams& p, TX* plane, int32_t pw, const int8_t* wc,
+                                              int32_t base, int32_t m, int32_t s, TY* yc) {
+  const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], qn = oh_n * pw;
+  const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
+  const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
+                w8 = wc[8];
+  const uint32x4_t offs = vdupq_n_u32(0);  // unused: the loads are contiguous
+  for (int32_t q = 0; q < qn; q += 4) {
+    const TX* r0 = plane + q;
+    const TX* r1 = r0 + pw;
+    const TX* r2 = r1 + pw;
+    int32x4_t acc = vdupq_n_s32(base);
+    acc = vmlaq_n_s32(acc, qdw_load4(r0, true, offs), w0);
+    acc = vmlaq_n_s32(acc, qdw_load4(r0 + 1, true, offs), w1);
+    acc = vmlaq_n_s32(acc, qdw_load4(r0 + 2, true, offs), w2);
+    acc = vmlaq_n_s32(acc, qdw_load4(r1, true, offs), w3);
+    acc = vmlaq_n_s32(acc, qdw_load4(r1 + 1, true, offs), w4);
+    acc = vmlaq_n_s32(acc, qdw_load4(r1 + 2, true, offs), w5);
+    acc = vmlaq_n_s32(acc, qdw_load4(r2, true, offs), w6);
+    acc = vmlaq_n_s32(acc, qdw_load4(r2 + 1, true, offs), w7);
+    acc = vmlaq_n_s32(acc, qdw_load4(r2 + 2, true, offs), w8);
+    vstrbq_s32(reinterpret_cast<int8_t*>(plane + q), qout4(acc, m, s, y_zp, lo, hi));
+  }
+  for (int32_t oh = 0; oh < oh_n; ++oh) qv_copy_bytes(yc + oh * ow_n, plane + oh * pw, ow_n);
+}
 #endif
 
 #if defined(O2M_QDOT_DSP)
@@ -288,8 +342,9 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
   // the rows and columns of the plane that hold input: the same for every channel
   const int32_t rbeg = c.pad[1] < ph ? c.pad[1] : ph, rend = c.pad[1] + c.in[1] < ph ? c.pad[1] + c.in[1] : ph;
   const int32_t cn = (c.pad[2] + c.in[2] < pw ? c.pad[2] + c.in[2] : pw) - c.pad[2];
-  if (!kRef)
-    for (int32_t i = 0; i < ph * pw; ++i) plane[i] = zx;
+  // as locals: a store into the plane (a char type) could otherwise change them
+  const int32_t pad_t = c.pad[1], pad_l = c.pad[2], in_w = c.in[2];
+  bool dirty = !kRef;  // the plane's padding is to be written (again, after an in-place channel)
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t ch = 0; ch < c.c_out; ++ch) {
       const TX* xc = x + (b * c.c_in + ch) * in_sp;
@@ -302,12 +357,21 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
             pr[col] = ih >= 0 && ih < c.in[1] && iw >= 0 && iw < c.in[2] ? xc[ih * c.in[2] + iw] : zx;
           }
         }
-      } else {  // the padding was written once, before the first channel: copy the rows in
+      } else {  // the padding is written once (and after an in-place channel): copy the rows in
+#if defined(O2M_QDOT_MVE)
+        if (dirty) qv_fill_bytes(plane, zx, ph * pw);
+        dirty = false;
+        for (int32_t r = rbeg; r < rend; ++r) qv_copy_bytes(plane + r * pw + pad_l, xc + (r - pad_t) * in_w, cn);
+#else
+        if (dirty)
+          for (int32_t i = 0; i < ph * pw; ++i) plane[i] = zx;
+        dirty = false;
         for (int32_t r = rbeg; r < rend; ++r) {
-          TX* pr = plane + r * pw + c.pad[2];
-          const TX* xr = xc + (r - c.pad[1]) * c.in[2];
+          TX* pr = plane + r * pw + pad_l;
+          const TX* xr = xc + (r - pad_t) * in_w;
           for (int32_t col = 0; col < cn; ++col) pr[col] = xr[col];
         }
+#endif
       }
       const int8_t* wc = w + ch * k_sp;
       int32_t wsum = 0;
@@ -318,6 +382,11 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
                     w5 = wc[k33 ? 5 : 0], w6 = wc[k33 ? 6 : 0], w7 = wc[k33 ? 7 : 0], w8 = wc[k33 ? 8 : 0];
       TY* yc = y + (b * c.c_out + ch) * out_sp;
 #if defined(O2M_QDOT_MVE)
+      if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && requant_usual(s)) {
+        qconv_depthwise3x3_s1_inplace_mve(p, plane, pw, wc, base, m, s, yc);
+        dirty = true;
+        continue;
+      }
       if (!kRef) {
         qconv_depthwise_channel_mve(p, plane, pw, wc, base, m, s, yc);
         continue;

@@ -216,10 +216,11 @@ inline int32x4_t qout4(int32x4_t acc, S mult, S shift, int32_t y_zp, int32_t lo,
   const int32x4_t ph = vmulhq_s32(acc, qv_splat(mult));
   const int32x4_t pl = qv_mul(acc, mult);
   const int32x4_t q = qv_shl(ph, -t);
-  const int32x4_t round = vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_s32(qv_shl(ph, 32 - t)), 31));
-  // the bits below the rounding bit, and q's last bit: any set, and round adds one
+  const uint32x4_t round = vshrq_n_u32(vreinterpretq_u32_s32(qv_shl(ph, 32 - t)), 31);
+  // the bits below the rounding bit, and q's last bit: any set, and round adds one; with round
+  // 0 or 1 that is min(rest, round), unsigned (no compare and predicated add)
   const int32x4_t rest = vorrq_s32(vorrq_s32(qv_shl(ph, 33 - t), pl), vshlq_n_s32(q, 31));
-  const int32x4_t r = vaddq_m_s32(q, q, round, vcmphiq_n_u32(vreinterpretq_u32_s32(rest), 0u));
+  const int32x4_t r = vaddq_s32(q, vreinterpretq_s32_u32(vminq_u32(vreinterpretq_u32_s32(rest), round)));
   return vaddq_n_s32(vminq_s32(vmaxq_s32(r, vdupq_n_s32(lo - y_zp)), vdupq_n_s32(hi - y_zp)), y_zp);
 }
 
