@@ -421,6 +421,25 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
     }
 }
 
+#if defined(O2M_QDOT_MVE)
+// Four output channels (weight rows wj, wj + kg, ...) at one pixel, or two adjacent pixels (p1
+// not null), on Helium: qdot1x4 per patch, the channels' bias, multiplier and shift as vectors
+// shared by both, requantised by qout4 and stored by one scatter (offsets: four channel planes).
+template <typename TY>
+inline void qconv_block4_mve(const int8_t* p0, const int8_t* p1, const int8_t* wj, int32_t kg, int32x4_t bias4,
+                             int32x4_t m4, int32x4_t s4, int32_t y_zp, int32_t lo, int32_t hi, uint32x4_t planes4,
+                             TY* yo) {
+  auto store = [&](TY* at, int32x4_t v) {
+    if constexpr (qx_offset<TY>() != 0)
+      vstrbq_scatter_offset_u32(reinterpret_cast<uint8_t*>(at), planes4, vreinterpretq_u32_s32(v));
+    else
+      vstrbq_scatter_offset_s32(reinterpret_cast<int8_t*>(at), planes4, v);
+  };
+  store(yo, qout4(vaddq_s32(qdot1x4(p0, wj, kg, kg), bias4), m4, s4, y_zp, lo, hi));
+  if (p1) store(yo + 1, qout4(vaddq_s32(qdot1x4(p1, wj, kg, kg), bias4), m4, s4, y_zp, lo, hi));
+}
+#endif
+
 // x: [n, c_in, in...] TX; w: [c_out, c_in/group, k...] int8; bias: [c_out] folded by
 // qfold_bias; mult/shift: [c_out] or [1]; y: [n, c_out, out...] TY;
 // scratch: qconv_scratch_bytes(p.conv) bytes for two patches.
@@ -449,6 +468,13 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
     const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
     qconv_gather<TX, kRef>(c, xg, cin_g, od, oh, ow, pad_v, patch);
   };
+#if defined(O2M_QDOT_MVE)
+  // Helium: blocks of four output channels (qconv_block4_mve), when every shift is in qout4's
+  // range; the offsets of four consecutive channel planes in y for the scatter
+  bool rq4 = !kRef;
+  for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq4 = rq4 && requant_usual(shift[i]);
+  const uint32x4_t planes4 = vmulq_n_u32(vidupq_n_u32(0u, 1), static_cast<uint32_t>(out_sp) * sizeof(TY));
+#endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
       const TX* xg = x + (b * c.c_in + g * cin_g) * in_sp;
@@ -480,6 +506,16 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
         }
         TY* yo = yg + pix;
         int32_t j = 0;
+#if defined(O2M_QDOT_MVE)
+        if (rq4)
+          for (; j + 4 <= cout_g; j += 4) {
+            const int32_t oc = g * cout_g + j;
+            const int32x4_t m4 = per_channel ? vld1q_s32(mult + oc) : vdupq_n_s32(mult[0]);
+            const int32x4_t s4 = per_channel ? vld1q_s32(shift + oc) : vdupq_n_s32(shift[0]);
+            qconv_block4_mve(patch0, two ? patch1 : nullptr, wg + j * kg, kg, vld1q_s32(bias + oc), m4, s4, y_zp,
+                             act_min, act_max, planes4, yo + j * out_sp);
+          }
+#endif
         for (; j + 2 <= cout_g; j += 2) {
           int32_t a[4];
           QDot<kRef>::dot2x2(patch0, pb, wg + j * kg, wg + (j + 1) * kg, kg, a);

@@ -196,6 +196,48 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
   acc[3] = s11;
 }
 
+// One row a against four rows b, b + stride, b + 2 * stride, b + 3 * stride: the vector
+// {a.b0, a.b1, a.b2, a.b3}, every loaded 16 bytes of a used four times. Whole blocks run in a
+// low-overhead loop of post-increment loads (written out: GCC 12 re-derives each address from
+// an index), the last partial block tail-predicated.
+__attribute__((always_inline)) inline int32x4_t qdot1x4(const int8_t* a, const int8_t* b, int32_t stride, int32_t n) {
+  const int8_t* b1 = b + stride;
+  const int8_t* b2 = b1 + stride;
+  const int8_t* b3 = b2 + stride;
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  if (int32_t blocks = n >> 4) {
+    __asm__ volatile(
+        "dls lr, %[k]\n"
+        "1:\n"
+        "vldrb.u8 q0, [%[a]], #16\n"
+        "vldrb.u8 q1, [%[b0]], #16\n"
+        "vmlava.s8 %[s0], q0, q1\n"
+        "vldrb.u8 q1, [%[b1]], #16\n"
+        "vmlava.s8 %[s1], q0, q1\n"
+        "vldrb.u8 q1, [%[b2]], #16\n"
+        "vmlava.s8 %[s2], q0, q1\n"
+        "vldrb.u8 q1, [%[b3]], #16\n"
+        "vmlava.s8 %[s3], q0, q1\n"
+        "le lr, 1b\n"
+        : [a] "+r"(a), [b0] "+r"(b), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [s0] "+Te"(s0), [s1] "+Te"(s1),
+          [s2] "+Te"(s2), [s3] "+Te"(s3), [k] "+r"(blocks)
+        :
+        : "lr", "d0", "d1", "d2", "d3", "memory");
+  }
+  if (const int32_t r = n & 15) {
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(r));
+    const int8x16_t va = vldrbq_z_s8(a, pr);
+    s0 = vmladavaq_p_s8(s0, va, vldrbq_z_s8(b, pr), pr);
+    s1 = vmladavaq_p_s8(s1, va, vldrbq_z_s8(b1, pr), pr);
+    s2 = vmladavaq_p_s8(s2, va, vldrbq_z_s8(b2, pr), pr);
+    s3 = vmladavaq_p_s8(s3, va, vldrbq_z_s8(b3, pr), pr);
+  }
+  int32x4_t v = vdupq_n_s32(s0);
+  v = vsetq_lane_s32(s1, v, 1);
+  v = vsetq_lane_s32(s2, v, 2);
+  return vsetq_lane_s32(s3, v, 3);
+}
+
 // Lane-wise shift left (right for a negative count) and product, by one count/factor (a core
 // register: no vector register spent) or one per lane.
 inline int32x4_t qv_shl(int32x4_t x, int32_t n) { return vshlq_r_s32(x, n); }

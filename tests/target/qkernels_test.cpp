@@ -154,6 +154,31 @@ void depthwise3x3_trial(int t) {
   check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv depthwise3x3", t);
 }
 
+// A pointwise (1x1) conv with wider channel counts: Helium's blocks of four output channels
+// over several 16-byte steps and a tail, then the two- and one-channel remainders.
+template <typename TX, typename TY>
+void pointwise_trial(int t) {
+  o2m::QConvParams p{};
+  o2m::ConvParams& c = p.conv;
+  c = {1, uniform(1, 80), uniform(1, 40), 1, {1, uniform(1, 9), uniform(1, 9)}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}};
+  c.out[1] = c.in[1];
+  c.out[2] = c.in[2];
+  const int in_n = c.c_in * c.in[1] * c.in[2], out_n = c.c_out * c.out[1] * c.out[2];
+  if (in_n > kBuf || c.c_in * c.c_out > kBuf || out_n > kBuf) return;
+  random_bytes(g_x, in_n);
+  random_bytes(g_w, c.c_in * c.c_out);
+  random_requant(c.c_out, uniform(0, 3) == 0);
+  p.x_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
+  p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
+  p.act_min = o2m::QRange<TY>::lo + uniform(0, 10);
+  p.act_max = o2m::QRange<TY>::hi - uniform(0, 10);
+  p.per_channel = uniform(0, 1);
+  const TX* x = reinterpret_cast<const TX*>(g_x);
+  o2m::qconv<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
+  o2m::qconv<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var), g_scratch);
+  check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv pointwise", t);
+}
+
 template <typename TX, typename TY>
 void gemm_trial(int t) {
   o2m::QGemmParams p{};
@@ -219,6 +244,8 @@ int main() {
     conv_trial<uint8_t, int8_t>(t);
     depthwise3x3_trial<int8_t, int8_t>(t);
     depthwise3x3_trial<uint8_t, int8_t>(t);
+    pointwise_trial<int8_t, int8_t>(t);
+    pointwise_trial<uint8_t, uint8_t>(t);
     gemm_trial<int8_t, int8_t>(t);
     gemm_trial<uint8_t, uint8_t>(t);
   }
