@@ -126,6 +126,36 @@ inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n
 
 inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
   int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, i = 0;
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  // Eight bytes a pass, written out: four pointers, four sums and six temporaries take all 14
+  // allocatable registers, the end is read from the stack; compiled from C, GCC 12 spills sums
+  // and pointers every pass. Per pass: 8 LDR, 16 SXTB16, 16 SMLAD and 3 for the loop, for 32
+  // MACs. Needs r7 free, as GCC leaves it when optimising: a build with -fno-omit-frame-pointer
+  // (or another reserved register) fails here with "impossible constraints" and defines
+  // O2M_QDOT_NO_ASM to take the C loop.
+  if (const int32_t n8 = n & ~7) {
+    const int8_t* const end = b0 + n8;
+    int32_t t0, t1, t2, t3, t4, t5;
+#define O2M_QDOT2X2_STEP                                                                          \
+  "ldr %[t0], [%[b0]], #4\n sxtb16 %[t1], %[t0]\n sxtb16 %[t0], %[t0], ror #8\n"                   \
+  "ldr %[t2], [%[b1]], #4\n sxtb16 %[t3], %[t2]\n sxtb16 %[t2], %[t2], ror #8\n"                   \
+  "ldr %[t4], [%[a0]], #4\n sxtb16 %[t5], %[t4]\n sxtb16 %[t4], %[t4], ror #8\n"                   \
+  "smlad %[s00], %[t5], %[t1], %[s00]\n smlad %[s00], %[t4], %[t0], %[s00]\n"                      \
+  "smlad %[s01], %[t5], %[t3], %[s01]\n smlad %[s01], %[t4], %[t2], %[s01]\n"                      \
+  "ldr %[t4], [%[a1]], #4\n sxtb16 %[t5], %[t4]\n sxtb16 %[t4], %[t4], ror #8\n"                   \
+  "smlad %[s10], %[t5], %[t1], %[s10]\n smlad %[s10], %[t4], %[t0], %[s10]\n"                      \
+  "smlad %[s11], %[t5], %[t3], %[s11]\n smlad %[s11], %[t4], %[t2], %[s11]\n"
+    __asm__ volatile("1:\n" O2M_QDOT2X2_STEP O2M_QDOT2X2_STEP
+                     "ldr %[t0], %[end]\n cmp %[b0], %[t0]\n bne 1b\n"
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [s00] "+r"(s00), [s01] "+r"(s01),
+                       [s10] "+r"(s10), [s11] "+r"(s11), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
+                       [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+                     : [end] "m"(end)
+                     : "cc", "memory");
+#undef O2M_QDOT2X2_STEP
+    n -= n8;  // the pointers have moved on by n8
+  }
+#endif
   for (; i + 4 <= n; i += 4) {
     const int32_t vb0 = qload4(b0 + i), vb1 = qload4(b1 + i);
     const int32_t b0e = __sxtb16(vb0), b0o = qsxtb16_ror8(vb0), b1e = __sxtb16(vb1), b1o = qsxtb16_ror8(vb1);
