@@ -6,6 +6,8 @@
 //                 whose quantisation parameters are graph inputs: the ONNX node tests).
 //   conv_integer  ONNX ConvInteger: int32 accumulators, no requantisation.
 #pragma once
+#include <type_traits>
+
 #include "conv.hpp"
 #include "qdot.hpp"
 #include "quant.hpp"
@@ -285,12 +287,13 @@ inline void qconv_depthwise3x3_s1_inplace_mve(const QConvParams& p, TX* plane, i
 //   y[ow]     = SMLAD((r0,r2), (w0,w2)) + r1 * w1   (SMLABB)
 //   y[ow + 1] = SMLAD((r1,r3), (w0,w2)) + r2 * w1   (SMLATB)
 // acc = base + sum x * w, as the scalar loop.
-template <typename TX, typename TY>
+// kUsual: requant_usual(s), checked by the caller.
+template <typename TX, typename TY, bool kUsual>
 inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane, int32_t pw, const int8_t* wc,
                                            int32_t base, int32_t m, int32_t s, TY* yc) {
   const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], sh = p.conv.stride[1];
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
-  auto out = [&](int32_t acc) { return qout<TY>(acc, m, s, y_zp, lo, hi); };
+  auto out = [&](int32_t acc) { return qout<TY, kUsual>(acc, m, s, y_zp, lo, hi); };
   auto pair = [](int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu)); };
   const int32_t wa = pair(wc[0], wc[2]), wb = pair(wc[3], wc[5]), wc2 = pair(wc[6], wc[8]);
   const int32_t w1a = wc[1], w1b = wc[4], w1c = wc[7];
@@ -393,7 +396,10 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
       }
 #elif defined(O2M_QDOT_DSP)
       if (!kRef && k33 && c.stride[2] == 1) {
-        qconv_depthwise3x3_channel_dsp(p, plane, pw, wc, base, m, s, yc);
+        if (requant_usual(s))
+          qconv_depthwise3x3_channel_dsp<TX, TY, true>(p, plane, pw, wc, base, m, s, yc);
+        else
+          qconv_depthwise3x3_channel_dsp<TX, TY, false>(p, plane, pw, wc, base, m, s, yc);
         continue;
       }
 #endif
@@ -468,11 +474,12 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
     const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
     qconv_gather<TX, kRef>(c, xg, cin_g, od, oh, ow, pad_v, patch);
   };
+  // every shift in requantize()'s usual range: the blocks requantise without testing each
+  bool rq_usual = !kRef;
+  for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && requant_usual(shift[i]);
 #if defined(O2M_QDOT_MVE)
-  // Helium: blocks of four output channels (qconv_block4_mve), when every shift is in qout4's
-  // range; the offsets of four consecutive channel planes in y for the scatter
-  bool rq4 = !kRef;
-  for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq4 = rq4 && requant_usual(shift[i]);
+  // Helium: blocks of four output channels (qconv_block4_mve) when rq_usual (qout4's range);
+  // the offsets of four consecutive channel planes in y for the scatter
   const uint32x4_t planes4 = vmulq_n_u32(vidupq_n_u32(0u, 1), static_cast<uint32_t>(out_sp) * sizeof(TY));
 #endif
   for (int32_t b = 0; b < c.n; ++b)
@@ -507,7 +514,7 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
         TY* yo = yg + pix;
         int32_t j = 0;
 #if defined(O2M_QDOT_MVE)
-        if (rq4)
+        if (rq_usual)
           for (; j + 4 <= cout_g; j += 4) {
             const int32_t oc = g * cout_g + j;
             const int32x4_t m4 = per_channel ? vld1q_s32(mult + oc) : vdupq_n_s32(mult[0]);
@@ -520,10 +527,10 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
           int32_t a[4];
           QDot<kRef>::dot2x2(patch0, pb, wg + j * kg, wg + (j + 1) * kg, kg, a);
           const int32_t oc = g * cout_g + j;
+          const int32_t c0 = per_channel ? oc : 0, c1 = per_channel ? oc + 1 : 0;
 #if defined(O2M_QDOT_MVE)
           // the block's four outputs requantised as one vector, lanes (pixel, channel)
           // = (0, oc), (0, oc + 1), (1, oc), (1, oc + 1), stored by one scatter
-          const int32_t c0 = per_channel ? oc : 0, c1 = per_channel ? oc + 1 : 0;
           if (requant_usual(shift[c0]) && requant_usual(shift[c1])) {
             const int32_t bq[4] = {bias[oc], bias[oc + 1], bias[oc], bias[oc + 1]};
             const int32_t mq[4] = {mult[c0], mult[c1], mult[c0], mult[c1]};
@@ -541,12 +548,23 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
             continue;
           }
 #endif
-          out(yo + j * out_sp, oc, a[0]);
-          out(yo + (j + 1) * out_sp, oc + 1, a[1]);
-          if (two) {
-            out(yo + j * out_sp + 1, oc, a[2]);
-            out(yo + (j + 1) * out_sp + 1, oc + 1, a[3]);
-          }
+          // the pair's parameters read once (a store through y could otherwise reload them)
+          const int32_t b0 = bias[oc], b1 = bias[oc + 1], m0 = mult[c0], m1 = mult[c1], s0 = shift[c0], s1 = shift[c1];
+          TY* y0 = yo + j * out_sp;
+          TY* y1 = y0 + out_sp;
+          auto block = [&](auto usual) __attribute__((always_inline)) {
+            constexpr bool kU = decltype(usual)::value;
+            y0[0] = qout<TY, kU>(a[0] + b0, m0, s0, y_zp, act_min, act_max);
+            y1[0] = qout<TY, kU>(a[1] + b1, m1, s1, y_zp, act_min, act_max);
+            if (two) {
+              y0[1] = qout<TY, kU>(a[2] + b0, m0, s0, y_zp, act_min, act_max);
+              y1[1] = qout<TY, kU>(a[3] + b1, m1, s1, y_zp, act_min, act_max);
+            }
+          };
+          if (rq_usual)
+            block(std::integral_constant<bool, true>{});
+          else
+            block(std::integral_constant<bool, false>{});
         }
         if (j < cout_g) {  // odd channel count: the last one against both patches
           int32_t a0, a1;

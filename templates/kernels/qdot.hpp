@@ -37,11 +37,12 @@ inline void qfold_bias(int32_t rows, int32_t k, const int8_t* w, const int32_t* 
   }
 }
 
-// One output value: clamp(requantize(acc) + y_zp, lo, hi) in the output type.
-template <typename TY>
+// One output value: clamp(requantize(acc) + y_zp, lo, hi) in the output type; kUsual: the
+// caller has checked requant_usual(shift).
+template <typename TY, bool kUsual = false>
 inline TY qout(int32_t acc, int32_t mult, int32_t shift, int32_t y_zp, int32_t lo, int32_t hi) {
-  const int32_t v = clip_value(requantize(acc, mult, shift), lo - y_zp, hi - y_zp);
-  return static_cast<TY>(v + y_zp);
+  const int32_t q = kUsual ? requantize_usual(acc, mult, shift) : requantize(acc, mult, shift);
+  return static_cast<TY>(clip_value(q, lo - y_zp, hi - y_zp) + y_zp);
 }
 
 // sum(a[i] * b[i]) for i < n.
