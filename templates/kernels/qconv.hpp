@@ -142,6 +142,27 @@ inline int32x4_t qdw_load4(const TX* p, bool unit, uint32x4_t offs) {
   }
 }
 
+// acc + the nine taps of a 3x3 window at r0 (rows pw apart) for four positions, each tap one
+// qdw_load4 and one VMLA by its weight.
+template <typename TX>
+__attribute__((always_inline)) inline int32x4_t qdw_taps3x3(int32x4_t acc, const TX* r0, int32_t pw, bool unit,
+                                                            uint32x4_t offs, int32_t w0, int32_t w1, int32_t w2,
+                                                            int32_t w3, int32_t w4, int32_t w5, int32_t w6, int32_t w7,
+                                                            int32_t w8) {
+  const TX* r1 = r0 + pw;
+  const TX* r2 = r1 + pw;
+  acc = vmlaq_n_s32(acc, qdw_load4(r0, unit, offs), w0);
+  acc = vmlaq_n_s32(acc, qdw_load4(r0 + 1, unit, offs), w1);
+  acc = vmlaq_n_s32(acc, qdw_load4(r0 + 2, unit, offs), w2);
+  acc = vmlaq_n_s32(acc, qdw_load4(r1, unit, offs), w3);
+  acc = vmlaq_n_s32(acc, qdw_load4(r1 + 1, unit, offs), w4);
+  acc = vmlaq_n_s32(acc, qdw_load4(r1 + 2, unit, offs), w5);
+  acc = vmlaq_n_s32(acc, qdw_load4(r2, unit, offs), w6);
+  acc = vmlaq_n_s32(acc, qdw_load4(r2 + 1, unit, offs), w7);
+  acc = vmlaq_n_s32(acc, qdw_load4(r2 + 2, unit, offs), w8);
+  return acc;
+}
+
 // One channel of a 2-D depthwise conv on Helium: four output pixels per pass, each tap one
 // widening load (or gather) of four plane bytes and one VMLA by the tap's weight (a 3x3 window
 // unrolled with its weights in registers), then qout4. acc = base + sum x * w, as the scalar
@@ -162,17 +183,7 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
   auto taps = [&](const TX* r0) __attribute__((always_inline)) {  // inlined into both loops
     int32x4_t acc = vdupq_n_s32(base);
     if (k33) {
-      const TX* r1 = r0 + pw;
-      const TX* r2 = r1 + pw;
-      acc = vmlaq_n_s32(acc, qdw_load4(r0, unit, offs), w0);
-      acc = vmlaq_n_s32(acc, qdw_load4(r0 + 1, unit, offs), w1);
-      acc = vmlaq_n_s32(acc, qdw_load4(r0 + 2, unit, offs), w2);
-      acc = vmlaq_n_s32(acc, qdw_load4(r1, unit, offs), w3);
-      acc = vmlaq_n_s32(acc, qdw_load4(r1 + 1, unit, offs), w4);
-      acc = vmlaq_n_s32(acc, qdw_load4(r1 + 2, unit, offs), w5);
-      acc = vmlaq_n_s32(acc, qdw_load4(r2, unit, offs), w6);
-      acc = vmlaq_n_s32(acc, qdw_load4(r2 + 1, unit, offs), w7);
-      acc = vmlaq_n_s32(acc, qdw_load4(r2 + 2, unit, offs), w8);
+      acc = qdw_taps3x3(acc, r0, pw, unit, offs, w0, w1, w2, w3, w4, w5, w6, w7, w8);
     } else {
       for (int32_t kh = 0; kh < c.k[1]; ++kh) {
         const TX* rk = r0 + kh * c.dil[1] * pw;
@@ -261,19 +272,8 @@ inline void qconv_depthwise3x3_s1_inplace_mve(const QConvParams& p, TX* plane, i
                 w8 = wc[8];
   const uint32x4_t offs = vdupq_n_u32(0);  // unused: the loads are contiguous
   for (int32_t q = 0; q < qn; q += 4) {
-    const TX* r0 = plane + q;
-    const TX* r1 = r0 + pw;
-    const TX* r2 = r1 + pw;
-    int32x4_t acc = vdupq_n_s32(base);
-    acc = vmlaq_n_s32(acc, qdw_load4(r0, true, offs), w0);
-    acc = vmlaq_n_s32(acc, qdw_load4(r0 + 1, true, offs), w1);
-    acc = vmlaq_n_s32(acc, qdw_load4(r0 + 2, true, offs), w2);
-    acc = vmlaq_n_s32(acc, qdw_load4(r1, true, offs), w3);
-    acc = vmlaq_n_s32(acc, qdw_load4(r1 + 1, true, offs), w4);
-    acc = vmlaq_n_s32(acc, qdw_load4(r1 + 2, true, offs), w5);
-    acc = vmlaq_n_s32(acc, qdw_load4(r2, true, offs), w6);
-    acc = vmlaq_n_s32(acc, qdw_load4(r2 + 1, true, offs), w7);
-    acc = vmlaq_n_s32(acc, qdw_load4(r2 + 2, true, offs), w8);
+    const int32x4_t acc =
+        qdw_taps3x3(vdupq_n_s32(base), plane + q, pw, true, offs, w0, w1, w2, w3, w4, w5, w6, w7, w8);
     vstrbq_s32(reinterpret_cast<int8_t*>(plane + q), qout4(acc, m, s, y_zp, lo, hi));
   }
   for (int32_t oh = 0; oh < oh_n; ++oh) qv_copy_bytes(yc + oh * ow_n, plane + oh * pw, ow_n);
