@@ -372,7 +372,9 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
         for (int32_t r = rbeg; r < rend; ++r) {
           TX* pr = plane + r * pw + pad_l;
           const TX* xr = xc + (r - pad_t) * in_w;
-          for (int32_t col = 0; col < cn; ++col) pr[col] = xr[col];
+          int32_t col = 0;
+          for (; col + 4 <= cn; col += 4) memcpy(pr + col, xr + col, 4);  // one word
+          for (; col < cn; ++col) pr[col] = xr[col];
         }
 #endif
       }
