@@ -6,6 +6,8 @@
 //                 whose quantisation parameters are graph inputs: the ONNX node tests).
 //   conv_integer  ONNX ConvInteger: int32 accumulators, no requantisation.
 #pragma once
+#include <type_traits>
+
 #include "conv.hpp"
 #include "qdot.hpp"
 #include "quant.hpp"
@@ -140,6 +142,27 @@ inline int32x4_t qdw_load4(const TX* p, bool unit, uint32x4_t offs) {
   }
 }
 
+// acc + the nine taps of a 3x3 window at r0 (rows pw apart) for four positions, each tap one
+// qdw_load4 and one VMLA by its weight.
+template <typename TX>
+__attribute__((always_inline)) inline int32x4_t qdw_taps3x3(int32x4_t acc, const TX* r0, int32_t pw, bool unit,
+                                                            uint32x4_t offs, int32_t w0, int32_t w1, int32_t w2,
+                                                            int32_t w3, int32_t w4, int32_t w5, int32_t w6, int32_t w7,
+                                                            int32_t w8) {
+  const TX* r1 = r0 + pw;
+  const TX* r2 = r1 + pw;
+  acc = vmlaq_n_s32(acc, qdw_load4(r0, unit, offs), w0);
+  acc = vmlaq_n_s32(acc, qdw_load4(r0 + 1, unit, offs), w1);
+  acc = vmlaq_n_s32(acc, qdw_load4(r0 + 2, unit, offs), w2);
+  acc = vmlaq_n_s32(acc, qdw_load4(r1, unit, offs), w3);
+  acc = vmlaq_n_s32(acc, qdw_load4(r1 + 1, unit, offs), w4);
+  acc = vmlaq_n_s32(acc, qdw_load4(r1 + 2, unit, offs), w5);
+  acc = vmlaq_n_s32(acc, qdw_load4(r2, unit, offs), w6);
+  acc = vmlaq_n_s32(acc, qdw_load4(r2 + 1, unit, offs), w7);
+  acc = vmlaq_n_s32(acc, qdw_load4(r2 + 2, unit, offs), w8);
+  return acc;
+}
+
 // One channel of a 2-D depthwise conv on Helium: four output pixels per pass, each tap one
 // widening load (or gather) of four plane bytes and one VMLA by the tap's weight (a 3x3 window
 // unrolled with its weights in registers), then qout4. acc = base + sum x * w, as the scalar
@@ -160,17 +183,7 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
   auto taps = [&](const TX* r0) __attribute__((always_inline)) {  // inlined into both loops
     int32x4_t acc = vdupq_n_s32(base);
     if (k33) {
-      const TX* r1 = r0 + pw;
-      const TX* r2 = r1 + pw;
-      acc = vmlaq_n_s32(acc, qdw_load4(r0, unit, offs), w0);
-      acc = vmlaq_n_s32(acc, qdw_load4(r0 + 1, unit, offs), w1);
-      acc = vmlaq_n_s32(acc, qdw_load4(r0 + 2, unit, offs), w2);
-      acc = vmlaq_n_s32(acc, qdw_load4(r1, unit, offs), w3);
-      acc = vmlaq_n_s32(acc, qdw_load4(r1 + 1, unit, offs), w4);
-      acc = vmlaq_n_s32(acc, qdw_load4(r1 + 2, unit, offs), w5);
-      acc = vmlaq_n_s32(acc, qdw_load4(r2, unit, offs), w6);
-      acc = vmlaq_n_s32(acc, qdw_load4(r2 + 1, unit, offs), w7);
-      acc = vmlaq_n_s32(acc, qdw_load4(r2 + 2, unit, offs), w8);
+      acc = qdw_taps3x3(acc, r0, pw, unit, offs, w0, w1, w2, w3, w4, w5, w6, w7, w8);
     } else {
       for (int32_t kh = 0; kh < c.k[1]; ++kh) {
         const TX* rk = r0 + kh * c.dil[1] * pw;
@@ -222,6 +235,49 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
     }
   }
 }
+// Byte runs of a depthwise plane, 16 at a time, the last run tail-predicated: a fill with one
+// value, a copy.
+template <typename T>
+inline void qv_fill_bytes(T* d, T v, int32_t n) {
+  static_assert(sizeof(T) == 1, "bytes");
+  const uint8x16_t vv = vdupq_n_u8(static_cast<uint8_t>(v));
+  uint8_t* u = reinterpret_cast<uint8_t*>(d);
+  for (int32_t i = 0; i < n; i += 16) vstrbq_p_u8(u + i, vv, vctp8q(static_cast<uint32_t>(n - i)));
+}
+template <typename TD, typename TS>
+inline void qv_copy_bytes(TD* d, const TS* s, int32_t n) {
+  static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
+  uint8_t* ud = reinterpret_cast<uint8_t*>(d);
+  const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
+  int32_t i = 0;
+  for (; i + 16 <= n; i += 16) vstrbq_u8(ud + i, vldrbq_u8(us + i));
+  if (i < n) {  // the tail (a whole short row) without a loop around it
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
+    vstrbq_p_u8(ud + i, vldrbq_z_u8(us + i, pr), pr);
+  }
+}
+
+// One channel of a 3x3, stride-1 2-D depthwise conv on Helium, in place, when qout4 applies:
+// four plane positions q per pass over the rows end to end (as above), their outputs stored by
+// one plain VSTRB over plane[q .. q + 3], which no later pass reads (pass q reads plane[q ..
+// q + 2 * pw + 5], inside qconv_scratch_bytes); then each row's out-width bytes are copied to y.
+// No predicate and no scatter in the loop. The plane's padding is overwritten: the caller
+// writes it again before the next channel. acc = base + sum x * w, as the scalar loop.
+template <typename TX, typename TY>
+inline void qconv_depthwise3x3_s1_inplace_mve(const QConvParams& p, TX* plane, int32_t pw, const int8_t* wc,
+                                              int32_t base, int32_t m, int32_t s, TY* yc) {
+  const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], qn = oh_n * pw;
+  const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
+  const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
+                w8 = wc[8];
+  const uint32x4_t offs = vdupq_n_u32(0);  // unused: the loads are contiguous
+  for (int32_t q = 0; q < qn; q += 4) {
+    const int32x4_t acc =
+        qdw_taps3x3(vdupq_n_s32(base), plane + q, pw, true, offs, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+    vstrbq_s32(reinterpret_cast<int8_t*>(plane + q), qout4(acc, m, s, y_zp, lo, hi));
+  }
+  for (int32_t oh = 0; oh < oh_n; ++oh) qv_copy_bytes(yc + oh * ow_n, plane + oh * pw, ow_n);
+}
 #endif
 
 #if defined(O2M_QDOT_DSP)
@@ -231,12 +287,13 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
 //   y[ow]     = SMLAD((r0,r2), (w0,w2)) + r1 * w1   (SMLABB)
 //   y[ow + 1] = SMLAD((r1,r3), (w0,w2)) + r2 * w1   (SMLATB)
 // acc = base + sum x * w, as the scalar loop.
-template <typename TX, typename TY>
+// kUsual: requant_usual(s), checked by the caller.
+template <typename TX, typename TY, bool kUsual>
 inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane, int32_t pw, const int8_t* wc,
                                            int32_t base, int32_t m, int32_t s, TY* yc) {
   const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], sh = p.conv.stride[1];
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
-  auto out = [&](int32_t acc) { return qout<TY>(acc, m, s, y_zp, lo, hi); };
+  auto out = [&](int32_t acc) { return qout<TY, kUsual>(acc, m, s, y_zp, lo, hi); };
   auto pair = [](int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu)); };
   const int32_t wa = pair(wc[0], wc[2]), wb = pair(wc[3], wc[5]), wc2 = pair(wc[6], wc[8]);
   const int32_t w1a = wc[1], w1b = wc[4], w1c = wc[7];
@@ -288,8 +345,9 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
   // the rows and columns of the plane that hold input: the same for every channel
   const int32_t rbeg = c.pad[1] < ph ? c.pad[1] : ph, rend = c.pad[1] + c.in[1] < ph ? c.pad[1] + c.in[1] : ph;
   const int32_t cn = (c.pad[2] + c.in[2] < pw ? c.pad[2] + c.in[2] : pw) - c.pad[2];
-  if (!kRef)
-    for (int32_t i = 0; i < ph * pw; ++i) plane[i] = zx;
+  // as locals: a store into the plane (a char type) could otherwise change them
+  const int32_t pad_t = c.pad[1], pad_l = c.pad[2], in_w = c.in[2];
+  bool dirty = !kRef;  // the plane's padding is to be written (again, after an in-place channel)
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t ch = 0; ch < c.c_out; ++ch) {
       const TX* xc = x + (b * c.c_in + ch) * in_sp;
@@ -302,12 +360,23 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
             pr[col] = ih >= 0 && ih < c.in[1] && iw >= 0 && iw < c.in[2] ? xc[ih * c.in[2] + iw] : zx;
           }
         }
-      } else {  // the padding was written once, before the first channel: copy the rows in
+      } else {  // the padding is written once (and after an in-place channel): copy the rows in
+#if defined(O2M_QDOT_MVE)
+        if (dirty) qv_fill_bytes(plane, zx, ph * pw);
+        dirty = false;
+        for (int32_t r = rbeg; r < rend; ++r) qv_copy_bytes(plane + r * pw + pad_l, xc + (r - pad_t) * in_w, cn);
+#else
+        if (dirty)
+          for (int32_t i = 0; i < ph * pw; ++i) plane[i] = zx;
+        dirty = false;
         for (int32_t r = rbeg; r < rend; ++r) {
-          TX* pr = plane + r * pw + c.pad[2];
-          const TX* xr = xc + (r - c.pad[1]) * c.in[2];
-          for (int32_t col = 0; col < cn; ++col) pr[col] = xr[col];
+          TX* pr = plane + r * pw + pad_l;
+          const TX* xr = xc + (r - pad_t) * in_w;
+          int32_t col = 0;
+          for (; col + 4 <= cn; col += 4) memcpy(pr + col, xr + col, 4);  // one word
+          for (; col < cn; ++col) pr[col] = xr[col];
         }
+#endif
       }
       const int8_t* wc = w + ch * k_sp;
       int32_t wsum = 0;
@@ -318,13 +387,21 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
                     w5 = wc[k33 ? 5 : 0], w6 = wc[k33 ? 6 : 0], w7 = wc[k33 ? 7 : 0], w8 = wc[k33 ? 8 : 0];
       TY* yc = y + (b * c.c_out + ch) * out_sp;
 #if defined(O2M_QDOT_MVE)
+      if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && requant_usual(s)) {
+        qconv_depthwise3x3_s1_inplace_mve(p, plane, pw, wc, base, m, s, yc);
+        dirty = true;
+        continue;
+      }
       if (!kRef) {
         qconv_depthwise_channel_mve(p, plane, pw, wc, base, m, s, yc);
         continue;
       }
 #elif defined(O2M_QDOT_DSP)
       if (!kRef && k33 && c.stride[2] == 1) {
-        qconv_depthwise3x3_channel_dsp(p, plane, pw, wc, base, m, s, yc);
+        if (requant_usual(s))
+          qconv_depthwise3x3_channel_dsp<TX, TY, true>(p, plane, pw, wc, base, m, s, yc);
+        else
+          qconv_depthwise3x3_channel_dsp<TX, TY, false>(p, plane, pw, wc, base, m, s, yc);
         continue;
       }
 #endif
@@ -351,6 +428,25 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
       }
     }
 }
+
+#if defined(O2M_QDOT_MVE)
+// Four output channels (weight rows wj, wj + kg, ...) at one pixel, or two adjacent pixels (p1
+// not null), on Helium: qdot1x4 per patch, the channels' bias, multiplier and shift as vectors
+// shared by both, requantised by qout4 and stored by one scatter (offsets: four channel planes).
+template <typename TY>
+inline void qconv_block4_mve(const int8_t* p0, const int8_t* p1, const int8_t* wj, int32_t kg, int32x4_t bias4,
+                             int32x4_t m4, int32x4_t s4, int32_t y_zp, int32_t lo, int32_t hi, uint32x4_t planes4,
+                             TY* yo) {
+  auto store = [&](TY* at, int32x4_t v) {
+    if constexpr (qx_offset<TY>() != 0)
+      vstrbq_scatter_offset_u32(reinterpret_cast<uint8_t*>(at), planes4, vreinterpretq_u32_s32(v));
+    else
+      vstrbq_scatter_offset_s32(reinterpret_cast<int8_t*>(at), planes4, v);
+  };
+  store(yo, qout4(vaddq_s32(qdot1x4(p0, wj, kg, kg), bias4), m4, s4, y_zp, lo, hi));
+  if (p1) store(yo + 1, qout4(vaddq_s32(qdot1x4(p1, wj, kg, kg), bias4), m4, s4, y_zp, lo, hi));
+}
+#endif
 
 // x: [n, c_in, in...] TX; w: [c_out, c_in/group, k...] int8; bias: [c_out] folded by
 // qfold_bias; mult/shift: [c_out] or [1]; y: [n, c_out, out...] TY;
@@ -380,6 +476,14 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
     const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
     qconv_gather<TX, kRef>(c, xg, cin_g, od, oh, ow, pad_v, patch);
   };
+  // every shift in requantize()'s usual range: the blocks requantise without testing each
+  bool rq_usual = !kRef;
+  for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && requant_usual(shift[i]);
+#if defined(O2M_QDOT_MVE)
+  // Helium: blocks of four output channels (qconv_block4_mve) when rq_usual (qout4's range);
+  // the offsets of four consecutive channel planes in y for the scatter
+  const uint32x4_t planes4 = vmulq_n_u32(vidupq_n_u32(0u, 1), static_cast<uint32_t>(out_sp) * sizeof(TY));
+#endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
       const TX* xg = x + (b * c.c_in + g * cin_g) * in_sp;
@@ -411,14 +515,24 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
         }
         TY* yo = yg + pix;
         int32_t j = 0;
+#if defined(O2M_QDOT_MVE)
+        if (rq_usual)
+          for (; j + 4 <= cout_g; j += 4) {
+            const int32_t oc = g * cout_g + j;
+            const int32x4_t m4 = per_channel ? vld1q_s32(mult + oc) : vdupq_n_s32(mult[0]);
+            const int32x4_t s4 = per_channel ? vld1q_s32(shift + oc) : vdupq_n_s32(shift[0]);
+            qconv_block4_mve(patch0, two ? patch1 : nullptr, wg + j * kg, kg, vld1q_s32(bias + oc), m4, s4, y_zp,
+                             act_min, act_max, planes4, yo + j * out_sp);
+          }
+#endif
         for (; j + 2 <= cout_g; j += 2) {
           int32_t a[4];
           QDot<kRef>::dot2x2(patch0, pb, wg + j * kg, wg + (j + 1) * kg, kg, a);
           const int32_t oc = g * cout_g + j;
+          const int32_t c0 = per_channel ? oc : 0, c1 = per_channel ? oc + 1 : 0;
 #if defined(O2M_QDOT_MVE)
           // the block's four outputs requantised as one vector, lanes (pixel, channel)
           // = (0, oc), (0, oc + 1), (1, oc), (1, oc + 1), stored by one scatter
-          const int32_t c0 = per_channel ? oc : 0, c1 = per_channel ? oc + 1 : 0;
           if (requant_usual(shift[c0]) && requant_usual(shift[c1])) {
             const int32_t bq[4] = {bias[oc], bias[oc + 1], bias[oc], bias[oc + 1]};
             const int32_t mq[4] = {mult[c0], mult[c1], mult[c0], mult[c1]};
@@ -436,12 +550,23 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
             continue;
           }
 #endif
-          out(yo + j * out_sp, oc, a[0]);
-          out(yo + (j + 1) * out_sp, oc + 1, a[1]);
-          if (two) {
-            out(yo + j * out_sp + 1, oc, a[2]);
-            out(yo + (j + 1) * out_sp + 1, oc + 1, a[3]);
-          }
+          // the pair's parameters read once (a store through y could otherwise reload them)
+          const int32_t b0 = bias[oc], b1 = bias[oc + 1], m0 = mult[c0], m1 = mult[c1], s0 = shift[c0], s1 = shift[c1];
+          TY* y0 = yo + j * out_sp;
+          TY* y1 = y0 + out_sp;
+          auto block = [&](auto usual) __attribute__((always_inline)) {
+            constexpr bool kU = decltype(usual)::value;
+            y0[0] = qout<TY, kU>(a[0] + b0, m0, s0, y_zp, act_min, act_max);
+            y1[0] = qout<TY, kU>(a[1] + b1, m1, s1, y_zp, act_min, act_max);
+            if (two) {
+              y0[1] = qout<TY, kU>(a[2] + b0, m0, s0, y_zp, act_min, act_max);
+              y1[1] = qout<TY, kU>(a[3] + b1, m1, s1, y_zp, act_min, act_max);
+            }
+          };
+          if (rq_usual)
+            block(std::integral_constant<bool, true>{});
+          else
+            block(std::integral_constant<bool, false>{});
         }
         if (j < cout_g) {  // odd channel count: the last one against both patches
           int32_t a0, a1;

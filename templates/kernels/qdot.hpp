@@ -37,11 +37,12 @@ inline void qfold_bias(int32_t rows, int32_t k, const int8_t* w, const int32_t* 
   }
 }
 
-// One output value: clamp(requantize(acc) + y_zp, lo, hi) in the output type.
-template <typename TY>
+// One output value: clamp(requantize(acc) + y_zp, lo, hi) in the output type; kUsual: the
+// caller has checked requant_usual(shift).
+template <typename TY, bool kUsual = false>
 inline TY qout(int32_t acc, int32_t mult, int32_t shift, int32_t y_zp, int32_t lo, int32_t hi) {
-  const int32_t v = clip_value(requantize(acc, mult, shift), lo - y_zp, hi - y_zp);
-  return static_cast<TY>(v + y_zp);
+  const int32_t q = kUsual ? requantize_usual(acc, mult, shift) : requantize(acc, mult, shift);
+  return static_cast<TY>(clip_value(q, lo - y_zp, hi - y_zp) + y_zp);
 }
 
 // sum(a[i] * b[i]) for i < n.
@@ -126,6 +127,36 @@ inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n
 
 inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
   int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, i = 0;
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  // Eight bytes a pass, written out: four pointers, four sums and six temporaries take all 14
+  // allocatable registers, the end is read from the stack; compiled from C, GCC 12 spills sums
+  // and pointers every pass. Per pass: 8 LDR, 16 SXTB16, 16 SMLAD and 3 for the loop, for 32
+  // MACs. Needs r7 free, as GCC leaves it when optimising: a build with -fno-omit-frame-pointer
+  // (or another reserved register) fails here with "impossible constraints" and defines
+  // O2M_QDOT_NO_ASM to take the C loop.
+  if (const int32_t n8 = n & ~7) {
+    const int8_t* const end = b0 + n8;
+    int32_t t0, t1, t2, t3, t4, t5;
+#define O2M_QDOT2X2_STEP                                                                          \
+  "ldr %[t0], [%[b0]], #4\n sxtb16 %[t1], %[t0]\n sxtb16 %[t0], %[t0], ror #8\n"                   \
+  "ldr %[t2], [%[b1]], #4\n sxtb16 %[t3], %[t2]\n sxtb16 %[t2], %[t2], ror #8\n"                   \
+  "ldr %[t4], [%[a0]], #4\n sxtb16 %[t5], %[t4]\n sxtb16 %[t4], %[t4], ror #8\n"                   \
+  "smlad %[s00], %[t5], %[t1], %[s00]\n smlad %[s00], %[t4], %[t0], %[s00]\n"                      \
+  "smlad %[s01], %[t5], %[t3], %[s01]\n smlad %[s01], %[t4], %[t2], %[s01]\n"                      \
+  "ldr %[t4], [%[a1]], #4\n sxtb16 %[t5], %[t4]\n sxtb16 %[t4], %[t4], ror #8\n"                   \
+  "smlad %[s10], %[t5], %[t1], %[s10]\n smlad %[s10], %[t4], %[t0], %[s10]\n"                      \
+  "smlad %[s11], %[t5], %[t3], %[s11]\n smlad %[s11], %[t4], %[t2], %[s11]\n"
+    __asm__ volatile("1:\n" O2M_QDOT2X2_STEP O2M_QDOT2X2_STEP
+                     "ldr %[t0], %[end]\n cmp %[b0], %[t0]\n bne 1b\n"
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [s00] "+r"(s00), [s01] "+r"(s01),
+                       [s10] "+r"(s10), [s11] "+r"(s11), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
+                       [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+                     : [end] "m"(end)
+                     : "cc", "memory");
+#undef O2M_QDOT2X2_STEP
+    n -= n8;  // the pointers have moved on by n8
+  }
+#endif
   for (; i + 4 <= n; i += 4) {
     const int32_t vb0 = qload4(b0 + i), vb1 = qload4(b1 + i);
     const int32_t b0e = __sxtb16(vb0), b0o = qsxtb16_ror8(vb0), b1e = __sxtb16(vb1), b1o = qsxtb16_ror8(vb1);
@@ -196,6 +227,48 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
   acc[3] = s11;
 }
 
+// One row a against four rows b, b + stride, b + 2 * stride, b + 3 * stride: the vector
+// {a.b0, a.b1, a.b2, a.b3}, every loaded 16 bytes of a used four times. Whole blocks run in a
+// low-overhead loop of post-increment loads (written out: GCC 12 re-derives each address from
+// an index), the last partial block tail-predicated.
+__attribute__((always_inline)) inline int32x4_t qdot1x4(const int8_t* a, const int8_t* b, int32_t stride, int32_t n) {
+  const int8_t* b1 = b + stride;
+  const int8_t* b2 = b1 + stride;
+  const int8_t* b3 = b2 + stride;
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  if (int32_t blocks = n >> 4) {
+    __asm__ volatile(
+        "dls lr, %[k]\n"
+        "1:\n"
+        "vldrb.u8 q0, [%[a]], #16\n"
+        "vldrb.u8 q1, [%[b0]], #16\n"
+        "vmlava.s8 %[s0], q0, q1\n"
+        "vldrb.u8 q1, [%[b1]], #16\n"
+        "vmlava.s8 %[s1], q0, q1\n"
+        "vldrb.u8 q1, [%[b2]], #16\n"
+        "vmlava.s8 %[s2], q0, q1\n"
+        "vldrb.u8 q1, [%[b3]], #16\n"
+        "vmlava.s8 %[s3], q0, q1\n"
+        "le lr, 1b\n"
+        : [a] "+r"(a), [b0] "+r"(b), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [s0] "+Te"(s0), [s1] "+Te"(s1),
+          [s2] "+Te"(s2), [s3] "+Te"(s3), [k] "+r"(blocks)
+        :
+        : "lr", "d0", "d1", "d2", "d3", "memory");
+  }
+  if (const int32_t r = n & 15) {
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(r));
+    const int8x16_t va = vldrbq_z_s8(a, pr);
+    s0 = vmladavaq_p_s8(s0, va, vldrbq_z_s8(b, pr), pr);
+    s1 = vmladavaq_p_s8(s1, va, vldrbq_z_s8(b1, pr), pr);
+    s2 = vmladavaq_p_s8(s2, va, vldrbq_z_s8(b2, pr), pr);
+    s3 = vmladavaq_p_s8(s3, va, vldrbq_z_s8(b3, pr), pr);
+  }
+  int32x4_t v = vdupq_n_s32(s0);
+  v = vsetq_lane_s32(s1, v, 1);
+  v = vsetq_lane_s32(s2, v, 2);
+  return vsetq_lane_s32(s3, v, 3);
+}
+
 // Lane-wise shift left (right for a negative count) and product, by one count/factor (a core
 // register: no vector register spent) or one per lane.
 inline int32x4_t qv_shl(int32x4_t x, int32_t n) { return vshlq_r_s32(x, n); }
@@ -216,10 +289,11 @@ inline int32x4_t qout4(int32x4_t acc, S mult, S shift, int32_t y_zp, int32_t lo,
   const int32x4_t ph = vmulhq_s32(acc, qv_splat(mult));
   const int32x4_t pl = qv_mul(acc, mult);
   const int32x4_t q = qv_shl(ph, -t);
-  const int32x4_t round = vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_s32(qv_shl(ph, 32 - t)), 31));
-  // the bits below the rounding bit, and q's last bit: any set, and round adds one
+  const uint32x4_t round = vshrq_n_u32(vreinterpretq_u32_s32(qv_shl(ph, 32 - t)), 31);
+  // the bits below the rounding bit, and q's last bit: any set, and round adds one; with round
+  // 0 or 1 that is min(rest, round), unsigned (no compare and predicated add)
   const int32x4_t rest = vorrq_s32(vorrq_s32(qv_shl(ph, 33 - t), pl), vshlq_n_s32(q, 31));
-  const int32x4_t r = vaddq_m_s32(q, q, round, vcmphiq_n_u32(vreinterpretq_u32_s32(rest), 0u));
+  const int32x4_t r = vaddq_s32(q, vreinterpretq_s32_u32(vminq_u32(vreinterpretq_u32_s32(rest), round)));
   return vaddq_n_s32(vminq_s32(vmaxq_s32(r, vdupq_n_s32(lo - y_zp)), vdupq_n_s32(hi - y_zp)), y_zp);
 }
 

@@ -59,22 +59,27 @@ inline bool requant_usual(int32_t shift) {
   return r >= 33 && r <= 62;
 }
 
+// requantize() when requant_usual(shift): the multiplier below 1/4, 32-bit work.
+inline int32_t requantize_usual(int32_t acc, int32_t mult, int32_t shift) {
+  const int64_t v = static_cast<int64_t>(acc) * mult;
+  const int32_t r = 31 - shift;
+  // Half (2^(r-1), all in the high word) is added to the product and the high word shifted by t rounds half up; an exact tie (the r bits
+  // below the result all zero after the add) is rounded to even by clearing the result's
+  // last bit, since of q and q + 1 the even one is (q + 1) & ~1. No overflow: |v| < 2^62,
+  // so the high word plus 2^(t-1) stays below 2^30 + 2^29.
+  const int32_t t = r - 32;  // 1..30
+  const auto hi = static_cast<int32_t>(v >> 32) + (1 << (t - 1));
+  const auto lo = static_cast<uint32_t>(v);
+  const int32_t q = hi >> t;
+  const bool tie = ((static_cast<uint32_t>(hi) << (32 - t)) | lo) == 0;
+  return tie ? q & ~1 : q;
+}
+
 // acc * mult * 2^(shift - 31), rounded half to even (saturated to int32).
 inline int32_t requantize(int32_t acc, int32_t mult, int32_t shift) {
   const int32_t r = 31 - shift;
+  if (requant_usual(shift)) return requantize_usual(acc, mult, shift);
   const int64_t v = static_cast<int64_t>(acc) * mult;
-  if (requant_usual(shift)) {
-    // The usual case (multiplier below 1/4): 32-bit work on the product's halves. The result
-    // is the high word shifted by t, plus one when the dropped bits are above half, or exactly
-    // half and the result is odd.
-    const int32_t t = r - 32;  // 1..30
-    const auto hi = static_cast<int32_t>(v >> 32);
-    const auto lo = static_cast<uint32_t>(v);
-    const int32_t q = hi >> t;
-    const uint32_t round = (static_cast<uint32_t>(hi) >> (t - 1)) & 1u;
-    const uint32_t sticky = (static_cast<uint32_t>(hi) & ((1u << (t - 1)) - 1u)) | lo;
-    return q + static_cast<int32_t>(round & ((sticky != 0) | static_cast<uint32_t>(q & 1)));
-  }
   if (r > 62) return 0;  // |M| < 2^-31 * 2^-31: nothing survives
   const int64_t o = shift_round_half_even(v, r);
   return o > 2147483647 ? 2147483647 : (o < -2147483647 - 1 ? -2147483647 - 1 : static_cast<int32_t>(o));

@@ -142,6 +142,25 @@ TEST(Requantize, EqualsExactRoundHalfToEven) {
   EXPECT_EQ(o2m::requantize(-3, 1 << 30, 0), -2);
 }
 
+// Exact ties in requantize()'s usual range (shift -31..-2), where it rounds half up and then
+// clears the last bit of a tie: power-of-two-ish multipliers make ties common.
+TEST(Requantize, TiesInTheUsualRangeRoundToEven) {
+  const int32_t mults[] = {1 << 30, 3 << 29, (1 << 30) + (1 << 12), 2147483647, (1 << 30) + 1};
+  int ties = 0;
+  for (const int32_t m : mults)
+    for (int32_t s = -31; s <= -2; ++s)
+      for (int32_t a = -70000; a <= 70000; a += (a > -300 && a < 300) ? 1 : 97) {
+        const __int128 v = static_cast<__int128>(a) * m;
+        const int r = 31 - s;
+        __int128 q = v >> r;
+        const __int128 rem = v - q * (static_cast<__int128>(1) << r), half = static_cast<__int128>(1) << (r - 1);
+        ties += rem == half;
+        if (rem > half || (rem == half && (q & 1))) ++q;
+        ASSERT_EQ(o2m::requantize(a, m, s), static_cast<int32_t>(q)) << a << " " << m << " " << s;
+      }
+  EXPECT_GT(ties, 500);
+}
+
 // onnxruntime's QLinearConv requantises in float: round(float(acc) * float(M)). Our fixed-point
 // multiplier holds float(M) exactly, so we round the exact product acc * M instead of its float
 // rounding: the two differ only where acc * M lies within half a float ulp of x.5. Measured here

@@ -68,6 +68,28 @@ void dot_trials() {
   }
 }
 
+// Random data, weights, requantisation (wide multipliers one time in wide_one_in) and zero
+// points for the geometry in p, then the reference and the variant compared byte for byte.
+template <typename TX, typename TY>
+void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) {
+  const o2m::ConvParams& c = p.conv;
+  const int kg = c.c_in / c.group * c.k[1] * c.k[2];
+  const int in_n = c.c_in * c.in[1] * c.in[2], out_n = c.c_out * c.out[1] * c.out[2];
+  if (in_n > kBuf || kg * c.c_out > kBuf || out_n > kBuf || o2m::qconv_scratch_bytes(c) > 4096) return;
+  random_bytes(g_x, in_n);
+  random_bytes(g_w, kg * c.c_out);
+  random_requant(c.c_out, uniform(1, wide_one_in) == 1);
+  p.x_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
+  p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
+  p.act_min = o2m::QRange<TY>::lo + uniform(0, 10);
+  p.act_max = o2m::QRange<TY>::hi - uniform(0, 10);
+  p.per_channel = uniform(0, 1);
+  const TX* x = reinterpret_cast<const TX*>(g_x);
+  o2m::qconv<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
+  o2m::qconv<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var), g_scratch);
+  check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, what, t);
+}
+
 template <typename TX, typename TY>
 void conv_trial(int t) {
   o2m::QConvParams p{};
@@ -102,21 +124,41 @@ void conv_trial(int t) {
     c.out[d] = span / c.stride[d] + 1;
   }
   c.out[0] = 1;
-  const int kg = c.c_in / c.group * c.k[1] * c.k[2];
-  const int in_n = c.c_in * c.in[1] * c.in[2], out_n = c.c_out * c.out[1] * c.out[2];
-  if (in_n > kBuf || kg * c.c_out > kBuf || out_n > kBuf || o2m::qconv_scratch_bytes(c) > 4096) return;
-  random_bytes(g_x, in_n);
-  random_bytes(g_w, kg * c.c_out);
-  random_requant(c.c_out, uniform(0, 3) == 0);
-  p.x_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
-  p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
-  p.act_min = o2m::QRange<TY>::lo + uniform(0, 10);
-  p.act_max = o2m::QRange<TY>::hi - uniform(0, 10);
-  p.per_channel = uniform(0, 1);
-  const TX* x = reinterpret_cast<const TX*>(g_x);
-  o2m::qconv<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
-  o2m::qconv<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var), g_scratch);
-  check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv", t);
+  qconv_trial<TX, TY>(p, 4, "qconv", t);
+}
+
+// A 3x3 stride-1 depthwise conv (Helium: the in-place path) over larger planes and more
+// channels; with wide multipliers some channels take it and some do not, so the plane's padding
+// is rewritten between them.
+template <typename TX, typename TY>
+void depthwise3x3_trial(int t) {
+  o2m::QConvParams p{};
+  o2m::ConvParams& c = p.conv;
+  c.n = 1;
+  c.c_in = c.c_out = c.group = uniform(1, 40);
+  c.in[0] = c.out[0] = c.k[0] = c.stride[0] = c.dil[0] = 1;
+  c.pad[0] = 0;
+  for (int d = 1; d < 3; ++d) {
+    c.in[d] = uniform(1, 50);
+    c.k[d] = 3;
+    c.stride[d] = c.dil[d] = 1;
+    c.pad[d] = uniform(0, 1);
+    c.out[d] = c.in[d] + 2 * c.pad[d] - 2;
+    if (c.out[d] < 1) return;
+  }
+  qconv_trial<TX, TY>(p, 3, "qconv depthwise3x3", t);
+}
+
+// A pointwise (1x1) conv with wider channel counts: Helium's blocks of four output channels
+// over several 16-byte steps and a tail, then the two- and one-channel remainders.
+template <typename TX, typename TY>
+void pointwise_trial(int t) {
+  o2m::QConvParams p{};
+  o2m::ConvParams& c = p.conv;
+  c = {1, uniform(1, 80), uniform(1, 40), 1, {1, uniform(1, 9), uniform(1, 9)}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}};
+  c.out[1] = c.in[1];
+  c.out[2] = c.in[2];
+  qconv_trial<TX, TY>(p, 4, "qconv pointwise", t);
 }
 
 template <typename TX, typename TY>
@@ -182,6 +224,10 @@ int main() {
     conv_trial<int8_t, int8_t>(t);
     conv_trial<uint8_t, uint8_t>(t);
     conv_trial<uint8_t, int8_t>(t);
+    depthwise3x3_trial<int8_t, int8_t>(t);
+    depthwise3x3_trial<uint8_t, int8_t>(t);
+    pointwise_trial<int8_t, int8_t>(t);
+    pointwise_trial<uint8_t, uint8_t>(t);
     gemm_trial<int8_t, int8_t>(t);
     gemm_trial<uint8_t, uint8_t>(t);
   }
