@@ -18,6 +18,24 @@
 
 namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
+// The two type tools the kernels need, so no kernel header includes the C++ library (a
+// freestanding toolchain such as rv32 + picolibc may have no <type_traits>).
+template <typename A, typename B>
+struct SameType {
+  static constexpr bool value = false;
+};
+template <typename A>
+struct SameType<A, A> {
+  static constexpr bool value = true;
+};
+template <typename A, typename B>
+constexpr bool same_type = SameType<A, B>::value;
+// A compile-time value carried by a type (a template argument of a generic lambda).
+template <typename T, T V>
+struct Constant {
+  static constexpr T value = V;
+};
+
 constexpr int kMaxRank = 6;
 constexpr int kMaxSpatial = 3;  // spatial dims of Conv-like ops (after N and C)
 

@@ -18,7 +18,6 @@
 // skipped taps add +0, so results equal o2m::conv's (up to the sign of a zero and, where the
 // compiler fuses multiply-adds, one rounding per term).
 #pragma once
-#include <type_traits>
 
 #include "activation.hpp"
 #include "conv_vfp.hpp"
@@ -243,10 +242,10 @@ inline void block_mve(const BlockWindow& b, const float* __restrict x, const flo
 template <int OCB, int PB, int KW, int S, typename T>
 inline void block(const BlockWindow& b, const T* x, const T* wp, const T* bias, bool acc_in, bool relu, T* out) {
 #if defined(O2M_MVE_BLOCKS)
-  if constexpr (std::is_same<T, float>::value && OCB == kConvBlockOc)
+  if constexpr (same_type<T, float> && OCB == kConvBlockOc)
     return block_mve<PB, KW, S>(b, x, wp, bias, acc_in, relu, out);
 #elif defined(O2M_VFP_BLOCKS)
-  if constexpr (std::is_same<T, float>::value && OCB == kConvBlockOc && vfp::Block<KW, S, PB>::kHas) {
+  if constexpr (same_type<T, float> && OCB == kConvBlockOc && vfp::Block<KW, S, PB>::kHas) {
     static const float kZero[kConvBlockOc] = {};
     const vfp::BlockArgs a{b.cin,
                            b.kh_n,
@@ -266,7 +265,7 @@ inline void block(const BlockWindow& b, const T* x, const T* wp, const T* bias, 
     return vfp::Block<KW, S, PB>::run(x, wp, out, a);
   }
 #elif defined(O2M_VECTOR_BLOCKS)
-  if constexpr (std::is_same<T, float>::value && OCB == kConvBlockOc)
+  if constexpr (same_type<T, float> && OCB == kConvBlockOc)
     return block_vec<PB, KW, S>(b, x, wp, bias, acc_in, relu, out);
 #endif
   block_c<OCB, PB, KW, S>(b, x, wp, bias, acc_in, relu, out);
@@ -277,14 +276,14 @@ inline void block(const BlockWindow& b, const T* x, const T* wp, const T* bias, 
 template <typename T>
 inline void copy_values(T* dst, const T* src, int32_t n) {
 #if defined(O2M_VFP_BLOCKS)
-  if constexpr (std::is_same<T, float>::value) return vfp::copy_floats(dst, src, n);
+  if constexpr (same_type<T, float>) return vfp::copy_floats(dst, src, n);
 #endif
   for (int32_t i = 0; i < n; ++i) dst[i] = src[i];
 }
 template <typename T>
 inline void zero_values(T* dst, int32_t n) {
 #if defined(O2M_VFP_BLOCKS)
-  if constexpr (std::is_same<T, float>::value) return vfp::zero_floats(dst, n);
+  if constexpr (same_type<T, float>) return vfp::zero_floats(dst, n);
 #endif
   for (int32_t i = 0; i < n; ++i) dst[i] = T(0);
 }
@@ -397,7 +396,7 @@ inline void channels_row(const BandConvParams& c, const BlockWindow& b, const T*
                          const ActParams& a) {
   const bool relu = a.kind == kActRelu;
 #if defined(O2M_VFP_BLOCKS) && !defined(O2M_MVE_BLOCKS)
-  if constexpr (std::is_same<T, float>::value && OCB == kConvBlockOc && vfp::Block<KW, S, 4>::kHas) {
+  if constexpr (same_type<T, float> && OCB == kConvBlockOc && vfp::Block<KW, S, 4>::kHas) {
     static const float kZero[kConvBlockOc] = {};
     const vfp::BlockArgs args{b.cin,        b.kh_n, b.x_row * 4, b.x_skip * 4,      b.w_skip * 4,
                               b.os * 4,     0,      bias ? bias : kZero, relu ? 1 : 0};
@@ -568,8 +567,8 @@ inline void dw_span(const T* const* rows, int32_t nr, const T* __restrict wr, T 
     out += P;
   };
   int32_t i = 0;
-  for (; i + PB <= n; i += PB) pixels(std::integral_constant<int, PB>{});
-  for (; i < n; ++i) pixels(std::integral_constant<int, 1>{});
+  for (; i + PB <= n; i += PB) pixels(Constant<int, PB>{});
+  for (; i < n; ++i) pixels(Constant<int, 1>{});
 }
 
 }  // namespace conv_detail
@@ -590,7 +589,7 @@ template <int S, typename T>
 inline void dw3_rows(const T* r0, const T* r1, const T* r2, int32_t row_step, int32_t rows, const T* w, T b0, bool relu,
                      T* out, int32_t n) {
 #if defined(O2M_VFP_BLOCKS)
-  if constexpr (std::is_same<T, float>::value) {
+  if constexpr (same_type<T, float>) {
     vfp::DepthwiseArgs a{{r0, r1, r2}, w, &b0, out, n, rows, row_step * 4};
     if (relu)
       vfp::Depthwise3<S, true>::run(a);

@@ -6,7 +6,6 @@
 //                 whose quantisation parameters are graph inputs: the ONNX node tests).
 //   conv_integer  ONNX ConvInteger: int32 accumulators, no requantisation.
 #pragma once
-#include <type_traits>
 
 #include "conv.hpp"
 #include "qdot.hpp"
@@ -564,9 +563,9 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
             }
           };
           if (rq_usual)
-            block(std::integral_constant<bool, true>{});
+            block(Constant<bool, true>{});
           else
-            block(std::integral_constant<bool, false>{});
+            block(Constant<bool, false>{});
         }
         if (j < cout_g) {  // odd channel count: the last one against both patches
           int32_t a0, a1;

@@ -20,6 +20,18 @@ arm-none-eabi-g++ $flags -I"$work/a" -c "$work/a/net.cpp" -o "$work/net.o"
 echo "ok: builds with arm-none-eabi-g++ $flags"
 g++ -std=c++17 -O2 -Wall -Wextra -Werror -I"$work/a" -c "$work/a/net.cpp" -o "$work/net_host.o"
 echo "ok: builds with host g++ -Wall -Wextra -Werror"
+# The header is plain C for C callers: C99 (and C89, unless an int64 or bool input needs C99 types).
+printf '#include "net.h"\nint main(void) { return 0; }\n' > "$work/caller.c"
+gcc -std=c99 -pedantic -Wall -Wextra -Werror -I"$work/a" -c "$work/caller.c" -o "$work/caller.o"
+echo "ok: the header compiles with gcc -std=c99 -pedantic -Werror"
+if ! grep -qE '\b(bool|int64_t|uint64_t)\b' "$work/a/net.h"; then
+  gcc -std=c89 -pedantic -Wall -Wextra -Werror -I"$work/a" -c "$work/caller.c" -o "$work/caller.o"
+  echo "ok: the header compiles with gcc -std=c89 -pedantic -Werror"
+fi
+if grep -rhE '^#include <(type_traits|cmath|cstring|cstdint|cstddef|algorithm|utility|limits|array)>' "$work/a"; then
+  echo "FAIL: generated code includes C++ library headers a freestanding toolchain may lack"; exit 1
+fi
+echo "ok: no C++ library headers"
 
 bad=$(arm-none-eabi-nm -u "$work/net.o" | grep -E 'malloc|calloc|realloc|free|_Znw|_Zna|_Zdl|_Zda|__cxa_throw|__cxa_allocate_exception|__cxa_guard' || true)
 if [ -n "$bad" ]; then echo "FAIL: generated code references heap/exception symbols:"; echo "$bad"; exit 1; fi
