@@ -104,6 +104,9 @@ bool prepare_runtime_loop(Graph& g, Node& n, const PassOptions& opts) {
   // The bound: the constant trip count, else --max-loop-iterations (needed for scan outputs' capacity).
   const bool early_exit = !(m && m->is_const() && (!cond || is_constant_true(*cond)) && never_exits(*body));
   int64_t bound = const_trips;
+  if (!early_exit && opts.max_loop_iterations > 0 && const_trips > opts.max_loop_iterations)  // would always return 1
+    n.fail("runs exactly " + std::to_string(const_trips) + " iterations, more than --max-loop-iterations " +
+           std::to_string(opts.max_loop_iterations) + " allows; raise the bound");
   if (opts.max_loop_iterations > 0 && (bound < 0 || bound > opts.max_loop_iterations)) bound = opts.max_loop_iterations;
   if (bound < 0 && scans > 0) {
     const std::string what = m ? "its trip count '" + m->name + "' is known only at run time" : "it has no trip count";

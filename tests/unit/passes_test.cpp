@@ -1227,6 +1227,17 @@ TEST(ControlFlow, LoopErrors) {
   err = loop_error(int64_t{1} << 62, false, false);  // a scan output of 2^62 rows is not an array
   EXPECT_NE(err.find("node 'my_loop' (Loop):"), std::string::npos) << err;
   EXPECT_EQ(loop_error(5000, false, false), "(no error)");  // too long to unroll: a run-time loop of static length
+  // A bound below a trip count the loop always runs would make every run fail: a compile-time error.
+  GraphBuilder b;
+  Node* loop = b.node("Loop", "long_loop", {b.constant<int64_t>("m", {}, {5000}), nullptr, b.input("y0", {2})},
+                      {{"body", accumulate_body(false)}}, 2);
+  b.input("x", {2});
+  b.output(loop->outputs[0]);
+  PassOptions bounded;
+  bounded.max_loop_iterations = 100;
+  err = pipeline_error_with(b.g, bounded);
+  EXPECT_NE(err.find("node 'long_loop' (Loop): runs exactly 5000 iterations, more than --max-loop-iterations 100 allows"),
+            std::string::npos) << err;
 }
 
 TEST(ControlFlow, LoopWithARuntimeTripCountRunsItsCompiledBodyWithinTheBound) {
