@@ -1,5 +1,6 @@
 """Writes models whose control flow is decided at run time (If conditions computed from the input,
-a Loop whose trip count is an input and that may exit early) and a Scan recurrent cell: each in
+a Loop whose trip count is an input and that may exit early), a Scan recurrent cell and sequence
+positions given as inputs: each in
 its own folder with model.onnx, several test_data_set_N whose expected outputs numpy computes
 here (chosen so that every path runs in some set), paths.txt, and optionally flags.txt (extra
 compile flags) and marker.txt (text the generated .cpp must contain: the run-time construct).
@@ -209,3 +210,28 @@ save_io("scan_rnn_cell", nodes,
         [helper.make_tensor_value_info("h0", f32, [1, 4]), helper.make_tensor_value_info("frames", f32, [5, 1, 3])],
         [helper.make_tensor_value_info("h", f32, [1, 4]), helper.make_tensor_value_info("states", f32, [5, 1, 4])],
         cases, inits=[numpy_helper.from_array(wx, "wx"), numpy_helper.from_array(wh, "wh")], opset=16, marker="for (; ")
+
+
+# Sequence positions given at run time (issue 15): [x, y] gets z inserted at pi, loses the element
+# at pe, and out = element pa of what is left (negative positions count from the end, as Python's
+# list methods do); all = the elements left, concatenated. The generated code gathers from the
+# stacked elements with indices computed at run time.
+i64 = TensorProto.INT64
+nodes = [helper.make_node("SequenceConstruct", ["x", "y"], ["s"], name="construct"),
+         helper.make_node("SequenceInsert", ["s", "z", "pi"], ["s2"], name="insert"),
+         helper.make_node("SequenceErase", ["s2", "pe"], ["s3"], name="erase"),
+         helper.make_node("SequenceAt", ["s3", "pa"], ["out"], name="at"),
+         helper.make_node("ConcatFromSequence", ["s3"], ["all"], name="concat", axis=0)]
+cases = []
+for pi, pe, pa in ((0, 0, 0), (2, -1, 1), (-1, 1, -2), (1, -3, -1)):
+    x, y, z = (rng.standard_normal((2, 3)).astype(np.float32) for _ in range(3))
+    seq = [x, y]
+    seq.insert(pi, z)
+    del seq[pe]
+    scalars = [np.array(v, dtype=np.int64) for v in (pi, pe, pa)]
+    cases.append(([x, y, z] + scalars, [seq[pa], np.concatenate(seq)], f"insert@{pi},erase@{pe},at@{pa}"))
+save_io("sequence_runtime_positions", nodes,
+        [helper.make_tensor_value_info(n, f32, [2, 3]) for n in "xyz"] +
+        [helper.make_tensor_value_info(n, i64, []) for n in ("pi", "pe", "pa")],
+        [helper.make_tensor_value_info("out", f32, [2, 3]), helper.make_tensor_value_info("all", f32, [4, 3])],
+        cases, marker="o2m::gather<")
