@@ -263,8 +263,10 @@ void apply_input_shapes(Graph& g, const LoadOptions& opts) {
     for (size_t i = 0; i < in->shape.size(); ++i)
       if (in->shape[i] < 0) {
         std::string dim = i < in->dim_names.size() && !in->dim_names[i].empty() ? " '" + in->dim_names[i] + "'" : "";
-        throw Error("input '" + in->name + "' has unknown dim " + std::to_string(i) + dim + " in " +
-                    shape_str(in->shape) + "; fix it with --shape " + in->name + "=...");
+        Shape pasted = in->shape;  // a whole --shape to paste: the unknown dims as 1
+        for (int64_t& d : pasted) d = d < 0 ? 1 : d;
+        throw Error("input '" + in->name + "' has unknown dim " + std::to_string(i) + dim + " in " + shape_str(in->shape) +
+                    "; fix it with --shape " + in->name + "=" + shape_x(pasted) + " (unknown dims written as 1)");
       }
   }
   for (const auto& kv : opts.input_shapes)
