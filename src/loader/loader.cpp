@@ -22,7 +22,10 @@ namespace {
 
 std::string read_file(const std::string& path) {
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw Error("cannot open: not a regular file");
+  const fs::file_status st = fs::status(path, ec);
+  if (st.type() == fs::file_type::not_found) throw Error("cannot open: no such file");
+  if (st.type() == fs::file_type::directory) throw Error("cannot open: is a directory, not a model file");
+  if (!fs::is_regular_file(st)) throw Error("cannot open: not a regular file");
   const auto size = fs::file_size(path, ec);
   if (!ec && size > static_cast<uintmax_t>(kMaxModelFileBytes))
     throw Error("the file has " + std::to_string(size) + " bytes; an ONNX protobuf holds at most 2 GiB");

@@ -40,7 +40,7 @@ expect() {
   fi
 }
 
-expect "$work/bad/missing.onnx" "cannot open"
+expect "$work/bad/missing.onnx" "cannot open: no such file"
 expect "$work/bad/empty.onnx" "ONNX"
 expect "$work/bad/truncated.onnx" "corrupt or truncated"
 expect "$work/bad/random_bytes.onnx" "ONNX"
