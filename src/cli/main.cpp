@@ -136,6 +136,27 @@ std::string printable(const std::string& msg, bool one_line) {
   return out;
 }
 
+// Why no subcommand was parsed, for a better message than CLI11's "A subcommand is required":
+// the first unknown option or word before any subcommand.
+std::string no_subcommand_reason(CLI::App& app, int argc, char** argv) {
+  const std::string known = "compile, inspect, verify or ops";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.size() > 1 && arg[0] == '-') {
+      const std::string opt = arg.substr(0, arg.find('='));
+      bool ok = app.get_option_no_throw(opt) != nullptr;
+      if (!ok && opt[1] != '-') {  // -qv: flags run together
+        ok = true;
+        for (size_t c = 1; c < opt.size(); ++c) ok = ok && app.get_option_no_throw(std::string("-") + opt[c]) != nullptr;
+      }
+      if (!ok) return "unknown option '" + opt + "'; the subcommand (" + known + ") comes first";
+    } else {
+      return "unknown subcommand '" + arg + "'; it is one of " + known;
+    }
+  }
+  return "no subcommand; it is one of " + known;
+}
+
 // docs/ops.md: the op registry as a table, so the documented list cannot drift from the code.
 std::string ops_markdown() {
   std::string out =
@@ -213,6 +234,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (app.get_subcommands().empty() && dynamic_cast<const CLI::RequiredError*>(&e)) {
+      const std::string what = no_subcommand_reason(app, argc, argv);
+      std::fprintf(stderr, "onnx2mcu: error: %s\nRun with --help for more information.\n", printable(what, true).c_str());
+      return 2;
+    }
     const int rc = app.exit(e);  // prints help, version or the error
     return rc == 0 ? 0 : 2;      // CLI11's own codes (100+) would contradict the documented 2
   }

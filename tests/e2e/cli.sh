@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# cli.sh ONNX2MCU MODEL.onnx: --help, --version, inspect and a folder that is not ours.
+# cli.sh ONNX2MCU MODEL.onnx: --help, --version, inspect, command-line errors that say what was
+# wrong, and a folder that is not ours.
 set -uo pipefail
 gen=$1 model=$2
 work=$(mktemp -d)
@@ -9,7 +10,18 @@ check() {  # check DESCRIPTION COMMAND...: the command must succeed
   local what=$1; shift
   if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok    $what"; else failed=$((failed + 1)); echo "FAIL  $what"; fi
 }
+# check_error DESCRIPTION RC "TEXT" COMMAND...: the command must exit RC with TEXT on stderr
+check_error() {
+  local what=$1 want_rc=$2 want=$3; shift 3
+  local err rc
+  err=$("$@" 2>&1 >/dev/null); rc=$?
+  if [ "$rc" -eq "$want_rc" ] && [[ "$err" == *"$want"* ]]; then passed=$((passed + 1)); echo "ok    $what"
+  else failed=$((failed + 1)); echo "FAIL  $what: exit $rc (want $want_rc), stderr: $err"; fi
+}
 check "--help lists the subcommands" bash -c "'$gen' --help | grep -q compile && '$gen' --help | grep -q verify"
+check_error "an unknown option is named" 2 "onnx2mcu: error: unknown option '--bogus'" "$gen" --bogus "$model"
+check_error "a misspelled subcommand is named" 2 "onnx2mcu: error: unknown subcommand 'compil'; it is one of compile, inspect, verify or ops" \
+  "$gen" compil "$model" -o "$work/x"
 check "--version prints the version" bash -c "'$gen' --version | grep -qE '^onnx2mcu [0-9]+\.[0-9]+'"
 check "no subcommand is an error" bash -c "! '$gen'"
 check "inspect shows arena and lower bound" bash -c "'$gen' inspect '$model' | grep -qE 'arena bytes +[0-9]+ .*lower bound [0-9]+'"
