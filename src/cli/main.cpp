@@ -136,6 +136,10 @@ std::string printable(const std::string& msg, bool one_line) {
   return out;
 }
 
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 // Why no subcommand was parsed, for a better message than CLI11's "A subcommand is required":
 // the first unknown option or word before any subcommand.
 std::string no_subcommand_reason(CLI::App& app, int argc, char** argv) {
@@ -211,7 +215,14 @@ int main(int argc, char** argv) {
   add_model_options(inspect, model, name, specs, copts);
   std::string report_file;
   bool json = false;
-  inspect->add_option("--report", report_file, "also draw the memory plan into FILE.html or FILE.svg");
+  // Checked as a command-line error before any work: FILE.pdf would otherwise get HTML silently.
+  const CLI::Validator report_kind(
+      [](std::string& v) {
+        return ends_with(v, ".html") || ends_with(v, ".svg") ? std::string()
+                                                             : "'" + v + "' has an unknown extension; the report is FILE.html or FILE.svg";
+      },
+      "FILE.html|FILE.svg");
+  inspect->add_option("--report", report_file, "also draw the memory plan into FILE.html or FILE.svg")->check(report_kind);
   inspect->add_flag("--json", json, "print the numbers as JSON instead of a table");
   bool stack = false;
   std::string stack_target = "host";
@@ -276,7 +287,7 @@ int main(int argc, char** argv) {
       fmt::print("{}", json ? report_json(m) : inspect_report(m));
       if (stack) fmt::print(json ? stderr : stdout, "\n{}", stack_report_text(measure_stack(m, stack_target)));
       if (!report_file.empty()) {
-        const bool svg = report_file.size() > 4 && report_file.substr(report_file.size() - 4) == ".svg";
+        const bool svg = ends_with(report_file, ".svg");
         std::ofstream out(report_file, std::ios::binary);
         out << (svg ? report_svg(m) : report_html(m));
         if (!out.flush()) throw Error(report_file + ": cannot write the report");

@@ -22,6 +22,10 @@ check "--help lists the subcommands" bash -c "'$gen' --help | grep -q compile &&
 check_error "an unknown option is named" 2 "onnx2mcu: error: unknown option '--bogus'" "$gen" --bogus "$model"
 check_error "a misspelled subcommand is named" 2 "onnx2mcu: error: unknown subcommand 'compil'; it is one of compile, inspect, verify or ops" \
   "$gen" compil "$model" -o "$work/x"
+check_error "--report with an unknown extension lists the supported ones" 2 "'$work/r.pdf' has an unknown extension; the report is FILE.html or FILE.svg" \
+  "$gen" inspect "$model" --report "$work/r.pdf"
+check "--report x.pdf writes nothing" test ! -e "$work/r.pdf"
+check "--report x.svg writes SVG" bash -c "'$gen' inspect '$model' --report '$work/r.svg' && grep -q '<svg' '$work/r.svg'"
 check "--version prints the version" bash -c "'$gen' --version | grep -qE '^onnx2mcu [0-9]+\.[0-9]+'"
 check "no subcommand is an error" bash -c "! '$gen'"
 check "inspect shows arena and lower bound" bash -c "'$gen' inspect '$model' | grep -qE 'arena bytes +[0-9]+ .*lower bound [0-9]+'"
