@@ -238,8 +238,8 @@ int main(int argc, char** argv) {
   verify->add_option("--keep", work_dir, "build in this folder and keep it");
   verify->add_option("--opt", opt, "optimisation flag for the build (default -O2)");
 
-  // For maintainers: regenerates docs/ops.md. Hidden (empty group) from --help.
-  CLI::App* ops = app.add_subcommand("ops", "list the supported operators")->group("");
+  // Regenerates docs/ops.md; shown in --help so users find the list too.
+  CLI::App* ops = app.add_subcommand("ops", "list the supported operators (--markdown: as docs/ops.md)");
   ops->add_flag("--markdown", markdown, "as docs/ops.md")->required();
 
   try {
