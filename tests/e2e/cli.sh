@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cli.sh ONNX2MCU MODEL.onnx: --help, --version, inspect, command-line errors that say what was
-# wrong, and a folder that is not ours.
+# wrong, a folder that is not ours, and files an unchanged model leaves untouched.
 set -uo pipefail
 gen=$1 model=$2
 work=$(mktemp -d)
@@ -34,5 +34,11 @@ mkdir -p "$work/mine" && echo keep > "$work/mine/notes.txt"
 check "compile refuses a folder of someone else's files" bash -c "! '$gen' compile '$model' -o '$work/mine' 2>/dev/null && [ -f '$work/mine/notes.txt' ]"
 check "compile writes into a new folder" bash -c "'$gen' compile '$model' -o '$work/new' && [ -f '$work/new/digits.h' ]"
 check "compile replaces its own earlier output" bash -c "'$gen' compile '$model' -o '$work/new' --name other && [ -f '$work/new/other.h' ] && [ ! -f '$work/new/digits.h' ]"
+# Unchanged output keeps its mtime (no rebuild); a changed file is written again.
+touch -d '2001-01-01 00:00:00' "$work/new"/*
+echo "// edited" >> "$work/new/other.cpp"
+check "compile again succeeds" "$gen" compile "$model" -o "$work/new" --name other
+check "an unchanged file keeps its mtime" bash -c "[ \"\$(stat -c %Y '$work/new/other.h')\" = \"\$(date -d '2001-01-01 00:00:00' +%s)\" ]"
+check "a changed file is written again" bash -c "[ \"\$(stat -c %Y '$work/new/other.cpp')\" != \"\$(date -d '2001-01-01 00:00:00' +%s)\" ] && ! grep -q '// edited' '$work/new/other.cpp'"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
