@@ -136,6 +136,31 @@ std::string printable(const std::string& msg, bool one_line) {
   return out;
 }
 
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// Why no subcommand was parsed, for a better message than CLI11's "A subcommand is required":
+// the first unknown option or word before any subcommand.
+std::string no_subcommand_reason(CLI::App& app, int argc, char** argv) {
+  const std::string known = "compile, inspect, verify or ops";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.size() > 1 && arg[0] == '-') {
+      const std::string opt = arg.substr(0, arg.find('='));
+      bool ok = app.get_option_no_throw(opt) != nullptr;
+      if (!ok && opt[1] != '-') {  // -qv: flags run together
+        ok = true;
+        for (size_t c = 1; c < opt.size(); ++c) ok = ok && app.get_option_no_throw(std::string("-") + opt[c]) != nullptr;
+      }
+      if (!ok) return "unknown option '" + opt + "'; the subcommand (" + known + ") comes first";
+    } else {
+      return "unknown subcommand '" + arg + "'; it is one of " + known;
+    }
+  }
+  return "no subcommand; it is one of " + known;
+}
+
 // docs/ops.md: the op registry as a table, so the documented list cannot drift from the code.
 std::string ops_markdown() {
   std::string out =
@@ -190,7 +215,14 @@ int main(int argc, char** argv) {
   add_model_options(inspect, model, name, specs, copts);
   std::string report_file;
   bool json = false;
-  inspect->add_option("--report", report_file, "also draw the memory plan into FILE.html or FILE.svg");
+  // Checked as a command-line error before any work: FILE.pdf would otherwise get HTML silently.
+  const CLI::Validator report_kind(
+      [](std::string& v) {
+        return ends_with(v, ".html") || ends_with(v, ".svg") ? std::string()
+                                                             : "'" + v + "' has an unknown extension; the report is FILE.html or FILE.svg";
+      },
+      "FILE.html|FILE.svg");
+  inspect->add_option("--report", report_file, "also draw the memory plan into FILE.html or FILE.svg")->check(report_kind);
   inspect->add_flag("--json", json, "print the numbers as JSON instead of a table");
   bool stack = false;
   std::string stack_target = "host";
@@ -206,13 +238,18 @@ int main(int argc, char** argv) {
   verify->add_option("--keep", work_dir, "build in this folder and keep it");
   verify->add_option("--opt", opt, "optimisation flag for the build (default -O2)");
 
-  // For maintainers: regenerates docs/ops.md. Hidden (empty group) from --help.
-  CLI::App* ops = app.add_subcommand("ops", "list the supported operators")->group("");
+  // Regenerates docs/ops.md; shown in --help so users find the list too.
+  CLI::App* ops = app.add_subcommand("ops", "list the supported operators (--markdown: as docs/ops.md)");
   ops->add_flag("--markdown", markdown, "as docs/ops.md")->required();
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (app.get_subcommands().empty() && dynamic_cast<const CLI::RequiredError*>(&e)) {
+      const std::string what = no_subcommand_reason(app, argc, argv);
+      std::fprintf(stderr, "onnx2mcu: error: %s\nRun with --help for more information.\n", printable(what, true).c_str());
+      return 2;
+    }
     const int rc = app.exit(e);  // prints help, version or the error
     return rc == 0 ? 0 : 2;      // CLI11's own codes (100+) would contradict the documented 2
   }
@@ -250,7 +287,7 @@ int main(int argc, char** argv) {
       fmt::print("{}", json ? report_json(m) : inspect_report(m));
       if (stack) fmt::print(json ? stderr : stdout, "\n{}", stack_report_text(measure_stack(m, stack_target)));
       if (!report_file.empty()) {
-        const bool svg = report_file.size() > 4 && report_file.substr(report_file.size() - 4) == ".svg";
+        const bool svg = ends_with(report_file, ".svg");
         std::ofstream out(report_file, std::ios::binary);
         out << (svg ? report_svg(m) : report_html(m));
         if (!out.flush()) throw Error(report_file + ": cannot write the report");

@@ -127,6 +127,23 @@ CompiledModel compile_model_bytes(const std::string& bytes, const std::string& m
   return compile(model_path, &bytes, opts);
 }
 
+namespace {
+
+// An output file whose text is what the folder holds already is linked, not written, into the
+// new folder: it keeps its mtime, so an unchanged model triggers no rebuild, and the folder is
+// still replaced in one rename. False when it must be written (new, changed, or no hard link).
+bool keep_unchanged(const fs::path& old_file, const fs::path& new_file, const std::string& text) {
+  std::error_code ec;
+  if (!fs::is_regular_file(old_file, ec) || fs::file_size(old_file, ec) != text.size() || ec) return false;
+  std::ifstream in(old_file, std::ios::binary);
+  std::string have(text.size(), '\0');
+  if (!in.read(have.data(), static_cast<std::streamsize>(have.size())) || have != text) return false;
+  fs::create_hard_link(old_file, new_file, ec);
+  return !ec;
+}
+
+}  // namespace
+
 void write_output_dir(const std::vector<GeneratedFile>& files, const std::string& dir) {
   const fs::path target = fs::absolute(dir).lexically_normal();
   const fs::path final_dir = target.filename().empty() ? target.parent_path() : target;
@@ -150,9 +167,11 @@ void write_output_dir(const std::vector<GeneratedFile>& files, const std::string
         throw Error(dir + ": internal error: generated file '" + f.path + "' would lie outside the folder");
       fs::path p = tmp / rel;
       fs::create_directories(p.parent_path());
-      std::ofstream o(p, std::ios::binary);
-      o << f.text;
-      if (!o.flush()) throw Error(dir + ": cannot write " + f.path);
+      if (!keep_unchanged(final_dir / rel, p, f.text)) {
+        std::ofstream o(p, std::ios::binary);
+        o << f.text;
+        if (!o.flush()) throw Error(dir + ": cannot write " + f.path);
+      }
       manifest += f.path + "\n";
     }
     std::ofstream m(tmp / kManifest, std::ios::binary);

@@ -22,7 +22,10 @@ namespace {
 
 std::string read_file(const std::string& path) {
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw Error("cannot open: not a regular file");
+  const fs::file_status st = fs::status(path, ec);
+  if (st.type() == fs::file_type::not_found) throw Error("cannot open: no such file");
+  if (st.type() == fs::file_type::directory) throw Error("cannot open: is a directory, not a model file");
+  if (!fs::is_regular_file(st)) throw Error("cannot open: not a regular file");
   const auto size = fs::file_size(path, ec);
   if (!ec && size > static_cast<uintmax_t>(kMaxModelFileBytes))
     throw Error("the file has " + std::to_string(size) + " bytes; an ONNX protobuf holds at most 2 GiB");
@@ -263,8 +266,10 @@ void apply_input_shapes(Graph& g, const LoadOptions& opts) {
     for (size_t i = 0; i < in->shape.size(); ++i)
       if (in->shape[i] < 0) {
         std::string dim = i < in->dim_names.size() && !in->dim_names[i].empty() ? " '" + in->dim_names[i] + "'" : "";
-        throw Error("input '" + in->name + "' has unknown dim " + std::to_string(i) + dim + " in " +
-                    shape_str(in->shape) + "; fix it with --shape " + in->name + "=...");
+        Shape pasted = in->shape;  // a whole --shape to paste: the unknown dims as 1
+        for (int64_t& d : pasted) d = d < 0 ? 1 : d;
+        throw Error("input '" + in->name + "' has unknown dim " + std::to_string(i) + dim + " in " + shape_str(in->shape) +
+                    "; fix it with --shape " + in->name + "=" + shape_x(pasted) + " (unknown dims written as 1)");
       }
   }
   for (const auto& kv : opts.input_shapes)

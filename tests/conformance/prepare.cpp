@@ -80,7 +80,7 @@ std::vector<TestCase> load_cases(const Test& t, const Graph& g, std::vector<std:
 }
 
 // The graph inputs an onnx2mcu error asks to freeze ("... --freeze NAME=FILE.pb ...") or to give
-// a shape ("... fix it with --shape NAME=...").
+// a shape ("... fix it with --shape NAME=1x3 (unknown dims written as 1)").
 std::vector<std::string> inputs_named(const std::string& message, const std::string& flag, const std::string& tail) {
   std::vector<std::string> names;
   for (size_t at = message.find(flag); at != std::string::npos; at = message.find(flag, at + 1)) {
@@ -113,7 +113,7 @@ CompiledModel compile_freezing(const Test& t, std::vector<std::string>& frozen) 
       return compile_model(model, opts);
     } catch (const Error& e) {
       const std::vector<std::string> want = inputs_named(e.what(), "--freeze ", "=FILE.pb");
-      const std::vector<std::string> unshaped = inputs_named(e.what(), "fix it with --shape ", "=...");
+      const std::vector<std::string> unshaped = inputs_named(e.what(), "fix it with --shape ", "=");
       if (want.empty() && unshaped.empty()) throw;
       const std::vector<std::string> sets = find_data_sets({t.dir});
       if (declared.empty()) declared = model_input_names(model);

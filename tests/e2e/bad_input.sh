@@ -40,13 +40,13 @@ expect() {
   fi
 }
 
-expect "$work/bad/missing.onnx" "cannot open"
+expect "$work/bad/missing.onnx" "cannot open: no such file"
 expect "$work/bad/empty.onnx" "ONNX"
 expect "$work/bad/truncated.onnx" "corrupt or truncated"
 expect "$work/bad/random_bytes.onnx" "ONNX"
 expect "$work/bad/unsupported_op.onnx" "node 'mystery' (FooBar)"
 expect "$work/bad/unimplemented_op.onnx" "node 'uniq' (Unique)"
-expect "$work/bad/unknown_dim.onnx" "input 'x' has unknown dim 0 'N'"
+expect "$work/bad/unknown_dim.onnx" "input 'x' has unknown dim 0 'N' in [?,4]; fix it with --shape x=1x4 (unknown dims written as 1)"
 expect "$work/bad/dtype_mismatch.onnx" "node 'add_mixed' (Add)"
 expect "$work/bad/bad_broadcast.onnx" "node 'add_bad' (Add)"
 expect "$work/bad/dropout_runtime_training.onnx" "node 'drop' (Dropout): training_mode 't' is known only at run time"

@@ -298,7 +298,7 @@ TEST_F(ShapeOverride, UnknownDimWithoutOverrideNamesTheInput) {
   const std::string msg = load_error({});
   EXPECT_CONTAINS(msg, path_);
   EXPECT_CONTAINS(msg, "input 'x' has unknown dim 0 'N'");
-  EXPECT_CONTAINS(msg, "--shape x=");
+  EXPECT_CONTAINS(msg, "; fix it with --shape x=1x4 (unknown dims written as 1)");
 }
 
 TEST_F(ShapeOverride, WrongRank) {
@@ -321,14 +321,13 @@ TEST_F(ShapeOverride, UnknownName) {
 TEST(LoadErrors, MissingFileNamesIt) {
   const std::string path = "/nonexistent/onnx2mcu/model.onnx";
   const std::string msg = error_of([&] { load_model(path); });
-  EXPECT_CONTAINS(msg, path + ": ");
-  EXPECT_CONTAINS(msg, "cannot open");
+  EXPECT_CONTAINS(msg, path + ": cannot open: no such file");
 }
 
 TEST(LoadErrors, FolderIsNotAModel) {
   TempDir dir;
   const std::string msg = error_of([&] { load_model(dir.path().string()); });
-  EXPECT_CONTAINS(msg, dir.path().string() + ": cannot open");
+  EXPECT_CONTAINS(msg, dir.path().string() + ": cannot open: is a directory, not a model file");
 }
 
 TEST(LoadErrors, CorruptBytesNameTheFile) {

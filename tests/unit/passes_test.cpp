@@ -872,6 +872,24 @@ TEST(Errors, UnsupportedOp) {
   EXPECT_NE(msg.find("unsupported op"), std::string::npos) << msg;
 }
 
+// Every unsupported op type in one error: the first line names the first node as above, then
+// each type once with its first node and how many nodes use it.
+TEST(Errors, EveryUnsupportedOp) {
+  GraphBuilder b;
+  Value* x = b.input("x", {3});
+  Value* y = b.out(b.node("Frobnicate", "frob_1", {x}));
+  y = b.out(b.node("Relu", "relu", {y}));
+  Node* ms = b.node("Gelu2", "ms_gelu", {y});
+  ms->domain = "com.microsoft";
+  y = b.out(ms);
+  y = b.out(b.node("Frobnicate", "frob_2", {y}));
+  b.output(y);
+  const std::string msg = pipeline_error(b.g);
+  EXPECT_EQ(msg.rfind("node 'frob_1' (Frobnicate): unsupported op (see docs/ops.md for the supported list); ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("2 unsupported ops in all: Frobnicate (node 'frob_1', 2 nodes), Gelu2 in domain 'com.microsoft' (node 'ms_gelu', 1 node)"),
+            std::string::npos) << msg;
+}
+
 TEST(Errors, UnsupportedDomain) {
   GraphBuilder b;
   Value* x = b.input("x", {3});
