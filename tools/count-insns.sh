@@ -2,7 +2,7 @@
 # count-insns.sh ELF BOARD [QEMU_ARGS...]
 #
 # Runs ELF like run-qemu.sh with the instruction-counting plugin
-# (qemu-insncount/insncount.c, built once into the cache), then prints
+# (templates/targets/qemu/insncount.c, built once into the cache), then prints
 #   total_insns=N          guest instructions from reset to exit
 #   region K insns=N       one line per rig_region_begin()/rig_region_end() pair
 # and exits with the program's exit code. Counts are instructions, not cycles.
@@ -17,7 +17,7 @@ fi
 elf=$1 board=$2
 shift 2
 tools="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-src="$tools/qemu-insncount/insncount.c"
+src="$tools/../templates/targets/qemu/insncount.c"
 [ -f "$elf" ] || { echo "count-insns: no such file: $elf" >&2; exit 2; }
 
 # Named by content, so checkouts with different versions never share a build.

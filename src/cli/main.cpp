@@ -12,6 +12,7 @@
 #include "onnx2mcu/inspect.h"
 #include "onnx2mcu/report.h"
 #include "onnx2mcu/stack.h"
+#include "onnx2mcu/profile.h"
 #include "onnx2mcu/verify.h"
 #include "onnx2mcu/version.h"
 #include "ops/op.h"
@@ -143,7 +144,7 @@ bool ends_with(const std::string& s, const std::string& tail) {
 // Why no subcommand was parsed, for a better message than CLI11's "A subcommand is required":
 // the first unknown option or word before any subcommand.
 std::string no_subcommand_reason(CLI::App& app, int argc, char** argv) {
-  const std::string known = "compile, inspect, verify or ops";
+  const std::string known = "compile, inspect, verify, profile or ops";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.size() > 1 && arg[0] == '-') {
@@ -238,6 +239,14 @@ int main(int argc, char** argv) {
   verify->add_option("--keep", work_dir, "build in this folder and keep it");
   verify->add_option("--opt", opt, "optimisation flag for the build (default -O2)");
 
+  CLI::App* profile = app.add_subcommand("profile", "instructions per node of one inference on a Cortex-M board in QEMU");
+  add_model_options(profile, model, name, specs, copts);
+  std::string profile_target = "cortex-m4", profile_data;
+  profile->add_option("--target", profile_target, "Cortex-M board/cpu (default cortex-m4)");
+  profile->add_option("--data", profile_data, "take the inputs of this test_data_set_* (or the first one in it); default zeros");
+  profile->add_option("--keep", work_dir, "build in this folder and keep it");
+  profile->add_option("--opt", opt, "optimisation flag for the build (default -O2)");
+
   // Regenerates docs/ops.md; shown in --help so users find the list too.
   CLI::App* ops = app.add_subcommand("ops", "list the supported operators (--markdown: as docs/ops.md)");
   ops->add_flag("--markdown", markdown, "as docs/ops.md")->required();
@@ -311,6 +320,15 @@ int main(int argc, char** argv) {
       if (r.stack_peak > 0) fmt::print("stack peak on {}: {} B\n", target, r.stack_peak);
       fmt::print("{} on {}: {} (rtol {}, atol {})\n", model, target, r.ok ? "PASS" : "FAIL", rtol, atol);
       return r.ok ? 0 : 1;
+    } else if (profile->parsed()) {
+      ProfileOptions po;
+      po.compile = copts;
+      po.compile.target = profile_target;
+      po.target = profile_target;
+      po.data_dir = profile_data;
+      po.work_dir = work_dir;
+      po.opt_level = opt;
+      fmt::print("{}", profile_report(profile_model(model, po)));
     }
   } catch (const Error& e) {
     // A model's names may hold newlines: a model error stays one line. verify keeps the lines

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "emitter/embedded.h"
+#include "emitter/literals.h"
 #include "emitter/naming.h"
 #include "emitter/weights.h"
 #include "onnx2mcu/error.h"
@@ -240,26 +241,38 @@ class ModelEmitter {
       for (size_t i = 0; i < n.outputs.size(); ++i)
         if (n.outputs[i]) head += (i ? ", " : "") + describe(sc, n.outputs[i]);
       body += head + "\n";
-      if (is_runtime_if(n)) {
-        body += emit_runtime_if(sc, n);
-        continue;
-      }
-      if (is_runtime_loop(n)) {
-        body += emit_runtime_loop(sc, n);
-        continue;
-      }
-      for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) {
-        headers_.insert(c.header);
-        std::string args = "p";
-        for (const Value* in : c.inputs) args += ", " + use(pointer(sc, in, false));
-        for (const Value* out : c.outputs) args += ", " + use(pointer(sc, out, true));
-        if (c.takes_scratch)
-          args += c.scratch_bytes > 0 ? ", " + at("void", sc.base + sc.plan.scratch_offset.at(&n)) : ", nullptr";
-        body += ind + "{\n" + ind + "  static constexpr " + c.params_type + " p = " + c.params_init + ";\n" + ind + "  " +
-                c.function + "(" + args + ");\n" + ind + "}\n";
-      }
+      // The model graph's nodes call the profiling hooks (compiled out unless <NAME>_PROFILE).
+      const std::string hook = "(" + std::to_string(step) + ", " + string_literal(n.name) + ");\n";
+      const bool top = &sc.g == &g_;
+      if (top) body += ind + upper(opts_.name) + "_PROFILE_BEGIN" + hook;
+      body += emit_node(sc, n);
+      if (top) body += ind + upper(opts_.name) + "_PROFILE_END" + hook;
     }
-    // Outputs no kernel writes: graph inputs, constants, repeated outputs.
+    return body + emit_copies(sc);
+  }
+
+  // The code of one node that is not a view: its kernel calls, or a run-time If or Loop.
+  std::string emit_node(const Scope& sc, const Node& n) {
+    if (is_runtime_if(n)) return emit_runtime_if(sc, n);
+    if (is_runtime_loop(n)) return emit_runtime_loop(sc, n);
+    std::string body;
+    const std::string& ind = sc.indent;
+    for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) {
+      headers_.insert(c.header);
+      std::string args = "p";
+      for (const Value* in : c.inputs) args += ", " + use(pointer(sc, in, false));
+      for (const Value* out : c.outputs) args += ", " + use(pointer(sc, out, true));
+      if (c.takes_scratch) args += c.scratch_bytes > 0 ? ", " + at("void", sc.base + sc.plan.scratch_offset.at(&n)) : ", nullptr";
+      body += ind + "{\n" + ind + "  static constexpr " + c.params_type + " p = " + c.params_init + ";\n" + ind + "  " + c.function +
+              "(" + args + ");\n" + ind + "}\n";
+    }
+    return body;
+  }
+
+  // Copies for the outputs no kernel writes: graph inputs, constants, repeated outputs.
+  std::string emit_copies(const Scope& sc) {
+    std::string body;
+    const std::string& ind = sc.indent;
     for (size_t i = 0; i < sc.g.outputs.size(); ++i) {
       const Value* v = sc.g.outputs[i];
       const auto it = sc.written.find(v);

@@ -38,4 +38,18 @@ std::string int_literal(int64_t v, bool is_unsigned) {
   return s;
 }
 
+std::string string_literal(const std::string& s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f || c == '?') {  // '?': no trigraph in older C
+      const char oct[] = {'\\', static_cast<char>('0' + (c >> 6)), static_cast<char>('0' + ((c >> 3) & 7)), static_cast<char>('0' + (c & 7)), 0};
+      out += oct;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace onnx2mcu

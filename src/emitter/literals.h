@@ -10,5 +10,8 @@ namespace onnx2mcu {
 std::string float_literal(float v);
 std::string double_literal(double v);
 std::string int_literal(int64_t v, bool is_unsigned = false);
+// "\"name\"" with quotes, backslashes and every byte outside printable ASCII as a three-digit
+// octal escape, so any ONNX name is a valid, exact C string literal.
+std::string string_literal(const std::string& s);
 
 }  // namespace onnx2mcu

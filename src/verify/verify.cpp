@@ -16,21 +16,14 @@
 #include "ops/op.h"
 #include "verify/command.h"
 #include "verify/harness.h"
+#include "verify/program.h"
 #include "verify/targets.h"
 
 namespace fs = std::filesystem;
 
-#ifndef ONNX2MCU_DEFAULT_HARNESS_FLAGS
-#define ONNX2MCU_DEFAULT_HARNESS_FLAGS ""
-#endif
-
 namespace onnx2mcu {
 namespace {
 
-void write_text(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
 
 std::vector<TestCase> load_cases(const std::vector<std::string>& dirs, const Graph& g) {
   std::vector<TestCase> cases;
@@ -47,42 +40,6 @@ std::vector<TestCase> load_cases(const std::vector<std::string>& dirs, const Gra
     cases.push_back(std::move(c));
   }
   return cases;
-}
-
-// Builds the program and returns the command that runs it.
-std::string build(const Target& t, const fs::path& dir, const std::string& name, const std::string& opt) {
-  // Generated code must be warning-free: verify holds it to -Werror.
-  const std::string common = " " + target_compile_flags(t, opt) + " -Wall -Wextra -Werror -I" + (dir / "gen").string() + " -I" +
-                             (dir / "rig").string();
-  // Host harnesses take the generator's own sanitizer flags in an ONNX2MCU_SANITIZE build, or
-  // ONNX2MCU_HARNESS_FLAGS (e.g. "-fsanitize=address,undefined"), so the generated code runs
-  // under the same checks as the tests that produced it.
-  const std::string host_extra = " " + env_or("ONNX2MCU_HARNESS_FLAGS", ONNX2MCU_DEFAULT_HARNESS_FLAGS);
-  const std::string sources = " " + (dir / "gen" / (name + ".cpp")).string() + " " + (dir / "harness.cpp").string();
-  const fs::path exe = dir / (t.is_host() ? "model_host" : "model.elf");
-  if (t.is_host()) {
-    must(env_or("CC", "cc") + " -std=c11 -O2 -c " + (dir / "rig" / "rig_host.c").string() + " -o " + (dir / "rig_host.o").string(),
-         "compiling the host rig");
-    must(env_or("CXX", "c++") + common + host_extra + sources + " " + (dir / "rig_host.o").string() + " -o " + exe.string(),
-         "compiling the generated code for the host");
-    return exe.string();
-  }
-  const std::string arch = " -mthumb " + t.flags;
-  std::string objs;
-  for (const char* f : {"startup", "syscalls", "rig"}) {
-    const fs::path o = dir / (std::string(f) + ".o");
-    must("arm-none-eabi-gcc" + arch + " -std=c11 -O2 -ffunction-sections -fdata-sections -c " + (dir / "rig" / f).string() +
-             ".c -o " + o.string(),
-         std::string("compiling the target runtime ") + f + ".c");
-    objs += " " + o.string();
-  }
-  must("arm-none-eabi-g++" + common + sources + objs + " -L" + (dir / "rig").string() + " " + target_link_flags(t) + " -o " +
-           exe.string(),
-       "compiling the generated code for " + t.name);
-  return "timeout -k 5 " + env_or("QEMU_TIMEOUT", "120") + " qemu-system-arm -M " + t.qemu_machine +
-         " -nographic -monitor none -serial null -chardev stdio,id=semihost,signal=off"
-         " -semihosting-config enable=on,target=native,chardev=semihost -kernel " +
-         exe.string() + " </dev/null";
 }
 
 std::vector<uint8_t> unhex(const std::string& s) {
@@ -143,24 +100,13 @@ VerifyResult verify_model(const std::string& model_path, const VerifyOptions& op
                                                                         : opts.data_dirs);
   std::vector<TestCase> cases = load_cases(sets, *m.graph);
 
-  fs::path dir = opts.work_dir;
-  const bool temp = dir.empty();
-  if (temp) dir = make_temp_dir("onnx2mcu-verify");
-  struct Cleanup {
-    fs::path dir;
-    bool on;
-    ~Cleanup() {
-      std::error_code ec;
-      if (on) fs::remove_all(dir, ec);
-    }
-  } cleanup{dir, temp};
+  const WorkDir work(opts.work_dir, "onnx2mcu-verify");
+  const fs::path& dir = work.path;
 
-  for (const auto& f : m.files) write_text(dir / "gen" / f.path, f.text);
-  for (const auto& kv : embedded_files())
-    if (kv.first.rfind("targets/cortex-m/", 0) == 0) write_text(dir / "rig" / fs::path(kv.first).filename(), kv.second);
+  write_program_files(m, dir);
   write_text(dir / "harness.cpp", harness_source(m.name, *m.graph, cases));
 
-  const std::string run_cmd = build(target, dir, m.name, opts.opt_level);
+  const std::string run_cmd = build_program(target, dir, m.name, opts.opt_level);
   CommandResult r = run_command(run_cmd);
   if (r.status != 0) throw Error("running the model on " + target.name + " failed (exit " + std::to_string(r.status) + "):\n" + r.output);
 

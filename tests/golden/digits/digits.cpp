@@ -22,6 +22,20 @@
 #endif
 #endif
 
+// Per-node profiling, compiled out unless DIGITS_PROFILE is defined: then each node of the
+// model calls o2m_profile_begin(step, "ONNX name") before and o2m_profile_end(...) after its
+// kernels, functions the firmware provides (read a cycle counter, toggle a pin). The steps are
+// those of the comments below and of `onnx2mcu inspect`.
+#ifdef DIGITS_PROFILE
+extern "C" void o2m_profile_begin(int step, const char* node);
+extern "C" void o2m_profile_end(int step, const char* node);
+#define DIGITS_PROFILE_BEGIN(step, node) o2m_profile_begin(step, node)
+#define DIGITS_PROFILE_END(step, node) o2m_profile_end(step, node)
+#else
+#define DIGITS_PROFILE_BEGIN(step, node) ((void)0)
+#define DIGITS_PROFILE_END(step, node) ((void)0)
+#endif
+
 namespace {
 
 // conv1.bias float32 [8]
@@ -296,26 +310,34 @@ inline T* at(void* arena, uint32_t offset) {
 
 extern "C" int digits_run_with_arena(void* arena, const float* image, float* probs) {
   // 0 conv1+pool1: ConvPool -> pool1_out [1,8,4,4] @ arena[0..512)
+  DIGITS_PROFILE_BEGIN(0, "conv1+pool1");
   {
     static constexpr o2m::ConvPoolParams p = {{1, 1, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {8, 8, 4, 4, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0}, 1, {1, 0.f, 0.f, 0.f, 0.f}};
     o2m::conv_pool<float, 3, 1>(p, image, w_conv1_weight_packed, w_conv1_bias, at<float>(arena, 0), at<void>(arena, 512));
   }
+  DIGITS_PROFILE_END(0, "conv1+pool1");
   // 1 conv2+pool2: ConvPool -> pool2_out [1,16,2,2] @ arena[1024..1280)
+  DIGITS_PROFILE_BEGIN(1, "conv2+pool2");
   {
     static constexpr o2m::ConvPoolParams p = {{1, 8, 4, 4, 16, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {4, 4, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0}, 1, {1, 0.f, 0.f, 0.f, 0.f}};
     o2m::conv_pool<float, 3, 1>(p, at<float>(arena, 0), w_conv2_weight_packed, w_conv2_bias, at<float>(arena, 1024), at<void>(arena, 512));
   }
+  DIGITS_PROFILE_END(1, "conv2+pool2");
   // 2 flatten: Flatten (view: flatten_out [1,64] @ arena[1024..1280) shares the input's bytes)
   // 3 fc: Gemm -> logits [1,10] @ arena[0..40)
+  DIGITS_PROFILE_BEGIN(3, "fc");
   {
     static constexpr o2m::GemmParams p = {1, 10, 64, 0, 1, 1.f, 1.f, 0, 1};
     o2m::gemm<float>(p, at<float>(arena, 1024), w_fc_weight, w_fc_bias, at<float>(arena, 0));
   }
+  DIGITS_PROFILE_END(3, "fc");
   // 4 softmax: Softmax -> probs [1,10] @ output
+  DIGITS_PROFILE_BEGIN(4, "softmax");
   {
     static constexpr o2m::SoftmaxParams p = {1, 10, 1};
     o2m::softmax<float>(p, at<float>(arena, 0), probs);
   }
+  DIGITS_PROFILE_END(4, "softmax");
   return 0;
 }
 

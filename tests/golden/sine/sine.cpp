@@ -21,6 +21,20 @@
 #endif
 #endif
 
+// Per-node profiling, compiled out unless SINE_PROFILE is defined: then each node of the
+// model calls o2m_profile_begin(step, "ONNX name") before and o2m_profile_end(...) after its
+// kernels, functions the firmware provides (read a cycle counter, toggle a pin). The steps are
+// those of the comments below and of `onnx2mcu inspect`.
+#ifdef SINE_PROFILE
+extern "C" void o2m_profile_begin(int step, const char* node);
+extern "C" void o2m_profile_end(int step, const char* node);
+#define SINE_PROFILE_BEGIN(step, node) o2m_profile_begin(step, node)
+#define SINE_PROFILE_END(step, node) o2m_profile_end(step, node)
+#else
+#define SINE_PROFILE_BEGIN(step, node) ((void)0)
+#define SINE_PROFILE_END(step, node) ((void)0)
+#endif
+
 namespace {
 
 // fc1.weight float32 [16,1]
@@ -98,30 +112,40 @@ inline T* at(void* arena, uint32_t offset) {
 
 extern "C" int sine_run_with_arena(void* arena, const float* x, float* y) {
   // 0 fc1: Gemm -> fc1_out [1,16] @ arena[0..64)
+  SINE_PROFILE_BEGIN(0, "fc1");
   {
     static constexpr o2m::GemmParams p = {1, 16, 1, 0, 1, 1.f, 1.f, 0, 1};
     o2m::gemm<float>(p, x, w_fc1_weight, w_fc1_bias, at<float>(arena, 0));
   }
+  SINE_PROFILE_END(0, "fc1");
   // 1 relu1: Relu -> relu1_out [1,16] @ arena[0..64)
+  SINE_PROFILE_BEGIN(1, "relu1");
   {
     static constexpr o2m::UnaryParams p = {16, 0.f, 0.f};
     o2m::relu<float>(p, at<float>(arena, 0), at<float>(arena, 0));
   }
+  SINE_PROFILE_END(1, "relu1");
   // 2 fc2: Gemm -> fc2_out [1,16] @ arena[64..128)
+  SINE_PROFILE_BEGIN(2, "fc2");
   {
     static constexpr o2m::GemmParams p = {1, 16, 16, 0, 1, 1.f, 1.f, 0, 1};
     o2m::gemm<float>(p, at<float>(arena, 0), w_fc2_weight, w_fc2_bias, at<float>(arena, 64));
   }
+  SINE_PROFILE_END(2, "fc2");
   // 3 relu2: Relu -> relu2_out [1,16] @ arena[64..128)
+  SINE_PROFILE_BEGIN(3, "relu2");
   {
     static constexpr o2m::UnaryParams p = {16, 0.f, 0.f};
     o2m::relu<float>(p, at<float>(arena, 64), at<float>(arena, 64));
   }
+  SINE_PROFILE_END(3, "relu2");
   // 4 fc3: Gemm -> y [1,1] @ output
+  SINE_PROFILE_BEGIN(4, "fc3");
   {
     static constexpr o2m::GemmParams p = {1, 1, 16, 0, 1, 1.f, 1.f, 0, 0};
     o2m::gemm<float>(p, at<float>(arena, 64), w_fc3_weight, w_fc3_bias, y);
   }
+  SINE_PROFILE_END(4, "fc3");
   return 0;
 }
 
