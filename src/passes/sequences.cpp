@@ -197,7 +197,12 @@ struct Lowering {
     const int64_t len = x->shape[static_cast<size_t>(axis)];
     Value* split = n().input(1);
     std::vector<Value*> elems;
+    // Every element is a node of its own: as many as --max-nodes allows.
+    auto check_pieces = [&](int64_t pieces) {
+      if (pieces > in.budget) n().fail("makes " + std::to_string(pieces) + " elements, more nodes than the limit allows (--max-nodes)");
+    };
     if (!split) {  // pieces of one, the axis kept or (keepdims 0) removed
+      check_pieces(len);
       const bool keep = n().attr_int("keepdims", 1) != 0;
       for (int64_t k = 0; k < len; ++k) {
         const std::string name = n().name + "/" + std::to_string(k);
@@ -220,13 +225,16 @@ struct Lowering {
     if (split->shape.empty()) {
       const int64_t s = t.int_at(0);
       if (s <= 0) n().fail("split size " + std::to_string(s) + " must be positive");
+      check_pieces(len / s + (len % s != 0));
       for (int64_t at = 0; at < len; at += s) sizes.push_back(std::min(s, len - at));
     } else {
+      check_pieces(t.elems());
       for (int64_t k = 0; k < t.elems(); ++k) sizes.push_back(t.int_at(k));
       int64_t total = 0;
       for (int64_t s : sizes) {
         if (s < 0) n().fail("split size " + std::to_string(s) + " is negative");
-        total += s;
+        if (s > len - total) n().fail("split sizes add up to more than the " + std::to_string(len) + " the axis has");
+        total += s;  // never past len: no overflow
       }
       if (total != len) n().fail("split sizes add up to " + std::to_string(total) + ", the axis has " + std::to_string(len));
     }
