@@ -15,11 +15,6 @@
 namespace onnx2mcu {
 namespace {
 
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
 // Kernel headers a set of headers needs, following their own #include "..." lines.
 std::set<std::string> with_dependencies(std::set<std::string> headers) {
   std::vector<std::string> todo(headers.begin(), headers.end());

@@ -1,5 +1,8 @@
 #include "emitter/naming.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "onnx2mcu/error.h"
 
 namespace onnx2mcu {
@@ -62,6 +65,11 @@ std::string comment_safe(const std::string& name) {
     else out += static_cast<char>(c);
   }
   return out;
+}
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
 }
 
 }  // namespace onnx2mcu

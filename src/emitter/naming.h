@@ -15,6 +15,9 @@ std::string sanitize_identifier(const std::string& name);
 // hostile name can neither end the comment nor inject code.
 std::string comment_safe(const std::string& name);
 
+// A model name as the prefix of its macros: "digits" -> "DIGITS" (DIGITS_ARENA_BYTES, DIGITS_PROFILE).
+std::string upper(std::string s);
+
 // Hands out identifiers within one scope.
 class NameScope {
  public:

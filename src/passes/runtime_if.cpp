@@ -5,6 +5,7 @@
 #include "onnx2mcu/error.h"
 #include "ops/helpers.h"
 #include "ops/op.h"
+#include "passes/inliner.h"
 #include "passes/passes.h"
 
 namespace onnx2mcu {
@@ -30,9 +31,7 @@ void expand_composite_outputs(Graph& g, Node& n, const Graph& then_g, const Grap
     }
     std::vector<Value*> elems;
     for (size_t k = 0; k < t.count; ++k) {
-      std::string name = (o ? o->name : n.name + "/out" + std::to_string(i)) + "_" + std::to_string(k);
-      for (int j = 2; g.find_value(name); ++j) name += "_" + std::to_string(j);
-      elems.push_back(g.add_value(name));
+      elems.push_back(g.add_value(fresh_name(g, (o ? o->name : n.name + "/out" + std::to_string(i)) + "_" + std::to_string(k))));
       elems.back()->producer = &n;
       outputs.push_back(elems.back());
     }

@@ -23,5 +23,8 @@ std::string harness_source(const std::string& name, const Graph& g, const std::v
 // for an output with a run-time length (a Loop that may stop early) the same rows after axis 0
 // and at most as many rows; the harness prints the rows the run wrote.
 bool reference_fits_output(const Shape& reference, const Value& out);
+// The graph outputs (indices) with a run-time length, each Value once: the order in which the
+// run function takes their `uint32_t*` lengths.
+std::vector<size_t> runtime_length_outputs(const Graph& g);
 
 }  // namespace onnx2mcu

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "emitter/embedded.h"
+#include "emitter/naming.h"
 #include "emitter/weights.h"
 #include "ir/graph.h"
 #include "loader/loader.h"
@@ -20,17 +21,13 @@
 #include "ops/op.h"
 #include "planner/memory_plan.h"
 #include "verify/command.h"
+#include "verify/harness.h"
 #include "verify/program.h"
 
 namespace fs = std::filesystem;
 
 namespace onnx2mcu {
 namespace {
-
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-  return s;
-}
 
 // main(): one run with the hooks idle inside one region, then one with a region per node.
 std::string profile_harness(const std::string& name, const Graph& g, const std::vector<Tensor>& inputs) {
@@ -44,17 +41,15 @@ std::string profile_harness(const std::string& name, const Graph& g, const std::
          std::to_string(std::max<int64_t>(1, tensor_array_len(v.dtype, v.bytes()))) + "] = " + init + ";\n";
     args += (args.empty() ? "" : ", ") + std::string("in_") + std::to_string(i);
   }
-  std::vector<const Value*> with_length;  // outputs with a run-time length, each once
   for (size_t o = 0; o < g.outputs.size(); ++o) {
     const Value& v = *g.outputs[o];
     s += std::string(dtype_api_ctype(v.dtype)) + " out_" + std::to_string(o) + "[" +
          std::to_string(std::max<int64_t>(1, tensor_array_len(v.dtype, v.bytes()))) + "];\n";
     args += (args.empty() ? "" : ", ") + std::string("out_") + std::to_string(o);
-    if (has_runtime_length(v) && std::find(with_length.begin(), with_length.end(), &v) == with_length.end()) with_length.push_back(&v);
   }
-  for (size_t k = 0; k < with_length.size(); ++k) {
-    s += "uint32_t len_" + std::to_string(k) + " = 0;\n";
-    args += ", &len_" + std::to_string(k);
+  for (size_t o : runtime_length_outputs(g)) {
+    s += "uint32_t len_" + std::to_string(o) + " = 0;\n";
+    args += ", &len_" + std::to_string(o);
   }
   s += "\n}  // namespace\n\n";
   s += "extern \"C\" void o2m_profile_begin(int, const char*) {\n  if (per_node) rig_region_begin();\n}\n";
@@ -72,13 +67,18 @@ std::string build_plugin(const fs::path& dir) {
   return so.string();
 }
 
-std::string symbol_address(const std::string& elf, const std::string& symbol) {
+// The plugin's arguments that mark the rig's regions: the addresses of rig_region_begin/end (one nm).
+std::string region_markers(const std::string& elf) {
   CommandResult r = run_command("arm-none-eabi-nm " + elf);
   if (r.status != 0) throw Error("arm-none-eabi-nm " + elf + " failed:\n" + r.output);
+  std::string begin, end;
   std::istringstream lines(r.output);
-  for (std::string addr, type, name; lines >> addr >> type >> name;)
-    if (name == symbol) return "0x" + addr;
-  throw Error("the profile program has no symbol " + symbol);
+  for (std::string addr, type, name; lines >> addr >> type >> name;) {
+    if (name == "rig_region_begin") begin = "0x" + addr;
+    if (name == "rig_region_end") end = "0x" + addr;
+  }
+  if (begin.empty() || end.empty()) throw Error("the profile program has no rig_region_begin/end");
+  return ",begin=" + begin + ",end=" + end;
 }
 
 }  // namespace
@@ -98,8 +98,7 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   std::string run = build_program(target, dir, m.name, opts.opt_level, "-D" + upper(m.name) + "_PROFILE");
   const std::string elf = (dir / "model.elf").string(), counts = (dir / "counts.txt").string();
   const std::string plugin = build_plugin(dir);
-  run = run.substr(0, run.rfind(" </dev/null")) + " -plugin file=" + plugin + ",out=" + counts + ",begin=" +
-        symbol_address(elf, "rig_region_begin") + ",end=" + symbol_address(elf, "rig_region_end") + " </dev/null";
+  run = run.substr(0, run.rfind(" </dev/null")) + " -plugin file=" + plugin + ",out=" + counts + region_markers(elf) + " </dev/null";
   CommandResult r = run_command(run);
   if (r.status != 0) throw Error("running the model on " + target.name + " failed (exit " + std::to_string(r.status) + "):\n" + r.output);
 
