@@ -37,6 +37,14 @@ inline void merge_dims(Shape& dims, std::vector<int64_t>& strides) {
   strides = std::move(ms);
 }
 
+// Runs f(T{}, I{}) for the data dtype of input `data` and the index dtype of input `idx`.
+template <typename F>
+KernelCall visit_data_index(const Node& n, size_t data, size_t idx, F&& f) {
+  return visit_dtype(required_input(n, data).dtype, [&](auto t) {
+    return visit_index(n, required_input(n, idx).dtype, [&](auto i) { return f(t, i); });
+  });
+}
+
 // y[i...] = x[base + sum(i_d * in_strides[d])] over out_dims.
 inline KernelCall strided_copy_call(const Node& n, const Value& x, const Value& y, Shape out_dims,
                                     std::vector<int64_t> in_strides, int64_t base) {

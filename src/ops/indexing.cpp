@@ -14,14 +14,6 @@ int64_t axis_attr(const Node& n, const Shape& s, int64_t def = 0) {
   return normalize_axis(n, n.attr_int("axis", def), static_cast<int64_t>(s.size()));
 }
 
-// Runs f(T{}, I{}) for the data dtype of input `data` and the index dtype of input `idx`.
-template <typename F>
-KernelCall visit_data_index(const Node& n, size_t data, size_t idx, F&& f) {
-  return visit_dtype(required_input(n, data).dtype, [&](auto t) {
-    return visit_index(n, required_input(n, idx).dtype, [&](auto i) { return f(t, i); });
-  });
-}
-
 // ---- Gather ----
 
 void infer_gather(Node& n) {

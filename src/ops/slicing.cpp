@@ -2,6 +2,8 @@
 // Most are one strided copy: only the starting offset, output dims and input strides differ.
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
+#include <optional>
 
 #include "ir/checked.h"
 #include "ops/index_math.h"
@@ -63,12 +65,92 @@ SliceSpec slice_spec(const Node& n) {
   return s;
 }
 
+// ---- Slice with a run-time start: x[i:i+k] in a loop body ----
+// When the starts are only known at run time but the ends are provably the starts plus a
+// constant (ends = Add(starts, k) under Unsqueeze/Squeeze/Reshape/Identity), the output has a
+// static size and lowers to slice_window. One axis, step 1.
+
+const Value* strip_reshapes(const Value* v) {
+  static const char* const kSameValues[] = {"Unsqueeze", "Squeeze", "Reshape", "Identity", "Flatten"};
+  while (v && !v->is_const() && v->producer && !v->producer->inputs.empty() &&
+         std::find(std::begin(kSameValues), std::end(kSameValues), v->producer->op) != std::end(kSameValues))
+    v = v->producer->inputs[0];
+  return v;
+}
+
+std::optional<int64_t> constant_scalar(const Value* v) {
+  if (!v || !v->is_const() || v->elems() != 1) return std::nullopt;
+  return v->constant->to_ints()[0];
+}
+
+// k when `end` is `start` + k, else nothing.
+std::optional<int64_t> width_between(const Value& start, const Value& end) {
+  const Value* s = strip_reshapes(&start);
+  const Value* e = strip_reshapes(&end);
+  if (!e || !e->producer || e->producer->inputs.size() != 2) return std::nullopt;
+  const Node& op = *e->producer;
+  const Value* a = strip_reshapes(op.inputs[0]);
+  const Value* b = strip_reshapes(op.inputs[1]);
+  if (op.op == "Add" && a == s) return constant_scalar(op.inputs[1]);
+  if (op.op == "Add" && b == s) return constant_scalar(op.inputs[0]);
+  if (op.op == "Sub" && a == s)
+    if (auto k = constant_scalar(op.inputs[1])) return -*k;
+  return std::nullopt;
+}
+
+struct SliceWindow {
+  size_t axis = 0;
+  int64_t width = 0;
+};
+
+// Set when starts are run-time and the slice is a window of constant width.
+std::optional<SliceWindow> slice_window_of(const Node& n) {
+  const Value& starts = required_input(n, 1);
+  const Value& ends = required_input(n, 2);
+  if (starts.is_const() || starts.elems() != 1 || ends.elems() != 1) return std::nullopt;
+  const std::optional<int64_t> width = width_between(starts, ends);
+  if (!width) return std::nullopt;
+  const Shape& x = required_input(n, 0).shape;
+  const std::vector<int64_t> axes = optional_ints(n, 3, "Slice's axes");
+  const std::vector<int64_t> steps = optional_ints(n, 4, "Slice's steps");
+  if (!steps.empty() && steps != std::vector<int64_t>{1})
+    n.fail("a Slice whose start is known only at run time needs step 1");
+  SliceWindow w;
+  w.axis = static_cast<size_t>(normalize_axis(n, axes.empty() ? 0 : axes[0], static_cast<int64_t>(x.size())));
+  w.width = *width;
+  if (w.width < 0 || w.width > x[w.axis])
+    n.fail("a Slice whose start is known only at run time has width " + std::to_string(w.width) + ", outside 0.." +
+           std::to_string(x[w.axis]) + " (its axis)");
+  return w;
+}
+
 void infer_slice(Node& n) {
   expect_arity(n, 3, 5);
+  if (auto w = slice_window_of(n)) {
+    Shape out = required_input(n, 0).shape;
+    out[w->axis] = w->width;
+    set_output(n, 0, required_input(n, 0).dtype, out);
+    return;
+  }
   set_output(n, 0, required_input(n, 0).dtype, slice_spec(n).out);
 }
 
+std::vector<KernelCall> lower_slice_window(const Node& n, const SliceWindow& w) {
+  const Value& x = required_input(n, 0);
+  const Value& start = required_input(n, 1);
+  if (n.outputs[0]->elems() == 0) return {};
+  o2m::SliceWindowParams p{i32(n, prod(x.shape, 0, w.axis)), i32(n, x.shape[w.axis]), i32(n, w.width),
+                           i32(n, prod(x.shape, w.axis + 1, x.shape.size()))};
+  return {visit_data_index(n, 0, 1, [&](auto t, auto i) {
+    using T = decltype(t);
+    using I = decltype(i);
+    return make_call(O2M_KERNEL2("indexing.hpp", o2m::slice_window, T, I), "o2m::SliceWindowParams", p, {&x, &start},
+                     {n.outputs[0]});
+  })};
+}
+
 std::vector<KernelCall> lower_slice(const Node& n) {
+  if (auto w = slice_window_of(n)) return lower_slice_window(n, *w);
   SliceSpec s = slice_spec(n);
   if (shape_elems(s.out) == 0) return {};
   return {strided_copy_call(n, required_input(n, 0), *n.outputs[0], s.out, s.strides, s.base)};
@@ -268,7 +350,9 @@ std::vector<KernelCall> lower_trilu(const Node& n) {
 }  // namespace
 
 void register_slicing_ops(OpTable& t) {
-  add_op(t, {"Slice", "", infer_slice, lower_slice}).normalize = normalize_slice;
+  OpDef& slice = add_op(t, {"Slice", "", infer_slice, lower_slice});
+  slice.normalize = normalize_slice;
+  slice.notes = "starts known only at run time when ends = starts + a constant (x[i:i+k]): one axis, step 1, rows outside read 0";
   add_op(t, {"Split", "", infer_split, lower_split}).normalize = normalize_split;
   add_op(t, {"Tile", "", infer_tile, lower_tile});
   add_op(t, {"Expand", "", infer_expand, lower_expand});

@@ -30,6 +30,19 @@ bool never_exits(const Graph& body) {
 
 // The outputs' sizes, as infer-shapes-and-fold checks every node's (a scan output holds the
 // bound's rows: a constant trip count of 2^62 must not become an array).
+// A loop whose trip count is known only at run time is still bounded when the model declares
+// its scan outputs with a fixed length: no run may write more rows than that. The least such
+// length, or -1 when no scan output is a model output with one.
+int64_t declared_scan_length(const Graph& g, const Node& n, size_t carried, size_t scans) {
+  int64_t least = -1;
+  for (size_t k = 0; k < scans && !g.is_subgraph; ++k) {
+    const Value* o = n.outputs[carried + k];
+    if (!o || !o->is_graph_output || o->shape.empty() || o->shape[0] == kUnknownDim || o->shape[0] < 0) continue;
+    if (least < 0 || o->shape[0] < least) least = o->shape[0];
+  }
+  return least;
+}
+
 void check_output_sizes(const Node& n, const PassOptions& opts) {
   for (const Value* o : n.outputs)
     if (o) check_output_bytes(n, *o, opts, "; --max-loop-iterations bounds a Loop's scan outputs");
@@ -103,14 +116,14 @@ bool prepare_runtime_loop(Graph& g, Node& n, const PassOptions& opts) {
 
   // The bound: the constant trip count, else --max-loop-iterations (needed for scan outputs' capacity).
   const bool early_exit = !(m && m->is_const() && (!cond || is_constant_true(*cond)) && never_exits(*body));
-  int64_t bound = const_trips;
+  int64_t bound = const_trips >= 0 ? const_trips : declared_scan_length(g, n, carried, scans);
   if (!early_exit && opts.max_loop_iterations > 0 && const_trips > opts.max_loop_iterations)  // would always return 1
     n.fail("runs exactly " + std::to_string(const_trips) + " iterations, more than --max-loop-iterations " +
            std::to_string(opts.max_loop_iterations) + " allows; raise the bound");
   if (opts.max_loop_iterations > 0 && (bound < 0 || bound > opts.max_loop_iterations)) bound = opts.max_loop_iterations;
   if (bound < 0 && scans > 0) {
     const std::string what = m ? "its trip count '" + m->name + "' is known only at run time" : "it has no trip count";
-    n.fail(what + ", so its scan outputs need a static capacity: give one with --max-loop-iterations N, or unroll the loop" +
+    n.fail(what + ", so its scan outputs need a static capacity: give one with --max-loop-iterations N (or declare their length in the model's outputs), or unroll the loop" +
            (m ? freeze_advice(*m) : std::string()));
   }
   for (size_t j = 0; j < carried; ++j)

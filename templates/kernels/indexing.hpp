@@ -1,4 +1,4 @@
-// Data movement by index arithmetic: Slice, Split, Expand, DepthToSpace, SpaceToDepth (one
+// Data movement by index arithmetic: Slice (and its run-time window), Split, Expand, DepthToSpace, SpaceToDepth (one
 // strided copy), Tile, Trilu, Compress. Shapes are padded at the front to kMaxRank with 1s.
 #pragma once
 #include "common.hpp"
@@ -28,6 +28,27 @@ inline void strided_copy(const StridedCopyParams& p, const T* x, T* y) {
       idx[d] = 0;
     }
   }
+}
+
+// Slice whose start on one axis is known only at run time and whose width is a constant (ends =
+// starts + width): x is [outer, axis_len, inner], y is [outer, width, inner]. The start counts from
+// the end when negative, as Slice's does; rows of the window outside the axis read 0 (a static
+// build cannot shorten its output the way ONNX's clamping would).
+struct SliceWindowParams {
+  int32_t outer, axis_len, width, inner;
+  O2M_FIELDS(outer, axis_len, width, inner)
+};
+
+template <typename T, typename I>
+inline void slice_window(const SliceWindowParams& p, const T* x, const I* start, T* y) {
+  const int64_t s = start[0] < 0 ? static_cast<int64_t>(start[0]) + p.axis_len : static_cast<int64_t>(start[0]);
+  for (int32_t o = 0; o < p.outer; ++o)
+    for (int32_t j = 0; j < p.width; ++j) {
+      const int64_t a = s + j;
+      const bool inside = a >= 0 && a < p.axis_len;
+      const T* src = x + (static_cast<int64_t>(o) * p.axis_len + (inside ? a : 0)) * p.inner;
+      for (int32_t i = 0; i < p.inner; ++i) *y++ = inside ? src[i] : T(0);
+    }
 }
 
 // Tile: y[i0..i5] = x[sum((i_d % in_dims[d]) * in_strides[d])].

@@ -2,7 +2,9 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -68,8 +70,9 @@ Manifest Manifest::read(const std::string& path) {
     d.line = n;
     d.generated = generated;
     ls >> d.kind >> d.pattern;
-    if (d.kind != "exclude" && d.kind != "xfail" && d.kind != "pass" && d.kind != "tolerance")
-      throw std::runtime_error(where + ": unknown directive '" + d.kind + "' (exclude, xfail, pass or tolerance)");
+    static const char* const kKinds[] = {"exclude", "xfail", "pass", "tolerance", "freeze", "nofreeze"};
+    if (std::find(std::begin(kKinds), std::end(kKinds), d.kind) == std::end(kKinds))
+      throw std::runtime_error(where + ": unknown directive '" + d.kind + "' (exclude, xfail, pass, tolerance, freeze or nofreeze)");
     if (d.pattern.find('/') == std::string::npos)
       throw std::runtime_error(where + ": pattern '" + d.pattern + "' must name the folder too, e.g. node/" + d.pattern);
     std::string word, rest;
@@ -85,7 +88,7 @@ Manifest Manifest::read(const std::string& path) {
       }
     }
     d.reason = rest;
-    if (d.kind != "pass" && d.reason.empty())
+    if (d.kind != "pass" && d.kind != "nofreeze" && d.reason.empty())
       throw std::runtime_error(where + ": '" + d.kind + " " + d.pattern + "' needs a reason a reader can check");
     if (d.kind == "tolerance" && d.rtol < 0 && d.atol < 0)
       throw std::runtime_error(where + ": a tolerance line needs rtol=X and/or atol=Y");
@@ -103,7 +106,11 @@ Expectation Manifest::lookup(const std::string& key) const {
   Expectation e;
   for (const Directive& d : directives_) {
     if (!matches(d.pattern, key)) continue;
-    if (d.kind == "tolerance") {
+    if (d.kind == "freeze" || d.kind == "nofreeze") {
+      if (e.freeze_from) continue;
+      ++d.matches;
+      e.freeze_from = &d;
+    } else if (d.kind == "tolerance") {
       if (e.tolerance_from) continue;
       ++d.matches;
       e.tolerance_from = &d;

@@ -4,8 +4,11 @@
 //   xfail     PATTERN  REASON              runs, expected to fail
 //   pass      PATTERN                      runs, expected to pass (also the default)
 //   tolerance PATTERN  rtol=X atol=Y REASON   looser comparison for matching tests
+//   nofreeze  PATTERN                      must pass without freezing any input
+//   freeze    PATTERN  REASON              may freeze inputs (overrides a later nofreeze)
 // PATTERN is a glob (fnmatch) over "folder/test_name". For the outcome the first matching
-// exclude/xfail/pass line wins; for tolerances the first matching tolerance line.
+// exclude/xfail/pass line wins; for tolerances the first matching tolerance line; for freezing
+// the first matching freeze/nofreeze line (none: freezing is allowed).
 #pragma once
 #include <map>
 #include <string>
@@ -18,7 +21,7 @@ const char* expect_name(Expect e);
 
 struct Directive {
   int line = 0;
-  std::string kind;     // exclude, xfail, pass, tolerance
+  std::string kind;     // exclude, xfail, pass, tolerance, freeze, nofreeze
   std::string pattern;  // glob over "folder/test"
   std::string reason;
   double rtol = -1, atol = -1;  // tolerance lines only; -1 = keep the default
@@ -33,6 +36,8 @@ struct Expectation {
   const Directive* outcome_from = nullptr;  // nullptr: not listed, so expected to pass
   double rtol = 1e-3, atol = 1e-7;          // ONNX's backend-test defaults
   const Directive* tolerance_from = nullptr;
+  const Directive* freeze_from = nullptr;  // a nofreeze line: the test fails if it froze an input
+  bool may_freeze() const { return !freeze_from || freeze_from->kind == "freeze"; }
 };
 
 class Manifest {

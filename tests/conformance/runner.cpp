@@ -202,6 +202,13 @@ void judge(Test& t) {
     if (t.failed_at == Stage::None && t.expect.expect != Expect::Exclude) t.fail(Stage::Run, "the harness did not run this test");
     return;
   }
+  if (!t.expect.may_freeze() && !t.frozen.empty()) {
+    std::string names;
+    for (const std::string& name : t.frozen) names += (names.empty() ? "" : ", ") + name;
+    t.fail(Stage::Compile, "compiled only with --freeze " + names + ", but " + t.expect.freeze_from->kind + " (" +
+                               "manifest line " + std::to_string(t.expect.freeze_from->line) + ") says it needs no freezing");
+    return;
+  }
   if (t.run_rc != 0) {
     t.fail(Stage::Run, "the generated " + t.cname + "_run returned an error in " + std::to_string(t.run_rc) + " of " +
                            std::to_string(t.sets.size()) + " data sets");

@@ -130,6 +130,16 @@ TEST_F(ManifestTest, ToleranceOverrides) {
   EXPECT_EQ(b.expect, Expect::Pass);
 }
 
+TEST_F(ManifestTest, FreezingFirstMatchingLineDecidesAndDefaultsToAllowed) {
+  Manifest m = Manifest::read(write("freeze   node/test_loop13*  elements of run-time shapes\n"
+                                    "nofreeze node/test_loop*\n"));
+  EXPECT_FALSE(m.lookup("node/test_loop11").may_freeze());
+  EXPECT_EQ(m.lookup("node/test_loop11").freeze_from->line, 2);
+  EXPECT_TRUE(m.lookup("node/test_loop13_seq").may_freeze());
+  EXPECT_TRUE(m.lookup("node/test_reshape").may_freeze());
+  EXPECT_THROW(Manifest::read(write("freeze node/test_x\n")), std::runtime_error);  // a reason is needed
+}
+
 TEST_F(ManifestTest, RejectsLinesWithoutReasonsOrFolders) {
   EXPECT_THROW(Manifest::read(write("exclude node/test_x\n")), std::runtime_error);
   EXPECT_THROW(Manifest::read(write("xfail node/test_x\n")), std::runtime_error);

@@ -113,6 +113,24 @@ TEST(Compress, KeepsSelectedSlicesAndIgnoresShortCondition) {
   EXPECT_EQ(std::vector<float>(y, y + 4), (std::vector<float>{2, 3, 8, 9}));
 }
 
+TEST(SliceWindow, RunTimeStartsIncludingNegativeAndPastTheEnd) {
+  std::mt19937 rng(5);
+  const int outer = 2, len = 5, width = 2, inner = 3;
+  std::vector<float> x = randoms(rng, outer * len * inner);
+  for (int64_t start : {int64_t{0}, int64_t{3}, int64_t{-2}, int64_t{4}, int64_t{-7}, int64_t{9}}) {
+    std::vector<float> y(size_t(outer * width * inner), -1.0f);
+    o2m::slice_window<float, int64_t>({outer, len, width, inner}, x.data(), &start, y.data());
+    const int64_t s = start < 0 ? start + len : start;  // Slice's reading of a negative start
+    for (int o = 0; o < outer; ++o)
+      for (int j = 0; j < width; ++j)
+        for (int i = 0; i < inner; ++i) {
+          const int64_t a = s + j;
+          const float want = a >= 0 && a < len ? x[size_t((o * len + a) * inner + i)] : 0.0f;  // outside: 0
+          EXPECT_EQ(y[size_t((o * width + j) * inner + i)], want) << "start " << start << " row " << j;
+        }
+  }
+}
+
 TEST(Gather, NegativeIndicesAndOutOfRangeReadZero) {
   std::mt19937 rng(3);
   const int outer = 2, len = 5, inner = 3;

@@ -1258,14 +1258,20 @@ TEST(ControlFlow, LoopErrors) {
             std::string::npos) << err;
 }
 
-TEST(ControlFlow, LoopWithARuntimeTripCountRunsItsCompiledBodyWithinTheBound) {
-  GraphBuilder b;
+// A Loop over accumulate_body with its trip count a model input; both outputs are model outputs.
+Node* runtime_trip_count_loop(GraphBuilder& b) {
   Value* m = b.input("m", {}, DType::I64);
   b.input("x", {2});
   Value* y0 = b.input("y0", {2});
   Node* loop = b.node("Loop", "loop", {m, nullptr, y0}, {{"body", accumulate_body(false)}}, 2);
   b.output(loop->outputs[0]);
   b.output(loop->outputs[1]);
+  return loop;
+}
+
+TEST(ControlFlow, LoopWithARuntimeTripCountRunsItsCompiledBodyWithinTheBound) {
+  GraphBuilder b;
+  Node* loop = runtime_trip_count_loop(b);
   PassOptions opts;
   opts.max_loop_iterations = 4;
   run_pipeline(b.g, opts);
@@ -1284,6 +1290,53 @@ TEST(ControlFlow, LoopWithARuntimeTripCountRunsItsCompiledBodyWithinTheBound) {
   EXPECT_EQ(l.carried_in[0], 0);
   EXPECT_EQ(l.body, 16);
   EXPECT_EQ(l.spare_out, (std::vector<int64_t>{-1, -1}));
+}
+
+TEST(ControlFlow, ScanOutputLengthTheModelDeclaresBoundsARuntimeTripCount) {
+  GraphBuilder b;
+  Node* loop = runtime_trip_count_loop(b);
+  loop->outputs[1]->shape = {5, 2};  // as the loader reads a declared output type
+  run_pipeline(b.g);
+  ASSERT_TRUE(is_runtime_loop(*loop));
+  EXPECT_EQ(loop->attr_int(kLoopMaxTripsAttr, 0), 5);
+  EXPECT_EQ(loop->outputs[1]->shape, (Shape{5, 2}));
+  EXPECT_TRUE(has_runtime_length(*loop->outputs[1]));
+  // --max-loop-iterations still caps it.
+  GraphBuilder c;
+  Node* loop2 = runtime_trip_count_loop(c);
+  loop2->outputs[1]->shape = {5, 2};
+  PassOptions opts;
+  opts.max_loop_iterations = 3;
+  run_pipeline(c.g, opts);
+  EXPECT_EQ(loop2->attr_int(kLoopMaxTripsAttr, 0), 3);
+}
+
+// x[i:i+2] with i known only at run time: a window of static width (slice_window), even in a Loop body.
+TEST(Slice, RuntimeStartWithConstantWidthIsAStaticWindow) {
+  GraphBuilder b;
+  Value* x = b.input("x", {6, 4});
+  Value* i = b.input("i", {}, DType::I64);
+  Value* two = b.constant<int64_t>("two", {}, {2});
+  Value* axes = b.constant<int64_t>("axes", {1}, {0});
+  Value* starts = b.out(b.node("Unsqueeze", "starts", {i, axes}));
+  Value* end = b.out(b.node("Add", "end", {i, two}));
+  Value* ends = b.out(b.node("Unsqueeze", "ends", {end, axes}));
+  Node* slice = b.node("Slice", "window", {x, starts, ends, axes});
+  b.output(b.out(slice));
+  run_pipeline(b.g);
+  EXPECT_EQ(slice->outputs[0]->shape, (Shape{2, 4}));
+  const std::vector<KernelCall> calls = find_op(slice->domain, slice->op)->lower(*slice);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].function, "o2m::slice_window<float, int64_t>");
+  // A width the axis cannot hold, and a step other than 1, are errors naming the node.
+  GraphBuilder c;
+  Value* cx = c.input("x", {6, 4});
+  Value* ci = c.input("i", {1}, DType::I64);
+  Value* far = c.out(c.node("Add", "far", {ci, c.constant<int64_t>("seven", {1}, {7})}));
+  c.output(c.out(c.node("Slice", "too_wide", {cx, ci, far})));
+  EXPECT_NE(pipeline_error(c.g).find("node 'too_wide' (Slice): a Slice whose start is known only at run time has width 7, outside 0..6"),
+            std::string::npos)
+      << pipeline_error(c.g);
 }
 
 TEST(ControlFlow, LoopCarriedValueChangingShapeAtRunTimeIsAnErrorNamingTheNode) {
