@@ -41,19 +41,26 @@ for f in arena flash stack instructions; do
 done
 echo "ok   all four budgets pass at the measured figures"
 
-# One below, each fails alone, naming the figure, its budget and the overshoot.
+# One below each, in one run: every figure fails, each line naming the figure, its budget and the
+# overshoot, and the verdict is FAIL (exit 1).
+rc=0
+out=$("$gen" verify "$model" --data "$dir" --target cortex-m4 --max-arena $((arena - 1)) --max-flash $((flash - 1)) \
+      --max-stack $((stack - 1)) --max-instructions $((insns - 1)) 2>&1) || rc=$?
+[ "$rc" -eq 1 ] || fail "every budget one below its figure exited $rc: $out"
+grep -q "on cortex-m4: FAIL" <<<"$out" || fail "no FAIL verdict in: $out"
 over() {  # FIGURE VALUE UNIT
-  local f=$1 v=$2 unit=$3 rc=0 out
-  out=$("$gen" verify "$model" --data "$dir" --target cortex-m4 "--max-$f" $((v - 1)) 2>&1) || rc=$?
-  [ "$rc" -eq 1 ] || fail "--max-$f $((v - 1)) exited $rc: $out"
+  local f=$1 v=$2 unit=$3
   grep -qF "over budget: $f $v$unit > --max-$f $((v - 1))$unit, over by 1$unit" <<<"$out" || fail "--max-$f: no overshoot line in: $out"
-  grep -q "FAIL" <<<"$out" || fail "--max-$f: no FAIL verdict in: $out"
-  echo "ok   --max-$f $((v - 1)) fails: $(grep 'over budget' <<<"$out")"
+  echo "ok   --max-$f $((v - 1)) fails: $(grep "over budget: $f " <<<"$out")"
 }
 over arena "$arena" " B"
 over flash "$flash" " B"
 over stack "$stack" " B"
 over instructions "$insns" ""
+# Alone, one failed budget fails the verification too.
+rc=0; out=$("$gen" verify "$model" --data "$dir" --max-arena $((arena - 1)) 2>&1) || rc=$?
+[ "$rc" -eq 1 ] && grep -q "^over budget: arena" <<<"$out" || fail "--max-arena alone on the host: $rc $out"
+echo "ok   --max-arena alone fails on the host"
 # On the host, flash and instructions are not measured: a clear error, not a silent pass.
 rc=0; out=$("$gen" verify "$model" --data "$dir" --max-flash 1 2>&1) || rc=$?
 [ "$rc" -eq 1 ] && grep -q "max-flash is measured on a Cortex-M target" <<<"$out" || fail "--max-flash on the host: $rc $out"
