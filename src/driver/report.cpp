@@ -71,10 +71,12 @@ std::string json_values(const std::vector<Value*>& vs) {
   return out + "]";
 }
 
-int64_t node_weight_bytes(const Node& n) {
+// The weights a node reads that the generated code holds (a Reshape's shape is read by the
+// generator only), so that the nodes' weights add up to <NAME>_WEIGHT_BYTES when none is shared.
+int64_t node_weight_bytes(const CompiledModel& m, const Node& n) {
   int64_t bytes = 0;
   for (const Value* in : n.inputs)
-    if (in && in->is_const()) bytes += in->bytes();
+    if (in && m.weights.count(in)) bytes += in->bytes();
   return bytes;
 }
 
@@ -106,7 +108,7 @@ std::string report_json(const CompiledModel& m, const Footprint* fp) {
     out += fmt::format("    {{\"step\": {}, \"name\": {}, \"op\": {}, \"shape\": {}, \"bytes\": {}, \"arena_offset\": {}, \"weight_bytes\": {}, "
                        "\"macs\": {}, \"view\": {}, \"inplace\": {}}}{}\n",
                        i, json_string(n.name), json_string(n.op), y ? json_shape(y->shape) : "null", y ? y->bytes() : 0,
-                       in_arena ? std::to_string(st->second.offset) : "null", node_weight_bytes(n), model_stats_node_macs(n),
+                       in_arena ? std::to_string(st->second.offset) : "null", node_weight_bytes(m, n), model_stats_node_macs(n),
                        p.aliased_views.count(&n) ? "true" : "false", p.inplace_nodes.count(&n) ? "true" : "false",
                        i + 1 < g.nodes.size() ? "," : "");
   }
@@ -202,7 +204,7 @@ std::string report_html(const CompiledModel& m, const Footprint* fp) {
         where = st->second.kind == StorageKind::GraphOutput ? "output" : "-";
       }
     }
-    const int64_t wbytes = node_weight_bytes(n);
+    const int64_t wbytes = node_weight_bytes(m, n);
     std::string op = n.op + (p.aliased_views.count(&n) ? " (view)" : p.inplace_nodes.count(&n) ? " (in place)" : "");
     out += fmt::format("<tr{}><td>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                        static_cast<int>(i) == peak ? " style=\"background:#fdd\" title=\"peak step\"" : "", i, xml(n.name), xml(op),

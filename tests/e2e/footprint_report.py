@@ -57,6 +57,7 @@ def main():
         header = open(os.path.join(keep, "gen", r["name"] + ".h")).read()
         m = re.search(r"#define \w+_WEIGHT_BYTES (\d+)u", header)
         check(m and int(m.group(1)) == r["weight_bytes"], "weights = the header's _WEIGHT_BYTES")
+        check(sum(n["weight_bytes"] for n in r["nodes"]) == r["weight_bytes"], "the nodes' weight bytes add up to the emitted weights")
         check(fp["static_ram_bytes"] == grew[1] + grew[2], "static RAM %d B = the growth in data + bss" % fp["static_ram_bytes"])
         io = sum(v["bytes"] for v in r["inputs"] + r["outputs"])
         check(fp["io_bytes"] == io and fp["arena_bytes"] == r["arena_bytes"], "I/O %d B and arena %d B as the model declares them" % (io, r["arena_bytes"]))
