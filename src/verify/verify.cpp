@@ -189,7 +189,7 @@ std::string verify_json(const std::string& model_path, const VerifyOptions& opts
                                 json_string(model_path), json_string(r.target), r.ok ? "true" : "false", json_number(opts.rtol),
                                 json_number(opts.atol));
   out += fmt::format("  \"arena_bytes\": {},\n  \"flash_bytes\": {},\n  \"stack_bytes\": {},\n  \"stack_peak_bytes\": {},\n  \"instructions\": {},\n",
-                     r.arena_bytes, measured(r.flash_bytes), measured(r.stack_worst_case), measured(r.stack_peak), measured(r.instructions));
+                     r.arena_bytes, measured(r.flash_bytes), measured(r.stack_worst_case), measured(r.stack_peak > 0 ? r.stack_peak : -1), measured(r.instructions));
   out += "  \"outputs\": [\n";
   for (size_t i = 0; i < r.checks.size(); ++i) {
     const OutputCheck& c = r.checks[i];

@@ -61,6 +61,14 @@ over instructions "$insns" ""
 rc=0; out=$("$gen" verify "$model" --data "$dir" --max-arena $((arena - 1)) 2>&1) || rc=$?
 [ "$rc" -eq 1 ] && grep -q "^over budget: arena" <<<"$out" || fail "--max-arena alone on the host: $rc $out"
 echo "ok   --max-arena alone fails on the host"
+# On the host: no flash, instructions or stack peak (null), the worst-case stack from g++.
+host=$("$gen" verify "$model" --data "$dir" --json) || fail "verify --json on the host failed"
+/usr/bin/python3 -c '
+import json, sys
+v = json.loads(sys.argv[1])
+assert v["pass"] and v["target"] == "host" and v["stack_bytes"] > 0, v
+assert v["flash_bytes"] is None and v["instructions"] is None and v["stack_peak_bytes"] is None, v' "$host" || fail "verify --json on the host: $host"
+echo "ok   verify --json on the host: flash, instructions and stack peak are null"
 # On the host, flash and instructions are not measured: a clear error, not a silent pass.
 rc=0; out=$("$gen" verify "$model" --data "$dir" --max-flash 1 2>&1) || rc=$?
 [ "$rc" -eq 1 ] && grep -q "max-flash is measured on a Cortex-M target" <<<"$out" || fail "--max-flash on the host: $rc $out"
