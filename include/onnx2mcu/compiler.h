@@ -12,6 +12,7 @@
 namespace onnx2mcu {
 
 struct Graph;
+struct Value;
 struct MemoryPlan;
 
 struct GeneratedFile {
@@ -44,6 +45,7 @@ struct CompiledModel {
   std::unique_ptr<MemoryPlan> plan;
   std::vector<GeneratedFile> files;
   int64_t weight_bytes = 0;  // the const data the generated .cpp holds (<NAME>_WEIGHT_BYTES)
+  std::set<const Value*> weights;  // the constants it holds: weight_bytes is the sum of their bytes
   std::string ir_dump;  // the IR printed after CompileOptions::dump_ir_after
   ~CompiledModel();
   CompiledModel();

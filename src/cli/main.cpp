@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <fstream>
 
@@ -10,6 +11,7 @@
 #include "onnx2mcu/compiler.h"
 #include "onnx2mcu/error.h"
 #include "onnx2mcu/inspect.h"
+#include "onnx2mcu/footprint.h"
 #include "onnx2mcu/report.h"
 #include "onnx2mcu/stack.h"
 #include "onnx2mcu/profile.h"
@@ -228,7 +230,10 @@ int main(int argc, char** argv) {
   bool stack = false;
   std::string stack_target = "host";
   inspect->add_flag("--stack", stack, "also build the generated code with -fstack-usage and report run()'s worst-case stack");
-  inspect->add_option("--target", stack_target, "compiler for --stack: host (g++) or a Cortex-M board/cpu (arm-none-eabi-g++)");
+  inspect->add_option("--keep", work_dir, "with a Cortex-M --target: build in this folder and keep it (model.elf, baseline.elf)");
+  inspect->add_option("--target", stack_target,
+                      "a Cortex-M board/cpu: also build the model for it and report flash (code, weights) and RAM (arena, I/O, stack); "
+                      "the compiler for --stack (default host: g++)");
 
   CLI::App* verify = app.add_subcommand("verify", "generate, build, run on test data and compare with the references");
   add_model_options(verify, model, name, specs, copts);
@@ -238,6 +243,15 @@ int main(int argc, char** argv) {
   verify->add_option("--atol", atol, "absolute tolerance (default 1e-4)");
   verify->add_option("--keep", work_dir, "build in this folder and keep it");
   verify->add_option("--opt", opt, "optimisation flag for the build (default -O2)");
+  bool verify_json_out = false;
+  int64_t max_arena = -1, max_flash = -1, max_stack = -1, max_instructions = -1;
+  verify->add_flag("--json", verify_json_out, "print the result as JSON: every output, arena, flash, stack, instructions (Cortex-M)");
+  verify->add_option("--max-arena", max_arena, "fail when the arena is larger than this many bytes")->check(CLI::NonNegativeNumber);
+  verify->add_option("--max-flash", max_flash, "fail when the model's flash (measured on the Cortex-M --target) is larger (bytes)")
+      ->check(CLI::NonNegativeNumber);
+  verify->add_option("--max-stack", max_stack, "fail when run()'s worst-case stack (-fstack-usage) is larger (bytes)")->check(CLI::NonNegativeNumber);
+  verify->add_option("--max-instructions", max_instructions, "fail when a run takes more instructions in QEMU (Cortex-M --target)")
+      ->check(CLI::NonNegativeNumber);
 
   CLI::App* profile = app.add_subcommand("profile", "instructions per node of one inference on a Cortex-M board in QEMU");
   add_model_options(profile, model, name, specs, copts);
@@ -293,12 +307,16 @@ int main(int argc, char** argv) {
     } else if (inspect->parsed()) {
       CompiledModel m = compile_model(model, copts);
       std::fputs(m.ir_dump.c_str(), stderr);
-      fmt::print("{}", json ? report_json(m) : inspect_report(m));
+      // A Cortex-M --target: flash and RAM measured by building the model for it.
+      std::unique_ptr<Footprint> fp;
+      if (!find_target(stack_target).is_host()) fp = std::make_unique<Footprint>(measure_footprint(m, stack_target, "-O2", work_dir));
+      fmt::print("{}", json ? report_json(m, fp.get()) : inspect_report(m));
+      if (fp && !json) fmt::print("\n{}", footprint_text(*fp));
       if (stack) fmt::print(json ? stderr : stdout, "\n{}", stack_report_text(measure_stack(m, stack_target)));
       if (!report_file.empty()) {
         const bool svg = ends_with(report_file, ".svg");
         std::ofstream out(report_file, std::ios::binary);
-        out << (svg ? report_svg(m) : report_html(m));
+        out << (svg ? report_svg(m) : report_html(m, fp.get()));
         if (!out.flush()) throw Error(report_file + ": cannot write the report");
       }
     } else if (verify->parsed()) {
@@ -311,13 +329,24 @@ int main(int argc, char** argv) {
       vo.atol = atol;
       vo.work_dir = work_dir;
       vo.opt_level = opt;
+      vo.measure = verify_json_out;
+      vo.max_arena = max_arena;
+      vo.max_flash = max_flash;
+      vo.max_stack = max_stack;
+      vo.max_instructions = max_instructions;
       VerifyResult r = verify_model(model, vo);
+      if (verify_json_out) {
+        fmt::print("{}", verify_json(model, vo, r));
+        return r.ok ? 0 : 1;
+      }
       for (const OutputCheck& c : r.checks)
         if (!quiet || c.mismatches)
         fmt::print("{} output {} '{}': max abs {:.3g}, max rel {:.3g}, {} of {} outside tolerance, argmax {} (reference {})  {}\n",
                    c.data_dir, c.output, c.name, c.max_abs, c.max_rel, c.mismatches, c.elems, c.argmax, c.ref_argmax,
                    c.mismatches ? "FAIL" : "ok");
       if (r.stack_peak > 0) fmt::print("stack peak on {}: {} B\n", target, r.stack_peak);
+      for (const BudgetCheck& b : r.budgets)
+        if (!quiet || !b.ok()) fmt::print("{}\n", budget_line(b));
       fmt::print("{} on {}: {} (rtol {}, atol {})\n", model, target, r.ok ? "PASS" : "FAIL", rtol, atol);
       return r.ok ? 0 : 1;
     } else if (profile->parsed()) {

@@ -36,6 +36,7 @@ class ModelEmitter {
   ModelEmitter(const Graph& g, const MemoryPlan& plan, const EmitOptions& opts) : g_(g), plan_(plan), opts_(opts) {}
 
   int64_t weight_bytes() const { return weight_bytes_; }
+  const std::set<const Value*>& weights() const { return weights_; }
 
   std::vector<GeneratedFile> run() {
     name_params();
@@ -436,6 +437,7 @@ class ModelEmitter {
       out += "alignas(16) " + upper(opts_.name) + "_WEIGHTS_ATTR const " + std::string(dtype_api_ctype(v->dtype)) + " " + it->second + "[" +
              std::to_string(tensor_array_len(v->dtype, v->bytes())) + "] = " + tensor_initializer(*v->constant) + ";\n\n";
       weight_bytes_ += v->bytes();
+      weights_.insert(v);
     }
     return out;
   }
@@ -455,6 +457,7 @@ class ModelEmitter {
   std::string params_;
   std::string args_;  // the parameters' names, for <name>_run to pass on
   int64_t weight_bytes_ = 0;
+  std::set<const Value*> weights_;
   bool needs_memcpy_ = false;
 };
 
@@ -477,10 +480,12 @@ std::string render_template(const std::string& text, const std::vector<std::pair
   return out + text.substr(pos);
 }
 
-std::vector<GeneratedFile> emit_model(const Graph& g, const MemoryPlan& plan, const EmitOptions& opts, int64_t* weight_bytes) {
+std::vector<GeneratedFile> emit_model(const Graph& g, const MemoryPlan& plan, const EmitOptions& opts, int64_t* weight_bytes,
+                                      std::set<const Value*>* weights) {
   ModelEmitter e(g, plan, opts);
   std::vector<GeneratedFile> files = e.run();
   if (weight_bytes) *weight_bytes = e.weight_bytes();
+  if (weights) *weights = e.weights();
   return files;
 }
 

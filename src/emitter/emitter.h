@@ -1,5 +1,6 @@
 // Renders the generated sources: <name>.h, <name>.cpp and the kernel headers they include.
 #pragma once
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,10 @@ struct EmitOptions {
   std::string model_file;  // file name only (never a path: output must not depend on the machine)
 };
 
-// weight_bytes, when set, receives <NAME>_WEIGHT_BYTES: the const data the .cpp holds.
+// weight_bytes, when set, receives <NAME>_WEIGHT_BYTES: the const data the .cpp holds; weights,
+// when set, the constants it holds (not those only the generator reads, such as Reshape's shape).
 std::vector<GeneratedFile> emit_model(const Graph& g, const MemoryPlan& plan, const EmitOptions& opts,
-                                      int64_t* weight_bytes = nullptr);
+                                      int64_t* weight_bytes = nullptr, std::set<const Value*>* weights = nullptr);
 
 // Replaces every @KEY@ in text; fails on a key the map lacks (a template typo).
 std::string render_template(const std::string& text, const std::vector<std::pair<std::string, std::string>>& vars);

@@ -7,10 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
-#include "emitter/embedded.h"
 #include "emitter/naming.h"
 #include "emitter/weights.h"
 #include "ir/graph.h"
@@ -59,28 +56,6 @@ std::string profile_harness(const std::string& name, const Graph& g, const std::
   return s;
 }
 
-// The plugin, built once per work folder.
-std::string build_plugin(const fs::path& dir) {
-  const fs::path src = dir / "insncount.c", so = dir / "insncount.so";
-  write_text(src, embedded_file("targets/qemu/insncount.c"));
-  must(env_or("CC", "cc") + " -shared -fPIC -O2 -o " + so.string() + " " + src.string(), "building the QEMU instruction-counting plugin");
-  return so.string();
-}
-
-// The plugin's arguments that mark the rig's regions: the addresses of rig_region_begin/end (one nm).
-std::string region_markers(const std::string& elf) {
-  CommandResult r = run_command("arm-none-eabi-nm " + elf);
-  if (r.status != 0) throw Error("arm-none-eabi-nm " + elf + " failed:\n" + r.output);
-  std::string begin, end;
-  std::istringstream lines(r.output);
-  for (std::string addr, type, name; lines >> addr >> type >> name;) {
-    if (name == "rig_region_begin") begin = "0x" + addr;
-    if (name == "rig_region_end") end = "0x" + addr;
-  }
-  if (begin.empty() || end.empty()) throw Error("the profile program has no rig_region_begin/end");
-  return ",begin=" + begin + ",end=" + end;
-}
-
 }  // namespace
 
 ProfileResult profile_model(const std::string& model_path, const ProfileOptions& opts) {
@@ -96,18 +71,11 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   write_program_files(m, dir);
   write_text(dir / "harness.cpp", profile_harness(m.name, *m.graph, inputs));
   std::string run = build_program(target, dir, m.name, opts.opt_level, "-D" + upper(m.name) + "_PROFILE");
-  const std::string elf = (dir / "model.elf").string(), counts = (dir / "counts.txt").string();
-  const std::string plugin = build_plugin(dir);
-  run = run.substr(0, run.rfind(" </dev/null")) + " -plugin file=" + plugin + ",out=" + counts + region_markers(elf) + " </dev/null";
+  const std::string counts = (dir / "counts.txt").string();
+  run = with_insn_plugin(run, dir, counts);
   CommandResult r = run_command(run);
   if (r.status != 0) throw Error("running the model on " + target.name + " failed (exit " + std::to_string(r.status) + "):\n" + r.output);
-
-  std::vector<uint64_t> regions;
-  std::ifstream in(counts);
-  for (std::string line; std::getline(in, line);) {
-    unsigned long long k = 0, n = 0;
-    if (std::sscanf(line.c_str(), "region %llu insns=%llu", &k, &n) == 2) regions.push_back(n);
-  }
+  const std::vector<uint64_t> regions = read_region_counts(counts);
   ProfileResult res;
   res.target = target.name;
   const MemoryPlan& plan = *m.plan;

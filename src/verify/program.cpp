@@ -1,8 +1,11 @@
 #include "verify/program.h"
 
+#include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "emitter/embedded.h"
+#include "onnx2mcu/error.h"
 #include "verify/command.h"
 
 namespace fs = std::filesystem;
@@ -12,6 +15,31 @@ namespace fs = std::filesystem;
 #endif
 
 namespace onnx2mcu {
+namespace {
+
+// The plugin, built once per work folder.
+std::string build_insn_plugin(const fs::path& dir) {
+  const fs::path src = dir / "insncount.c", so = dir / "insncount.so";
+  write_text(src, embedded_file("targets/qemu/insncount.c"));
+  must(env_or("CC", "cc") + " -shared -fPIC -O2 -o " + so.string() + " " + src.string(), "building the QEMU instruction-counting plugin");
+  return so.string();
+}
+
+// The plugin's arguments that mark the rig's regions: the addresses of rig_region_begin/end (one nm).
+std::string insn_region_markers(const std::string& elf) {
+  CommandResult r = run_command("arm-none-eabi-nm " + elf);
+  if (r.status != 0) throw Error("arm-none-eabi-nm " + elf + " failed:\n" + r.output);
+  std::string begin, end;
+  std::istringstream lines(r.output);
+  for (std::string addr, type, name; lines >> addr >> type >> name;) {
+    if (name == "rig_region_begin") begin = "0x" + addr;
+    if (name == "rig_region_end") end = "0x" + addr;
+  }
+  if (begin.empty() || end.empty()) throw Error("the program has no rig_region_begin/end");
+  return ",begin=" + begin + ",end=" + end;
+}
+
+}  // namespace
 
 WorkDir::WorkDir(const std::string& requested, const std::string& stem) : path(requested), temp(requested.empty()) {
   if (temp) path = make_temp_dir(stem);
@@ -67,6 +95,21 @@ std::string build_program(const Target& t, const fs::path& dir, const std::strin
          " -nographic -monitor none -serial null -chardev stdio,id=semihost,signal=off"
          " -semihosting-config enable=on,target=native,chardev=semihost -kernel " +
          exe.string() + " </dev/null";
+}
+
+std::string with_insn_plugin(const std::string& run_cmd, const fs::path& dir, const std::string& counts) {
+  return run_cmd.substr(0, run_cmd.rfind(" </dev/null")) + " -plugin file=" + build_insn_plugin(dir) + ",out=" + counts +
+         insn_region_markers((dir / "model.elf").string()) + " </dev/null";
+}
+
+std::vector<uint64_t> read_region_counts(const std::string& counts) {
+  std::vector<uint64_t> regions;
+  std::ifstream in(counts);
+  for (std::string line; std::getline(in, line);) {
+    unsigned long long k = 0, n = 0;
+    if (std::sscanf(line.c_str(), "region %llu insns=%llu", &k, &n) == 2) regions.push_back(n);
+  }
+  return regions;
 }
 
 }  // namespace onnx2mcu

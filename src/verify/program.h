@@ -2,7 +2,9 @@
 // rig written into a folder, a harness.cpp beside them, built for the host or a Cortex-M board.
 #pragma once
 #include <filesystem>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "onnx2mcu/compiler.h"
 #include "verify/targets.h"
@@ -26,5 +28,11 @@ void write_program_files(const CompiledModel& m, const std::filesystem::path& di
 // `extra_flags` (e.g. a -D), warnings as errors; returns the command that runs the program.
 std::string build_program(const Target& t, const std::filesystem::path& dir, const std::string& name, const std::string& opt,
                           const std::string& extra_flags = "");
+
+// `run_cmd` (from build_program on a Cortex-M target, program DIR/model.elf) with the project's
+// QEMU instruction-counting plugin, built in DIR, counting each rig_region_begin/end into `counts`.
+std::string with_insn_plugin(const std::string& run_cmd, const std::filesystem::path& dir, const std::string& counts);
+// The instructions of each region, in order, from the plugin's `counts` file.
+std::vector<uint64_t> read_region_counts(const std::string& counts);
 
 }  // namespace onnx2mcu

@@ -1,5 +1,7 @@
 #include "onnx2mcu/verify.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,10 +11,13 @@
 #include <map>
 #include <sstream>
 
+#include "driver/json.h"
 #include "emitter/embedded.h"
 #include "emitter/emitter.h"
 #include "loader/loader.h"
 #include "onnx2mcu/error.h"
+#include "onnx2mcu/footprint.h"
+#include "onnx2mcu/stack.h"
 #include "ops/op.h"
 #include "verify/command.h"
 #include "verify/harness.h"
@@ -106,7 +111,14 @@ VerifyResult verify_model(const std::string& model_path, const VerifyOptions& op
   write_program_files(m, dir);
   write_text(dir / "harness.cpp", harness_source(m.name, *m.graph, cases));
 
-  const std::string run_cmd = build_program(target, dir, m.name, opts.opt_level);
+  const bool measure = opts.measure || opts.max_flash >= 0 || opts.max_stack >= 0 || opts.max_instructions >= 0;
+  if (target.is_host() && (opts.max_flash >= 0 || opts.max_instructions >= 0))
+    throw Error(std::string(opts.max_flash >= 0 ? "--max-flash" : "--max-instructions") +
+                " is measured on a Cortex-M target: give --target cortex-m4 (or another board)");
+  std::string run_cmd = build_program(target, dir, m.name, opts.opt_level);
+  const std::string counts = (dir / "counts.txt").string();
+  const bool count = measure && !target.is_host();
+  if (count) run_cmd = with_insn_plugin(run_cmd, dir, counts);
   CommandResult r = run_command(run_cmd);
   if (r.status != 0) throw Error("running the model on " + target.name + " failed (exit " + std::to_string(r.status) + "):\n" + r.output);
 
@@ -125,6 +137,24 @@ VerifyResult verify_model(const std::string& model_path, const VerifyOptions& op
     auto& dst = printed[{set, out}];
     dst.insert(dst.end(), bytes.begin(), bytes.end());
   }
+  res.target = target.name;
+  res.arena_bytes = m.plan->arena.arena_bytes;
+  if (count) {
+    const std::vector<uint64_t> runs = read_region_counts(counts);  // one region per data set
+    if (runs.size() != cases.size())
+      throw Error("QEMU counted " + std::to_string(runs.size()) + " runs, expected " + std::to_string(cases.size()));
+    res.instructions = 0;
+    for (uint64_t n : runs) res.instructions = std::max(res.instructions, static_cast<int64_t>(n));
+  }
+  if (measure) {
+    if (target.is_host()) {
+      res.stack_worst_case = measure_stack(m, target.name, opts.opt_level).worst_case;
+    } else {
+      const Footprint f = measure_footprint(m, target.name, opts.opt_level, opts.work_dir.empty() ? "" : (dir / "footprint").string());
+      res.flash_bytes = f.flash();
+      res.stack_worst_case = f.stack;
+    }
+  }
   res.ok = true;
   for (size_t c = 0; c < cases.size(); ++c)
     for (size_t o = 0; o < m.graph->outputs.size(); ++o) {
@@ -134,7 +164,47 @@ VerifyResult verify_model(const std::string& model_path, const VerifyOptions& op
       res.ok = res.ok && chk.mismatches == 0;
       res.checks.push_back(chk);
     }
+  const BudgetCheck budgets[] = {{"arena", "--max-arena", res.arena_bytes, opts.max_arena},
+                                 {"flash", "--max-flash", res.flash_bytes, opts.max_flash},
+                                 {"stack", "--max-stack", res.stack_worst_case, opts.max_stack},
+                                 {"instructions", "--max-instructions", res.instructions, opts.max_instructions}};
+  for (const BudgetCheck& b : budgets)
+    if (b.budget >= 0) {
+      res.budgets.push_back(b);
+      res.ok = res.ok && b.ok();
+    }
   return res;
+}
+
+std::string budget_line(const BudgetCheck& b) {
+  const char* unit = b.figure == "instructions" ? "" : " B";
+  if (b.ok()) return fmt::format("budget ok: {} {}{} <= {} {}{}", b.figure, b.value, unit, b.option, b.budget, unit);
+  return fmt::format("over budget: {} {}{} > {} {}{}, over by {}{} (+{:.1f}%)", b.figure, b.value, unit, b.option, b.budget, unit,
+                     b.value - b.budget, unit, b.budget ? 100.0 * static_cast<double>(b.value - b.budget) / static_cast<double>(b.budget) : 100.0);
+}
+
+std::string verify_json(const std::string& model_path, const VerifyOptions& opts, const VerifyResult& r) {
+  auto measured = [](int64_t v) { return v < 0 ? std::string("null") : std::to_string(v); };
+  std::string out = fmt::format("{{\n  \"model\": {},\n  \"target\": {},\n  \"pass\": {},\n  \"rtol\": {},\n  \"atol\": {},\n",
+                                json_string(model_path), json_string(r.target), r.ok ? "true" : "false", json_number(opts.rtol),
+                                json_number(opts.atol));
+  out += fmt::format("  \"arena_bytes\": {},\n  \"flash_bytes\": {},\n  \"stack_bytes\": {},\n  \"stack_peak_bytes\": {},\n  \"instructions\": {},\n",
+                     r.arena_bytes, measured(r.flash_bytes), measured(r.stack_worst_case), measured(r.stack_peak > 0 ? r.stack_peak : -1), measured(r.instructions));
+  out += "  \"outputs\": [\n";
+  for (size_t i = 0; i < r.checks.size(); ++i) {
+    const OutputCheck& c = r.checks[i];
+    out += fmt::format("    {{\"data_set\": {}, \"output\": {}, \"name\": {}, \"pass\": {}, \"max_abs\": {}, \"max_rel\": {}, "
+                       "\"mismatches\": {}, \"elements\": {}, \"argmax\": {}, \"reference_argmax\": {}}}{}\n",
+                       json_string(c.data_dir), c.output, json_string(c.name), c.mismatches ? "false" : "true", json_number(c.max_abs),
+                       json_number(c.max_rel), c.mismatches, c.elems, c.argmax, c.ref_argmax, i + 1 < r.checks.size() ? "," : "");
+  }
+  out += "  ],\n  \"budgets\": [\n";
+  for (size_t i = 0; i < r.budgets.size(); ++i) {
+    const BudgetCheck& b = r.budgets[i];
+    out += fmt::format("    {{\"figure\": {}, \"value\": {}, \"budget\": {}, \"pass\": {}}}{}\n", json_string(b.figure), b.value, b.budget,
+                       b.ok() ? "true" : "false", i + 1 < r.budgets.size() ? "," : "");
+  }
+  return out + "  ]\n}\n";
 }
 
 }  // namespace onnx2mcu
