@@ -8,6 +8,7 @@
 #include "emitter/literals.h"
 #include "emitter/naming.h"
 #include "emitter/weights.h"
+#include "kernels/quant.hpp"
 #include "onnx2mcu/error.h"
 #include "onnx2mcu/version.h"
 #include "ops/op.h"
@@ -177,12 +178,12 @@ class ModelEmitter {
       return out + "static O2M_IO_INLINE float " + fn + "(" + ctype + " q) {\n  return (float)((int32_t)q - " + macro +
              "_ZERO_POINT) * " + macro + "_SCALE;\n}\n";
     }
-    int32_t lo = 0, hi = 0;
+    int32_t lo = 0, hi = 0;  // the QuantizeLinear kernel's saturation bounds
     switch (v->dtype) {
-      case DType::I8: lo = -128, hi = 127; break;
-      case DType::U8: lo = 0, hi = 255; break;
-      case DType::I16: lo = -32768, hi = 32767; break;
-      default: lo = 0, hi = 65535; break;
+      case DType::I8: lo = o2m::QRange<int8_t>::lo, hi = o2m::QRange<int8_t>::hi; break;
+      case DType::U8: lo = o2m::QRange<uint8_t>::lo, hi = o2m::QRange<uint8_t>::hi; break;
+      case DType::I16: lo = o2m::QRange<int16_t>::lo, hi = o2m::QRange<int16_t>::hi; break;
+      default: lo = o2m::QRange<uint16_t>::lo, hi = o2m::QRange<uint16_t>::hi; break;
     }
     const std::string lo_f = float_literal(static_cast<float>(lo - q.zero_point)), hi_f = float_literal(static_cast<float>(hi - q.zero_point));
     return out + "static O2M_IO_INLINE " + ctype + " " + fn + "(float x) {\n" +
