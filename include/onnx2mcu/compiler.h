@@ -32,6 +32,8 @@ struct CompileOptions {
   std::set<std::string> absent_optionals;
   std::vector<std::string> disabled_passes;               // --disable-pass NAME
   std::string dump_ir_after;                              // --dump-ir-after PASS
+  // --io native: a quantized model's API takes and returns its quantized tensors (passes/native_io.cpp).
+  bool native_io = false;
   std::string target;  // --target cpu/board/host: adds <name>_target.txt (its build flags); "" = none
   Limits limits;       // --max-tensor-bytes, --max-arena-bytes, --max-nodes
   // --max-loop-iterations: the most iterations a Loop whose trip count is known only at run time

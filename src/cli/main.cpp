@@ -103,6 +103,11 @@ void add_model_options(CLI::App* cmd, std::string& model, std::string& name, Inp
   cmd->add_option("--freeze", freezes,
                   "make a graph input a constant: NAME=FILE.pb, a serialized TensorProto such as a "
                   "test_data_set_0/input_1.pb (repeatable); for shape-like inputs (Reshape's shape, Resize's sizes, ...)");
+  cmd->add_option_function<std::string>(
+         "--io", [&copts](const std::string& io) { copts.native_io = io == "native"; },
+         "float (default): the API takes and returns float; native: a quantized model's quantized tensors, its "
+         "QuantizeLinear on entry and DequantizeLinear at the end dropped (docs/api.md)")
+      ->check(CLI::IsMember({"float", "native"}));
   cmd->add_option("--disable-pass", copts.disabled_passes, "switch off an optimisation pass (repeatable)");
   cmd->add_option("--dump-ir-after", copts.dump_ir_after, "print the IR to stderr after this pass");
   cmd->add_flag_callback(

@@ -67,12 +67,14 @@ CompiledModel compile(const std::string& model_path, const std::string* bytes, c
     po.max_tensor_bytes = opts.limits.max_tensor_bytes;
     po.max_nodes = opts.limits.max_nodes;
     po.max_loop_iterations = opts.max_loop_iterations;
+    po.native_io = opts.native_io;
     run_pipeline(*out.graph, po);
     out.plan = std::make_unique<MemoryPlan>(plan_memory(*out.graph));
     if (out.plan->arena.arena_bytes > opts.limits.max_arena_bytes)
       throw Error("the arena needs " + std::to_string(out.plan->arena.arena_bytes) + " bytes, more than the limit of " +
                   std::to_string(opts.limits.max_arena_bytes) + " (--max-arena-bytes)");
-    out.files = emit_model(*out.graph, *out.plan, {out.name, fs::path(model_path).filename().string()}, &out.weight_bytes, &out.weights);
+    out.files = emit_model(*out.graph, *out.plan, {out.name, fs::path(model_path).filename().string(), opts.native_io},
+                           &out.weight_bytes, &out.weights);
     // The code itself is the same for every target today; the file records the flags to build it with.
     if (!opts.target.empty()) out.files.push_back({out.name + "_target.txt", target_file_text(find_target(opts.target), out.name)});
   } catch (const Error& e) {

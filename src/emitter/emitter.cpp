@@ -8,6 +8,7 @@
 #include "emitter/literals.h"
 #include "emitter/naming.h"
 #include "emitter/weights.h"
+#include "kernels/quant.hpp"
 #include "onnx2mcu/error.h"
 #include "onnx2mcu/version.h"
 #include "ops/op.h"
@@ -123,9 +124,13 @@ class ModelEmitter {
 
   std::string io_macros() const {
     std::string out;
+    if (opts_.native_io) out += native_io_comment();
     auto line = [&](const std::string& kind, size_t i, const Value* v) {
+      std::string note;
+      if (opts_.native_io) note = g_.io_quant.count(v) ? ", quantized" : kind == "INPUT" ? ", float: not quantized on entry" : ", float: not dequantized at the end";
       out += "#define " + upper(opts_.name) + "_" + kind + "_" + std::to_string(i) + "_ELEMS " +
-             std::to_string(v->elems()) + "u /* " + dtype_name(v->dtype) + " " + shape_str(v->shape) + " \"" + comment_safe(v->name) + "\" */\n";
+             std::to_string(v->elems()) + "u /* " + dtype_name(v->dtype) + " " + shape_str(v->shape) + " \"" + comment_safe(v->name) + "\"" + note + " */\n";
+      out += native_io_helpers(kind, i, v);
     };
     for (size_t i = 0; i < g_.inputs.size(); ++i) line("INPUT", i, g_.inputs[i]);
     for (size_t i = 0; i < g_.outputs.size(); ++i) {
@@ -140,6 +145,56 @@ class ModelEmitter {
              "   (--max-loop-iterations); outputs are then incomplete. */\n#define " + upper(opts_.name) +
              "_ERROR_LOOP_BOUND 1\n";
     return out;
+  }
+
+  // --io native: what the header's quantized inputs and outputs are, and how C89 gets `inline`.
+  std::string native_io_comment() const {
+    return "/* Native I/O (--io native): an input the model quantizes first (a per-tensor QuantizeLinear, maybe after a\n"
+           "   Reshape or Transpose) is passed quantized, and an output made by a DequantizeLinear is returned before it;\n"
+           "   for each, SCALE and ZERO_POINT (real = (q - ZERO_POINT) * SCALE) and a helper that converts as the model\n"
+           "   does. Inputs and outputs marked float are not quantized there and keep their float type. */\n"
+           "#ifndef O2M_IO_INLINE\n"
+           "#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)\n"
+           "#define O2M_IO_INLINE inline\n"
+           "#elif defined(__GNUC__)\n"
+           "#define O2M_IO_INLINE __inline__ /* C89 has no inline */\n"
+           "#else\n"
+           "#define O2M_IO_INLINE\n"
+           "#endif\n"
+           "#endif\n";
+  }
+
+  // SCALE and ZERO_POINT of a quantized input or output, and its helper: quantize for an input
+  // (the QuantizeLinear kernel's steps: divide, saturate, NaN to 0, round half to even, add the
+  // zero point), dequantize for an output (the DequantizeLinear kernel's).
+  std::string native_io_helpers(const std::string& kind, size_t i, const Value* v) const {
+    auto it = g_.io_quant.find(v);
+    if (it == g_.io_quant.end()) return "";
+    const IoQuant& q = it->second;
+    const std::string macro = upper(opts_.name) + "_" + kind + "_" + std::to_string(i), ctype = dtype_api_ctype(v->dtype);
+    const std::string zp = q.zero_point < 0 ? "(" + std::to_string(q.zero_point) + ")" : std::to_string(q.zero_point);
+    std::string out = "#define " + macro + "_SCALE " + float_literal(q.scale) + "\n#define " + macro + "_ZERO_POINT " + zp + "\n";
+    std::string fn = opts_.name + (kind == "INPUT" ? "_quantize_input_" : "_dequantize_output_") + std::to_string(i);
+    if (kind == "OUTPUT") {
+      return out + "static O2M_IO_INLINE float " + fn + "(" + ctype + " q) {\n  return (float)((int32_t)q - " + macro +
+             "_ZERO_POINT) * " + macro + "_SCALE;\n}\n";
+    }
+    int32_t lo = 0, hi = 0;  // the QuantizeLinear kernel's saturation bounds
+    switch (v->dtype) {
+      case DType::I8: lo = o2m::QRange<int8_t>::lo, hi = o2m::QRange<int8_t>::hi; break;
+      case DType::U8: lo = o2m::QRange<uint8_t>::lo, hi = o2m::QRange<uint8_t>::hi; break;
+      case DType::I16: lo = o2m::QRange<int16_t>::lo, hi = o2m::QRange<int16_t>::hi; break;
+      default: lo = o2m::QRange<uint16_t>::lo, hi = o2m::QRange<uint16_t>::hi; break;
+    }
+    const std::string lo_f = float_literal(static_cast<float>(lo - q.zero_point)), hi_f = float_literal(static_cast<float>(hi - q.zero_point));
+    return out + "static O2M_IO_INLINE " + ctype + " " + fn + "(float x) {\n" +
+           "  float v = x / " + macro + "_SCALE;\n"
+           "  volatile float t; /* volatile: (v + 1.5 * 2^23) - 1.5 * 2^23 rounds v half to even unless folded */\n"
+           "  if (v < " + lo_f + ") v = " + lo_f + ";\n"
+           "  if (v > " + hi_f + ") v = " + hi_f + ";\n"
+           "  if (v != v) v = 0.0f;\n"
+           "  t = v + 12582912.0f;\n"
+           "  return (" + ctype + ")((int32_t)(t - 12582912.0f) + " + macro + "_ZERO_POINT);\n}\n";
   }
 
   std::string weight_name(const Value* v) {

@@ -13,6 +13,7 @@ namespace onnx2mcu {
 struct EmitOptions {
   std::string name;        // C identifier prefix: <name>_run, <NAME>_ARENA_BYTES
   std::string model_file;  // file name only (never a path: output must not depend on the machine)
+  bool native_io = false;  // --io native: the header documents which inputs/outputs stayed float
 };
 
 // weight_bytes, when set, receives <NAME>_WEIGHT_BYTES: the const data the .cpp holds; weights,

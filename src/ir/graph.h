@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ir/dtype.h"
+#include "ir/io_quant.h"
 #include "ir/shape.h"
 #include "ir/tensor.h"
 
@@ -117,6 +118,9 @@ struct Graph {
   std::map<std::string, IoForm> input_forms;
   std::vector<IoForm> output_forms;
   std::vector<Value*> outputs;
+  // --io native: the graph inputs and outputs that carry a quantized tensor instead of the
+  // model's float one (its QuantizeLinear / DequantizeLinear dropped), with their parameters.
+  std::map<const Value*, IoQuant> io_quant;
   // In a subgraph: placeholders (no producer, not constant) for the enclosing scopes' values it
   // reads by name. normalize-ops makes them explicit: captured[i] is the owner node's input
   // (inputs.size() - captured.size() + i), nullptr where this subgraph reads not that one but a

@@ -568,6 +568,9 @@ std::vector<Tensor> load_data_set_inputs(const std::string& dir, const Graph& g)
     }
     const Value* v = g.find_value(name);
     if (!v || !v->is_graph_input) throw Error(file + ": input '" + name + "' is not a runtime input of the compiled graph");
+    // --io native: the model's float data, quantized as the dropped QuantizeLinear would have.
+    auto native = g.io_quant.find(v);
+    if (native != g.io_quant.end() && t.dtype == DType::F32 && t.shape == v->shape) t = quantize_io(t, v->dtype, native->second);
     if (t.dtype != v->dtype || t.shape != v->shape)
       throw Error(file + " is " + describe(t.dtype, t.shape) + ", input '" + v->name + "' is " + describe(v->dtype, v->shape));
     out.push_back(std::move(t));

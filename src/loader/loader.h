@@ -41,6 +41,7 @@ Tensor load_tensor_file(const std::string& path, std::string* name = nullptr);
 // order of g.inputs. The file of an input frozen into a constant is read too and must hold the
 // frozen value. Throws Error naming the file on a missing file or a wrong dtype, shape or value.
 // A sequence- or optional-typed input's file (SequenceProto, OptionalProto) gives its elements.
+// An input made native by --io native (Graph::io_quant) takes the model's float32 data, quantized.
 std::vector<Tensor> load_data_set_inputs(const std::string& dir, const Graph& g);
 // The reference outputs DIR/output_K.pb (K counting Graph::output_forms) in the order of
 // g.outputs: a sequence's or optional's file gives its elements, which must be as many as the

@@ -548,9 +548,7 @@ bool convert_qoperator(Graph& g, Node& n) {
 // ---- 2. DQ below data-movement ops
 
 bool sink_dq(Graph& g, Node& v, const PassOptions& opts) {
-  static const char* const kMovers[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"};
-  if (!v.domain.empty() || v.outputs.size() != 1 || !v.outputs[0]) return false;
-  if (std::none_of(std::begin(kMovers), std::end(kMovers), [&](const char* op) { return v.op == op; })) return false;
+  if (!only_moves_elements(v) || v.outputs.size() != 1 || !v.outputs[0]) return false;
   DQ d;
   if (!read_act_dq(v.input(0), d)) return false;
   Value* out = v.outputs[0];

@@ -17,6 +17,7 @@ struct PassOptions {
   int64_t max_tensor_bytes = int64_t{256} << 20;  // Limits::max_tensor_bytes: any output above it is an error
   int64_t max_nodes = 100000;            // Limits::max_nodes: inlining If/Loop may not grow the graph past it
   int64_t max_loop_iterations = 0;       // --max-loop-iterations: bound of a Loop whose trip count is run-time (0 = none)
+  bool native_io = false;                // --io native: the native-io pass drops the I/O's QuantizeLinear/DequantizeLinear
   std::set<std::string> disabled;        // optimisation passes switched off by name
   std::string dump_after;                // pass after which to print the IR ("" = none)
   std::string* dump = nullptr;           // where that print goes
@@ -110,6 +111,10 @@ bool fold_node(Graph& g, Node& n, const PassOptions& opts);
 // Quantized graphs onto integer kernels: QOperator nodes and DQ -> op -> Q patterns become
 // onnx2mcu integer ops (src/passes/lower_qdq.cpp); then folds the DQs of leftover weights.
 void lower_qdq(Graph& g, const PassOptions& opts);
+// --io native: graph inputs quantized by a per-tensor QuantizeLinear and outputs written by a
+// per-tensor DequantizeLinear become those integer tensors (Graph::io_quant); nothing else
+// changes, and nothing at all unless PassOptions::native_io (src/passes/native_io.cpp).
+void native_io(Graph& g, const PassOptions& opts);
 // BatchNormalization after Conv/Gemm/MatMul with constant weights: folded into them.
 void fold_batchnorm(Graph& g, const PassOptions&);
 // Add of a per-channel constant after Conv/Gemm/MatMul: becomes their bias.

@@ -13,6 +13,7 @@ const std::vector<Pass>& pipeline() {
       {"remove-identities", remove_identities},
       {"infer-shapes-and-fold", infer_shapes_and_fold},
       {"lower-qdq", lower_qdq},
+      {"native-io", native_io},
       {"fold-batchnorm", fold_batchnorm, true},
       {"fold-bias-add", fold_bias_add, true},
       {"cancel-transposes", cancel_transposes, true},

@@ -15,6 +15,11 @@ Node* sole_consumer(const Graph& g, const Value* v) {
   return users.size() == 1 ? users[0] : nullptr;
 }
 
+bool only_moves_elements(const Node& n) {
+  static const char* const kMovers[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"};
+  return n.domain.empty() && std::any_of(std::begin(kMovers), std::end(kMovers), [&](const char* op) { return n.op == op; });
+}
+
 void absorb_next(Graph& g, Node& keep, Node& drop) {
   Value* out = drop.outputs[0];
   keep.outputs[0] = out;

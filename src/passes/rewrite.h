@@ -12,6 +12,10 @@ namespace onnx2mcu {
 // The single node that reads v, or nullptr when v has several readers or is a graph output
 // (then v must stay as it is).
 Node* sole_consumer(const Graph& g, const Value* v);
+// Reshape, Flatten, Squeeze, Unsqueeze or Transpose in the default domain: an op that only
+// moves its first input's elements, whatever their type (a per-tensor (De)QuantizeLinear
+// commutes with it).
+bool only_moves_elements(const Node& n);
 // Replaces the consumer's output with the producer's: `keep` now writes what `drop` wrote, and
 // `drop` is removed from the graph. Both must be single-output nodes in a chain keep -> drop.
 void absorb_next(Graph& g, Node& keep, Node& drop);

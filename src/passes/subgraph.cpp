@@ -52,6 +52,7 @@ std::shared_ptr<Graph> compile_subgraph(const Node& n, const Graph& sub, const s
   PassOptions inner = opts;
   inner.dump_after.clear();  // --dump-ir-after shows the model graph only
   inner.dump = nullptr;
+  inner.native_io = false;  // the model's inputs and outputs only
   run_pipeline(*s, inner);  // nested run-time control flow is compiled in turn
   return s;
 }

@@ -53,7 +53,10 @@ std::vector<uint8_t> unhex(const std::string& s) {
   return out;
 }
 
-OutputCheck compare(const Tensor& expected, const std::vector<uint8_t>& got_bytes, const Value& out, double rtol, double atol) {
+// An output made native by --io native is compared after dequantizing it as the dropped
+// DequantizeLinear would have: the model's float reference holds for it as for the float API.
+OutputCheck compare(const Tensor& expected, const std::vector<uint8_t>& got_bytes, const Value& out, const Graph& g, double rtol,
+                    double atol) {
   OutputCheck c;
   c.name = out.name;
   c.elems = expected.elems();
@@ -62,6 +65,7 @@ OutputCheck compare(const Tensor& expected, const std::vector<uint8_t>& got_byte
     throw Error("output '" + out.name + "': the program printed " + std::to_string(got_bytes.size()) + " bytes, expected " +
                 std::to_string(got.bytes.size()));
   got.bytes = got_bytes;
+  if (auto native = g.io_quant.find(&out); native != g.io_quant.end()) got = dequantize_io(got, native->second);
   for (int64_t i = 0; i < c.elems; ++i) {
     const double e = expected.float_at(i), g = got.float_at(i);
     if (c.argmax < 0 || g > got.float_at(c.argmax)) c.argmax = i;
@@ -158,7 +162,7 @@ VerifyResult verify_model(const std::string& model_path, const VerifyOptions& op
   res.ok = true;
   for (size_t c = 0; c < cases.size(); ++c)
     for (size_t o = 0; o < m.graph->outputs.size(); ++o) {
-      OutputCheck chk = compare(cases[c].outputs[o], printed[{c, o}], *m.graph->outputs[o], opts.rtol, opts.atol);
+      OutputCheck chk = compare(cases[c].outputs[o], printed[{c, o}], *m.graph->outputs[o], *m.graph, opts.rtol, opts.atol);
       chk.data_dir = cases[c].dir;
       chk.output = o;
       res.ok = res.ok && chk.mismatches == 0;

@@ -635,6 +635,61 @@ TEST(Pipeline, PassNamesAreUniqueAndRequiredOnesComeFirst) {
   EXPECT_FALSE(pipeline().front().optional);
 }
 
+// ---- native-io (--io native) -------------------------------------------------------------------
+
+// x [1,4] -> Reshape [2,2] -> QuantizeLinear (0.5, -3) -> DequantizeLinear (0.5, -3) -> `last`
+// (none: the DequantizeLinear's output is the graph output).
+GraphBuilder quantized_graph(const char* last) {
+  GraphBuilder b;
+  Value* x = b.input("x", {1, 4});
+  Value* r = b.out(b.node("Reshape", "reshape", {x, b.constant<int64_t>("shape", {2}, {2, 2})}));
+  Value* s = b.constant<float>("s", {}, {0.5f});
+  Value* z = b.constant<int8_t>("z", {}, {-3});
+  Value* d = b.out(b.node("DequantizeLinear", "dq", {b.out(b.node("QuantizeLinear", "q", {r, s, z})), s, z}));
+  b.output(last ? b.out(b.node(last, "last", {d})) : d);
+  return b;
+}
+
+TEST(NativeIo, DropsTheInputsQuantizeAndTheOutputsDequantize) {
+  GraphBuilder b = quantized_graph(nullptr);
+  PassOptions opts;
+  opts.native_io = true;
+  run_pipeline(b.g, opts);
+  const Value* x = b.g.inputs[0];
+  const Value* y = b.g.outputs[0];
+  EXPECT_EQ(x->dtype, DType::I8);  // the Reshape moves int8 now
+  EXPECT_EQ(y->dtype, DType::I8);
+  EXPECT_EQ(y->name, "dq_y");  // the API keeps the model's names
+  for (const auto& n : b.g.nodes) EXPECT_TRUE(n->op != "QuantizeLinear" && n->op != "DequantizeLinear") << n->op;
+  ASSERT_EQ(b.g.io_quant.size(), 2u);
+  for (const Value* v : {x, y}) {
+    EXPECT_EQ(b.g.io_quant.at(v).scale, 0.5f);
+    EXPECT_EQ(b.g.io_quant.at(v).zero_point, -3);
+  }
+}
+
+TEST(NativeIo, AnOutputNotDequantizedStaysFloat) {
+  GraphBuilder b = quantized_graph("Softmax");
+  PassOptions opts;
+  opts.native_io = true;
+  run_pipeline(b.g, opts);
+  EXPECT_EQ(b.g.inputs[0]->dtype, DType::I8);
+  EXPECT_EQ(b.g.outputs[0]->dtype, DType::F32);
+  EXPECT_EQ(b.g.io_quant.count(b.g.outputs[0]), 0u);
+}
+
+TEST(NativeIo, OffByDefaultAndAnErrorWithNothingToDrop) {
+  GraphBuilder q = quantized_graph(nullptr);
+  run_pipeline(q.g, {});
+  EXPECT_EQ(q.g.inputs[0]->dtype, DType::F32);
+  EXPECT_TRUE(q.g.io_quant.empty());
+  GraphBuilder f;
+  f.output(f.out(f.node("Relu", "relu", {f.input("x", {1, 4})})));
+  PassOptions opts;
+  opts.native_io = true;
+  EXPECT_NE(pipeline_error_with(f.g, opts).find("--io native: no input is quantized"), std::string::npos);
+}
+
 // ---- normalize-ops -----------------------------------------------------------------------------
 
 

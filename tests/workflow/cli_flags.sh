@@ -23,5 +23,7 @@ check "compile --target changes no byte of the code" "'$gen' compile '$model' -o
 check "compile --target writes <name>_target.txt with the board's flags" "grep -q '^cxxflags  -mthumb -mcpu=cortex-m7 -mfpu=fpv5-d16 -mfloat-abi=hard ' '$work/t2/'*_target.txt && grep -q '^qemu      qemu-system-arm -M mps2-an500' '$work/t2/'*_target.txt && grep -q '_target.txt' '$work/t2/onnx2mcu.manifest' && ! ls '$work/t1/'*_target.txt"
 check "compile --target host writes the host flags" "'$gen' compile '$model' -o '$work/t3' --target host -q && grep -q '^cxxflags  -std=c++17 -O2' '$work/t3/'*_target.txt"
 check "an unknown --target exits 1 naming the known ones" "'$gen' compile '$model' -o '$work/u' --target cortex-m99 2>&1 | grep -q 'known: host, mps2-an386 (cortex-m4)'; [ ! -e '$work/u' ]"
+check "an unknown --io exits 2" "'$gen' compile '$model' -o '$work/io' --io int8; [ \$? -eq 2 ]"
+check "--io float is the default: the same bytes" "'$gen' compile '$model' -o '$work/io1' -q && '$gen' compile '$model' -o '$work/io2' --io float -q && diff -r '$work/io1' '$work/io2'"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

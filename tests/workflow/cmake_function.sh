@@ -2,8 +2,9 @@
 # cmake_function.sh ONNX2MCU SOURCE_DIR GENERATOR
 # onnx2mcu_add_model from a checkout (include(cmake/Onnx2mcuGenerate.cmake) with
 # ONNX2MCU_EXECUTABLE): clear configure errors for a missing model, a bad model, an unknown
-# TARGET_CPU or board; a build-time failure shows the generator's message; and a model that
-# needs other kernel headers updates the custom command's OUTPUT list on the next build.
+# TARGET_CPU or board, an unknown IO, IO native on a float model; a build-time failure shows the
+# generator's message; and a model that needs other kernel headers updates the custom command's
+# OUTPUT list on the next build.
 set -uo pipefail
 gen=$(realpath "$1") src=$(realpath "$2") generator=$3
 work=$(mktemp -d)
@@ -43,6 +44,9 @@ configure_fails "missing model" "model file not found: $work/nosuch.onnx" -DMODE
 configure_fails "bad model" "generation failed (onnx2mcu exit 1): onnx2mcu: error: $work/empty.onnx" -DMODEL="$work/empty.onnx"
 configure_fails "unknown TARGET_CPU" "unknown target 'cortex-m99'" -DMODEL="$work/model.onnx" "-DEXTRA=TARGET_CPU;cortex-m99"
 configure_fails "unknown board" "unknown board 'nosuchboard'; known: mps2-an386" -DMODEL="$work/model.onnx" -DBOARD=nosuchboard
+configure_fails "unknown IO" "IO is float or native, not 'int8'" -DMODEL="$work/model.onnx" "-DEXTRA=IO;int8"
+# IO native reaches the generator: on a float model it has nothing to drop, which is an error.
+configure_fails "IO native on a float model" "--io native: no input is quantized" -DMODEL="$work/model.onnx" "-DEXTRA=IO;native"
 configure_fails "no generator" "generator not found" -DMODEL="$work/model.onnx" -DONNX2MCU_EXECUTABLE="$work/nosuch"
 
 rm -rf "$work/b"
