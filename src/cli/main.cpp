@@ -1,6 +1,7 @@
 // onnx2mcu command line: compile | inspect | verify (and the maintainers' `ops`). The only user of CLI11.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "onnx2mcu/verify.h"
 #include "onnx2mcu/version.h"
 #include "ops/op.h"
+#include "quantize/quantize.h"
 #include "verify/targets.h"
 
 using namespace onnx2mcu;
@@ -144,7 +146,7 @@ bool ends_with(const std::string& s, const std::string& tail) {
 // Why no subcommand was parsed, for a better message than CLI11's "A subcommand is required":
 // the first unknown option or word before any subcommand.
 std::string no_subcommand_reason(CLI::App& app, int argc, char** argv) {
-  const std::string known = "compile, inspect, verify, profile or ops";
+  const std::string known = "compile, quantize, inspect, verify, profile or ops";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.size() > 1 && arg[0] == '-') {
@@ -212,6 +214,20 @@ int main(int argc, char** argv) {
   compile->add_option("-o,--output", out_dir, "output folder (created; replaced if it holds an earlier output)")->required();
   compile->add_option("--target", copts.target, "cpu or board the code is for (cortex-m4, mps2-an386, host): writes <name>_target.txt with its build flags");
 
+  // Post-training quantization (docs/quantize.md): the same quantizer for `quantize` and `compile --quantize int8`.
+  QuantizeOptions qopts;
+  std::vector<std::string> keep_float;
+  std::string quantize_mode, quantized_out;
+  compile->add_option("--quantize", quantize_mode, "quantize the float model first: int8 (needs --calibration)")
+      ->check(CLI::IsMember({"int8"}));
+  compile->add_option("--calibration", qopts.calibration, "with --quantize: test_data_set_* folders, or folders holding them");
+  compile->add_option("--keep-float", keep_float, "with --quantize: nodes to leave in float (repeatable)");
+  CLI::App* quantize = app.add_subcommand("quantize", "write an int8 QDQ model from a float model and calibration inputs");
+  quantize->add_option("MODEL", model, "float ONNX model file")->required();
+  quantize->add_option("--calibration", qopts.calibration, "test_data_set_* folders, or folders holding them")->required();
+  quantize->add_option("--keep-float", keep_float, "nodes to leave in float (repeatable)");
+  quantize->add_option("-o,--output", quantized_out, "the QDQ model file to write")->required();
+
   CLI::App* inspect = app.add_subcommand("inspect", "print ops, shapes, arena offsets, MACs and weight bytes");
   add_model_options(inspect, model, name, specs, copts);
   std::string report_file;
@@ -275,9 +291,23 @@ int main(int argc, char** argv) {
     if (!copts.target.empty()) find_target(copts.target);  // an unknown name fails here, listing the known ones
     if (ops->parsed()) {
       fmt::print("{}", ops_markdown());
+    } else if (quantize->parsed()) {
+      qopts.keep_float.insert(keep_float.begin(), keep_float.end());
+      const QdqModel q = quantize_model(model, qopts);
+      std::ofstream out(quantized_out, std::ios::binary);
+      out << q.bytes;
+      if (!out.flush()) throw Error(quantized_out + ": cannot write the quantized model");
+      if (!quiet)
+        fmt::print("{}: wrote {} ({} integer nodes, {} quantized tensors, {} nodes in float{}{})\n", model, quantized_out,
+                   q.int_nodes.size(), q.quantized.size(), q.float_nodes.size(), q.float_nodes.empty() ? "" : ": ",
+                   fmt::join(q.float_nodes, ", "));
     } else if (compile->parsed()) {
       const auto start = std::chrono::steady_clock::now();
-      CompiledModel m = compile_model(model, copts);
+      if (quantize_mode.empty() && (!qopts.calibration.empty() || !keep_float.empty()))
+        throw Error("--calibration and --keep-float go with --quantize int8");
+      qopts.keep_float.insert(keep_float.begin(), keep_float.end());
+      CompiledModel m = quantize_mode.empty() ? compile_model(model, copts)
+                                              : compile_model_bytes(quantize_model(model, qopts).bytes, model, copts);
       std::fputs(m.ir_dump.c_str(), stderr);
       write_output_dir(m.files, out_dir);
       ModelStats s = model_stats(m);

@@ -1,0 +1,35 @@
+// Calibration: runs the float model over sample inputs with the project's own kernels (the ones
+// constant folding runs) and records what every float tensor holds.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace onnx2mcu {
+
+// What one float tensor held over the calibration set.
+struct TensorStats {
+  float lo = 0, hi = 0;  // min and max over every sample
+  Shape shape;
+};
+using Stats = std::map<std::string, TensorStats>;
+
+// The model loaded and prepared for host evaluation (shapes inferred, constants folded); its
+// value names are the model's tensor names.
+std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const std::string* bytes = nullptr);
+
+// The input sets of `dirs`: each is a test_data_set_* folder (input_N.pb) or a folder holding
+// such folders (taken in name order). Throws Error naming the folder when there are none.
+std::vector<std::vector<Tensor>> load_calibration_sets(const std::vector<std::string>& dirs, const Graph& g);
+
+// Runs g (from load_for_evaluation) on one input set: every node evaluated with its kernels;
+// afterwards each value's `constant` holds what it computed. Throws naming a node it cannot run.
+void evaluate(Graph& g, const std::vector<Tensor>& inputs);
+
+// Ranges of every float tensor over all sets.
+Stats calibrate(Graph& g, const std::vector<std::vector<Tensor>>& sets);
+
+}  // namespace onnx2mcu

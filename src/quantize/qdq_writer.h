@@ -1,0 +1,25 @@
+// Writes the QDQ ONNX model: the float model with QuantizeLinear/DequantizeLinear pairs on the
+// activations the integer ops read and write, and int8/int32 weights and biases behind
+// DequantizeLinear. The only quantize file that sees ONNX protobuf types.
+#pragma once
+#include <set>
+#include <string>
+#include <vector>
+
+#include "quantize/calibrate.h"
+
+namespace onnx2mcu {
+
+struct QdqModel {
+  std::string bytes;                     // the serialized ModelProto
+  std::vector<std::string> int_nodes;    // nodes whose inputs, weights and output are quantized
+  std::vector<std::string> float_nodes;  // nodes left computing in float (op in brackets)
+  std::vector<std::string> quantized;    // activation tensors given a Q/DQ pair, in order
+};
+
+// model_bytes: the float model read from model_path (which names it in errors). stats: the
+// ranges calibration observed. keep_float: node names that stay float (--keep-float).
+QdqModel write_qdq(const std::string& model_path, const std::string& model_bytes, const Stats& stats,
+                   const std::set<std::string>& keep_float);
+
+}  // namespace onnx2mcu

@@ -1,0 +1,42 @@
+#!/bin/sh
+# onnx2mcu quantize on models/digits: byte-identical output for the same input, --keep-float,
+# compile --quantize int8 giving the code of the written QDQ model, and one-line errors.
+# Usage: quantize_cli.sh ONNX2MCU SRC_DIR WORK_DIR
+set -u
+gen=$1; src=$2; work=$3
+model=$src/models/digits/model.onnx
+calib=$src/models/digits
+rm -rf "$work"; mkdir -p "$work/q"
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$gen" quantize "$model" --calibration "$calib" -o "$work/a.onnx" -q || fail "quantize"
+"$gen" quantize "$model" --calibration "$calib" -o "$work/b.onnx" -q || fail "quantize again"
+cmp -s "$work/a.onnx" "$work/b.onnx" || fail "two runs wrote different files"
+
+# compile --quantize int8 is the same quantizer in memory: the same generated code (the file is
+# named model.onnx in both, as the generated comments name it).
+cp "$work/a.onnx" "$work/q/model.onnx"
+"$gen" compile "$work/q/model.onnx" --name digits -o "$work/from_file" -q || fail "compile the QDQ model"
+"$gen" compile "$model" --name digits --quantize int8 --calibration "$calib" -o "$work/direct" -q || fail "compile --quantize int8"
+diff -r "$work/from_file" "$work/direct" >/dev/null || fail "compile --quantize int8 differs from compiling the written model"
+grep -q "o2m::qconv" "$work/direct/digits.cpp" || fail "no integer convolution in the generated code"
+
+# --keep-float conv2: conv2 stays a float Conv, conv1 is integer.
+out=$("$gen" quantize "$model" --calibration "$calib" --keep-float conv2 -o "$work/k.onnx") || fail "--keep-float"
+echo "$out" | grep -q "conv2 (Conv)" || fail "--keep-float conv2 not reported in float: $out"
+ops=$("$gen" inspect "$work/k.onnx") || fail "inspect --keep-float model"
+echo "$ops" | grep -Eq "conv2 +Conv " || fail "conv2 is not a float Conv: $ops"
+echo "$ops" | grep -Eq "conv1 +QConv " || fail "conv1 is not a QConv: $ops"
+
+# Bad input: one error line naming what is wrong, exit 1.
+check_error() {  # expected-text command...
+  want=$1; shift
+  err=$("$@" 2>&1 >/dev/null); rc=$?
+  [ $rc -eq 1 ] || fail "exit $rc (want 1) for: $*"
+  [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "more than one error line: $err"
+  printf '%s' "$err" | grep -q -- "$want" || fail "error does not say '$want': $err"
+}
+check_error "$work/nowhere" "$gen" quantize "$model" --calibration "$work/nowhere" -o "$work/x.onnx"
+check_error "no node has this name" "$gen" quantize "$model" --calibration "$calib" --keep-float nosuch -o "$work/x.onnx"
+check_error "go with --quantize" "$gen" compile "$model" --calibration "$calib" -o "$work/x"
+echo "ok"
