@@ -54,6 +54,14 @@ void evaluate(Graph& g, const std::vector<Tensor>& inputs) {
     if (!fold_node(g, *n, po)) n->fail("cannot be evaluated on the host for calibration");
 }
 
+std::map<std::string, Tensor> float_constants(const Graph& g) {
+  std::map<std::string, Tensor> out;
+  for (const auto& n : g.nodes)
+    for (const Value* v : n->inputs)
+      if (v && v->is_const() && v->dtype == DType::F32) out.emplace(v->name, *v->constant);
+  return out;
+}
+
 Stats calibrate(Graph& g, const std::vector<std::vector<Tensor>>& sets) {
   Stats stats;
   for (const std::vector<Tensor>& inputs : sets) {

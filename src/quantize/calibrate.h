@@ -29,6 +29,10 @@ std::vector<std::vector<Tensor>> load_calibration_sets(const std::vector<std::st
 // afterwards each value's `constant` holds what it computed. Throws naming a node it cannot run.
 void evaluate(Graph& g, const std::vector<Tensor>& inputs);
 
+// The float constants nodes of g (from load_for_evaluation, before evaluate) read, by name:
+// initializers and what folding made of them (a weight reshaped by a node of the model).
+std::map<std::string, Tensor> float_constants(const Graph& g);
+
 // Ranges of every float tensor over all sets.
 Stats calibrate(Graph& g, const std::vector<std::vector<Tensor>>& sets);
 

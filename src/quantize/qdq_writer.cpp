@@ -28,6 +28,10 @@ const std::set<std::string> kIntegerOps = {"Conv", "Gemm", "MatMul", "Add", "Mul
 const std::set<std::string> kFoldsActivation = {"Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "GlobalAveragePool"};
 const std::set<std::string> kKeepsParams = {"Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "MaxPool"};
 
+// Ops not reported as "left in float": they move data, or are quantization themselves.
+const std::set<std::string> kNotComputing = {"Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "MaxPool", "Identity",
+                                             "QuantizeLinear", "DequantizeLinear"};
+
 int onnx_type(DType t) {
   switch (t) {
     case DType::F32: return onnx::TensorProto::FLOAT;
@@ -39,8 +43,9 @@ int onnx_type(DType t) {
 
 class Writer {
  public:
-  Writer(const std::string& path, const std::string& bytes, const Stats& stats, const std::set<std::string>& keep_float)
-      : path_(path), stats_(stats), keep_float_(keep_float) {
+  Writer(const std::string& path, const std::string& bytes, const Stats& stats, const std::map<std::string, Tensor>& constants,
+         const std::set<std::string>& keep_float)
+      : path_(path), stats_(stats), constants_(constants), keep_float_(keep_float) {
     if (!model_.ParseFromString(bytes)) throw Error(path + ": not a valid ONNX model: the protobuf is corrupt or truncated");
     g_ = model_.mutable_graph();
     index();
@@ -57,7 +62,7 @@ class Writer {
     QdqModel out;
     for (int i : int_nodes_) out.int_nodes.push_back(node_name(i));
     for (int i = 0; i < original_nodes_; ++i)
-      if (!is_int_.count(i) && !fused_.count(i) && !kKeepsParams.count(nodes_[static_cast<size_t>(i)].op_type()))
+      if (!is_int_.count(i) && !fused_.count(i) && !bias_adds_.count(i) && !kNotComputing.count(nodes_[static_cast<size_t>(i)].op_type()))
         out.float_nodes.push_back(node_name(i) + " (" + nodes_[static_cast<size_t>(i)].op_type() + ")");
     out.quantized = order_;
     if (!model_.SerializeToString(&out.bytes)) throw Error(path_ + ": cannot serialize the quantized model");
@@ -67,6 +72,7 @@ class Writer {
  private:
   std::string path_;
   const Stats& stats_;
+  const std::map<std::string, Tensor>& constants_;
   const std::set<std::string>& keep_float_;
   onnx::ModelProto model_;
   onnx::GraphProto* g_ = nullptr;
@@ -78,6 +84,8 @@ class Writer {
   std::set<std::string> outputs_, names_;
   std::vector<int> int_nodes_;
   std::set<int> is_int_, fused_;  // integer nodes; Relu/Clip folded into one's output clamp
+  std::map<int, int> bias_add_of_;  // integer node -> the Add of a constant after it, made its bias
+  std::set<int> bias_adds_;
   std::vector<std::string> order_;          // tensors to quantize, in the order chosen
   std::map<std::string, QParams> params_;   // their parameters
 
@@ -125,10 +133,40 @@ class Writer {
     }
   }
 
-  bool is_activation(const std::string& name) const { return !name.empty() && !inits_.count(name) && stats_.count(name); }
-  const onnx::TensorProto* float_init(const std::string& name) const {
-    auto it = inits_.find(name);
-    return it != inits_.end() && it->second->data_type() == onnx::TensorProto::FLOAT ? it->second : nullptr;
+  bool is_activation(const std::string& name) const { return !name.empty() && !constants_.count(name) && stats_.count(name); }
+  const Tensor* float_constant(const std::string& name) const {
+    auto it = constants_.find(name);
+    return it != constants_.end() ? &it->second : nullptr;
+  }
+
+  // A weight the model already gives as DequantizeLinear of an int8 initializer with zero zero
+  // points (weight-only quantized models): kept, its scales returned (one per channel), or empty.
+  std::vector<float> dequantized_weight_scales(const std::string& w, int64_t axis) const {
+    auto p = producer_.find(w);
+    if (p == producer_.end()) return {};
+    const onnx::NodeProto& dq = nodes_[static_cast<size_t>(p->second)];
+    if (dq.op_type() != "DequantizeLinear" || !dq.domain().empty() || dq.input_size() < 2 || !inits_.count(dq.input(0)) ||
+        !inits_.count(dq.input(1)) || (dq.input_size() > 2 && !dq.input(2).empty() && !inits_.count(dq.input(2))))
+      return {};
+    const std::string dir = std::filesystem::path(path_).parent_path().string();
+    const Tensor q = tensor_from_proto(*inits_.at(dq.input(0)), dir);
+    const Tensor scale = tensor_from_proto(*inits_.at(dq.input(1)), dir);
+    if (q.dtype != DType::I8 || scale.dtype != DType::F32 || axis >= static_cast<int64_t>(q.shape.size())) return {};
+    if (dq.input_size() > 2 && !dq.input(2).empty()) {
+      const Tensor zp = tensor_from_proto(*inits_.at(dq.input(2)), dir);
+      for (int64_t i = 0; i < zp.elems(); ++i)
+        if (zp.int_at(i) != 0) return {};
+    }
+    const int64_t channels = q.shape[static_cast<size_t>(axis)];
+    if (scale.elems() == 1) return std::vector<float>(static_cast<size_t>(channels), scale.data<float>()[0]);
+    if (scale.elems() != channels || attr_int(dq, "axis", 1) != axis) return {};
+    return {scale.data<float>(), scale.data<float>() + channels};
+  }
+
+  int64_t rank_of(const std::string& name) const {
+    if (const Tensor* t = float_constant(name)) return static_cast<int64_t>(t->shape.size());
+    auto it = stats_.find(name);
+    return it == stats_.end() ? -1 : static_cast<int64_t>(it->second.shape.size());
   }
   int64_t attr_int(const onnx::NodeProto& n, const char* key, int64_t def) const {
     for (const auto& a : n.attribute())
@@ -143,11 +181,10 @@ class Writer {
 
   // The axis of a weight's output channels, or -1 when the node cannot take integer weights.
   int weight_axis(const onnx::NodeProto& n) const {
-    const onnx::TensorProto* w = n.input_size() > 1 ? float_init(n.input(1)) : nullptr;
-    if (!w) return -1;
+    const int64_t rank = n.input_size() > 1 ? rank_of(n.input(1)) : -1;
     const std::string& op = n.op_type();
-    if (op == "Conv") return w->dims_size() >= 3 ? 0 : -1;
-    if (w->dims_size() != 2) return -1;
+    if (op == "Conv") return rank >= 3 ? 0 : -1;
+    if (rank != 2) return -1;
     if (op == "MatMul") return 1;
     // Gemm: the integer kernel takes alpha 1 (its bias scale assumes it), no transposed A, beta 1.
     if (attr_int(n, "transA", 0) != 0 || attr_float(n, "alpha", 1.0f) != 1.0f || attr_float(n, "beta", 1.0f) != 1.0f) return -1;
@@ -159,10 +196,12 @@ class Writer {
     const std::string& op = n.op_type();
     std::vector<std::string> ins;
     if (op == "Conv" || op == "Gemm" || op == "MatMul") {
-      if (weight_axis(n) < 0 || !is_activation(n.input(0))) return {};
+      const int axis = weight_axis(n);
+      if (axis < 0 || !is_activation(n.input(0))) return {};
+      if (!float_constant(n.input(1)) && dequantized_weight_scales(n.input(1), axis).empty()) return {};
       if (n.input_size() > 2 && !n.input(2).empty()) {
-        const onnx::TensorProto* b = float_init(n.input(2));
-        if (!b || b->dims_size() != 1) return {};
+        const Tensor* b = float_constant(n.input(2));
+        if (!b || b->shape.size() != 1) return {};
       }
       return {n.input(0)};
     }
@@ -181,6 +220,29 @@ class Writer {
     return {n.input().begin(), n.input().end()};
   }
 
+  // The Add of a per-channel constant that alone reads integer candidate i's output, when i has
+  // no bias of its own: it becomes i's bias (as fold-bias-add does after lowering, too late for
+  // the integer pattern). -1 when there is none.
+  int bias_add(int i) const {
+    const onnx::NodeProto& n = nodes_[static_cast<size_t>(i)];
+    if (n.input_size() > 2 && !n.input(2).empty()) return -1;
+    const std::string& y = n.output(0);
+    auto cs = consumers_.find(y);
+    if (outputs_.count(y) || cs == consumers_.end() || cs->second.size() != 1 || !stats_.count(y)) return -1;
+    const onnx::NodeProto& a = nodes_[static_cast<size_t>(cs->second[0])];
+    if (a.op_type() != "Add" || !a.domain().empty() || keep_float_.count(a.name()) || a.input_size() != 2) return -1;
+    const Tensor* c = float_constant(a.input(0) == y ? a.input(1) : a.input(0));
+    const Shape& ys = stats_.at(y).shape;
+    if (!c || ys.size() < 2 || c->shape.size() > ys.size()) return -1;
+    // Constant dims right-aligned with y's: 1 everywhere but the channel axis (1: Conv; last: Gemm/MatMul).
+    const size_t channel = n.op_type() == "Conv" ? 1 : ys.size() - 1;
+    if (n.op_type() == "MatMul" && ys.size() != 2) return -1;  // becomes a Gemm: 2-D only
+    const size_t off = ys.size() - c->shape.size();
+    for (size_t d = 0; d < c->shape.size(); ++d)
+      if (c->shape[d] != (d + off == channel ? ys[channel] : 1)) return -1;
+    return c->elems() == ys[channel] ? cs->second[0] : -1;
+  }
+
   void want(const std::string& t) {
     if (params_.count(t)) return;
     params_[t] = activation_params(stats_.at(t).lo, stats_.at(t).hi);
@@ -195,6 +257,11 @@ class Writer {
       if (ins.empty() || !is_activation(n.output(0))) continue;
       // Quantized after a Relu/Clip that only it feeds: the integer op clamps its output instead.
       std::string out = n.output(0);
+      if (int add = bias_add(i); add >= 0) {
+        bias_add_of_[i] = add;
+        bias_adds_.insert(add);
+        out = nodes_[static_cast<size_t>(add)].output(0);
+      }
       const auto& cs = consumers_[out];
       if (kFoldsActivation.count(n.op_type()) && !outputs_.count(out) && cs.size() == 1) {
         const onnx::NodeProto& c = nodes_[static_cast<size_t>(cs[0])];
@@ -277,16 +344,32 @@ class Writer {
   }
 
   // Integer weights (and bias) for integer node i, written into its inputs.
-  void quantize_weights(onnx::NodeProto& n, std::vector<onnx::NodeProto>& nodes) {
-    const std::string model_dir = std::filesystem::path(path_).parent_path().string();
+  void quantize_weights(int i, onnx::NodeProto& n, std::vector<onnx::NodeProto>& nodes) {
     const int axis = weight_axis(n);
-    const ChannelQuant w = quantize_per_channel(tensor_from_proto(*inits_.at(n.input(1)), model_dir), axis);
-    const std::string wname = n.input(1);
-    n.set_input(1, dequantized_constant(wname, w.q, w.scale, axis, nodes));
-    if (n.input_size() > 2 && !n.input(2).empty()) {
-      const BiasQuant b = quantize_bias(tensor_from_proto(*inits_.at(n.input(2)), model_dir), params_.at(n.input(0)).scale, w.scale);
-      n.set_input(2, dequantized_constant(n.input(2), b.q, b.scale, 0, nodes));
+    std::vector<float> w_scale = dequantized_weight_scales(n.input(1), axis);
+    if (w_scale.empty()) {
+      const ChannelQuant w = quantize_per_channel(*float_constant(n.input(1)), axis);
+      n.set_input(1, dequantized_constant(n.input(1), w.q, w.scale, axis, nodes));
+      w_scale = w.scale;
     }
+    std::string bias_name;
+    const Tensor* bias = nullptr;
+    if (n.input_size() > 2 && !n.input(2).empty()) {
+      bias_name = n.input(2);
+      bias = float_constant(bias_name);
+    } else if (auto it = bias_add_of_.find(i); it != bias_add_of_.end()) {
+      const onnx::NodeProto& a = nodes_[static_cast<size_t>(it->second)];
+      bias_name = a.input(0) == n.output(0) ? a.input(1) : a.input(0);
+      bias = float_constant(bias_name);
+      n.set_output(0, a.output(0));
+      if (n.op_type() == "MatMul") n.set_op_type("Gemm");
+    }
+    if (!bias) return;
+    Tensor flat = *bias;
+    flat.shape = {flat.elems()};
+    const BiasQuant b = quantize_bias(flat, params_.at(n.input(0)).scale, w_scale);
+    while (n.input_size() < 3) n.add_input("");
+    n.set_input(2, dequantized_constant(bias_name, b.q, b.scale, 0, nodes));
   }
 
   // The Q -> DQ pair on tensor t: reads `src`, writes `dst`.
@@ -311,9 +394,10 @@ class Writer {
     for (const onnx::ValueInfoProto& in : g_->input())
       if (params_.count(in.name())) add_qdq(in.name(), in.name(), read_as.at(in.name()), out);
     for (int i = 0; i < original_nodes_; ++i) {
+      if (bias_adds_.count(i)) continue;  // now its integer node's bias
       onnx::NodeProto n = nodes_[static_cast<size_t>(i)];
       if (is_int_.count(i) && (n.op_type() == "Conv" || n.op_type() == "Gemm" || n.op_type() == "MatMul"))
-        quantize_weights(n, out);  // before the renames: reads input 0's parameters by its name
+        quantize_weights(i, n, out);  // before the renames: reads input 0's parameters by its name
       for (int k = 0; k < n.input_size(); ++k)
         if (auto it = read_as.find(n.input(k)); it != read_as.end()) n.set_input(k, it->second);
       std::vector<std::string> made;
@@ -333,11 +417,18 @@ class Writer {
   }
 
   // Float weights every reader now takes quantized: gone (and from the inputs, where old models list them).
-  void drop_unread_initializers(const std::vector<onnx::NodeProto>& nodes) {
+  void drop_unread_initializers(std::vector<onnx::NodeProto>& nodes) {
     std::set<std::string> read;
-    for (const auto& n : nodes)
-      for (const auto& in : n.input()) read.insert(in);
     for (const auto& o : g_->output()) read.insert(o.name());
+    // Nodes nothing reads any more (a Reshape of a float weight now given quantized): gone too.
+    std::vector<onnx::NodeProto> kept;
+    for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+      const bool used = std::any_of(it->output().begin(), it->output().end(), [&](const std::string& o) { return read.count(o); });
+      if (!used) continue;
+      for (const auto& in : it->input()) read.insert(in);
+      kept.push_back(std::move(*it));
+    }
+    nodes.assign(std::make_move_iterator(kept.rbegin()), std::make_move_iterator(kept.rend()));
     std::set<std::string> dropped;
     auto* inits = g_->mutable_initializer();
     for (int i = inits->size() - 1; i >= 0; --i)
@@ -355,8 +446,8 @@ class Writer {
 }  // namespace
 
 QdqModel write_qdq(const std::string& model_path, const std::string& model_bytes, const Stats& stats,
-                   const std::set<std::string>& keep_float) {
-  return Writer(model_path, model_bytes, stats, keep_float).run();
+                   const std::map<std::string, Tensor>& constants, const std::set<std::string>& keep_float) {
+  return Writer(model_path, model_bytes, stats, constants, keep_float).run();
 }
 
 }  // namespace onnx2mcu

@@ -2,6 +2,7 @@
 // activations the integer ops read and write, and int8/int32 weights and biases behind
 // DequantizeLinear. The only quantize file that sees ONNX protobuf types.
 #pragma once
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,8 +19,8 @@ struct QdqModel {
 };
 
 // model_bytes: the float model read from model_path (which names it in errors). stats: the
-// ranges calibration observed. keep_float: node names that stay float (--keep-float).
+// ranges calibration observed; constants: the model's float constants (float_constants). keep_float: node names that stay float (--keep-float).
 QdqModel write_qdq(const std::string& model_path, const std::string& model_bytes, const Stats& stats,
-                   const std::set<std::string>& keep_float);
+                   const std::map<std::string, Tensor>& constants, const std::set<std::string>& keep_float);
 
 }  // namespace onnx2mcu

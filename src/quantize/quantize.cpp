@@ -16,13 +16,14 @@ QdqModel quantize_model(const std::string& model_path, const QuantizeOptions& op
   bytes << in.rdbuf();
   const std::string model = bytes.str();
   std::unique_ptr<Graph> g = load_for_evaluation(model_path, &model);
+  const std::map<std::string, Tensor> constants = float_constants(*g);
   Stats stats;
   try {
     stats = calibrate(*g, load_calibration_sets(opts.calibration, *g));
   } catch (const Error& e) {
     throw Error(model_path + ": " + e.what());
   }
-  return write_qdq(model_path, model, stats, opts.keep_float);
+  return write_qdq(model_path, model, stats, constants, opts.keep_float);
 }
 
 }  // namespace onnx2mcu
