@@ -7,6 +7,8 @@
 namespace onnx2mcu {
 
 std::string report_json(const CompiledModel& m);
+// s as a JSON string literal, quotes included.
+std::string json_string(const std::string& s);
 std::string report_svg(const CompiledModel& m);
 std::string report_html(const CompiledModel& m);
 

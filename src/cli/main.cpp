@@ -18,6 +18,7 @@
 #include "onnx2mcu/version.h"
 #include "ops/op.h"
 #include "quantize/quantize.h"
+#include "quantize/report.h"
 #include "verify/targets.h"
 
 using namespace onnx2mcu;
@@ -227,6 +228,11 @@ int main(int argc, char** argv) {
   quantize->add_option("--calibration", qopts.calibration, "test_data_set_* folders, or folders holding them")->required();
   quantize->add_option("--keep-float", keep_float, "nodes to leave in float (repeatable)");
   quantize->add_option("-o,--output", quantized_out, "the QDQ model file to write")->required();
+  bool quantize_report = false, quantize_json = false;
+  std::vector<std::string> report_data;
+  quantize->add_flag("--report", quantize_report, "also print per-tensor SQNR against float, float nodes, weights and arena");
+  quantize->add_flag("--json", quantize_json, "the report as JSON (implies --report)");
+  quantize->add_option("--report-data", report_data, "measure the report on these input sets (default: the calibration set)");
 
   CLI::App* inspect = app.add_subcommand("inspect", "print ops, shapes, arena offsets, MACs and weight bytes");
   add_model_options(inspect, model, name, specs, copts);
@@ -297,7 +303,10 @@ int main(int argc, char** argv) {
       std::ofstream out(quantized_out, std::ios::binary);
       out << q.bytes;
       if (!out.flush()) throw Error(quantized_out + ": cannot write the quantized model");
-      if (!quiet)
+      if (quantize_report || quantize_json || !report_data.empty()) {
+        const QuantizeReport r = measure_quantization(model, q, report_data.empty() ? qopts.calibration : report_data, copts);
+        fmt::print("{}", quantize_json ? quantize_report_json(r) : quantize_report_text(r));
+      } else if (!quiet)
         fmt::print("{}: wrote {} ({} integer nodes, {} quantized tensors, {} nodes in float{}{})\n", model, quantized_out,
                    q.int_nodes.size(), q.quantized.size(), q.float_nodes.size(), q.float_nodes.empty() ? "" : ": ",
                    fmt::join(q.float_nodes, ", "));

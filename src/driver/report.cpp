@@ -9,7 +9,6 @@
 #include "planner/memory_plan.h"
 
 namespace onnx2mcu {
-namespace {
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";
@@ -23,6 +22,8 @@ std::string json_string(const std::string& s) {
   }
   return out + "\"";
 }
+
+namespace {
 
 std::string xml(const std::string& s) {
   std::string out;

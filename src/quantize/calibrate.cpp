@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 namespace onnx2mcu {
 
-std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const std::string* bytes) {
+std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const std::string* bytes, bool lower_quantized) {
   std::unique_ptr<Graph> g = bytes ? load_model_bytes(*bytes, model_path) : load_model(model_path);
   PassOptions po;
   try {
@@ -21,6 +21,7 @@ std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const 
     normalize_ops(*g, po);
     remove_identities(*g, po);
     infer_shapes_and_fold(*g, po);
+    if (lower_quantized) lower_qdq(*g, po);
   } catch (const Error& e) {
     throw Error(model_path + ": " + e.what());
   }

@@ -18,8 +18,10 @@ struct TensorStats {
 using Stats = std::map<std::string, TensorStats>;
 
 // The model loaded and prepared for host evaluation (shapes inferred, constants folded); its
-// value names are the model's tensor names.
-std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const std::string* bytes = nullptr);
+// value names are the model's tensor names. lower_quantized: QDQ patterns become the integer ops
+// the device runs (lower-qdq), each writing the tensor its QuantizeLinear wrote.
+std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const std::string* bytes = nullptr,
+                                           bool lower_quantized = false);
 
 // The input sets of `dirs`: each is a test_data_set_* folder (input_N.pb) or a folder holding
 // such folders (taken in name order). Throws Error naming the folder when there are none.

@@ -60,11 +60,11 @@ class Writer {
     choose_params();
     rewrite();
     QdqModel out;
+    out.quantized = written_;
     for (int i : int_nodes_) out.int_nodes.push_back(node_name(i));
     for (int i = 0; i < original_nodes_; ++i)
       if (!is_int_.count(i) && !fused_.count(i) && !bias_adds_.count(i) && !kNotComputing.count(nodes_[static_cast<size_t>(i)].op_type()))
         out.float_nodes.push_back(node_name(i) + " (" + nodes_[static_cast<size_t>(i)].op_type() + ")");
-    out.quantized = order_;
     if (!model_.SerializeToString(&out.bytes)) throw Error(path_ + ": cannot serialize the quantized model");
     return out;
   }
@@ -83,6 +83,7 @@ class Writer {
   std::map<std::string, std::vector<int>> consumers_;
   std::set<std::string> outputs_, names_;
   std::vector<int> int_nodes_;
+  std::vector<QuantizedTensor> written_;  // the Q/DQ pairs, as rewrite() emits them
   std::set<int> is_int_, fused_;  // integer nodes; Relu/Clip folded into one's output clamp
   std::map<int, int> bias_add_of_;  // integer node -> the Add of a constant after it, made its bias
   std::set<int> bias_adds_;
@@ -378,6 +379,7 @@ class Writer {
     const std::string sn = add_init(t + "_scale", filled<float>(DType::F32, {}, {p.scale}))->name();
     const std::string zn = add_init(t + "_zero_point", filled<int8_t>(DType::I8, {}, {static_cast<int8_t>(p.zero_point)}))->name();
     const std::string q = fresh(t + "_quantized");
+    written_.push_back({t, q, p.scale, p.zero_point});
     nodes.push_back(make_node("QuantizeLinear", t + "_QuantizeLinear", {src, sn, zn}, q));
     nodes.push_back(make_node("DequantizeLinear", t + "_DequantizeLinear", {q, sn, zn}, dst));
   }

@@ -11,11 +11,18 @@
 
 namespace onnx2mcu {
 
+// A tensor given a Q/DQ pair: the int8 tensor the QuantizeLinear writes and its parameters.
+struct QuantizedTensor {
+  std::string tensor, q_name;
+  float scale = 1;
+  int32_t zero_point = 0;
+};
+
 struct QdqModel {
   std::string bytes;                     // the serialized ModelProto
   std::vector<std::string> int_nodes;    // nodes whose inputs, weights and output are quantized
   std::vector<std::string> float_nodes;  // nodes left computing in float (op in brackets)
-  std::vector<std::string> quantized;    // activation tensors given a Q/DQ pair, in order
+  std::vector<QuantizedTensor> quantized;  // activation tensors given a Q/DQ pair, in model order
 };
 
 // model_bytes: the float model read from model_path (which names it in errors). stats: the

@@ -28,6 +28,20 @@ ops=$("$gen" inspect "$work/k.onnx") || fail "inspect --keep-float model"
 echo "$ops" | grep -Eq "conv2 +Conv " || fail "conv2 is not a float Conv: $ops"
 echo "$ops" | grep -Eq "conv1 +QConv " || fail "conv1 is not a QConv: $ops"
 
+# The report: SQNR of the output and every quantized tensor, as text and JSON; int8 weights are
+# at most a third of float (digits: 2282 of 7592 bytes).
+rep=$("$gen" quantize "$model" --calibration "$calib" -o "$work/r.onnx" --report) || fail "--report"
+echo "$rep" | grep -Eq "^  output probs +[0-9.]+$" || fail "no SQNR of probs in: $rep"
+echo "$rep" | grep -Eq "^  tensor relu1_out +[0-9.]+$" || fail "no SQNR of relu1_out in: $rep"
+"$gen" quantize "$model" --calibration "$calib" -o "$work/r.onnx" --json | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r["sets"] == 20 and r["outputs"][0]["tensor"] == "probs", r
+assert r["outputs"][0]["sqnr_db"] > 30, r
+assert 3 * r["weight_bytes"]["int8"] < r["weight_bytes"]["float"], r
+assert r["float_nodes"] == ["softmax (Softmax)"], r
+' || fail "--json"
+
 # Bad input: one error line naming what is wrong, exit 1.
 check_error() {  # expected-text command...
   want=$1; shift
