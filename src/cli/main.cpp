@@ -223,11 +223,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"int8"}));
   compile->add_option("--calibration", qopts.calibration, "with --quantize: test_data_set_* folders, or folders holding them");
   compile->add_option("--keep-float", keep_float, "with --quantize: nodes to leave in float (repeatable)");
+  compile->add_option("--range", qopts.range, "with --quantize: minmax, percentile, mse or auto (default)")
+      ->check(CLI::IsMember({"auto", "minmax", "percentile", "mse"}));
   CLI::App* quantize = app.add_subcommand("quantize", "write an int8 QDQ model from a float model and calibration inputs");
   quantize->add_option("MODEL", model, "float ONNX model file")->required();
   quantize->add_option("--calibration", qopts.calibration, "test_data_set_* folders, or folders holding them")->required();
   quantize->add_option("--keep-float", keep_float, "nodes to leave in float (repeatable)");
   quantize->add_option("-o,--output", quantized_out, "the QDQ model file to write")->required();
+  quantize->add_option("--range", qopts.range, "how activation ranges are chosen: minmax, percentile (99.99%), mse, auto (default: "
+                                               "the one with the best output SQNR on the calibration set)")
+      ->check(CLI::IsMember({"auto", "minmax", "percentile", "mse"}));
   bool quantize_report = false, quantize_json = false;
   std::vector<std::string> report_data;
   quantize->add_flag("--report", quantize_report, "also print per-tensor SQNR against float, float nodes, weights and arena");
@@ -307,13 +312,13 @@ int main(int argc, char** argv) {
         const QuantizeReport r = measure_quantization(model, q, report_data.empty() ? qopts.calibration : report_data, copts);
         fmt::print("{}", quantize_json ? quantize_report_json(r) : quantize_report_text(r));
       } else if (!quiet)
-        fmt::print("{}: wrote {} ({} integer nodes, {} quantized tensors, {} nodes in float{}{})\n", model, quantized_out,
-                   q.int_nodes.size(), q.quantized.size(), q.float_nodes.size(), q.float_nodes.empty() ? "" : ": ",
+        fmt::print("{}: wrote {} ({} integer nodes, {} quantized tensors, ranges {}, {} nodes in float{}{})\n", model, quantized_out,
+                   q.int_nodes.size(), q.quantized.size(), q.range_method, q.float_nodes.size(), q.float_nodes.empty() ? "" : ": ",
                    fmt::join(q.float_nodes, ", "));
     } else if (compile->parsed()) {
       const auto start = std::chrono::steady_clock::now();
-      if (quantize_mode.empty() && (!qopts.calibration.empty() || !keep_float.empty()))
-        throw Error("--calibration and --keep-float go with --quantize int8");
+      if (quantize_mode.empty() && (!qopts.calibration.empty() || !keep_float.empty() || qopts.range != "auto"))
+        throw Error("--calibration, --keep-float and --range go with --quantize int8");
       qopts.keep_float.insert(keep_float.begin(), keep_float.end());
       CompiledModel m = quantize_mode.empty() ? compile_model(model, copts)
                                               : compile_model_bytes(quantize_model(model, qopts).bytes, model, copts);

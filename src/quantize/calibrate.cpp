@@ -65,24 +65,34 @@ std::map<std::string, Tensor> float_constants(const Graph& g) {
 
 Stats calibrate(Graph& g, const std::vector<std::vector<Tensor>>& sets) {
   Stats stats;
-  for (const std::vector<Tensor>& inputs : sets) {
-    evaluate(g, inputs);
-    auto record = [&](const Value* v) {
-      if (!v || v->dtype != DType::F32 || !v->is_const()) return;
-      const float* x = v->constant->data<float>();
-      auto [it, fresh] = stats.try_emplace(v->name);
-      TensorStats& s = it->second;
-      if (fresh) s = {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(), v->shape};
-      for (int64_t i = 0; i < v->elems(); ++i) {
-        if (x[i] != x[i]) continue;  // NaN says nothing about the range
-        s.lo = std::min(s.lo, x[i]);
-        s.hi = std::max(s.hi, x[i]);
-      }
-    };
-    for (const Value* v : g.inputs) record(v);
-    for (const auto& n : g.nodes)
-      for (const Value* v : n->outputs) record(v);
-  }
+  // Calls f(stats entry, values, count) for every float tensor of every set.
+  auto each_tensor = [&](auto f) {
+    for (const std::vector<Tensor>& inputs : sets) {
+      evaluate(g, inputs);
+      auto visit = [&](const Value* v) {
+        if (v && v->dtype == DType::F32 && v->is_const()) f(*v, v->constant->data<float>(), v->elems());
+      };
+      for (const Value* v : g.inputs) visit(v);
+      for (const auto& n : g.nodes)
+        for (const Value* v : n->outputs) visit(v);
+    }
+  };
+  each_tensor([&](const Value& v, const float* x, int64_t count) {
+    auto [it, fresh] = stats.try_emplace(v.name);
+    TensorStats& s = it->second;
+    if (fresh) s.lo = std::numeric_limits<float>::infinity(), s.hi = -s.lo, s.shape = v.shape;
+    for (int64_t i = 0; i < count; ++i) {
+      if (x[i] != x[i]) continue;  // NaN says nothing about the range
+      s.lo = std::min(s.lo, x[i]);
+      s.hi = std::max(s.hi, x[i]);
+    }
+  });
+  for (auto& kv : stats) kv.second.histogram.lo = kv.second.lo, kv.second.histogram.hi = kv.second.hi;
+  if (sets.empty()) return stats;
+  each_tensor([&](const Value& v, const float* x, int64_t count) {
+    Histogram& h = stats.at(v.name).histogram;
+    for (int64_t i = 0; i < count; ++i) h.add(x[i]);
+  });
   return stats;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "quantize/ranges.h"
 
 namespace onnx2mcu {
 
@@ -14,6 +15,7 @@ namespace onnx2mcu {
 struct TensorStats {
   float lo = 0, hi = 0;  // min and max over every sample
   Shape shape;
+  Histogram histogram;   // of every sample, over [lo, hi]
 };
 using Stats = std::map<std::string, TensorStats>;
 
@@ -35,7 +37,8 @@ void evaluate(Graph& g, const std::vector<Tensor>& inputs);
 // initializers and what folding made of them (a weight reshaped by a node of the model).
 std::map<std::string, Tensor> float_constants(const Graph& g);
 
-// Ranges of every float tensor over all sets.
+// Ranges and histograms of every float tensor over all sets (two passes: the histogram's bins
+// span the range the first found).
 Stats calibrate(Graph& g, const std::vector<std::vector<Tensor>>& sets);
 
 }  // namespace onnx2mcu

@@ -22,6 +22,7 @@ struct QdqModel {
   std::string bytes;                     // the serialized ModelProto
   std::vector<std::string> int_nodes;    // nodes whose inputs, weights and output are quantized
   std::vector<std::string> float_nodes;  // nodes left computing in float (op in brackets)
+  std::string range_method;              // how activation ranges were chosen (set by quantize_model)
   std::vector<QuantizedTensor> quantized;  // activation tensors given a Q/DQ pair, in model order
 };
 

@@ -12,6 +12,9 @@ namespace onnx2mcu {
 struct QuantizeOptions {
   std::vector<std::string> calibration;  // --calibration DIR...: test_data_set_* folders or folders of them
   std::set<std::string> keep_float;      // --keep-float NODE...
+  // --range: minmax, percentile, mse, or auto (each tried; the best worst-output SQNR on the
+  // calibration set wins, ties to the earlier).
+  std::string range = "auto";
 };
 
 // Throws Error naming the model (or the calibration folder) on bad input.

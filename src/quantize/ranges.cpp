@@ -19,6 +19,57 @@ QParams activation_params(float lo, float hi) {
   return p;
 }
 
+const char* range_method_name(RangeMethod m) {
+  switch (m) {
+    case RangeMethod::MinMax: return "minmax";
+    case RangeMethod::Percentile: return "percentile";
+    case RangeMethod::Mse: return "mse";
+  }
+  return "?";
+}
+
+void Histogram::add(float v) {
+  if (!(hi > lo) || v != v) {
+    counts[0] += v == v;
+    return;
+  }
+  const double at = (static_cast<double>(v) - lo) / (static_cast<double>(hi) - lo) * kHistogramBins;
+  counts[static_cast<size_t>(std::min<double>(kHistogramBins - 1, std::max(0.0, at)))] += 1;
+}
+
+double Histogram::center(size_t bin) const { return lo + (static_cast<double>(hi) - lo) * (bin + 0.5) / kHistogramBins; }
+
+std::pair<float, float> percentile_range(const Histogram& h, double pct) {
+  double total = 0;
+  for (double c : h.counts) total += c;
+  const double cut = total * (100.0 - pct) / 100.0;
+  const double width = (static_cast<double>(h.hi) - h.lo) / kHistogramBins;
+  size_t first = 0, last = h.counts.size() - 1;
+  for (double seen = h.counts[0]; seen <= cut && first + 1 < h.counts.size(); seen += h.counts[++first]) {}
+  for (double seen = h.counts[last]; seen <= cut && last > first; seen += h.counts[--last]) {}
+  const auto lo = static_cast<float>(h.lo + width * static_cast<double>(first));
+  const auto hi = static_cast<float>(h.lo + width * static_cast<double>(last + 1));
+  return {std::min(lo, 0.0f), std::max(hi, 0.0f)};
+}
+
+std::pair<float, float> mse_range(const Histogram& h) {
+  const double lo0 = std::min(h.lo, 0.0f), hi0 = std::max(h.hi, 0.0f);
+  double best_err = -1, best_f = 1;
+  for (int k = 128; k >= 1; --k) {
+    const double f = k / 128.0, lo = lo0 * f, hi = hi0 * f;
+    const double step = (hi - lo) / 255.0;
+    double err = 0;
+    for (size_t b = 0; b < h.counts.size(); ++b) {
+      if (h.counts[b] == 0) continue;
+      const double x = h.center(b);
+      const double e = x < lo ? (lo - x) * (lo - x) : x > hi ? (x - hi) * (x - hi) : step * step / 12.0;
+      err += h.counts[b] * e;
+    }
+    if (best_err < 0 || err < best_err) best_err = err, best_f = f;
+  }
+  return {static_cast<float>(lo0 * best_f), static_cast<float>(hi0 * best_f)};
+}
+
 ChannelQuant quantize_per_channel(const Tensor& w, int64_t axis) {
   if (w.dtype != DType::F32 || axis < 0 || axis >= static_cast<int64_t>(w.shape.size()))
     throw Error("quantize: a weight must be float32 with a channel axis inside its rank");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -30,16 +31,12 @@ std::string db_json(double db) { return std::isinf(db) ? "null" : fmt::format("{
 
 }  // namespace
 
-QuantizeReport measure_quantization(const std::string& model_path, const QdqModel& q, const std::vector<std::string>& data_dirs,
-                                    const CompileOptions& opts) {
+namespace {
+
+// r.tensors and r.outputs: q against the float model on `sets`.
+void measure_sqnr(const std::string& model_path, const QdqModel& q, const std::vector<std::vector<Tensor>>& sets, QuantizeReport& r) {
   std::unique_ptr<Graph> fg = load_for_evaluation(model_path);
   std::unique_ptr<Graph> qg = load_for_evaluation(model_path, &q.bytes, true);
-  std::vector<std::vector<Tensor>> sets;
-  try {
-    sets = load_calibration_sets(data_dirs, *fg);
-  } catch (const Error& e) {
-    throw Error(model_path + ": " + e.what());
-  }
   std::vector<Noise> tensors(q.quantized.size()), outputs(fg->outputs.size());
   for (const std::vector<Tensor>& inputs : sets) {
     evaluate(*fg, inputs);
@@ -59,11 +56,32 @@ QuantizeReport measure_quantization(const std::string& model_path, const QdqMode
       for (int64_t k = 0; k < ref->elems(); ++k) outputs[o].add(ref->constant->data<float>()[k], got->constant->data<float>()[k]);
     }
   }
-  QuantizeReport r;
   r.sets = sets.size();
   for (size_t i = 0; i < q.quantized.size(); ++i)
     if (tensors[i].signal > 0 || tensors[i].noise > 0) r.tensors.push_back({q.quantized[i].tensor, tensors[i].db()});
   for (size_t o = 0; o < outputs.size(); ++o) r.outputs.push_back({fg->outputs[o]->name, outputs[o].db()});
+}
+
+}  // namespace
+
+double worst_output_sqnr(const std::string& model_path, const QdqModel& q, const std::vector<std::vector<Tensor>>& sets) {
+  QuantizeReport r;
+  measure_sqnr(model_path, q, sets, r);
+  double worst = std::numeric_limits<double>::infinity();
+  for (const TensorSqnr& t : r.outputs) worst = std::min(worst, t.db);
+  return worst;
+}
+
+QuantizeReport measure_quantization(const std::string& model_path, const QdqModel& q, const std::vector<std::string>& data_dirs,
+                                    const CompileOptions& opts) {
+  QuantizeReport r;
+  std::unique_ptr<Graph> fg = load_for_evaluation(model_path);
+  try {
+    measure_sqnr(model_path, q, load_calibration_sets(data_dirs, *fg), r);
+  } catch (const Error& e) {
+    throw Error(model_path + ": " + e.what());
+  }
+  r.range_method = q.range_method;
   r.float_nodes = q.float_nodes;
   const ModelStats before = model_stats(compile_model(model_path, opts));
   const ModelStats after = model_stats(compile_model_bytes(q.bytes, model_path, opts));
@@ -75,7 +93,8 @@ QuantizeReport measure_quantization(const std::string& model_path, const QdqMode
 }
 
 std::string quantize_report_text(const QuantizeReport& r) {
-  std::string out = fmt::format("SQNR against the float model over {} input sets (dB; higher is better)\n", r.sets);
+  std::string out = fmt::format("activation ranges: {}\nSQNR against the float model over {} input sets (dB; higher is better)\n",
+                                r.range_method, r.sets);
   for (const TensorSqnr& t : r.outputs) out += fmt::format("  output {:<40} {:>7}\n", t.tensor, db_text(t.db));
   for (const TensorSqnr& t : r.tensors) out += fmt::format("  tensor {:<40} {:>7}\n", t.tensor, db_text(t.db));
   out += fmt::format("nodes left in float: {}\n", r.float_nodes.empty() ? "none" : "");
@@ -95,9 +114,9 @@ std::string quantize_report_json(const QuantizeReport& r) {
   std::string nodes;
   for (size_t i = 0; i < r.float_nodes.size(); ++i) nodes += (i ? ", " : "") + json_string(r.float_nodes[i]);
   return fmt::format(
-      "{{\"sets\": {}, \"outputs\": [{}], \"tensors\": [{}], \"float_nodes\": [{}], \"weight_bytes\": {{\"float\": {}, \"int8\": {}}}, "
+      "{{\"range_method\": {}, \"sets\": {}, \"outputs\": [{}], \"tensors\": [{}], \"float_nodes\": [{}], \"weight_bytes\": {{\"float\": {}, \"int8\": {}}}, "
       "\"arena_bytes\": {{\"float\": {}, \"int8\": {}}}}}\n",
-      r.sets, list(r.outputs), list(r.tensors), nodes, r.weight_bytes_float, r.weight_bytes_int8, r.arena_float, r.arena_int8);
+      json_string(r.range_method), r.sets, list(r.outputs), list(r.tensors), nodes, r.weight_bytes_float, r.weight_bytes_int8, r.arena_float, r.arena_int8);
 }
 
 }  // namespace onnx2mcu

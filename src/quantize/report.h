@@ -15,6 +15,7 @@ struct TensorSqnr {
 };
 
 struct QuantizeReport {
+  std::string range_method;         // how activation ranges were chosen
   size_t sets = 0;                  // input sets measured on
   std::vector<TensorSqnr> tensors;  // the quantized activations, dequantized, in model order
   std::vector<TensorSqnr> outputs;  // the model outputs
@@ -26,6 +27,9 @@ struct QuantizeReport {
 // on the input sets of data_dirs (as --calibration takes them) and compiles both with `opts`.
 QuantizeReport measure_quantization(const std::string& model_path, const QdqModel& q, const std::vector<std::string>& data_dirs,
                                     const CompileOptions& opts);
+
+// The lowest SQNR among the model's outputs on `sets` (what --range auto maximises).
+double worst_output_sqnr(const std::string& model_path, const QdqModel& q, const std::vector<std::vector<Tensor>>& sets);
 
 std::string quantize_report_text(const QuantizeReport& r);
 std::string quantize_report_json(const QuantizeReport& r);

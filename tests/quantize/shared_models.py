@@ -118,7 +118,7 @@ def main():
             verdict = "ok" if db >= MIN_SQNR_DB else "FAIL"
             ok = ok and verdict == "ok"
             print(f"{m}: output {o['tensor']} SQNR {db:.1f} dB on {rep['sets']} held-out sets (min {MIN_SQNR_DB})  {verdict}")
-        print(f"{m}: weights {rep['weight_bytes']['float']} -> {rep['weight_bytes']['int8']} B, arena "
+        print(f"{m}: ranges {rep['range_method']}, weights {rep['weight_bytes']['float']} -> {rep['weight_bytes']['int8']} B, arena "
               f"{rep['arena_bytes']['float']} -> {rep['arena_bytes']['int8']} B, float nodes: {', '.join(rep['float_nodes']) or 'none'}")
         step = output_step(qmodel)
         if not have_ort or step is None:

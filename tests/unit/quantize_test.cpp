@@ -72,6 +72,32 @@ TEST(QuantizeRanges, BiasInUnitsOfInputTimesWeightScale) {
   EXPECT_EQ(b.scale, (std::vector<float>{0.125f, 0.0625f, 0.5f}));
 }
 
+Histogram histogram(float lo, float hi, std::vector<std::pair<float, int>> values) {
+  Histogram h;
+  h.lo = lo, h.hi = hi;
+  for (auto [v, n] : values)
+    for (int i = 0; i < n; ++i) h.add(v);
+  return h;
+}
+
+TEST(QuantizeRanges, PercentileDropsTheRareValuesAtEachEnd) {
+  // Bins of width 1 over [0, 2048]: 9998 values in bin 10 and one each in bins 0 and 2000. 99.99%
+  // may drop 1 of 10000 at each end: bins 10..10, i.e. [10, 11], widened to hold 0.
+  Histogram h = histogram(0, 2048, {{0.5f, 1}, {10.5f, 9998}, {2000.5f, 1}});
+  EXPECT_EQ(percentile_range(h, 99.99), (std::pair<float, float>{0.0f, 11.0f}));
+  // Over [-1024, 1024]: 5000 in bin 1023 ([-1, 0)), 5000 in bin 1123 ([99, 100)), one in bin 2024.
+  h = histogram(-1024, 1024, {{-0.5f, 5000}, {99.5f, 5000}, {1000.5f, 1}});
+  EXPECT_EQ(percentile_range(h, 99.99), (std::pair<float, float>{-1.0f, 100.0f}));
+}
+
+TEST(QuantizeRanges, MseTradesClippingAgainstRounding) {
+  // All values in the top bin: any shrinking clips them by more than rounding costs; the full range.
+  EXPECT_EQ(mse_range(histogram(0, 2048, {{2047.5f, 100}})), (std::pair<float, float>{0.0f, 2048.0f}));
+  // 10^6 values at 0.5 and one at 2047.5: range [0, 16k] costs 10^6 (16k/255)^2/12 + (2047.5 - 16k)^2,
+  // least at k = 56 (2354808 against 2355289 at k = 57): [0, 896].
+  EXPECT_EQ(mse_range(histogram(0, 2048, {{0.5f, 1000000}, {2047.5f, 1}})), (std::pair<float, float>{0.0f, 896.0f}));
+}
+
 TEST(QuantizeCalibrate, HostEvaluationMatchesTheReferenceOutputs) {
   const std::string dir = std::string(ONNX2MCU_SOURCE_DIR) + "/models/digits";
   std::unique_ptr<Graph> g = load_for_evaluation(dir + "/model.onnx");
