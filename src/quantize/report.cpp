@@ -97,7 +97,7 @@ std::string quantize_report_text(const QuantizeReport& r) {
                                 r.range_method, r.sets);
   for (const TensorSqnr& t : r.outputs) out += fmt::format("  output {:<40} {:>7}\n", t.tensor, db_text(t.db));
   for (const TensorSqnr& t : r.tensors) out += fmt::format("  tensor {:<40} {:>7}\n", t.tensor, db_text(t.db));
-  out += fmt::format("nodes left in float: {}\n", r.float_nodes.empty() ? "none" : "");
+  out += r.float_nodes.empty() ? "nodes left in float: none\n" : "nodes left in float:\n";
   for (const std::string& n : r.float_nodes) out += "  " + n + "\n";
   out += fmt::format("weight bytes  {:>9} float -> {:>9} int8\n", r.weight_bytes_float, r.weight_bytes_int8);
   out += fmt::format("arena bytes   {:>9} float -> {:>9} int8\n", r.arena_float, r.arena_int8);
