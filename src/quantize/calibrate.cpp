@@ -7,6 +7,7 @@
 #include "loader/loader.h"
 #include "onnx2mcu/error.h"
 #include "passes/passes.h"
+#include "quantize/input_files.h"
 
 namespace fs = std::filesystem;
 
@@ -31,6 +32,13 @@ std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const 
 std::vector<std::vector<Tensor>> load_calibration_sets(const std::vector<std::string>& dirs, const Graph& g) {
   std::vector<std::vector<Tensor>> sets;
   for (const std::string& dir : dirs) {
+    const std::string ext = fs::path(dir).extension().string();
+    if (fs::is_regular_file(dir) && (ext == ".npy" || ext == ".raw" || ext == ".bin")) {
+      if (g.inputs.size() != 1 || g.inputs[0]->dtype != DType::F32)
+        throw Error("--calibration " + dir + ": array files are for models with one float32 input; use test_data_set_* folders");
+      for (Tensor& t : read_array_file(dir, g.inputs[0]->shape)) sets.push_back({std::move(t)});
+      continue;
+    }
     if (fs::exists(fs::path(dir) / "input_0.pb")) {
       sets.push_back(load_data_set_inputs(dir, g));
       continue;

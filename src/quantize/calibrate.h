@@ -25,8 +25,10 @@ using Stats = std::map<std::string, TensorStats>;
 std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const std::string* bytes = nullptr,
                                            bool lower_quantized = false);
 
-// The input sets of `dirs`: each is a test_data_set_* folder (input_N.pb) or a folder holding
-// such folders (taken in name order). Throws Error naming the folder when there are none.
+// The input sets of `dirs`: each is a test_data_set_* folder (input_N.pb), a folder holding
+// such folders (taken in name order), or, for a model with one float32 input, a .npy or raw
+// little-endian float32 file (.raw, .bin) of one or N inputs (input_files.h). Throws Error
+// naming the folder or file when there are none.
 std::vector<std::vector<Tensor>> load_calibration_sets(const std::vector<std::string>& dirs, const Graph& g);
 
 // Runs g (from load_for_evaluation) on one input set: every node evaluated with its kernels;

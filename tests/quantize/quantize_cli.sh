@@ -13,6 +13,24 @@ fail() { echo "FAIL: $*"; exit 1; }
 "$gen" quantize "$model" --calibration "$calib" -o "$work/b.onnx" -q || fail "quantize again"
 cmp -s "$work/a.onnx" "$work/b.onnx" || fail "two runs wrote different files"
 
+# The same 20 inputs as one .npy array [20,1,1,8,8] and as raw float32: the same model (ranges
+# and histograms do not depend on the order of the sets).
+/usr/bin/python3 -c '
+import glob, sys, numpy as np, onnx
+from onnx import numpy_helper
+xs = []
+for d in sorted(glob.glob(sys.argv[1] + "/test_data_set_*")):
+    t = onnx.TensorProto()
+    t.ParseFromString(open(d + "/input_0.pb", "rb").read())
+    xs.append(numpy_helper.to_array(t))
+np.save(sys.argv[2] + "/calib.npy", np.stack(xs))
+np.stack(xs).tofile(sys.argv[2] + "/calib.raw")
+' "$calib" "$work" || fail "writing calib.npy"
+"$gen" quantize "$model" --calibration "$work/calib.npy" -o "$work/npy.onnx" -q || fail "quantize with .npy"
+cmp -s "$work/a.onnx" "$work/npy.onnx" || fail "calibrating on the .npy of the same inputs wrote a different model"
+"$gen" quantize "$model" --calibration "$work/calib.raw" -o "$work/raw.onnx" -q || fail "quantize with raw float32"
+cmp -s "$work/a.onnx" "$work/raw.onnx" || fail "calibrating on raw float32 of the same inputs wrote a different model"
+
 # compile --quantize int8 is the same quantizer in memory: the same generated code (the file is
 # named model.onnx in both, as the generated comments name it).
 cp "$work/a.onnx" "$work/q/model.onnx"
@@ -51,6 +69,8 @@ check_error() {  # expected-text command...
   printf '%s' "$err" | grep -q -- "$want" || fail "error does not say '$want': $err"
 }
 check_error "$work/nowhere" "$gen" quantize "$model" --calibration "$work/nowhere" -o "$work/x.onnx"
+/usr/bin/python3 -c 'import numpy as np, sys; np.save(sys.argv[1], np.zeros((3, 7), np.float32))' "$work/bad.npy"
+check_error "not a whole number of inputs of shape \[1,1,8,8\]" "$gen" quantize "$model" --calibration "$work/bad.npy" -o "$work/x.onnx"
 check_error "no node has this name" "$gen" quantize "$model" --calibration "$calib" --keep-float nosuch -o "$work/x.onnx"
 check_error "go with --quantize" "$gen" compile "$model" --calibration "$calib" -o "$work/x"
 echo "ok"
