@@ -227,6 +227,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "minmax", "percentile", "mse"}));
   CLI::App* quantize = app.add_subcommand("quantize", "write an int8 QDQ model from a float model and calibration inputs");
   quantize->add_option("MODEL", model, "float ONNX model file")->required();
+  quantize->add_option("--shape", specs.shapes, "fix an input's shape: NAME=1x3x96x96 (repeatable)");
   quantize->add_option("--calibration", qopts.calibration, "test_data_set_* folders, or folders holding them")->required();
   quantize->add_option("--keep-float", keep_float, "nodes to leave in float (repeatable)");
   quantize->add_option("-o,--output", quantized_out, "the QDQ model file to write")->required();
@@ -304,6 +305,7 @@ int main(int argc, char** argv) {
       fmt::print("{}", ops_markdown());
     } else if (quantize->parsed()) {
       qopts.keep_float.insert(keep_float.begin(), keep_float.end());
+      qopts.shapes.insert(copts.shapes.begin(), copts.shapes.end());
       const QdqModel q = quantize_model(model, qopts);
       std::ofstream out(quantized_out, std::ios::binary);
       out << q.bytes;
@@ -320,6 +322,7 @@ int main(int argc, char** argv) {
       if (quantize_mode.empty() && (!qopts.calibration.empty() || !keep_float.empty() || qopts.range != "auto"))
         throw Error("--calibration, --keep-float and --range go with --quantize int8");
       qopts.keep_float.insert(keep_float.begin(), keep_float.end());
+      qopts.shapes.insert(copts.shapes.begin(), copts.shapes.end());
       CompiledModel m = quantize_mode.empty() ? compile_model(model, copts)
                                               : compile_model_bytes(quantize_model(model, qopts).bytes, model, copts);
       std::fputs(m.ir_dump.c_str(), stderr);

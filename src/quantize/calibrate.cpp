@@ -13,8 +13,11 @@ namespace fs = std::filesystem;
 
 namespace onnx2mcu {
 
-std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const std::string* bytes, bool lower_quantized) {
-  std::unique_ptr<Graph> g = bytes ? load_model_bytes(*bytes, model_path) : load_model(model_path);
+std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const std::string* bytes, bool lower_quantized,
+                                           const std::map<std::string, Shape>& shapes) {
+  LoadOptions lo;
+  lo.input_shapes = shapes;
+  std::unique_ptr<Graph> g = bytes ? load_model_bytes(*bytes, model_path, lo) : load_model(model_path, lo);
   PassOptions po;
   try {
     // The front of the pipeline only: later passes fuse and rename what calibration must see.

@@ -22,8 +22,9 @@ using Stats = std::map<std::string, TensorStats>;
 // The model loaded and prepared for host evaluation (shapes inferred, constants folded); its
 // value names are the model's tensor names. lower_quantized: QDQ patterns become the integer ops
 // the device runs (lower-qdq), each writing the tensor its QuantizeLinear wrote.
+// shapes: fixes inputs' unknown dims (--shape).
 std::unique_ptr<Graph> load_for_evaluation(const std::string& model_path, const std::string* bytes = nullptr,
-                                           bool lower_quantized = false);
+                                           bool lower_quantized = false, const std::map<std::string, Shape>& shapes = {});
 
 // The input sets of `dirs`: each is a test_data_set_* folder (input_N.pb), a folder holding
 // such folders (taken in name order), or, for a model with one float32 input, a .npy or raw

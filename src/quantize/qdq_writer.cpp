@@ -18,7 +18,7 @@ namespace {
 constexpr int kQdqOpset = 13;
 const std::set<std::string> kSameUpTo13 = {"Conv", "Relu", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul", "Sub",
                                            "MatMul", "Gemm", "Reshape", "Flatten", "Transpose", "Concat", "Sigmoid", "Tanh",
-                                           "LeakyRelu", "Identity", "GlobalMaxPool", "Div", "Softmax"};
+                                           "LeakyRelu", "Identity", "GlobalMaxPool", "Div", "Softmax", "Constant"};
 
 // The ops the QDQ lowering (src/passes/lower_qdq.cpp) turns into integer kernels.
 const std::set<std::string> kIntegerOps = {"Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "GlobalAveragePool", "MaxPool",
@@ -49,6 +49,11 @@ class Writer {
     if (!model_.ParseFromString(bytes)) throw Error(path + ": not a valid ONNX model: the protobuf is corrupt or truncated");
     g_ = model_.mutable_graph();
     index();
+    // Quantizing twice would stack a second rounding on the first: refuse.
+    for (const onnx::NodeProto& n : nodes_)
+      if (n.op_type() == "QuantizeLinear" || n.op_type().rfind("QLinear", 0) == 0 || n.op_type() == "ConvInteger" ||
+          n.op_type() == "MatMulInteger" || n.op_type() == "DynamicQuantizeLinear")
+        throw Error(path + ": node '" + n.name() + "' (" + n.op_type() + "): the model is already quantized; quantize its float original");
     for (const std::string& name : keep_float)
       if (!names_.count(name) || std::none_of(nodes_.begin(), nodes_.end(), [&](const onnx::NodeProto& n) { return n.name() == name; }))
         throw Error(path + ": --keep-float " + name + ": no node has this name");

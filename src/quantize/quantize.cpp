@@ -33,7 +33,7 @@ QdqModel quantize_model(const std::string& model_path, const QuantizeOptions& op
   std::ostringstream bytes;
   bytes << in.rdbuf();
   const std::string model = bytes.str();
-  std::unique_ptr<Graph> g = load_for_evaluation(model_path, &model);
+  std::unique_ptr<Graph> g = load_for_evaluation(model_path, &model, false, opts.shapes);
   const std::map<std::string, Tensor> constants = float_constants(*g);
   std::vector<std::vector<Tensor>> sets;
   Stats stats;
@@ -53,7 +53,7 @@ QdqModel quantize_model(const std::string& model_path, const QuantizeOptions& op
     QdqModel q = write_qdq(model_path, model, with_ranges(stats, m), constants, opts.keep_float);
     q.range_method = range_method_name(m);
     if (methods.size() == 1) return q;
-    const double db = worst_output_sqnr(model_path, q, sets);
+    const double db = worst_output_sqnr(model_path, q, sets, opts.shapes);
     if (best.bytes.empty() || db > best_db) best = std::move(q), best_db = db;
   }
   best.range_method = "auto: " + best.range_method;

@@ -1,6 +1,7 @@
 // Post-training quantization: a float model and calibration inputs in, a QDQ model out
 // (docs/quantize.md). calibrate -> ranges -> qdq_writer.
 #pragma once
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@ struct QuantizeOptions {
   // --range: minmax, percentile, mse, or auto (each tried; the best worst-output SQNR on the
   // calibration set wins, ties to the earlier).
   std::string range = "auto";
+  std::map<std::string, Shape> shapes;  // --shape NAME=1x3x96x96: inputs' unknown dims
 };
 
 // Throws Error naming the model (or the calibration folder) on bad input.

@@ -34,9 +34,10 @@ std::string db_json(double db) { return std::isinf(db) ? "null" : fmt::format("{
 namespace {
 
 // r.tensors and r.outputs: q against the float model on `sets`.
-void measure_sqnr(const std::string& model_path, const QdqModel& q, const std::vector<std::vector<Tensor>>& sets, QuantizeReport& r) {
-  std::unique_ptr<Graph> fg = load_for_evaluation(model_path);
-  std::unique_ptr<Graph> qg = load_for_evaluation(model_path, &q.bytes, true);
+void measure_sqnr(const std::string& model_path, const QdqModel& q, const std::vector<std::vector<Tensor>>& sets,
+                  const std::map<std::string, Shape>& shapes, QuantizeReport& r) {
+  std::unique_ptr<Graph> fg = load_for_evaluation(model_path, nullptr, false, shapes);
+  std::unique_ptr<Graph> qg = load_for_evaluation(model_path, &q.bytes, true, shapes);
   std::vector<Noise> tensors(q.quantized.size()), outputs(fg->outputs.size());
   for (const std::vector<Tensor>& inputs : sets) {
     evaluate(*fg, inputs);
@@ -64,9 +65,10 @@ void measure_sqnr(const std::string& model_path, const QdqModel& q, const std::v
 
 }  // namespace
 
-double worst_output_sqnr(const std::string& model_path, const QdqModel& q, const std::vector<std::vector<Tensor>>& sets) {
+double worst_output_sqnr(const std::string& model_path, const QdqModel& q, const std::vector<std::vector<Tensor>>& sets,
+                         const std::map<std::string, Shape>& shapes) {
   QuantizeReport r;
-  measure_sqnr(model_path, q, sets, r);
+  measure_sqnr(model_path, q, sets, shapes, r);
   double worst = std::numeric_limits<double>::infinity();
   for (const TensorSqnr& t : r.outputs) worst = std::min(worst, t.db);
   return worst;
@@ -75,9 +77,10 @@ double worst_output_sqnr(const std::string& model_path, const QdqModel& q, const
 QuantizeReport measure_quantization(const std::string& model_path, const QdqModel& q, const std::vector<std::string>& data_dirs,
                                     const CompileOptions& opts) {
   QuantizeReport r;
-  std::unique_ptr<Graph> fg = load_for_evaluation(model_path);
+  const std::map<std::string, Shape> shapes(opts.shapes.begin(), opts.shapes.end());
+  std::unique_ptr<Graph> fg = load_for_evaluation(model_path, nullptr, false, shapes);
   try {
-    measure_sqnr(model_path, q, load_calibration_sets(data_dirs, *fg), r);
+    measure_sqnr(model_path, q, load_calibration_sets(data_dirs, *fg), shapes, r);
   } catch (const Error& e) {
     throw Error(model_path + ": " + e.what());
   }

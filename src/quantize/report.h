@@ -1,6 +1,7 @@
 // What quantization did to a model: signal-to-quantization-noise ratio of every quantized tensor
 // and output against the float model, the nodes left in float, weights and arena before/after.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,8 @@ QuantizeReport measure_quantization(const std::string& model_path, const QdqMode
                                     const CompileOptions& opts);
 
 // The lowest SQNR among the model's outputs on `sets` (what --range auto maximises).
-double worst_output_sqnr(const std::string& model_path, const QdqModel& q, const std::vector<std::vector<Tensor>>& sets);
+double worst_output_sqnr(const std::string& model_path, const QdqModel& q, const std::vector<std::vector<Tensor>>& sets,
+                         const std::map<std::string, Shape>& shapes);
 
 std::string quantize_report_text(const QuantizeReport& r);
 std::string quantize_report_json(const QuantizeReport& r);

@@ -71,6 +71,7 @@ check_error() {  # expected-text command...
 check_error "$work/nowhere" "$gen" quantize "$model" --calibration "$work/nowhere" -o "$work/x.onnx"
 /usr/bin/python3 -c 'import numpy as np, sys; np.save(sys.argv[1], np.zeros((3, 7), np.float32))' "$work/bad.npy"
 check_error "not a whole number of inputs of shape \[1,1,8,8\]" "$gen" quantize "$model" --calibration "$work/bad.npy" -o "$work/x.onnx"
+check_error "already quantized" "$gen" quantize "$work/a.onnx" --calibration "$calib" -o "$work/x.onnx"
 check_error "no node has this name" "$gen" quantize "$model" --calibration "$calib" --keep-float nosuch -o "$work/x.onnx"
 check_error "go with --quantize" "$gen" compile "$model" --calibration "$calib" -o "$work/x"
 echo "ok"
