@@ -3,8 +3,10 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "loader/tensor_proto.h"
 #include "onnx2mcu/error.h"
@@ -68,7 +70,7 @@ class Writer {
     out.quantized = written_;
     for (int i : int_nodes_) out.int_nodes.push_back(node_name(i));
     for (int i = 0; i < original_nodes_; ++i)
-      if (!is_int_.count(i) && !fused_.count(i) && !bias_adds_.count(i) && !kNotComputing.count(nodes_[static_cast<size_t>(i)].op_type()))
+      if (!is_int_.count(i) && !fused_.count(i) && !absorbed_.count(i) && !kNotComputing.count(nodes_[static_cast<size_t>(i)].op_type()))
         out.float_nodes.push_back(node_name(i) + " (" + nodes_[static_cast<size_t>(i)].op_type() + ")");
     if (!model_.SerializeToString(&out.bytes)) throw Error(path_ + ": cannot serialize the quantized model");
     return out;
@@ -90,8 +92,10 @@ class Writer {
   std::vector<int> int_nodes_;
   std::vector<QuantizedTensor> written_;  // the Q/DQ pairs, as rewrite() emits them
   std::set<int> is_int_, fused_;  // integer nodes; Relu/Clip folded into one's output clamp
-  std::map<int, int> bias_add_of_;  // integer node -> the Add of a constant after it, made its bias
-  std::set<int> bias_adds_;
+  // Integer node -> the node after it folded into its weights and bias: an Add of a per-channel
+  // constant, or a BatchNormalization.
+  std::map<int, int> absorbed_of_;
+  std::set<int> absorbed_;
   std::vector<std::string> order_;          // tensors to quantize, in the order chosen
   std::map<std::string, QParams> params_;   // their parameters
 
@@ -249,6 +253,31 @@ class Writer {
     return c->elems() == ys[channel] ? cs->second[0] : -1;
   }
 
+  // The BatchNormalization (inference) alone after Conv i with float weights: folded into them
+  // (as fold-batchnorm does after lowering, too late for the integer pattern). -1 if none.
+  int batchnorm_after(int i) const {
+    const onnx::NodeProto& n = nodes_[static_cast<size_t>(i)];
+    const Tensor* w = float_constant(n.input(1));
+    if (n.op_type() != "Conv" || !w || (n.input_size() > 2 && !n.input(2).empty() && !float_constant(n.input(2)))) return -1;
+    const std::string& y = n.output(0);
+    auto cs = consumers_.find(y);
+    if (outputs_.count(y) || cs == consumers_.end() || cs->second.size() != 1) return -1;
+    const onnx::NodeProto& b = nodes_[static_cast<size_t>(cs->second[0])];
+    if (b.op_type() != "BatchNormalization" || !b.domain().empty() || keep_float_.count(b.name()) || b.input_size() != 5 ||
+        attr_int(b, "training_mode", 0) != 0 || (b.output_size() > 1 && !b.output(1).empty()) || b.input(0) != y)
+      return -1;
+    for (int k = 1; k < 5; ++k)
+      if (!float_constant(b.input(k)) || float_constant(b.input(k))->elems() != w->shape[0]) return -1;
+    return cs->second[0];
+  }
+
+  int absorbed_after(int i) const {
+    const std::string& op = nodes_[static_cast<size_t>(i)].op_type();
+    if (op != "Conv" && op != "Gemm" && op != "MatMul") return -1;
+    const int add = bias_add(i);
+    return add >= 0 ? add : batchnorm_after(i);
+  }
+
   void want(const std::string& t) {
     if (params_.count(t)) return;
     params_[t] = activation_params(stats_.at(t).lo, stats_.at(t).hi);
@@ -263,9 +292,9 @@ class Writer {
       if (ins.empty() || !is_activation(n.output(0))) continue;
       // Quantized after a Relu/Clip that only it feeds: the integer op clamps its output instead.
       std::string out = n.output(0);
-      if (int add = bias_add(i); add >= 0) {
-        bias_add_of_[i] = add;
-        bias_adds_.insert(add);
+      if (int add = absorbed_after(i); add >= 0) {
+        absorbed_of_[i] = add;
+        absorbed_.insert(add);
         out = nodes_[static_cast<size_t>(add)].output(0);
       }
       const auto& cs = consumers_[out];
@@ -352,30 +381,54 @@ class Writer {
   // Integer weights (and bias) for integer node i, written into its inputs.
   void quantize_weights(int i, onnx::NodeProto& n, std::vector<onnx::NodeProto>& nodes) {
     const int axis = weight_axis(n);
+    std::string bias_name;
+    std::optional<Tensor> bias;
+    if (n.input_size() > 2 && !n.input(2).empty()) {
+      bias_name = n.input(2);
+      bias = *float_constant(bias_name);
+    }
+    std::optional<Tensor> weight;
+    if (const Tensor* w = float_constant(n.input(1))) weight = *w;
+    if (auto it = absorbed_of_.find(i); it != absorbed_of_.end()) {
+      const onnx::NodeProto& a = nodes_[static_cast<size_t>(it->second)];
+      if (a.op_type() == "BatchNormalization") {
+        fold_batchnorm(a, *weight, bias);
+        bias_name = a.name().empty() ? a.output(0) : a.name();
+      } else {
+        bias_name = a.input(0) == n.output(0) ? a.input(1) : a.input(0);
+        bias = *float_constant(bias_name);
+        if (n.op_type() == "MatMul") n.set_op_type("Gemm");
+      }
+      n.set_output(0, a.output(0));
+    }
     std::vector<float> w_scale = dequantized_weight_scales(n.input(1), axis);
     if (w_scale.empty()) {
-      const ChannelQuant w = quantize_per_channel(*float_constant(n.input(1)), axis);
+      const ChannelQuant w = quantize_per_channel(*weight, axis);
       n.set_input(1, dequantized_constant(n.input(1), w.q, w.scale, axis, nodes));
       w_scale = w.scale;
     }
-    std::string bias_name;
-    const Tensor* bias = nullptr;
-    if (n.input_size() > 2 && !n.input(2).empty()) {
-      bias_name = n.input(2);
-      bias = float_constant(bias_name);
-    } else if (auto it = bias_add_of_.find(i); it != bias_add_of_.end()) {
-      const onnx::NodeProto& a = nodes_[static_cast<size_t>(it->second)];
-      bias_name = a.input(0) == n.output(0) ? a.input(1) : a.input(0);
-      bias = float_constant(bias_name);
-      n.set_output(0, a.output(0));
-      if (n.op_type() == "MatMul") n.set_op_type("Gemm");
-    }
     if (!bias) return;
-    Tensor flat = *bias;
-    flat.shape = {flat.elems()};
-    const BiasQuant b = quantize_bias(flat, params_.at(n.input(0)).scale, w_scale);
+    bias->shape = {bias->elems()};
+    const BiasQuant b = quantize_bias(*bias, params_.at(n.input(0)).scale, w_scale);
     while (n.input_size() < 3) n.add_input("");
     n.set_input(2, dequantized_constant(bias_name, b.q, b.scale, 0, nodes));
+  }
+
+  // BatchNormalization bn folded into a Conv's weight [C, ...] and bias (made if absent):
+  // k = scale / sqrt(var + eps); w[c] *= k[c]; b[c] = (b[c] - mean[c]) * k[c] + B[c].
+  void fold_batchnorm(const onnx::NodeProto& bn, Tensor& w, std::optional<Tensor>& bias) const {
+    const float* g = float_constant(bn.input(1))->data<float>();
+    const float* beta = float_constant(bn.input(2))->data<float>();
+    const float* mean = float_constant(bn.input(3))->data<float>();
+    const float* var = float_constant(bn.input(4))->data<float>();
+    const double eps = attr_float(bn, "epsilon", 1e-5f);
+    const int64_t c_out = w.shape[0], per = w.elems() / c_out;
+    if (!bias) bias = Tensor(DType::F32, {c_out});
+    for (int64_t c = 0; c < c_out; ++c) {
+      const double k = g[c] / std::sqrt(static_cast<double>(var[c]) + eps);
+      for (int64_t j = 0; j < per; ++j) w.data<float>()[c * per + j] = static_cast<float>(w.data<float>()[c * per + j] * k);
+      bias->data<float>()[c] = static_cast<float>((bias->data<float>()[c] - mean[c]) * k + beta[c]);
+    }
   }
 
   // The Q -> DQ pair on tensor t: reads `src`, writes `dst`.
@@ -401,7 +454,7 @@ class Writer {
     for (const onnx::ValueInfoProto& in : g_->input())
       if (params_.count(in.name())) add_qdq(in.name(), in.name(), read_as.at(in.name()), out);
     for (int i = 0; i < original_nodes_; ++i) {
-      if (bias_adds_.count(i)) continue;  // now its integer node's bias
+      if (absorbed_.count(i)) continue;  // now its integer node's bias
       onnx::NodeProto n = nodes_[static_cast<size_t>(i)];
       if (is_int_.count(i) && (n.op_type() == "Conv" || n.op_type() == "Gemm" || n.op_type() == "MatMul"))
         quantize_weights(i, n, out);  // before the renames: reads input 0's parameters by its name

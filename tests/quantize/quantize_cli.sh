@@ -60,6 +60,40 @@ assert 3 * r["weight_bytes"]["int8"] < r["weight_bytes"]["float"], r
 assert r["float_nodes"] == ["softmax (Softmax)"], r
 ' || fail "--json"
 
+# Conv -> BatchNormalization -> Relu: the BatchNormalization folds into the integer Conv before
+# quantizing, and the result stays close to float.
+/usr/bin/python3 -c '
+import os, sys, numpy as np
+from onnx import TensorProto, helper, numpy_helper
+rng = np.random.default_rng(7)
+c = 6
+init = [numpy_helper.from_array(a.astype(np.float32), n) for n, a in [
+    ("w", rng.normal(0, 0.5, (c, 3, 3, 3))), ("g", rng.uniform(0.5, 2, c)), ("b", rng.normal(0, 1, c)),
+    ("m", rng.normal(0, 1, c)), ("v", rng.uniform(0.5, 2, c))]]
+nodes = [helper.make_node("Conv", ["x", "w"], ["y"], "conv", pads=[1, 1, 1, 1]),
+         helper.make_node("BatchNormalization", ["y", "g", "b", "m", "v"], ["z"], "bn"),
+         helper.make_node("Relu", ["z"], ["r"], "relu")]
+g = helper.make_graph(nodes, "convbn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                      [helper.make_tensor_value_info("r", TensorProto.FLOAT, [1, c, 8, 8])], init)
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+m.ir_version = 7
+open(sys.argv[1] + "/convbn.onnx", "wb").write(m.SerializeToString())
+for k in range(8):
+    d = sys.argv[1] + "/convbn_calib/test_data_set_%d" % k
+    os.makedirs(d)
+    x = rng.normal(0, 1, (1, 3, 8, 8)).astype(np.float32)
+    open(d + "/input_0.pb", "wb").write(numpy_helper.from_array(x, "x").SerializeToString())
+' "$work" || fail "writing the Conv+BatchNormalization model"
+"$gen" quantize "$work/convbn.onnx" --calibration "$work/convbn_calib" -o "$work/convbn_int8.onnx" --json | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r["float_nodes"] == [], r
+assert r["outputs"][0]["sqnr_db"] is None or r["outputs"][0]["sqnr_db"] > 30, r
+' || fail "Conv+BatchNormalization quantized"
+ops=$("$gen" inspect "$work/convbn_int8.onnx") || fail "inspect the Conv+BatchNormalization model"
+echo "$ops" | grep -Eq "conv +QConv " || fail "conv is not a QConv: $ops"
+echo "$ops" | grep -q "BatchNormalization" && fail "a BatchNormalization is left: $ops"
+
 # Bad input: one error line naming what is wrong, exit 1.
 check_error() {  # expected-text command...
   want=$1; shift
