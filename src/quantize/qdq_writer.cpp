@@ -63,6 +63,7 @@ class Writer {
 
   QdqModel run() {
     raise_opset();
+    fold_pads();
     choose_integer_nodes();
     choose_params();
     rewrite();
@@ -187,6 +188,61 @@ class Writer {
     for (const auto& a : n.attribute())
       if (a.name() == key) return a.f();
     return def;
+  }
+
+  const onnx::AttributeProto* attr(const onnx::NodeProto& n, const char* key) const {
+    for (const auto& a : n.attribute())
+      if (a.name() == key) return &a;
+    return nullptr;
+  }
+
+  // A Pad with zeros of only the spatial dims, alone before a Conv, goes into the Conv's pads
+  // (as fold-pad does after lowering, too late: there is no integer Pad). Opset 11+ form.
+  void fold_pads() {
+    const std::string dir = std::filesystem::path(path_).parent_path().string();
+    for (int i = 0; i < original_nodes_; ++i) {
+      const onnx::NodeProto& p = nodes_[static_cast<size_t>(i)];
+      if (p.op_type() != "Pad" || !p.domain().empty() || keep_float_.count(p.name()) || p.input_size() < 2 || p.input_size() > 3 ||
+          !inits_.count(p.input(1)) || (attr(p, "mode") && attr(p, "mode")->s() != "constant"))
+        continue;
+      if (p.input_size() == 3 && !p.input(2).empty()) {
+        const Tensor* v = float_constant(p.input(2));
+        if (!v || v->elems() != 1 || v->data<float>()[0] != 0.0f) continue;
+      }
+      const std::string& y = p.output(0);
+      auto cs = consumers_.find(y);
+      if (outputs_.count(y) || cs == consumers_.end() || cs->second.size() != 1) continue;
+      onnx::NodeProto& c = nodes_[static_cast<size_t>(cs->second[0])];
+      if (c.op_type() != "Conv" || !c.domain().empty() || keep_float_.count(c.name()) || c.input(0) != y) continue;
+      if (attr(c, "auto_pad") && attr(c, "auto_pad")->s() != "NOTSET") continue;
+      const Tensor pads = tensor_from_proto(*inits_.at(p.input(1)), dir);
+      const int64_t rank = pads.elems() / 2;
+      if (rank < 3 || pads.int_at(0) || pads.int_at(1) || pads.int_at(rank) || pads.int_at(rank + 1)) continue;
+      const int64_t spatial = rank - 2;
+      std::vector<int64_t> conv_pads(static_cast<size_t>(2 * spatial), 0);
+      if (const onnx::AttributeProto* a = attr(c, "pads")) conv_pads.assign(a->ints().begin(), a->ints().end());
+      if (static_cast<int64_t>(conv_pads.size()) != 2 * spatial) continue;
+      bool negative = false;
+      for (int64_t k = 0; k < spatial; ++k) {
+        conv_pads[static_cast<size_t>(k)] += pads.int_at(2 + k);
+        conv_pads[static_cast<size_t>(spatial + k)] += pads.int_at(rank + 2 + k);
+        negative = negative || pads.int_at(2 + k) < 0 || pads.int_at(rank + 2 + k) < 0;
+      }
+      if (negative) continue;
+      onnx::AttributeProto* a = nullptr;
+      for (auto& at : *c.mutable_attribute())
+        if (at.name() == "pads") a = &at;
+      if (!a) {
+        a = c.add_attribute();
+        a->set_name("pads");
+        a->set_type(onnx::AttributeProto::INTS);
+      }
+      a->clear_ints();
+      for (int64_t v : conv_pads) a->add_ints(v);
+      c.set_input(0, p.input(0));
+      std::replace(consumers_[p.input(0)].begin(), consumers_[p.input(0)].end(), i, cs->second[0]);
+      absorbed_.insert(i);
+    }
   }
 
   // The axis of a weight's output channels, or -1 when the node cannot take integer weights.
@@ -476,7 +532,8 @@ class Writer {
     for (auto& n : out) *g_->add_node() = std::move(n);
   }
 
-  // Float weights every reader now takes quantized: gone (and from the inputs, where old models list them).
+  // Initializers nothing reads any more (float weights now given quantized, a folded Pad's pads): gone,
+  // and from the inputs, where old models list them.
   void drop_unread_initializers(std::vector<onnx::NodeProto>& nodes) {
     std::set<std::string> read;
     for (const auto& o : g_->output()) read.insert(o.name());
@@ -492,7 +549,7 @@ class Writer {
     std::set<std::string> dropped;
     auto* inits = g_->mutable_initializer();
     for (int i = inits->size() - 1; i >= 0; --i)
-      if (!read.count(inits->Get(i).name()) && inits->Get(i).data_type() == onnx::TensorProto::FLOAT) {
+      if (!read.count(inits->Get(i).name())) {
         dropped.insert(inits->Get(i).name());
         inits->DeleteSubrange(i, 1);
       }
