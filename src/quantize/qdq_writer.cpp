@@ -57,7 +57,7 @@ class Writer {
           n.op_type() == "MatMulInteger" || n.op_type() == "DynamicQuantizeLinear")
         throw Error(path + ": node '" + n.name() + "' (" + n.op_type() + "): the model is already quantized; quantize its float original");
     for (const std::string& name : keep_float)
-      if (!names_.count(name) || std::none_of(nodes_.begin(), nodes_.end(), [&](const onnx::NodeProto& n) { return n.name() == name; }))
+      if (std::none_of(nodes_.begin(), nodes_.end(), [&](const onnx::NodeProto& n) { return n.name() == name; }))
         throw Error(path + ": --keep-float " + name + ": no node has this name");
   }
 
