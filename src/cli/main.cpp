@@ -1,6 +1,7 @@
 // onnx2mcu command line: compile | inspect | verify (and the maintainers' `ops`). The only user of CLI11.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <memory>
@@ -18,6 +19,8 @@
 #include "onnx2mcu/verify.h"
 #include "onnx2mcu/version.h"
 #include "ops/op.h"
+#include "quantize/quantize.h"
+#include "quantize/report.h"
 #include "verify/targets.h"
 
 using namespace onnx2mcu;
@@ -151,7 +154,7 @@ bool ends_with(const std::string& s, const std::string& tail) {
 // Why no subcommand was parsed, for a better message than CLI11's "A subcommand is required":
 // the first unknown option or word before any subcommand.
 std::string no_subcommand_reason(CLI::App& app, int argc, char** argv) {
-  const std::string known = "compile, inspect, verify, profile or ops";
+  const std::string known = "compile, quantize, inspect, verify, profile or ops";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.size() > 1 && arg[0] == '-') {
@@ -218,6 +221,31 @@ int main(int argc, char** argv) {
   add_model_options(compile, model, name, specs, copts);
   compile->add_option("-o,--output", out_dir, "output folder (created; replaced if it holds an earlier output)")->required();
   compile->add_option("--target", copts.target, "cpu or board the code is for (cortex-m4, mps2-an386, host): writes <name>_target.txt with its build flags");
+
+  // Post-training quantization (docs/quantize.md): the same quantizer for `quantize` and `compile --quantize int8`.
+  QuantizeOptions qopts;
+  std::vector<std::string> keep_float;
+  std::string quantize_mode, quantized_out;
+  compile->add_option("--quantize", quantize_mode, "quantize the float model first: int8 (needs --calibration)")
+      ->check(CLI::IsMember({"int8"}));
+  compile->add_option("--calibration", qopts.calibration, "with --quantize: test_data_set_* folders, or folders holding them");
+  compile->add_option("--keep-float", keep_float, "with --quantize: nodes to leave in float (repeatable)");
+  compile->add_option("--range", qopts.range, "with --quantize: minmax, percentile, mse or auto (default)")
+      ->check(CLI::IsMember({"auto", "minmax", "percentile", "mse"}));
+  CLI::App* quantize = app.add_subcommand("quantize", "write an int8 QDQ model from a float model and calibration inputs");
+  quantize->add_option("MODEL", model, "float ONNX model file")->required();
+  quantize->add_option("--shape", specs.shapes, "fix an input's shape: NAME=1x3x96x96 (repeatable)");
+  quantize->add_option("--calibration", qopts.calibration, "test_data_set_* folders, or folders holding them")->required();
+  quantize->add_option("--keep-float", keep_float, "nodes to leave in float (repeatable)");
+  quantize->add_option("-o,--output", quantized_out, "the QDQ model file to write")->required();
+  quantize->add_option("--range", qopts.range, "how activation ranges are chosen: minmax, percentile (99.99%), mse, auto (default: "
+                                               "the one with the best output SQNR on the calibration set)")
+      ->check(CLI::IsMember({"auto", "minmax", "percentile", "mse"}));
+  bool quantize_report = false, quantize_json = false;
+  std::vector<std::string> report_data;
+  quantize->add_flag("--report", quantize_report, "also print per-tensor SQNR against float, float nodes, weights and arena");
+  quantize->add_flag("--json", quantize_json, "the report as JSON (implies --report)");
+  quantize->add_option("--report-data", report_data, "measure the report on these input sets (default: the calibration set)");
 
   CLI::App* inspect = app.add_subcommand("inspect", "print ops, shapes, arena offsets, MACs and weight bytes");
   add_model_options(inspect, model, name, specs, copts);
@@ -294,9 +322,28 @@ int main(int argc, char** argv) {
     if (!copts.target.empty()) find_target(copts.target);  // an unknown name fails here, listing the known ones
     if (ops->parsed()) {
       fmt::print("{}", ops_markdown());
+    } else if (quantize->parsed()) {
+      qopts.keep_float.insert(keep_float.begin(), keep_float.end());
+      qopts.shapes.insert(copts.shapes.begin(), copts.shapes.end());
+      const QdqModel q = quantize_model(model, qopts);
+      std::ofstream out(quantized_out, std::ios::binary);
+      out << q.bytes;
+      if (!out.flush()) throw Error(quantized_out + ": cannot write the quantized model");
+      if (quantize_report || quantize_json || !report_data.empty()) {
+        const QuantizeReport r = measure_quantization(model, q, report_data.empty() ? qopts.calibration : report_data, copts);
+        fmt::print("{}", quantize_json ? quantize_report_json(r) : quantize_report_text(r));
+      } else if (!quiet)
+        fmt::print("{}: wrote {} ({} integer nodes, {} quantized tensors, ranges {}, {} nodes in float{}{})\n", model, quantized_out,
+                   q.int_nodes.size(), q.quantized.size(), q.range_method, q.float_nodes.size(), q.float_nodes.empty() ? "" : ": ",
+                   fmt::join(q.float_nodes, ", "));
     } else if (compile->parsed()) {
       const auto start = std::chrono::steady_clock::now();
-      CompiledModel m = compile_model(model, copts);
+      if (quantize_mode.empty() && (!qopts.calibration.empty() || !keep_float.empty() || qopts.range != "auto"))
+        throw Error("--calibration, --keep-float and --range go with --quantize int8");
+      qopts.keep_float.insert(keep_float.begin(), keep_float.end());
+      qopts.shapes.insert(copts.shapes.begin(), copts.shapes.end());
+      CompiledModel m = quantize_mode.empty() ? compile_model(model, copts)
+                                              : compile_model_bytes(quantize_model(model, qopts).bytes, model, copts);
       std::fputs(m.ir_dump.c_str(), stderr);
       write_output_dir(m.files, out_dir);
       ModelStats s = model_stats(m);

@@ -20,7 +20,7 @@ check_error() {
 }
 check "--help lists the subcommands" bash -c "'$gen' --help | grep -q compile && '$gen' --help | grep -q verify"
 check_error "an unknown option is named" 2 "onnx2mcu: error: unknown option '--bogus'" "$gen" --bogus "$model"
-check_error "a misspelled subcommand is named" 2 "onnx2mcu: error: unknown subcommand 'compil'; it is one of compile, inspect, verify, profile or ops" \
+check_error "a misspelled subcommand is named" 2 "onnx2mcu: error: unknown subcommand 'compil'; it is one of compile, quantize, inspect, verify, profile or ops" \
   "$gen" compil "$model" -o "$work/x"
 check_error "--report with an unknown extension lists the supported ones" 2 "'$work/r.pdf' has an unknown extension; the report is FILE.html or FILE.svg" \
   "$gen" inspect "$model" --report "$work/r.pdf"
