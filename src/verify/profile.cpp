@@ -68,9 +68,10 @@ std::string build_plugin(const fs::path& dir) {
 }
 
 // The plugin's arguments that mark the rig's regions: the addresses of rig_region_begin/end (one nm).
-std::string region_markers(const std::string& elf) {
-  CommandResult r = run_command("arm-none-eabi-nm " + elf);
-  if (r.status != 0) throw Error("arm-none-eabi-nm " + elf + " failed:\n" + r.output);
+std::string region_markers(const Target& t, const std::string& elf) {
+  const std::string nm = target_tool_prefix(t) + "nm " + elf;
+  CommandResult r = run_command(nm);
+  if (r.status != 0) throw Error(nm + " failed:\n" + r.output);
   std::string begin, end;
   std::istringstream lines(r.output);
   for (std::string addr, type, name; lines >> addr >> type >> name;) {
@@ -85,7 +86,7 @@ std::string region_markers(const std::string& elf) {
 
 ProfileResult profile_model(const std::string& model_path, const ProfileOptions& opts) {
   const Target target = find_target(opts.target);
-  if (target.is_host()) throw Error("profile counts instructions in QEMU: give a Cortex-M --target (e.g. cortex-m4)");
+  if (target.is_host()) throw Error("profile counts instructions in QEMU: give a Cortex-M or RISC-V --target (e.g. cortex-m4, riscv32-imac)");
   CompiledModel m = compile_model(model_path, opts.compile);
   std::vector<Tensor> inputs;
   if (!opts.data_dir.empty()) inputs = load_data_set_inputs(find_data_sets({opts.data_dir}).at(0), *m.graph);
@@ -93,12 +94,12 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   const WorkDir work(opts.work_dir, "onnx2mcu-profile");
   const fs::path& dir = work.path;
 
-  write_program_files(m, dir);
+  write_program_files(m, target, dir);
   write_text(dir / "harness.cpp", profile_harness(m.name, *m.graph, inputs));
   std::string run = build_program(target, dir, m.name, opts.opt_level, "-D" + upper(m.name) + "_PROFILE");
   const std::string elf = (dir / "model.elf").string(), counts = (dir / "counts.txt").string();
   const std::string plugin = build_plugin(dir);
-  run = run.substr(0, run.rfind(" </dev/null")) + " -plugin file=" + plugin + ",out=" + counts + region_markers(elf) + " </dev/null";
+  run = run.substr(0, run.rfind(" </dev/null")) + " -plugin file=" + plugin + ",out=" + counts + region_markers(target, elf) + " </dev/null";
   CommandResult r = run_command(run);
   if (r.status != 0) throw Error("running the model on " + target.name + " failed (exit " + std::to_string(r.status) + "):\n" + r.output);
 

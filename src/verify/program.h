@@ -20,8 +20,8 @@ struct WorkDir {
 };
 
 void write_text(const std::filesystem::path& p, const std::string& text);
-// DIR/gen: the model's generated files; DIR/rig: the Cortex-M runtime and rig.
-void write_program_files(const CompiledModel& m, const std::filesystem::path& dir);
+// DIR/gen: the model's generated files; DIR/rig: the runtime and rig of t's family.
+void write_program_files(const CompiledModel& m, const Target& t, const std::filesystem::path& dir);
 // Builds DIR/gen/NAME.cpp and DIR/harness.cpp for `t` with the target's flags at `opt` plus
 // `extra_flags` (e.g. a -D), warnings as errors; returns the command that runs the program.
 std::string build_program(const Target& t, const std::filesystem::path& dir, const std::string& name, const std::string& opt,

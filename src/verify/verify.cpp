@@ -103,7 +103,7 @@ VerifyResult verify_model(const std::string& model_path, const VerifyOptions& op
   const WorkDir work(opts.work_dir, "onnx2mcu-verify");
   const fs::path& dir = work.path;
 
-  write_program_files(m, dir);
+  write_program_files(m, target, dir);
   write_text(dir / "harness.cpp", harness_source(m.name, *m.graph, cases));
 
   const std::string run_cmd = build_program(target, dir, m.name, opts.opt_level);
