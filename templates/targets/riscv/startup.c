@@ -18,12 +18,14 @@ void rig_reset(void) __attribute__((noreturn, used));
 void rig_fault_report(const uint32_t *sp) __attribute__((noreturn, used));
 
 /* The first instruction at the start of FLASH. gp is set without relaxation
- * (it would be relaxed against itself), then the stack, then C. */
+ * (it would be relaxed against itself), then tp (picolibc's errno is
+ * thread-local), the stack, then C. */
 __attribute__((naked, section(".text.start"))) void _start(void) {
   __asm__ volatile(
       ".option push\n\t.option norelax\n\t"
       "la gp, __global_pointer$\n\t"
       ".option pop\n\t"
+      "la tp, __tls_base\n\t"
       "la sp, _estack\n\t"
       "j rig_reset");
 }
