@@ -2,9 +2,10 @@
 """bench.py - flash, RAM and instructions of one inference, for every model on every target.
 
 For each model in models/ and ../shared/models that compiles today (the rest are listed as
-skipped, with the reason) and each target (host, cortex-m3/m4/m7/m33/m55):
+skipped, with the reason) and each target (host, cortex-m3/m4/m7/m33/m55, riscv32-imac/imafc):
 
-  Cortex-M  `onnx2mcu compile --target CPU`, then a program built with the compiler and flags of
+  Cortex-M  (and RISC-V, on QEMU's virt board with templates/targets/riscv)
+            `onnx2mcu compile --target CPU`, then a program built with the compiler and flags of
             the <name>_target.txt it writes (the flags verify uses) around one call of
             <name>_run() on inputs of all 1.0. Flash and RAM come from the linker map, split by
             object file: weights = the model's .rodata, code = the model's .text plus the
@@ -17,9 +18,11 @@ skipped, with the reason) and each target (host, cortex-m3/m4/m7/m33/m55):
             peak heap from massif and the number of allocations from memcheck, on a twin linked
             dynamically from the same objects (valgrind cannot replace a static malloc).
 
-It writes a Markdown report (default docs/benchmarks.md) with the command that made it.
-Needs python3, valgrind,
-gcc-arm-none-eabi and qemu-system-arm. Runs at most --jobs (default 2) builds at a time.
+It writes a Markdown report (default docs/benchmarks.md) with the command that made it; with
+--splice, only the sections of the targets measured are replaced in it (e.g. --targets
+riscv32-imac,riscv32-imafc --splice renews the RISC-V section and keeps the rest).
+Needs python3, valgrind, gcc-arm-none-eabi and qemu-system-arm (RISC-V: gcc-riscv64-unknown-elf,
+picolibc-riscv64-unknown-elf, qemu-system-misc). Runs at most --jobs (default 2) builds at a time.
 """
 import argparse
 import concurrent.futures as cf
@@ -36,7 +39,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORTEX_M = ROOT / "templates" / "targets" / "cortex-m"
-TARGETS = ["host", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"]
+RISCV = ROOT / "templates" / "targets" / "riscv"  # startup and linker scripts; the rest is CORTEX_M's
+TARGETS = ["host", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "riscv32-imac", "riscv32-imafc"]
+
+
+def is_riscv(target):
+    return target.startswith("riscv")
 
 
 def run(cmd, timeout=None, env=None, cwd=None):
@@ -208,7 +216,7 @@ def parse_map(text):
 
 def split_sizes(sizes):
     get = lambda sec, kind: sizes.get((sec, kind), 0)
-    flash_secs = [".vectors", ".text", ".rodata", ".init_array", ".ARM.extab", ".ARM.exidx", ".data"]
+    flash_secs = [".vectors", ".text", ".rodata", ".init_array", ".ARM.extab", ".ARM.exidx", ".data"]  # both families
     ram_secs = [".data", ".bss"]
     weights = get(".rodata", "model")
     code = get(".text", "model") + get(".text", "lib") + get(".rodata", "lib")
@@ -224,12 +232,12 @@ def split_sizes(sizes):
 
 
 class Runtime:
-    """The Cortex-M runtime objects, compiled once per board."""
+    """The runtime objects (Cortex-M or RISC-V), compiled once per board."""
 
     def __init__(self, work):
         self.work, self.lock, self.done = work, threading.Lock(), {}
 
-    def objects(self, board, cflags):
+    def objects(self, board, gcc, cflags):
         with self.lock:
             if board in self.done:
                 return self.done[board]
@@ -238,8 +246,9 @@ class Runtime:
             objs = []
             for f in ("startup", "syscalls", "rig"):
                 o = d / (f + ".o")
-                rc, out, err = run(["arm-none-eabi-gcc", *cflags, "-std=c11", "-O2", "-ffunction-sections", "-fdata-sections",
-                                    "-c", str(CORTEX_M / (f + ".c")), "-o", str(o)])
+                src = RISCV / "startup.c" if f == "startup" and gcc.startswith("riscv") else CORTEX_M / (f + ".c")
+                rc, out, err = run([gcc, *cflags, "-I" + str(CORTEX_M), "-std=c11", "-O2", "-ffunction-sections", "-fdata-sections",
+                                    "-c", str(src), "-o", str(o)])
                 if rc:
                     raise RuntimeError("runtime %s.c: %s" % (f, last_line(err)))
                 objs.append(str(o))
@@ -266,14 +275,16 @@ def bench_cortex_m(args, model_dir, shapes, target, runtime):
     name, gen_dir, tf = compile_model(args, model_dir, shapes, target, d)
     board = tf["target"]
     cxx, cxxflags, ldflags = tf["cxx"], shlex.split(tf["cxxflags"]), shlex.split(tf["ldflags"])
-    core = [f for f in cxxflags if f.startswith(("-mcpu", "-mfpu", "-mfloat-abi", "-mthumb"))]
+    core = [f for f in cxxflags if f.startswith(("-mcpu", "-mfpu", "-mfloat-abi", "-mthumb", "-march", "-mabi", "--specs"))]
+    gcc, ld = cxx[: -len("g++")] + "gcc", tf.get("ld", cxx)  # RISC-V links with gcc (picolibc has no libstdc++)
+    scripts = RISCV if is_riscv(target) else CORTEX_M
     inc = ["-I" + str(gen_dir), "-I" + str(CORTEX_M)]
     for src, obj in ((gen_dir / (name + ".cpp"), d / "model.o"), (d / "main.cpp", d / "main.o")):
         rc, out, err = run([cxx, *cxxflags, *inc, "-c", str(src), "-o", str(obj)], timeout=900)
         if rc:
             raise RuntimeError("build: " + last_line(err))
     elf = d / "bench.elf"
-    rc, out, err = run([cxx, *core, str(d / "model.o"), str(d / "main.o"), *runtime.objects(board, core), "-L" + str(CORTEX_M),
+    rc, out, err = run([ld, *core, str(d / "model.o"), str(d / "main.o"), *runtime.objects(board, gcc, core), "-L" + str(scripts),
                         *ldflags, "-Wl,-Map=" + str(d / "bench.map"), "-o", str(elf)])
     if rc:
         raise RuntimeError("link: " + last_line(err))
@@ -358,6 +369,59 @@ def per_mac(insns, macs):
     return "—" if not insns or not macs else "%.2f" % (insns / macs)
 
 
+def qemu_section(args, models, results, title, notes, wanted):
+    """One table of QEMU rows: the targets for which wanted(t) holds; nothing when none was run."""
+    targets = [t for t in args.targets if wanted(t)]
+    if not targets:
+        return []
+    L = ["", title, ""] + [n + "\n" for n in notes] + [
+        "| model | target (board) | flash weights B | flash code B | flash other B | RAM arena B | stack B | RAM other B | insns | insns/MAC |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for m in models:
+        for t in targets:
+            r = results.get((m, t))
+            if r is None:
+                continue
+            insns = fmt_int(r.get("insns")) if "note" not in r else r["note"]
+            L.append("| %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                m, t, r["board"], fmt_int(r["weights"]), fmt_int(r["code"]), fmt_int(r["flash_other"]), fmt_int(r["arena"]),
+                fmt_int(r.get("stack")), fmt_int(r["ram_other"]), insns, per_mac(r.get("insns"), args.stats[m]["macs"])))
+    return L
+
+
+def sections(text):
+    """{"## title": its lines up to the next "## "} of a Markdown report, and the titles in order."""
+    out, order, cur = {}, [], None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            cur = line.split(" (")[0]
+            order.append(cur)
+            out[cur] = []
+        if cur:
+            out[cur].append(line)
+    return out, order
+
+
+def splice(old, new, targets, command):
+    """old with the QEMU sections of new put in (replacing theirs, or appended before "Not measured"),
+    and the failures of the measured targets in "Not measured" replaced by new's."""
+    new_secs, new_order = sections(new)
+    old_secs, old_order = sections(old)
+    head = old[: old.index("\n## ") + 1] if "\n## " in old else old
+    measured = [t for t in new_order if t not in ("## Host", "## Not measured")]
+    for t in measured:
+        new_secs[t][1:1] = ["", "Made with `%s`." % command]
+    ours = lambda line: any(" on %s:" % t in line for t in targets)
+    missing = [l for l in old_secs.get("## Not measured", []) if l.startswith("- ") and not ours(l)]
+    missing += [l for l in new_secs.get("## Not measured", []) if l.startswith("- ") and ours(l)]
+    body = []
+    for t in [t for t in old_order if t != "## Not measured"] + [t for t in measured if t not in old_order]:
+        body += (new_secs if t in measured else old_secs)[t]
+    if missing:
+        body += ["## Not measured", ""] + missing
+    return head + "\n".join(body).rstrip("\n") + "\n"
+
+
 def report(args, models, results, skipped, failures, elapsed, command):
     L = ["# Benchmarks", "",
          "<!-- Generated by bench/bench.py; do not edit. -->", "",
@@ -385,18 +449,11 @@ def report(args, models, results, skipped, failures, elapsed, command):
         L.append("| %s | %s | %s | %s | %s | %s | %s |" % (
             m, fmt_int(args.stats[m]["macs"]), fmt_int(r["process_insns"]), fmt_int(r["insns"]),
             per_mac(r["insns"], args.stats[m]["macs"]), fmt_int(r["heap_peak"]), fmt_int(r["allocs"])))
-    L += ["", "## Cortex-M (QEMU)", "",
-          "| model | target (board) | flash weights B | flash code B | flash other B | RAM arena B | stack B | RAM other B | insns | insns/MAC |",
-          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for m in models:
-        for t in args.targets:
-            r = results.get((m, t))
-            if t == "host" or r is None:
-                continue
-            insns = fmt_int(r.get("insns")) if "note" not in r else r["note"]
-            L.append("| %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                m, t, r["board"], fmt_int(r["weights"]), fmt_int(r["code"]), fmt_int(r["flash_other"]), fmt_int(r["arena"]),
-                fmt_int(r.get("stack")), fmt_int(r["ram_other"]), insns, per_mac(r.get("insns"), args.stats[m]["macs"])))
+    L += qemu_section(args, models, results, "## Cortex-M (QEMU)", [], lambda t: t != "host" and not is_riscv(t))
+    L += qemu_section(args, models, results, "## RISC-V (QEMU virt board, `-bios none`)", [
+        "RV32 with the portable kernels (no vendor extensions), `riscv64-unknown-elf-gcc` and picolibc, the runtime of "
+        "`templates/targets/riscv`. **riscv32-imac has no FPU: its float models run in soft float** (libgcc's "
+        "`__addsf3`/`__mulsf3`..., counted in *code*); riscv32-imafc runs them on its single-precision FPU."], is_riscv)
     if skipped or failures:
         L += ["", "## Not measured", ""]
         for m, why in skipped:
@@ -417,6 +474,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="builds at a time (default 2; this machine is shared)")
     ap.add_argument("--qemu-timeout", type=int, default=60, help="seconds one QEMU run may take (default 60)")
     ap.add_argument("--valgrind-timeout", type=int, default=300, help="seconds one valgrind run may take")
+    ap.add_argument("--splice", action="store_true", help="replace only the measured targets' sections of --out")
     args = ap.parse_args()
     args.work = Path(args.work).resolve()
     args.targets = [t for t in args.targets.split(",") if t]
@@ -454,6 +512,8 @@ def main():
                 print("FAIL %-36s %-10s %s" % (key[0], key[1], e), flush=True)
     names = [d.name for d in models]
     text = report(args, names, results, skipped, failures, time.time() - start, command)
+    if args.splice and Path(args.out).exists():
+        text = splice(Path(args.out).read_text(), text, [t for t in args.targets if t != "host"], command)
     Path(args.out).write_text(text)
     print("wrote %s (%.0f s)" % (args.out, time.time() - start))
     return 0

@@ -1,4 +1,4 @@
-# onnx2mcu_add_model() and onnx2mcu_add_cortex_m_runtime(): see docs/cmake.md.
+# onnx2mcu_add_model() and onnx2mcu_add_runtime() (alias onnx2mcu_add_cortex_m_runtime()): see docs/cmake.md.
 #
 # A model is generated twice on purpose. At configure time, so the sources exist for IDEs and the
 # generator's onnx2mcu.manifest tells us every file it writes; then as a custom command whose
@@ -10,9 +10,10 @@
 # Script mode, used by that custom command: cmake -DO2M_RUN=<command file> -P Onnx2mcuGenerate.cmake
 #
 # The folder layout is the same in a checkout and an install (<prefix>/share/onnx2mcu):
-# cmake/ (this file), templates/targets/cortex-m/, tools/run-qemu.sh.
+# cmake/ (this file), templates/targets/cortex-m/ and riscv/, tools/run-qemu.sh.
 get_filename_component(_o2m_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 set(ONNX2MCU_CORTEX_M_DIR "${_o2m_root}/templates/targets/cortex-m")
+set(ONNX2MCU_RISCV_DIR "${_o2m_root}/templates/targets/riscv")
 set(ONNX2MCU_TOOLCHAINS_DIR "${CMAKE_CURRENT_LIST_DIR}/toolchains")
 set(ONNX2MCU_RUN_QEMU "${_o2m_root}/tools/run-qemu.sh")
 
@@ -185,12 +186,13 @@ function(onnx2mcu_add_model)
   endif()
 endfunction()
 
-# onnx2mcu_add_cortex_m_runtime(tgt BOARD [STACK_SIZE bytes]): the bare-metal runtime of
-# templates/targets/cortex-m (startup, newlib hooks, rig.h output) and the board's linker script.
-function(onnx2mcu_add_cortex_m_runtime tgt board)
+# onnx2mcu_add_runtime(tgt BOARD [STACK_SIZE bytes]): the bare-metal runtime of the board's
+# family and its linker script: templates/targets/cortex-m (startup, newlib hooks, rig.h output)
+# for a Cortex-M board, or for a RISC-V board templates/targets/riscv's startup and scripts with
+# the hooks and rig.c it shares with Cortex-M.
+function(onnx2mcu_add_runtime tgt board)
   cmake_parse_arguments(PARSE_ARGV 2 arg "" "STACK_SIZE" "")
-  set(dir "${ONNX2MCU_CORTEX_M_DIR}")
-  set(ctx "onnx2mcu_add_cortex_m_runtime(${tgt} ${board})")
+  set(ctx "onnx2mcu_add_runtime(${tgt} ${board})")
   if(NOT TARGET ${tgt})
     message(FATAL_ERROR "${ctx}: '${tgt}' is not a target")
   endif()
@@ -198,31 +200,48 @@ function(onnx2mcu_add_cortex_m_runtime tgt board)
   if(NOT "C" IN_LIST languages)
     message(FATAL_ERROR "${ctx}: the runtime is C; add C to project(... LANGUAGES C CXX)")
   endif()
-  file(STRINGS "${dir}/boards.txt" rows REGEX "^[^#]")
   set(cpu "")
   set(known "")
-  foreach(row IN LISTS rows)
-    string(REGEX MATCH "^([^ \t]+)[ \t]+([^ \t]+)" _ "${row}")
-    list(APPEND known "${CMAKE_MATCH_1}")
-    if(CMAKE_MATCH_1 STREQUAL board)
-      set(cpu "${CMAKE_MATCH_2}")
-    endif()
+  foreach(dir "${ONNX2MCU_CORTEX_M_DIR}" "${ONNX2MCU_RISCV_DIR}")
+    file(STRINGS "${dir}/boards.txt" rows REGEX "^[^#]")
+    foreach(row IN LISTS rows)
+      string(REGEX MATCH "^([^ \t]+)[ \t]+([^ \t]+)[ \t]+[^ \t]+[ \t]+(.*)$" _ "${row}")
+      list(APPEND known "${CMAKE_MATCH_1}")
+      if(CMAKE_MATCH_1 STREQUAL board AND NOT cpu)
+        set(cpu "${CMAKE_MATCH_2}")
+        set(flags "${CMAKE_MATCH_3}")
+        set(board_dir "${dir}")
+      endif()
+    endforeach()
   endforeach()
   if(NOT cpu)
     list(JOIN known ", " known)
-    message(FATAL_ERROR "${ctx}: unknown board '${board}'; known: ${known} (${dir}/boards.txt)")
+    message(FATAL_ERROR "${ctx}: unknown board '${board}'; known: ${known} (templates/targets/*/boards.txt)")
   endif()
-  # A core mismatch links, then faults in QEMU; say so now.
-  if(NOT CMAKE_C_FLAGS MATCHES "-mcpu=${cpu}( |$)")
-    message(WARNING "${ctx}: ${board} is a ${cpu} but CMAKE_C_FLAGS has no -mcpu=${cpu}; "
-                    "use the toolchain file ${ONNX2MCU_TOOLCHAINS_DIR}/arm-none-eabi-${cpu}.cmake")
+  set(common "${ONNX2MCU_CORTEX_M_DIR}")
+  if(board_dir STREQUAL common)
+    set(toolchain "arm-none-eabi-${cpu}.cmake")
+  else()
+    set(toolchain "riscv64-unknown-elf-${cpu}.cmake")
   endif()
-  target_sources(${tgt} PRIVATE "${dir}/startup.c" "${dir}/syscalls.c" "${dir}/rig.c")
-  target_include_directories(${tgt} PRIVATE "${dir}")
+  # A core mismatch links, then faults in QEMU (or does not link); say so now.
+  string(STRIP "${flags}" flags)
+  string(FIND " ${CMAKE_C_FLAGS} " " ${flags} " at)
+  if(at EQUAL -1)
+    message(WARNING "${ctx}: ${board} is a ${cpu} but CMAKE_C_FLAGS has not its flags '${flags}'; "
+                    "use the toolchain file ${ONNX2MCU_TOOLCHAINS_DIR}/${toolchain}")
+  endif()
+  target_sources(${tgt} PRIVATE "${board_dir}/startup.c" "${common}/syscalls.c" "${common}/rig.c")
+  target_include_directories(${tgt} PRIVATE "${common}")
   # -L: each board script INCLUDEs link-common.ld. -nostartfiles: startup.c is the startup code.
-  target_link_options(${tgt} PRIVATE -nostartfiles "-L${dir}" "-T${dir}/link-${board}.ld")
+  target_link_options(${tgt} PRIVATE -nostartfiles "-L${board_dir}" "-T${board_dir}/link-${board}.ld")
   if(arg_STACK_SIZE)
     target_link_options(${tgt} PRIVATE "LINKER:--defsym=RIG_STACK_SIZE=${arg_STACK_SIZE}")
   endif()
-  set_property(TARGET ${tgt} APPEND PROPERTY LINK_DEPENDS "${dir}/link-${board}.ld" "${dir}/link-common.ld")
+  set_property(TARGET ${tgt} APPEND PROPERTY LINK_DEPENDS "${board_dir}/link-${board}.ld" "${board_dir}/link-common.ld")
+endfunction()
+
+# The name from before RISC-V: the same function.
+function(onnx2mcu_add_cortex_m_runtime tgt board)
+  onnx2mcu_add_runtime(${tgt} ${board} ${ARGN})
 endfunction()

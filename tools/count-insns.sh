@@ -30,7 +30,10 @@ if [ ! -f "$plugin" ]; then
   mv "$plugin.$$" "$plugin"
 fi
 
-symbol() { arm-none-eabi-nm "$elf" | awk -v s="$1" '$3 == s { print "0x" $1 }'; }
+# Any GNU nm reads the symbols of either family's ELF; the Arm one is installed with the runtime.
+nm=arm-none-eabi-nm
+command -v $nm >/dev/null || nm=riscv64-unknown-elf-nm
+symbol() { $nm "$elf" | awk -v s="$1" '$3 == s { print "0x" $1 }'; }
 begin=$(symbol rig_region_begin)
 end=$(symbol rig_region_end)
 result=$(mktemp)

@@ -7,7 +7,7 @@ packages=(
   cmake g++ make pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler libfmt-dev libcli11-dev libgtest-dev   # the generator
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm  # Cortex-M
-  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # RV32 builds (freestanding: no C++ library)
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc  # RV32 (picolibc: no C++ library; qemu-system-riscv32)
   python3 python3-onnx python3-numpy python3-sklearn   # test-model scripts
   libonnx-testdata valgrind binutils                   # conformance data, benchmarks
   clang libclang-rt-14-dev cppcheck                    # fuzzing, sanitizers, static analysis (docs/reliability.md)

@@ -10,6 +10,7 @@ namespace onnx2mcu {
 
 struct Footprint {
   std::string target;     // the board
+  std::string size_tool;  // what measured it, e.g. arm-none-eabi-size
   // Flash: the sections the model adds to a program (arm-none-eabi-size of a program that calls
   // <name>_run minus the same program without the call, both linked with --gc-sections).
   int64_t code = 0;       // .text and the other read-only sections that are not .rodata

@@ -39,10 +39,11 @@ std::string footprint_harness(const std::string& name, const Graph& g) {
   return s;
 }
 
-// Section name -> bytes, from arm-none-eabi-size -A (allocated sections only).
-std::map<std::string, int64_t> sections(const fs::path& elf) {
-  CommandResult r = run_command("arm-none-eabi-size -A " + elf.string());
-  if (r.status != 0) throw Error("arm-none-eabi-size -A " + elf.string() + " failed:\n" + r.output);
+// Section name -> bytes, from the target's `size -A` (allocated sections only).
+std::map<std::string, int64_t> sections(const Target& t, const fs::path& elf) {
+  const std::string cmd = target_tool_prefix(t) + "size -A " + elf.string();
+  CommandResult r = run_command(cmd);
+  if (r.status != 0) throw Error(cmd + " failed:\n" + r.output);
   std::map<std::string, int64_t> out;
   std::istringstream lines(r.output);
   for (std::string line; std::getline(lines, line);) {
@@ -54,18 +55,19 @@ std::map<std::string, int64_t> sections(const fs::path& elf) {
   return out;
 }
 
-// text, data, bss as arm-none-eabi-size prints them (Berkeley format).
+// text, data, bss as the target's `size` prints them (Berkeley format).
 struct Berkeley {
   int64_t text = 0, data = 0, bss = 0;
 };
 
-Berkeley berkeley(const fs::path& elf) {
-  CommandResult r = run_command("arm-none-eabi-size " + elf.string());
+Berkeley berkeley(const Target& t, const fs::path& elf) {
+  const std::string cmd = target_tool_prefix(t) + "size " + elf.string();
+  CommandResult r = run_command(cmd);
   Berkeley b;
   std::istringstream lines(r.output);
   std::string header;
   std::getline(lines, header);
-  if (r.status != 0 || !(lines >> b.text >> b.data >> b.bss)) throw Error("arm-none-eabi-size " + elf.string() + " failed:\n" + r.output);
+  if (r.status != 0 || !(lines >> b.text >> b.data >> b.bss)) throw Error(cmd + " failed:\n" + r.output);
   return b;
 }
 
@@ -74,20 +76,21 @@ Berkeley berkeley(const fs::path& elf) {
 Footprint measure_footprint(const CompiledModel& m, const std::string& target_name, const std::string& opt_level,
                             const std::string& work_dir) {
   const Target t = find_target(target_name);
-  if (t.is_host()) throw Error("flash and RAM are measured on a Cortex-M target: give --target cortex-m4 (or another board)");
+  if (t.is_host()) throw Error("flash and RAM are measured on a QEMU target: give --target cortex-m4 (or another board)");
   const WorkDir work(work_dir, "onnx2mcu-footprint");
   const fs::path& dir = work.path;
-  write_program_files(m, dir);
+  write_program_files(m, t, dir);
   write_text(dir / "harness.cpp", footprint_harness(m.name, *m.graph));
   build_program(t, dir, m.name, opt_level, "-DO2M_FOOTPRINT_BASELINE");
   fs::rename(dir / "model.elf", dir / "baseline.elf");
   build_program(t, dir, m.name, opt_level);
 
-  const Berkeley full = berkeley(dir / "model.elf"), base = berkeley(dir / "baseline.elf");
-  auto with = sections(dir / "model.elf"), without = sections(dir / "baseline.elf");
+  const Berkeley full = berkeley(t, dir / "model.elf"), base = berkeley(t, dir / "baseline.elf");
+  auto with = sections(t, dir / "model.elf"), without = sections(t, dir / "baseline.elf");
   const int64_t rodata = with[".rodata"] - without[".rodata"];
   Footprint f;
   f.target = t.name;
+  f.size_tool = target_tool_prefix(t) + "size";
   f.data = full.data - base.data;
   f.code = full.text - base.text - rodata;
   f.weights = m.weight_bytes;
@@ -103,7 +106,7 @@ Footprint measure_footprint(const CompiledModel& m, const std::string& target_na
 }
 
 std::string footprint_text(const Footprint& f) {
-  std::string out = fmt::format("on {} (built, arm-none-eabi-size):\n", f.target);
+  std::string out = fmt::format("on {} (built, {}):\n", f.target, f.size_tool);
   out += fmt::format("  flash          {} B = code {} + weights {} + other rodata {} + data {}\n", f.flash(), f.code, f.weights, f.rodata,
                      f.data);
   out += fmt::format("  RAM            {} B = static {} (arena {} + I/O buffers {} + library data and alignment {}) + stack {}{}\n", f.ram(), f.static_ram,

@@ -60,7 +60,7 @@ std::string profile_harness(const std::string& name, const Graph& g, const std::
 
 ProfileResult profile_model(const std::string& model_path, const ProfileOptions& opts) {
   const Target target = find_target(opts.target);
-  if (target.is_host()) throw Error("profile counts instructions in QEMU: give a Cortex-M --target (e.g. cortex-m4)");
+  if (target.is_host()) throw Error("profile counts instructions in QEMU: give a Cortex-M or RISC-V --target (e.g. cortex-m4, riscv32-imac)");
   CompiledModel m = compile_model(model_path, opts.compile);
   std::vector<Tensor> inputs;
   if (!opts.data_dir.empty()) inputs = load_data_set_inputs(find_data_sets({opts.data_dir}).at(0), *m.graph);
@@ -68,11 +68,11 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   const WorkDir work(opts.work_dir, "onnx2mcu-profile");
   const fs::path& dir = work.path;
 
-  write_program_files(m, dir);
+  write_program_files(m, target, dir);
   write_text(dir / "harness.cpp", profile_harness(m.name, *m.graph, inputs));
   std::string run = build_program(target, dir, m.name, opts.opt_level, "-D" + upper(m.name) + "_PROFILE");
   const std::string counts = (dir / "counts.txt").string();
-  run = with_insn_plugin(run, dir, counts);
+  run = with_insn_plugin(target, run, dir, counts);
   CommandResult r = run_command(run);
   if (r.status != 0) throw Error("running the model on " + target.name + " failed (exit " + std::to_string(r.status) + "):\n" + r.output);
   const std::vector<uint64_t> regions = read_region_counts(counts);

@@ -26,9 +26,10 @@ std::string build_insn_plugin(const fs::path& dir) {
 }
 
 // The plugin's arguments that mark the rig's regions: the addresses of rig_region_begin/end (one nm).
-std::string insn_region_markers(const std::string& elf) {
-  CommandResult r = run_command("arm-none-eabi-nm " + elf);
-  if (r.status != 0) throw Error("arm-none-eabi-nm " + elf + " failed:\n" + r.output);
+std::string insn_region_markers(const Target& t, const std::string& elf) {
+  const std::string nm = target_tool_prefix(t) + "nm " + elf;
+  CommandResult r = run_command(nm);
+  if (r.status != 0) throw Error(nm + " failed:\n" + r.output);
   std::string begin, end;
   std::istringstream lines(r.output);
   for (std::string addr, type, name; lines >> addr >> type >> name;) {
@@ -55,10 +56,16 @@ void write_text(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
-void write_program_files(const CompiledModel& m, const fs::path& dir) {
+void write_program_files(const CompiledModel& m, const Target& t, const fs::path& dir) {
   for (const auto& f : m.files) write_text(dir / "gen" / f.path, f.text);
-  for (const auto& kv : embedded_files())
-    if (kv.first.rfind("targets/cortex-m/", 0) == 0) write_text(dir / "rig" / fs::path(kv.first).filename(), kv.second);
+  // The RISC-V runtime shares rig.c, rig.h, rig_target.h, syscalls.c and rig_host.c with the
+  // Cortex-M one and brings its own startup.c and linker scripts, written over those of the same name.
+  for (const char* family : {"cortex-m", "riscv"}) {
+    if (family == std::string("riscv") && !t.is_riscv()) break;
+    const std::string folder = std::string("targets/") + family + "/";
+    for (const auto& kv : embedded_files())
+      if (kv.first.rfind(folder, 0) == 0) write_text(dir / "rig" / fs::path(kv.first).filename(), kv.second);
+  }
 }
 
 std::string build_program(const Target& t, const fs::path& dir, const std::string& name, const std::string& opt,
@@ -79,27 +86,28 @@ std::string build_program(const Target& t, const fs::path& dir, const std::strin
          "compiling the generated code for the host");
     return exe.string();
   }
-  const std::string arch = " -mthumb " + t.flags;
+  const std::string arch = " " + target_arch_flags(t), tools = target_tool_prefix(t);
   std::string objs;
   for (const char* f : {"startup", "syscalls", "rig"}) {
     const fs::path o = dir / (std::string(f) + ".o");
-    must("arm-none-eabi-gcc" + arch + " -std=c11 -O2 -ffunction-sections -fdata-sections -c " + (dir / "rig" / f).string() +
+    must(tools + "gcc" + arch + " -std=c11 -O2 -ffunction-sections -fdata-sections -c " + (dir / "rig" / f).string() +
              ".c -o " + o.string(),
          std::string("compiling the target runtime ") + f + ".c");
     objs += " " + o.string();
   }
-  must("arm-none-eabi-g++" + common + sources + objs + " -L" + (dir / "rig").string() + " " + target_link_flags(t) + " -o " +
+  // RISC-V links with gcc: picolibc has no libstdc++ for g++ to add, and the code needs none.
+  must(tools + (t.is_riscv() ? "gcc" : "g++") + common + sources + objs + " -L" + (dir / "rig").string() + " " + target_link_flags(t) + " -o " +
            exe.string(),
        "compiling the generated code for " + t.name);
-  return "timeout -k 5 " + env_or("QEMU_TIMEOUT", "120") + " qemu-system-arm -M " + t.qemu_machine +
+  return "timeout -k 5 " + env_or("QEMU_TIMEOUT", "120") + " " + target_qemu_command(t) +
          " -nographic -monitor none -serial null -chardev stdio,id=semihost,signal=off"
          " -semihosting-config enable=on,target=native,chardev=semihost -kernel " +
          exe.string() + " </dev/null";
 }
 
-std::string with_insn_plugin(const std::string& run_cmd, const fs::path& dir, const std::string& counts) {
+std::string with_insn_plugin(const Target& t, const std::string& run_cmd, const fs::path& dir, const std::string& counts) {
   return run_cmd.substr(0, run_cmd.rfind(" </dev/null")) + " -plugin file=" + build_insn_plugin(dir) + ",out=" + counts +
-         insn_region_markers((dir / "model.elf").string()) + " </dev/null";
+         insn_region_markers(t, (dir / "model.elf").string()) + " </dev/null";
 }
 
 std::vector<uint64_t> read_region_counts(const std::string& counts) {

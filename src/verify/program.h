@@ -22,16 +22,16 @@ struct WorkDir {
 };
 
 void write_text(const std::filesystem::path& p, const std::string& text);
-// DIR/gen: the model's generated files; DIR/rig: the Cortex-M runtime and rig.
-void write_program_files(const CompiledModel& m, const std::filesystem::path& dir);
+// DIR/gen: the model's generated files; DIR/rig: the runtime and rig of t's family.
+void write_program_files(const CompiledModel& m, const Target& t, const std::filesystem::path& dir);
 // Builds DIR/gen/NAME.cpp and DIR/harness.cpp for `t` with the target's flags at `opt` plus
 // `extra_flags` (e.g. a -D), warnings as errors; returns the command that runs the program.
 std::string build_program(const Target& t, const std::filesystem::path& dir, const std::string& name, const std::string& opt,
                           const std::string& extra_flags = "");
 
-// `run_cmd` (from build_program on a Cortex-M target, program DIR/model.elf) with the project's
+// `run_cmd` (from build_program on a QEMU target, program DIR/model.elf) with the project's
 // QEMU instruction-counting plugin, built in DIR, counting each rig_region_begin/end into `counts`.
-std::string with_insn_plugin(const std::string& run_cmd, const std::filesystem::path& dir, const std::string& counts);
+std::string with_insn_plugin(const Target& t, const std::string& run_cmd, const std::filesystem::path& dir, const std::string& counts);
 // The instructions of each region, in order, from the plugin's `counts` file.
 std::vector<uint64_t> read_region_counts(const std::string& counts);
 

@@ -87,7 +87,7 @@ StackReport measure_stack(const CompiledModel& m, const std::string& target_name
     fs::create_directories((dir / f.path).parent_path());
     std::ofstream(dir / f.path, std::ios::binary) << f.text;
   }
-  const std::string cxx = t.is_host() ? "g++" : "arm-none-eabi-g++ -mthumb " + t.flags + " -fno-exceptions -fno-rtti";
+  const std::string cxx = t.is_host() ? "g++" : target_tool_prefix(t) + "g++ " + target_arch_flags(t) + " -fno-exceptions -fno-rtti";
   r.command = cxx + " -std=c++17 " + opt_level + " -fstack-usage -fcallgraph-info=su -c " + m.name + ".cpp";
   must("cd " + dir.string() + " && " + r.command + " -I. -o model.o", "compiling the generated code for stack usage");
   std::ifstream ci(dir / "model.ci");

@@ -112,17 +112,17 @@ VerifyResult verify_model(const std::string& model_path, const VerifyOptions& op
   const WorkDir work(opts.work_dir, "onnx2mcu-verify");
   const fs::path& dir = work.path;
 
-  write_program_files(m, dir);
+  write_program_files(m, target, dir);
   write_text(dir / "harness.cpp", harness_source(m.name, *m.graph, cases));
 
   const bool measure = opts.measure || opts.max_flash >= 0 || opts.max_stack >= 0 || opts.max_instructions >= 0;
   if (target.is_host() && (opts.max_flash >= 0 || opts.max_instructions >= 0))
     throw Error(std::string(opts.max_flash >= 0 ? "--max-flash" : "--max-instructions") +
-                " is measured on a Cortex-M target: give --target cortex-m4 (or another board)");
+                " is measured on a QEMU target: give --target cortex-m4 (or another board)");
   std::string run_cmd = build_program(target, dir, m.name, opts.opt_level);
   const std::string counts = (dir / "counts.txt").string();
   const bool count = measure && !target.is_host();
-  if (count) run_cmd = with_insn_plugin(run_cmd, dir, counts);
+  if (count) run_cmd = with_insn_plugin(target, run_cmd, dir, counts);
   CommandResult r = run_command(run_cmd);
   if (r.status != 0) throw Error("running the model on " + target.name + " failed (exit " + std::to_string(r.status) + "):\n" + r.output);
 

@@ -6,7 +6,7 @@
 # instead (tools/update-budgets.sh). Exit 77 (skipped) when no row could be measured.
 set -euo pipefail
 gen=$(realpath "$1") src=$(realpath "$2") shared=$3 which=$4
-table=$src/tests/budgets/sizes.txt boards=$src/templates/targets/cortex-m/boards.txt
+table=$src/tests/budgets/sizes.txt targets=$src/templates/targets
 update=${ONNX2MCU_UPDATE_BUDGETS:-0}
 command -v arm-none-eabi-g++ >/dev/null || { echo "SKIPPED: arm-none-eabi-g++ not found"; exit 77; }
 work=$(mktemp -d)
@@ -16,19 +16,26 @@ trap 'rm -rf "$work"' EXIT
 measure() {
   local dir=$1 target=$2
   shift 2
-  local flags
-  flags=$(awk -v t="$target" '$1 !~ /^#/ && ($1 == t || $2 == t) { $1 = $2 = $3 = ""; print; exit }' "$boards")
-  [ -n "$flags" ] || { echo "unknown target '$target' (not in boards.txt)" >&2; return 1; }
+  local flags tools=arm-none-eabi- board_of='$1 !~ /^#/ && ($1 == t || $2 == t) { $1 = $2 = $3 = ""; print; exit }'
+  flags=$(awk -v t="$target" "$board_of" "$targets/cortex-m/boards.txt")
+  if [ -n "$flags" ]; then
+    flags="-mthumb $flags"
+  else  # a RISC-V core: riscv64-unknown-elf-gcc with picolibc (cmake/toolchains/riscv64-unknown-elf.cmake)
+    flags=$(awk -v t="$target" "$board_of" "$targets/riscv/boards.txt")
+    [ -n "$flags" ] || { echo "unknown target '$target' (not in templates/targets/*/boards.txt)" >&2; return 1; }
+    command -v riscv64-unknown-elf-g++ >/dev/null || { echo "riscv64-unknown-elf-g++ not found" >&2; return 1; }
+    flags="$flags --specs=picolibc.specs" tools=riscv64-unknown-elf-
+  fi
   rm -rf "$work/gen"
   "$gen" compile "$dir/model.onnx" -o "$work/gen" --name m --quiet "$@" >&2
-  # The toolchain files' flags (cmake/toolchains/arm-none-eabi.cmake) at -O2, as verify builds.
-  arm-none-eabi-g++ -mthumb $flags -std=c++17 -O2 -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-unwind-tables \
+  # The toolchain files' flags (cmake/toolchains/*.cmake) at -O2, as verify builds.
+  ${tools}g++ $flags -std=c++17 -O2 -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-unwind-tables \
     -ffunction-sections -fdata-sections -I"$work/gen" -c "$work/gen/m.cpp" -o "$work/m.o" >&2
   local flash arena
-  flash=$(arm-none-eabi-size "$work/m.o" | awk 'NR == 2 { print $1 + $2 }')
+  flash=$(${tools}size "$work/m.o" | awk 'NR == 2 { print $1 + $2 }')
   arena=$(sed -n 's/^#define M_ARENA_BYTES \([0-9]*\)u.*/\1/p' "$work/gen/m.h")
-  arm-none-eabi-size -A "$work/m.o" | awk -v flash="$flash" -v arena="$arena" '
-    $1 ~ /^\.text/ { code += $2 } $1 ~ /^\.rodata/ { ro += $2 }
+  ${tools}size -A "$work/m.o" | awk -v flash="$flash" -v arena="$arena" '
+    $1 ~ /^\.text/ { code += $2 } $1 ~ /^\.s?rodata/ { ro += $2 }
     END { printf "%d %d %d %d\n", flash, code, ro, arena }'
 }
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # profile.sh ONNX2MCU MODEL.onnx TARGET: `onnx2mcu profile` prints one row per node with code (the
 # nodes `inspect` lists that are not views), and the rows plus the line between them add up to
-# the whole run exactly. Exit 77 without arm-none-eabi-g++ or qemu-system-arm.
+# the whole run exactly. Exit 77 without the target's compiler or QEMU.
 set -euo pipefail
 gen=$(realpath "$1") model=$(realpath -m "$2") target=$3
 if [ ! -f "$model" ]; then echo "SKIPPED: $model not found"; exit 77; fi
-if ! { command -v arm-none-eabi-g++ && command -v qemu-system-arm; } >/dev/null; then
-  echo "SKIPPED: arm-none-eabi-g++ or qemu-system-arm is not installed"; exit 77
-fi
+tools="arm-none-eabi-g++ qemu-system-arm"
+[[ "$target" != riscv* ]] || tools="riscv64-unknown-elf-g++ qemu-system-riscv32"
+for tool in $tools; do
+  command -v $tool >/dev/null || { echo "SKIPPED: $tool is not installed"; exit 77; }
+done
 out=$("$gen" profile "$model" --target "$target")
 echo "$out"
 num() { tr -d ','; }

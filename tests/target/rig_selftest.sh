@@ -7,12 +7,17 @@
 # on mps2-an386 the instruction counter must give a positive count for a
 # marked region and 2 for an empty one, and RIG_STACK_SIZE must take effect;
 # a host build with rig_host.c must print the same line.
+# The RISC-V boards (templates/targets/riscv, which shares rig.c and
+# syscalls.c) are checked too when their toolchain is installed: the line and
+# exit 0, 70 on an illegal instruction, 71 on malloc, and the counter on
+# virt-rv32imac (RISC-V has no divide trap, and nothing below the stack faults).
 # Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi
 #        libstdc++-arm-none-eabi-newlib qemu-system-arm gcc g++
+#        (RISC-V: gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-tpl="$root/templates/targets/cortex-m"
+tpl="$root/templates/targets/cortex-m" rv="$root/templates/targets/riscv"
 tools="$root/tools"
 for tool in arm-none-eabi-gcc arm-none-eabi-g++ qemu-system-arm cc c++; do
   command -v "$tool" >/dev/null || { echo "rig_selftest: $tool not found; see the Needs line in $0" >&2; exit 2; }
@@ -21,12 +26,23 @@ done
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# The flags of templates/targets/cortex-m/README.md; keep the two in step.
-cxxflags=(-mthumb -std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-unwind-tables
+# The flags of templates/targets/cortex-m/README.md; keep the two in step. The
+# family's own come from family(): -mthumb and newlib-nano, or picolibc.
+cxxflags=(-std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-unwind-tables
           -ffunction-sections -fdata-sections -O2 -Wall -Wextra)
-cflags=(-mthumb -std=c11 -ffunction-sections -fdata-sections -O2 -Wall -Wextra)
-ldflags=(-mthumb -nostartfiles --specs=nano.specs "-Wl,--gc-sections")
+cflags=(-std=c11 -ffunction-sections -fdata-sections -O2 -Wall -Wextra)
+ldflags=(-nostartfiles "-Wl,--gc-sections")
 runtime=(startup.c syscalls.c rig.c)
+
+# family BOARD: sets cross (tool prefix), arch (compile and link flags), libc
+# (link only), ld (the link driver) and dir (startup.c and linker scripts).
+family() {
+  if grep -q "^$1 " "$rv/boards.txt"; then
+    cross=riscv64-unknown-elf- arch=(--specs=picolibc.specs) libc=() ld=gcc dir=$rv
+  else
+    cross=arm-none-eabi- arch=(-mthumb) libc=(--specs=nano.specs) ld=g++ dir=$tpl
+  fi
+}
 
 expected="rig selftest: dot=84 neg=-84"
 cat >"$work/prog.cpp" <<'CPP'
@@ -58,6 +74,9 @@ int main() {
   return p != nullptr;
 #elif MODE == 3
   return deep(200);  // 52 KB of stack: exit 70
+#elif MODE == 4
+  __asm__ volatile(".word 0");  // an illegal instruction: exit 70
+  return 0;
 #else
   for (int i = 0; i < 8; ++i) g_b[i] = 0.5f * float(i);
   rig_region_begin();
@@ -89,11 +108,14 @@ quiet() { "$@" 2>"$work/log" && [ ! -s "$work/log" ]; }
 
 # build_runtime BOARD FLAGS...: the runtime objects, once per board.
 build_runtime() {
-  local board=$1 src
+  local board=$1 src from
   shift
+  family "$board"
   mkdir -p "$work/$board"
   for src in "${runtime[@]}"; do
-    quiet arm-none-eabi-gcc "$@" "${cflags[@]}" -c "$tpl/$src" -o "$work/$board/rt-${src%.c}.o" || return 1
+    from=$tpl/$src
+    [ ! -f "$dir/$src" ] || from=$dir/$src
+    quiet ${cross}gcc "${arch[@]}" "$@" "${cflags[@]}" -I"$tpl" -c "$from" -o "$work/$board/rt-${src%.c}.o" || return 1
   done
 }
 
@@ -103,9 +125,10 @@ build() {
   shift 3
   while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); shift; done
   [ $# -eq 0 ] || { shift; link=("$@"); }
-  quiet arm-none-eabi-g++ "${flags[@]}" "${cxxflags[@]}" -I"$tpl" -DMODE="$mode" \
+  family "$board"
+  quiet ${cross}g++ "${arch[@]}" "${flags[@]}" "${cxxflags[@]}" -I"$tpl" -DMODE="$mode" \
     -c "$work/prog.cpp" -o "$work/$board/prog.o" &&
-  quiet arm-none-eabi-g++ "${flags[@]}" "${ldflags[@]}" "${link[@]}" -L"$tpl" -T "link-$board.ld" \
+  quiet ${cross}$ld "${arch[@]}" "${flags[@]}" "${ldflags[@]}" "${libc[@]}" "${link[@]}" -L"$dir" -T "link-$board.ld" \
     "$work/$board/prog.o" "$work/$board"/rt-*.o -lm -o "$elf"
 }
 
@@ -122,13 +145,16 @@ while read -r board _cpu _machine flags; do
     fail "$board: runtime builds without warnings" "$work/log"
     continue
   fi
-  for mode in 0 1 2 3; do
+  modes="0 1 2 3"
+  [ "$dir" != "$rv" ] || modes="0 4 2"
+  for mode in $modes; do
     elf="$work/$board/mode$mode.elf"
     case $mode in
       0) what="prints '$expected', exits 0" want_rc=0 want_line="^$expected\$" ;;
       1) what="divide by zero exits 70" want_rc=70 want_line='^\[rig\] UsageFault CFSR=0x02000000 ' ;;
       2) what="malloc exits 71" want_rc=71 want_line='^\[rig\] heap use ' ;;
       3) what="stack overflow exits 70" want_rc=70 want_line='^\[rig\] .* \(stack overflow\)$' ;;
+      4) what="illegal instruction exits 70" want_rc=70 want_line='^\[rig\] trap mcause=0x00000002 ' ;;
     esac
     if ! build "$board" "$mode" "$elf" "${flags[@]}"; then
       fail "$board: $what: build without warnings" "$work/log"
@@ -141,7 +167,21 @@ while read -r board _cpu _machine flags; do
       fail "$board: $what (exit code $rc)" "$work/out" "$work/err"
     fi
   done
-done <"$tpl/boards.txt"
+done < <(cat "$tpl/boards.txt"
+         if command -v riscv64-unknown-elf-gcc >/dev/null && command -v qemu-system-riscv32 >/dev/null; then
+           cat "$rv/boards.txt"
+         fi)
+
+# count-insns.sh reads either family's ELF.
+elf="$work/virt-rv32imac/mode0.elf"
+if [ -f "$elf" ]; then
+  run count-insns.sh "$elf" virt-rv32imac
+  if [ "$rc" -eq 0 ] && grep -q '^region 0 insns=[1-9]' "$work/out" && grep -q '^region 1 insns=2$' "$work/out"; then
+    ok "virt-rv32imac: count-insns: dot region > 0 insns, empty region 2"
+  else
+    fail "virt-rv32imac: count-insns: want region 0 > 0 and region 1 = 2 (exit code $rc)" "$work/out" "$work/err"
+  fi
+fi
 
 board=mps2-an386
 elf="$work/$board/mode0.elf"

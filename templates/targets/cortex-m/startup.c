@@ -7,8 +7,6 @@
 #include "rig.h"
 #include "rig_target.h"
 
-int main(void);
-
 #define SCB_VTOR (*(volatile uint32_t *)0xE000ED08u)
 #define SCB_CCR (*(volatile uint32_t *)0xE000ED14u)
 #define SCB_SHCSR (*(volatile uint32_t *)0xE000ED24u)
@@ -19,9 +17,6 @@ int main(void);
 #define CCR_DIV_0_TRP (1u << 4)
 #define SHCSR_FAULTS_ENA (7u << 16) /* MemManage, BusFault, UsageFault */
 #define CPACR_CP10_CP11 (0xFu << 20)
-
-extern void (*__preinit_array_start[])(void), (*__preinit_array_end[])(void);
-extern void (*__init_array_start[])(void), (*__init_array_end[])(void);
 
 void Reset_Handler(void) __attribute__((noreturn));
 static void fault_entry(void);
@@ -61,26 +56,7 @@ void Reset_Handler(void) {
   __asm__ volatile("msr msplim, %0" : : "r"(_sstack));
 #endif
 
-  for (uint32_t *src = _sidata, *dst = _sdata; dst < _edata;) *dst++ = *src++;
-  for (uint32_t *p = _sbss; p < _ebss;) *p++ = 0;
-
-  /* Paint the stack below this frame for rig_stack_peak(). volatile keeps
-   * the loop inline: a memset() call would paint over its own frame. */
-  uintptr_t sp;
-  __asm__ volatile("mov %0, sp" : "=r"(sp));
-  for (volatile uint32_t *p = _sstack; (uintptr_t)p < sp;) *p++ = RIG_STACK_PAINT;
-
-  for (void (**f)(void) = __preinit_array_start; f < __preinit_array_end; ++f) (*f)();
-  for (void (**f)(void) = __init_array_start; f < __init_array_end; ++f) (*f)();
-
-  _exit(main());
-}
-
-static void put_hex(uint32_t v) {
-  char buf[11] = "0x";
-  for (int i = 0; i < 8; ++i) buf[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 0xFu];
-  buf[10] = '\0';
-  rig_puts(buf);
+  rig_init_and_run_main();
 }
 
 /* The report runs on a stack of its own: the main one may be what overflowed. */
@@ -103,14 +79,14 @@ void rig_fault_report(const uint32_t *sp) {
   rig_puts("[rig] ");
   rig_puts(ipsr < 16 && names[ipsr] ? names[ipsr] : "interrupt");
   rig_puts(" CFSR=");
-  put_hex(SCB_CFSR);
+  rig_put_hex(SCB_CFSR);
   rig_puts(" HFSR=");
-  put_hex(SCB_HFSR);
+  rig_put_hex(SCB_HFSR);
   rig_puts(" SP=");
-  put_hex((uint32_t)(uintptr_t)sp);
+  rig_put_hex((uint32_t)(uintptr_t)sp);
   if (sp > _sstack && sp + 8 <= _estack) {
     rig_puts(" PC=");
-    put_hex(sp[6]);
+    rig_put_hex(sp[6]);
   } else {
     rig_puts(" (stack overflow)");
   }

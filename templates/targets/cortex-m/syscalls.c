@@ -35,6 +35,11 @@ void *_sbrk(ptrdiff_t incr) {
   _exit(RIG_EXIT_HEAP);
 }
 
+#ifdef __PICOLIBC__
+/* picolibc's malloc (the RISC-V runtime's C library) calls sbrk itself. */
+void *sbrk(ptrdiff_t incr) { return _sbrk(incr); }
+#endif
+
 void abort(void) {
   rig_puts("[rig] abort()\n");
   _exit(RIG_EXIT_FAULT);
