@@ -58,6 +58,16 @@ inline void qgemm(const QGemmParams& p, const TX* x, const int8_t* w, const int3
         else
           vstrbq_s32(reinterpret_cast<int8_t*>(yr + j), v);
       }
+#elif defined(O2M_QDOT_DSP)
+    if (!kRef)  // four columns at a time: each word of the row split once for four
+      for (; j + 4 <= p.n; j += 4) {
+        int32_t acc[4];
+        qdot1x4(a, w + j * p.k, p.k, p.k, acc);
+        for (int32_t r = 0; r < 4; ++r) {
+          const int32_t ch = p.per_channel ? j + r : 0;
+          yr[j + r] = qout<TY>(acc[r] + bias[j + r], mult[ch], shift[ch], p.y_zp, p.act_min, p.act_max);
+        }
+      }
 #endif
     for (; j + 2 <= p.n; j += 2) {
       int32_t a0, a1;
