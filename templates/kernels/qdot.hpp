@@ -178,16 +178,18 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
   acc[3] = s11;
 }
 
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#define O2M_QDOT1X4_DSP 1
 // One row a against four rows b, b + stride, b + 2 * stride, b + 3 * stride: acc[r] = a . b_r.
 // Each word of a is split once for four weight rows. The whole 8-byte steps in assembly (as
-// qdot2x2: GCC 12 spills sums and pointers; 13 registers, r7 free), the rest in C.
+// qdot2x2: GCC 12 spills sums and pointers; 13 registers, r7 free), the rest in C. Only with
+// the assembly (in C, qdot2's pairs are faster).
 inline void qdot1x4(const int8_t* a, const int8_t* b, int32_t stride, int32_t n, int32_t* acc) {
   const int8_t* b0 = b;
   const int8_t* b1 = b0 + stride;
   const int8_t* b2 = b1 + stride;
   const int8_t* b3 = b2 + stride;
   int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
   if (const int32_t n8 = n & ~7) {
     const int8_t* const end = a + n8;
     int32_t ta, tae, tw, twe;
@@ -208,7 +210,6 @@ inline void qdot1x4(const int8_t* a, const int8_t* b, int32_t stride, int32_t n,
 #undef O2M_QDOT1X4_ROW
     n -= n8;  // the pointers have moved on by n8
   }
-#endif
   for (int32_t i = 0; i < n; ++i) {
     const int32_t x = a[i];
     s0 += x * b0[i];
@@ -221,6 +222,7 @@ inline void qdot1x4(const int8_t* a, const int8_t* b, int32_t stride, int32_t n,
   acc[2] = s2;
   acc[3] = s3;
 }
+#endif
 
 #elif defined(O2M_QDOT_MVE)
 

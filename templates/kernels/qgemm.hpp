@@ -58,7 +58,7 @@ inline void qgemm(const QGemmParams& p, const TX* x, const int8_t* w, const int3
         else
           vstrbq_s32(reinterpret_cast<int8_t*>(yr + j), v);
       }
-#elif defined(O2M_QDOT_DSP)
+#elif defined(O2M_QDOT1X4_DSP)
     if (!kRef)  // four columns at a time: each word of the row split once for four
       for (; j + 4 <= p.n; j += 4) {
         int32_t acc[4];
