@@ -465,14 +465,17 @@ inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w
   const uint32_t os = static_cast<uint32_t>(out_sp) * sizeof(TY);
   const uint32x4_t y_offs = vreinterpretq_u32_s32(
       qv_lanes(0, static_cast<int32_t>(os), sizeof(TY), static_cast<int32_t>(os + sizeof(TY))));
-  const uint32x4_t pair_offs = vreinterpretq_u32_s32(qv_lanes(0, per_channel ? 4 : 0, 0, per_channel ? 4 : 0));
-  const int32_t step = per_channel ? 2 : 0;
+  // the channels' multiplier and shift by index (j, j + 1, j, j + 1), or 0 for one per tensor
+  const int32_t step = per_channel ? 2 : 0, one = per_channel ? 1 : 0;
+  uint32x4_t idx = vreinterpretq_u32_s32(qv_lanes(0, one, 0, one));
   // pixel 0's lanes (0 and 1) when only one is stored: by VCTP (GCC 12 materialises a constant
   // predicate 0x00ff as all lanes)
   const mve_pred16_t lanes = vctp32q(2);
-  for (int32_t j = 0; j + 2 <= n; j += 2, w += 2 * kg, bias += 2, mult += step, shift += step, y += 2 * out_sp) {
+  for (int32_t j = 0; j + 2 <= n; j += 2, w += 2 * kg, bias += 2, y += 2 * out_sp) {
     const int32x4_t acc = qdot2x2_v(p0, p1, w, w + kg, kg, bias[0], bias[1]);
-    const int32x4_t m = vldrwq_gather_offset_s32(mult, pair_offs), sh = vldrwq_gather_offset_s32(shift, pair_offs);
+    const int32x4_t m = vldrwq_gather_shifted_offset_s32(mult, idx);
+    const int32x4_t sh = vldrwq_gather_shifted_offset_s32(shift, idx);
+    idx = vaddq_n_u32(idx, static_cast<uint32_t>(step));
     const int32x4_t v = qout4(acc, m, sh, y_zp, lo, hi);
     if constexpr (qx_offset<TY>() != 0) {
       uint8_t* yu = reinterpret_cast<uint8_t*>(y);
