@@ -26,6 +26,31 @@ struct QConvParams {
 
 inline bool k_sp1(const ConvParams& c) { return c.k[0] == 1 && c.k[1] == 1 && c.k[2] == 1; }
 
+// n values xp[0], xp[stride], ... as int8 (x - offset) into patch: a 1x1 window's channels.
+// Helium gathers eight at a time (widening to 16-bit lanes, offsets up to 65535), stores them
+// narrowed, the last eight tail-predicated.
+template <typename TX, bool kRef = false>
+inline void qgather_strided(const TX* xp, int32_t stride, int32_t n, int8_t* patch) {
+  constexpr int32_t off = qx_offset<TX>();
+#if defined(O2M_QDOT_MVE)
+  if (!kRef && stride <= 65535 / 7) {
+    const uint16x8_t offs = vmulq_n_u16(vidupq_n_u16(0u, 1), static_cast<uint16_t>(stride));
+    const uint8_t* u = reinterpret_cast<const uint8_t*>(xp);
+    for (int32_t ic = 0; ic < n; ic += 8, u += 8 * stride) {
+      const mve_pred16_t pr = vctp16q(static_cast<uint32_t>(n - ic));
+      int16x8_t v;
+      if constexpr (off != 0)
+        v = vsubq_n_s16(vreinterpretq_s16_u16(vldrbq_gather_offset_z_u16(u, offs, pr)), static_cast<int16_t>(off));
+      else
+        v = vldrbq_gather_offset_z_s16(reinterpret_cast<const int8_t*>(u), offs, pr);
+      vstrbq_p_s16(patch + ic, v, pr);
+    }
+    return;
+  }
+#endif
+  for (int32_t ic = 0; ic < n; ++ic) patch[ic] = static_cast<int8_t>(static_cast<int32_t>(xp[ic * stride]) - off);
+}
+
 // Gathers the receptive field of output (od, oh, ow) for input channels [0, cin_g) of xg.
 // kRef = false copies a window wholly inside the input without bounds tests (the same bytes).
 template <typename TX, bool kRef = false>
@@ -35,9 +60,8 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
   const int32_t in_hw = c.in[1] * c.in[2], in_sp = c.in[0] * in_hw;
   const int32_t id0 = od * c.stride[0] - c.pad[0], ih0 = oh * c.stride[1] - c.pad[1], iw0 = ow * c.stride[2] - c.pad[2];
   if (k_sp1(c) && id0 >= 0 && ih0 >= 0 && iw0 >= 0 && id0 < c.in[0] && ih0 < c.in[1] && iw0 < c.in[2]) {
-    const TX* xp = xg + id0 * in_hw + ih0 * c.in[2] + iw0;  // 1x1 window inside the input: a strided copy
-    for (int32_t ic = 0; ic < cin_g; ++ic) patch[ic] = static_cast<int8_t>(static_cast<int32_t>(xp[ic * in_sp]) - off);
-    return;
+    // a 1x1 window inside the input: a strided copy
+    return qgather_strided<TX, kRef>(xg + id0 * in_hw + ih0 * c.in[2] + iw0, in_sp, cin_g, patch);
   }
   if (!kRef && c.k[0] == 1 && id0 >= 0 && id0 < c.in[0] && ih0 >= 0 && iw0 >= 0 &&
       ih0 + (c.k[1] - 1) * c.dil[1] < c.in[1] && iw0 + (c.k[2] - 1) * c.dil[2] < c.in[2]) {
@@ -429,21 +453,44 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 }
 
 #if defined(O2M_QDOT_MVE)
-// Four output channels (weight rows wj, wj + kg, ...) at one pixel, or two adjacent pixels (p1
-// not null), on Helium: qdot1x4 per patch, the channels' bias, multiplier and shift as vectors
-// shared by both, requantised by qout4 and stored by one scatter (offsets: four channel planes).
-template <typename TY>
-inline void qconv_block4_mve(const int8_t* p0, const int8_t* p1, const int8_t* wj, int32_t kg, int32x4_t bias4,
-                             int32x4_t m4, int32x4_t s4, int32_t y_zp, int32_t lo, int32_t hi, uint32x4_t planes4,
-                             TY* yo) {
-  auto store = [&](TY* at, int32x4_t v) {
-    if constexpr (qx_offset<TY>() != 0)
-      vstrbq_scatter_offset_u32(reinterpret_cast<uint8_t*>(at), planes4, vreinterpretq_u32_s32(v));
-    else
-      vstrbq_scatter_offset_s32(reinterpret_cast<int8_t*>(at), planes4, v);
-  };
-  store(yo, qout4(vaddq_s32(qdot1x4(p0, wj, kg, kg), bias4), m4, s4, y_zp, lo, hi));
-  if (p1) store(yo + 1, qout4(vaddq_s32(qdot1x4(p1, wj, kg, kg), bias4), m4, s4, y_zp, lo, hi));
+// Output channels [0, n & ~1) of one or two pixels (patches p0, p1; p1 = p0 when only one is
+// stored) on Helium, two channels at a time: a 2x2 block (qdot2x2_v, started from the bias) is
+// one vector, lanes (pixel, channel) = (0, 0), (0, 1), (1, 0), (1, 1), requantised by qout4 with
+// the channels' multiplier and shift as lanes {c0, c1, c0, c1} (one gather each) and stored by
+// one scatter into two channel planes (out_sp apart). Every shift requant_usual.
+template <typename TY, bool kTwo>
+inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w, int32_t kg, int32_t n,
+                             const int32_t* bias, const int32_t* mult, const int32_t* shift, bool per_channel,
+                             int32_t y_zp, int32_t lo, int32_t hi, int32_t out_sp, TY* y) {
+  const uint32_t os = static_cast<uint32_t>(out_sp) * sizeof(TY);
+  const uint32x4_t y_offs = vreinterpretq_u32_s32(
+      qv_lanes(0, static_cast<int32_t>(os), sizeof(TY), static_cast<int32_t>(os + sizeof(TY))));
+  // the channels' multiplier and shift by index (j, j + 1, j, j + 1), or 0 for one per tensor
+  const int32_t step = per_channel ? 2 : 0, one = per_channel ? 1 : 0;
+  uint32x4_t idx = vreinterpretq_u32_s32(qv_lanes(0, one, 0, one));
+  // pixel 0's lanes (0 and 1) when only one is stored: by VCTP (GCC 12 materialises a constant
+  // predicate 0x00ff as all lanes)
+  const mve_pred16_t lanes = vctp32q(2);
+  for (int32_t j = 0; j + 2 <= n; j += 2, w += 2 * kg, bias += 2, y += 2 * out_sp) {
+    const int32x4_t acc = qdot2x2_v(p0, p1, w, w + kg, kg, bias[0], bias[1]);
+    const int32x4_t m = vldrwq_gather_shifted_offset_s32(mult, idx);
+    const int32x4_t sh = vldrwq_gather_shifted_offset_s32(shift, idx);
+    idx = vaddq_n_u32(idx, static_cast<uint32_t>(step));
+    const int32x4_t v = qout4(acc, m, sh, y_zp, lo, hi);
+    if constexpr (qx_offset<TY>() != 0) {
+      uint8_t* yu = reinterpret_cast<uint8_t*>(y);
+      if (kTwo)
+        vstrbq_scatter_offset_u32(yu, y_offs, vreinterpretq_u32_s32(v));
+      else
+        vstrbq_scatter_offset_p_u32(yu, y_offs, vreinterpretq_u32_s32(v), lanes);
+    } else {
+      int8_t* ys = reinterpret_cast<int8_t*>(y);
+      if (kTwo)
+        vstrbq_scatter_offset_s32(ys, y_offs, v);
+      else
+        vstrbq_scatter_offset_p_s32(ys, y_offs, v, lanes);
+    }
+  }
 }
 #endif
 
@@ -471,18 +518,17 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
     const int32_t ch = per_channel ? oc : 0;
     *yo = qout<TY>(acc + bias[oc], mult[ch], shift[ch], y_zp, act_min, act_max);
   };
+  // a pointwise conv (1x1, unit strides, no padding) reads input pixel pix for output pixel pix
+  const bool pointwise = k_sp1(c) && c.stride[0] == 1 && c.stride[1] == 1 && c.stride[2] == 1 && c.pad[0] == 0 &&
+                         c.pad[1] == 0 && c.pad[2] == 0;
   auto gather = [&](const TX* xg, int32_t pix, int8_t* patch) {
+    if (pointwise) return qgather_strided<TX, kRef>(xg + pix, in_sp, cin_g, patch);
     const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
     qconv_gather<TX, kRef>(c, xg, cin_g, od, oh, ow, pad_v, patch);
   };
   // every shift in requantize()'s usual range: the blocks requantise without testing each
   bool rq_usual = !kRef;
   for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && requant_usual(shift[i]);
-#if defined(O2M_QDOT_MVE)
-  // Helium: blocks of four output channels (qconv_block4_mve) when rq_usual (qout4's range);
-  // the offsets of four consecutive channel planes in y for the scatter
-  const uint32x4_t planes4 = vmulq_n_u32(vidupq_n_u32(0u, 1), static_cast<uint32_t>(out_sp) * sizeof(TY));
-#endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
       const TX* xg = x + (b * c.c_in + g * cin_g) * in_sp;
@@ -515,40 +561,23 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
         TY* yo = yg + pix;
         int32_t j = 0;
 #if defined(O2M_QDOT_MVE)
-        if (rq_usual)
-          for (; j + 4 <= cout_g; j += 4) {
-            const int32_t oc = g * cout_g + j;
-            const int32x4_t m4 = per_channel ? vld1q_s32(mult + oc) : vdupq_n_s32(mult[0]);
-            const int32x4_t s4 = per_channel ? vld1q_s32(shift + oc) : vdupq_n_s32(shift[0]);
-            qconv_block4_mve(patch0, two ? patch1 : nullptr, wg + j * kg, kg, vld1q_s32(bias + oc), m4, s4, y_zp,
-                             act_min, act_max, planes4, yo + j * out_sp);
-          }
+        if (rq_usual) {
+          j = cout_g & ~1;
+          const int32_t* mg = mult + (per_channel ? g * cout_g : 0);
+          const int32_t* sg = shift + (per_channel ? g * cout_g : 0);
+          if (two)
+            qconv_pixels_mve<TY, true>(patch0, pb, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp, act_min,
+                                       act_max, out_sp, yo);
+          else
+            qconv_pixels_mve<TY, false>(patch0, pb, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp,
+                                        act_min, act_max, out_sp, yo);
+        }
 #endif
         for (; j + 2 <= cout_g; j += 2) {
           int32_t a[4];
           QDot<kRef>::dot2x2(patch0, pb, wg + j * kg, wg + (j + 1) * kg, kg, a);
           const int32_t oc = g * cout_g + j;
           const int32_t c0 = per_channel ? oc : 0, c1 = per_channel ? oc + 1 : 0;
-#if defined(O2M_QDOT_MVE)
-          // the block's four outputs requantised as one vector, lanes (pixel, channel)
-          // = (0, oc), (0, oc + 1), (1, oc), (1, oc + 1), stored by one scatter
-          if (requant_usual(shift[c0]) && requant_usual(shift[c1])) {
-            const int32_t bq[4] = {bias[oc], bias[oc + 1], bias[oc], bias[oc + 1]};
-            const int32_t mq[4] = {mult[c0], mult[c1], mult[c0], mult[c1]};
-            const int32_t sq[4] = {shift[c0], shift[c1], shift[c0], shift[c1]};
-            const int32x4_t v =
-                qout4(vaddq_s32(vld1q_s32(a), vld1q_s32(bq)), vld1q_s32(mq), vld1q_s32(sq), y_zp, act_min, act_max);
-            const uint32_t os = static_cast<uint32_t>(out_sp) * sizeof(TY);
-            const uint32_t oq[4] = {0, os, sizeof(TY), os + sizeof(TY)};
-            const mve_pred16_t lanes = two ? 0xffff : 0x00ff;  // pixel 1's lanes are 2 and 3
-            if constexpr (qx_offset<TY>() != 0)
-              vstrbq_scatter_offset_p_u32(reinterpret_cast<uint8_t*>(yo + j * out_sp), vld1q_u32(oq),
-                                          vreinterpretq_u32_s32(v), lanes);
-            else
-              vstrbq_scatter_offset_p_s32(reinterpret_cast<int8_t*>(yo + j * out_sp), vld1q_u32(oq), v, lanes);
-            continue;
-          }
-#endif
           // the pair's parameters read once (a store through y could otherwise reload them)
           const int32_t b0 = bias[oc], b1 = bias[oc + 1], m0 = mult[c0], m1 = mult[c1], s0 = shift[c0], s1 = shift[c1];
           TY* y0 = yo + j * out_sp;

@@ -178,6 +178,52 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
   acc[3] = s11;
 }
 
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#define O2M_QDOT1X4_DSP 1
+// One row a against four rows b, b + stride, b + 2 * stride, b + 3 * stride: acc[r] = a . b_r.
+// Each word of a is split once for four weight rows. The whole 8-byte steps in assembly (as
+// qdot2x2: GCC 12 spills sums and pointers; 13 registers, r7 free), the rest in C. Only with
+// the assembly (in C, qdot2's pairs are faster).
+inline void qdot1x4(const int8_t* a, const int8_t* b, int32_t stride, int32_t n, int32_t* acc) {
+  const int8_t* b0 = b;
+  const int8_t* b1 = b0 + stride;
+  const int8_t* b2 = b1 + stride;
+  const int8_t* b3 = b2 + stride;
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  if (const int32_t n8 = n & ~7) {
+    const int8_t* const end = a + n8;
+    int32_t ta, tae, tw, twe;
+#define O2M_QDOT1X4_ROW(B, S)                                                                     \
+  "ldr %[tw], [%[" B "]], #4\n sxtb16 %[twe], %[tw]\n sxtb16 %[tw], %[tw], ror #8\n"               \
+  "smlad %[" S "], %[tae], %[twe], %[" S "]\n smlad %[" S "], %[ta], %[tw], %[" S "]\n"
+#define O2M_QDOT1X4_STEP                                                                          \
+  "ldr %[ta], [%[a]], #4\n sxtb16 %[tae], %[ta]\n sxtb16 %[ta], %[ta], ror #8\n"                   \
+  O2M_QDOT1X4_ROW("b0", "s0") O2M_QDOT1X4_ROW("b1", "s1") O2M_QDOT1X4_ROW("b2", "s2") O2M_QDOT1X4_ROW("b3", "s3")
+    __asm__ volatile("1:\n" O2M_QDOT1X4_STEP O2M_QDOT1X4_STEP
+                     "ldr %[tw], %[end]\n cmp %[a], %[tw]\n bne 1b\n"
+                     : [a] "+r"(a), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [s0] "+r"(s0),
+                       [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [ta] "=&r"(ta), [tae] "=&r"(tae), [tw] "=&r"(tw),
+                       [twe] "=&r"(twe)
+                     : [end] "m"(end)
+                     : "cc", "memory");
+#undef O2M_QDOT1X4_STEP
+#undef O2M_QDOT1X4_ROW
+    n -= n8;  // the pointers have moved on by n8
+  }
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t x = a[i];
+    s0 += x * b0[i];
+    s1 += x * b1[i];
+    s2 += x * b2[i];
+    s3 += x * b3[i];
+  }
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+}
+#endif
+
 #elif defined(O2M_QDOT_MVE)
 
 // Whole 16-byte blocks run unpredicated (GCC 12 puts a VPST before every predicated
@@ -211,20 +257,53 @@ inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n
   *acc1 = s1;
 }
 
+// The vector {x0, x1, x2, x3}: two VMOVs of a pair of core registers each.
+inline int32x4_t qv_lanes(int32_t x0, int32_t x1, int32_t x2, int32_t x3) {
+  int32x4_t v;
+  __asm__("vmov %q0[2], %q0[0], %1, %3\n vmov %q0[3], %q0[1], %2, %4" : "=&w"(v) : "r"(x0), "r"(x1), "r"(x2), "r"(x3));
+  return v;
+}
+
+// A 2x2 block on Helium: {init0 + a0.b0, init1 + a0.b1, init0 + a1.b0, init1 + a1.b1} (lanes
+// (pixel, channel) = (0, 0), (0, 1), (1, 0), (1, 1)); every 16 loaded bytes are used twice,
+// 9 instructions per 64 MACs. Whole blocks run in a low-overhead loop of post-increment loads
+// (written out: GCC 12 re-derives each address from an index), the last partial block
+// tail-predicated.
+__attribute__((always_inline)) inline int32x4_t qdot2x2_v(const int8_t* a0, const int8_t* a1, const int8_t* b0,
+                                                          const int8_t* b1, int32_t n, int32_t init0, int32_t init1) {
+  int32_t s00 = init0, s01 = init1, s10 = init0, s11 = init1;
+  if (int32_t blocks = n >> 4) {
+    __asm__ volatile(
+        "dls lr, %[k]\n"
+        "1:\n"
+        "vldrb.u8 q0, [%[b0]], #16\n"
+        "vldrb.u8 q1, [%[a0]], #16\n"
+        "vmlava.s8 %[s00], q1, q0\n"
+        "vldrb.u8 q2, [%[a1]], #16\n"
+        "vmlava.s8 %[s10], q2, q0\n"
+        "vldrb.u8 q0, [%[b1]], #16\n"
+        "vmlava.s8 %[s01], q1, q0\n"
+        "vmlava.s8 %[s11], q2, q0\n"
+        "le lr, 1b\n"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [s00] "+Te"(s00), [s01] "+Te"(s01),
+          [s10] "+Te"(s10), [s11] "+Te"(s11), [k] "+r"(blocks)
+        :
+        : "lr", "d0", "d1", "d2", "d3", "d4", "d5", "memory");
+  }
+  if (const int32_t r = n & 15) {
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(r));
+    const int8x16_t va0 = vldrbq_z_s8(a0, pr), va1 = vldrbq_z_s8(a1, pr);
+    const int8x16_t vb0 = vldrbq_z_s8(b0, pr), vb1 = vldrbq_z_s8(b1, pr);
+    s00 = vmladavaq_p_s8(s00, va0, vb0, pr);
+    s01 = vmladavaq_p_s8(s01, va0, vb1, pr);
+    s10 = vmladavaq_p_s8(s10, va1, vb0, pr);
+    s11 = vmladavaq_p_s8(s11, va1, vb1, pr);
+  }
+  return qv_lanes(s00, s01, s10, s11);
+}
+
 inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
-  int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-  qv_blocks(n, [&](int32_t i, auto pr) {
-    const int8x16_t vb0 = qv_load(b0 + i, pr), vb1 = qv_load(b1 + i, pr);
-    const int8x16_t va0 = qv_load(a0 + i, pr), va1 = qv_load(a1 + i, pr);
-    s00 = qv_mlad(s00, va0, vb0, pr);
-    s01 = qv_mlad(s01, va0, vb1, pr);
-    s10 = qv_mlad(s10, va1, vb0, pr);
-    s11 = qv_mlad(s11, va1, vb1, pr);
-  });
-  acc[0] = s00;
-  acc[1] = s01;
-  acc[2] = s10;
-  acc[3] = s11;
+  vst1q_s32(acc, qdot2x2_v(a0, a1, b0, b1, n, 0, 0));
 }
 
 // One row a against four rows b, b + stride, b + 2 * stride, b + 3 * stride: the vector
@@ -276,6 +355,8 @@ inline int32x4_t qv_shl(int32x4_t x, int32x4_t n) { return vshlq_s32(x, n); }
 inline int32x4_t qv_mul(int32x4_t x, int32_t m) { return vmulq_n_s32(x, m); }
 inline int32x4_t qv_mul(int32x4_t x, int32x4_t m) { return vmulq_s32(x, m); }
 inline int32x4_t qv_splat(int32_t m) { return vdupq_n_s32(m); }
+inline int32_t qv_add(int32_t x, int32_t c) { return x + c; }
+inline int32x4_t qv_add(int32x4_t x, int32_t c) { return vaddq_n_s32(x, c); }
 inline int32x4_t qv_splat(int32x4_t m) { return m; }
 
 // qout() of four accumulators at once, with one (mult, shift) for all lanes (S = int32_t) or
@@ -285,14 +366,15 @@ inline int32x4_t qv_splat(int32x4_t m) { return m; }
 // are taken by shifts rather than masks (Helium has eight vector registers).
 template <typename S>
 inline int32x4_t qout4(int32x4_t acc, S mult, S shift, int32_t y_zp, int32_t lo, int32_t hi) {
-  const S t = -1 - shift;  // the bits dropped from the high word: 1..30
+  // t = -1 - shift, the bits dropped from the high word (1..30); the shift counts -t, 32 - t
+  // and 33 - t are shift plus a constant (a scalar operand: no constant vector to load)
   const int32x4_t ph = vmulhq_s32(acc, qv_splat(mult));
   const int32x4_t pl = qv_mul(acc, mult);
-  const int32x4_t q = qv_shl(ph, -t);
-  const uint32x4_t round = vshrq_n_u32(vreinterpretq_u32_s32(qv_shl(ph, 32 - t)), 31);
+  const int32x4_t q = qv_shl(ph, qv_add(shift, 1));
+  const uint32x4_t round = vshrq_n_u32(vreinterpretq_u32_s32(qv_shl(ph, qv_add(shift, 33))), 31);
   // the bits below the rounding bit, and q's last bit: any set, and round adds one; with round
   // 0 or 1 that is min(rest, round), unsigned (no compare and predicated add)
-  const int32x4_t rest = vorrq_s32(vorrq_s32(qv_shl(ph, 33 - t), pl), vshlq_n_s32(q, 31));
+  const int32x4_t rest = vorrq_s32(vorrq_s32(qv_shl(ph, qv_add(shift, 34)), pl), vshlq_n_s32(q, 31));
   const int32x4_t r = vaddq_s32(q, vreinterpretq_s32_u32(vminq_u32(vreinterpretq_u32_s32(rest), round)));
   return vaddq_n_s32(vminq_s32(vmaxq_s32(r, vdupq_n_s32(lo - y_zp)), vdupq_n_s32(hi - y_zp)), y_zp);
 }

@@ -32,6 +32,10 @@ inline void qgemm(const QGemmParams& p, const TX* x, const int8_t* w, const int3
                   const int32_t* shift, TY* y, void* scratch) {
   int8_t* row = static_cast<int8_t*>(scratch);
   constexpr int32_t off = qx_offset<TX>();
+#if defined(O2M_QDOT_MVE)
+  bool rq_usual = !kRef;  // every shift in qout4's range
+  for (int32_t c = 0; c < (p.per_channel ? p.n : 1); ++c) rq_usual = rq_usual && requant_usual(shift[c]);
+#endif
   for (int32_t i = 0; i < p.m; ++i) {
     const int8_t* a = reinterpret_cast<const int8_t*>(x + i * p.k);
     if (off) {
@@ -40,6 +44,31 @@ inline void qgemm(const QGemmParams& p, const TX* x, const int8_t* w, const int3
     }
     TY* yr = y + i * p.n;
     int32_t j = 0;
+#if defined(O2M_QDOT_MVE)
+    // Helium: four columns at a time (qdot1x4: each 16 bytes of the row used four times), one
+    // vector requantised by qout4 and stored as four bytes
+    if (rq_usual)
+      for (; j + 4 <= p.n; j += 4) {
+        const int32x4_t m4 = p.per_channel ? vld1q_s32(mult + j) : vdupq_n_s32(mult[0]);
+        const int32x4_t s4 = p.per_channel ? vld1q_s32(shift + j) : vdupq_n_s32(shift[0]);
+        const int32x4_t acc = vaddq_s32(qdot1x4(a, w + j * p.k, p.k, p.k), vld1q_s32(bias + j));
+        const int32x4_t v = qout4(acc, m4, s4, p.y_zp, p.act_min, p.act_max);
+        if constexpr (qx_offset<TY>() != 0)
+          vstrbq_u32(reinterpret_cast<uint8_t*>(yr + j), vreinterpretq_u32_s32(v));
+        else
+          vstrbq_s32(reinterpret_cast<int8_t*>(yr + j), v);
+      }
+#elif defined(O2M_QDOT1X4_DSP)
+    if (!kRef)  // four columns at a time: each word of the row split once for four
+      for (; j + 4 <= p.n; j += 4) {
+        int32_t acc[4];
+        qdot1x4(a, w + j * p.k, p.k, p.k, acc);
+        for (int32_t r = 0; r < 4; ++r) {
+          const int32_t ch = p.per_channel ? j + r : 0;
+          yr[j + r] = qout<TY>(acc[r] + bias[j + r], mult[ch], shift[ch], p.y_zp, p.act_min, p.act_max);
+        }
+      }
+#endif
     for (; j + 2 <= p.n; j += 2) {
       int32_t a0, a1;
       QDot<kRef>::dot2(a, w + j * p.k, w + (j + 1) * p.k, p.k, &a0, &a1);

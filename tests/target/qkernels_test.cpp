@@ -8,6 +8,7 @@
 
 #include "kernels/qconv.hpp"
 #include "kernels/qgemm.hpp"
+#include "kernels/qpool.hpp"
 #include "guest_random.h"
 #include "rig.h"
 
@@ -169,7 +170,7 @@ void gemm_trial(int t) {
   p.k = uniform(1, 300);
   random_bytes(g_x, p.m * p.k);
   random_bytes(g_w, p.n * p.k);
-  random_requant(p.n);
+  random_requant(p.n, uniform(1, 4) == 1);  // sometimes past qout4's range
   p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
   p.act_min = o2m::QRange<TY>::lo;
   p.act_max = o2m::QRange<TY>::hi;
@@ -178,6 +179,41 @@ void gemm_trial(int t) {
   o2m::qgemm<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
   o2m::qgemm<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var), g_scratch);
   check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(p.m * p.n)) == 0, "qgemm", t);
+}
+
+// Average pooling: windows of whole rows (one run of bytes, as KWS's global pool), windows
+// inside rows, dilated ones, padding; row sums of up to 900 bytes (the DSP sums run 256 at a time).
+template <typename TX, typename TY>
+void avgpool_trial(int t) {
+  o2m::QAvgPoolParams q{};
+  o2m::PoolParams& p = q.pool;
+  p.nc = uniform(1, 8);
+  p.in[0] = p.out[0] = p.k[0] = p.stride[0] = p.dil[0] = 1;
+  const bool global = uniform(0, 2) == 0;
+  for (int d = 1; d < 3; ++d) {
+    p.in[d] = uniform(1, 30);
+    p.k[d] = global ? p.in[d] : uniform(1, 4);
+    p.stride[d] = global ? 1 : uniform(1, 3);
+    p.dil[d] = global ? 1 : uniform(1, 2);
+    p.pad_begin[d] = global ? 0 : uniform(0, 1);
+    p.pad_end[d] = global ? 0 : uniform(0, 1);
+    const int span = p.in[d] + p.pad_begin[d] + p.pad_end[d] - ((p.k[d] - 1) * p.dil[d] + 1);
+    if (span < 0) return;
+    p.out[d] = span / p.stride[d] + 1;
+  }
+  p.count_include_pad = uniform(0, 1);
+  q.uniform = global ? 1 : 0;  // else one multiplier per window count 0 .. 16
+  random_requant(q.uniform ? 1 : p.k[1] * p.k[2] + 1);
+  q.x_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
+  q.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
+  q.act_min = o2m::QRange<TY>::lo;
+  q.act_max = o2m::QRange<TY>::hi;
+  const int in_n = p.nc * p.in[1] * p.in[2], out_n = p.nc * p.out[1] * p.out[2];
+  random_bytes(g_x, in_n);
+  const TX* x = reinterpret_cast<const TX*>(g_x);
+  o2m::qavg_pool<TX, TY, true>(q, x, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref));
+  o2m::qavg_pool<TX, TY>(q, x, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var));
+  check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qavg_pool", t);
 }
 
 // One KWS DS-CNN layer (64 channels, 25x5): reference then variant, one region each.
@@ -230,6 +266,8 @@ int main() {
     pointwise_trial<uint8_t, uint8_t>(t);
     gemm_trial<int8_t, int8_t>(t);
     gemm_trial<uint8_t, uint8_t>(t);
+    avgpool_trial<int8_t, int8_t>(t);
+    avgpool_trial<uint8_t, uint8_t>(t);
   }
   bench_conv(1, 1);   // regions 0, 1: pointwise 64 -> 64, 512000 MACs
   bench_conv(3, 64);  // regions 2, 3: depthwise 3x3, 72000 MACs
