@@ -66,10 +66,11 @@ def last_line(text):
 # Models
 
 
-def find_models(shared, only):
+def find_models(shared, only, extra=()):
     dirs = sorted(p.parent for p in (ROOT / "models").glob("*/model.onnx"))
-    if shared and shared.is_dir():
-        dirs += sorted(p.parent for p in shared.glob("*/model.onnx"))
+    for folder in [shared, *extra]:
+        if folder and folder.is_dir():
+            dirs += sorted(p.parent for p in folder.glob("*/model.onnx"))
     return [d for d in dirs if not only or d.name in only]
 
 
@@ -469,6 +470,9 @@ def main():
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "models"), help="folder of the shared models")
     ap.add_argument("--targets", default=",".join(TARGETS), help="comma-separated (default: %(default)s)")
     ap.add_argument("--models", default="", help="comma-separated model folder names (default: all)")
+    ap.add_argument("--extra-models", action="append", default=[],
+                    help="another folder of model folders, e.g. the tool-quantized ones tests/quantize/shared_models.py "
+                         "writes to WORK/bench (repeatable)")
     ap.add_argument("--work", default=str(ROOT / "build" / "bench"), help="build folder (kept)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"), help="Markdown report to write")
     ap.add_argument("--jobs", type=int, default=2, help="builds at a time (default 2; this machine is shared)")
@@ -484,7 +488,7 @@ def main():
     start = time.time()
 
     args.stats, skipped, models, shapes = {}, [], [], {}
-    for d in find_models(Path(args.shared), set(filter(None, args.models.split(",")))):
+    for d in find_models(Path(args.shared), set(filter(None, args.models.split(","))), [Path(e) for e in args.extra_models]):
         stats, shapes[d.name], why = inspect(args.onnx2mcu, d)
         if stats is None:
             skipped.append((d.name, why))

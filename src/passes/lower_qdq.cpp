@@ -660,16 +660,19 @@ bool rewrite_pattern(Graph& g, Node& n) {
     std::vector<DQ> ins(n.inputs.size());
     for (size_t i = 0; i < n.inputs.size(); ++i)
       if (!read_act_dq(n.input(i), ins[i])) return false;
+    // A Relu/Clip after the Concat acts element by element: each part's table applies it.
+    float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+    if (act && !read_activation(*act, lo, hi)) return false;
     std::vector<Value*> parts;
     for (size_t i = 0; i < ins.size(); ++i) {
       const DQ& d = ins[i];
-      if (d.scale[0] == q.scale && d.zp[0] == q.zp && d.q->dtype == q.type) {
+      if (!act && d.scale[0] == q.scale && d.zp[0] == q.zp && d.q->dtype == q.type) {
         parts.push_back(d.q);
         continue;
       }
       Value* r = new_value(g, d.q->name + "_requant", q.type, d.q->shape);
       build_lut(g, *q.node, n.name + "_in" + std::to_string(i), {d.q, d.zp[0], d.q->dtype}, d.scale[0], q,
-                [](float v) { return v; }, r);
+                [lo, hi](float v) { return std::min(std::max(v, lo), hi); }, r);
       parts.push_back(r);
     }
     Node* c = insert_node(g, q.node, "Concat", "", n.name, parts, out);

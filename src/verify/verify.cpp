@@ -105,8 +105,8 @@ std::vector<std::string> find_data_sets(const std::vector<std::string>& paths) {
 VerifyResult verify_model(const std::string& model_path, const VerifyOptions& opts) {
   const Target target = find_target(opts.target);
   CompiledModel m = compile_model(model_path, opts.compile);
-  std::vector<std::string> sets = find_data_sets(opts.data_dirs.empty() ? std::vector<std::string>{fs::path(model_path).parent_path().string()}
-                                                                        : opts.data_dirs);
+  const std::string model_dir = fs::path(model_path).has_parent_path() ? fs::path(model_path).parent_path().string() : ".";
+  std::vector<std::string> sets = find_data_sets(opts.data_dirs.empty() ? std::vector<std::string>{model_dir} : opts.data_dirs);
   std::vector<TestCase> cases = load_cases(sets, *m.graph);
 
   const WorkDir work(opts.work_dir, "onnx2mcu-verify");

@@ -12,7 +12,8 @@ noise of 0.1 x the input's standard deviation, clipped to the test input's range
 uses seeds 1..32 and held-out sets seeds 1001..1008 plus the unmodified test inputs: held-out
 inputs are never calibrated on, but they come from the same narrow neighbourhood of the shipped
 inputs, so the SQNR says how well the tool quantizes near those inputs, not on the models' real
-data distributions. Everything is written under WORK_DIR (nothing is copied into the repo).
+data distributions. Everything is written under WORK_DIR (nothing is copied into the repo); each
+quantized model also as WORK_DIR/bench/NAME_tool_int8/model.onnx, for bench.py --extra-models.
 
 Checks: SQNR of every model output >= MIN_SQNR_DB over the held-out sets (measured by
 `quantize --report-data`, which runs the device's integer kernels on the host); ORT's outputs of
@@ -112,6 +113,10 @@ def main():
             print(f"{m}: FAIL: quantize: {r.stderr.strip()}")
             ok = False
             continue
+        # The same file as a model folder bench/bench.py --extra-models WORK_DIR/bench can measure.
+        bench_dir = os.path.join(work, "bench", m + "_tool_int8")
+        os.makedirs(bench_dir, exist_ok=True)
+        shutil.copy(qmodel, os.path.join(bench_dir, "model.onnx"))
         rep = json.loads(r.stdout)
         for o in rep["outputs"]:
             db = float("inf") if o["sqnr_db"] is None else o["sqnr_db"]

@@ -1,7 +1,7 @@
 """Writes model.onnx and test_data_set_0 beside this file: a small QDQ graph that exercises the
 lower-qdq patterns the MLPerf models do not (MaxPool with equal and with new parameters,
-Sigmoid, LeakyRelu, Mul, Concat of inputs with different parameters, Transpose on int8 data,
-Relu into uint8). The reference is numpy float32 arithmetic written from the ONNX definitions
+Sigmoid, LeakyRelu, Mul, Concat of inputs with different parameters followed by a Relu,
+Transpose on int8 data, Relu into uint8). The reference is numpy float32 arithmetic written from the ONNX definitions
 (DQ = (q - zp) * s; Q = saturate(round_half_even(x / s) + zp)), which is what ONNX Runtime
 computes with graph optimisations off. Run with a Python that has onnx and numpy."""
 import os
@@ -37,14 +37,16 @@ nodes = [h.make_node("QuantizeLinear", ["x", "s_in", "z_in"], ["xq"]),
          h.make_node("QuantizeLinear", ["mul", "s_mul", "z_mul"], ["mulq"]),
          h.make_node("DequantizeLinear", ["mulq", "s_mul", "z_mul"], ["muld"]),
          h.make_node("Concat", ["muld", "mpd", "lrd"], ["cat"], axis=1),
-         h.make_node("QuantizeLinear", ["cat", "s_cat", "z_cat"], ["catq"]),
+         h.make_node("Relu", ["cat"], ["catr"]),
+         h.make_node("QuantizeLinear", ["catr", "s_cat", "z_cat"], ["catq"]),
          h.make_node("DequantizeLinear", ["catq", "s_cat", "z_cat"], ["catd"]),
          h.make_node("Transpose", ["catd"], ["tr"], perm=[0, 2, 3, 1]),
          h.make_node("Relu", ["tr"], ["re"]),
          h.make_node("QuantizeLinear", ["re", "s_u", "z_u"], ["uq"]),
          h.make_node("DequantizeLinear", ["uq", "s_u", "z_u"], ["y"])]
 g = h.make_graph(nodes, "qdq_synth", [h.make_tensor_value_info("x", T.FLOAT, [1, 3, 8, 6])],
-                 [h.make_tensor_value_info("y", T.FLOAT, [1, 4, 3, 9])], inits)
+                 [h.make_tensor_value_info("y", T.FLOAT, [1, 4, 3, 9]),
+                  h.make_tensor_value_info("catd", T.FLOAT, [1, 9, 4, 3])], inits)
 m = h.make_model(g, opset_imports=[h.make_opsetid("", 13)]); m.ir_version = 7
 onnx.checker.check_model(m); onnx.save(m, os.path.join(OUT, "model.onnx"))
 f32 = np.float32
@@ -60,8 +62,9 @@ lr = np.where(mp2d >= 0, mp2d, mp2d * f32(0.2)).astype(f32)
 lrd = D(Q(lr, 0.03, 20), 0.03, 20)
 muld = D(Q((sigd * lrd).astype(f32), 0.1, 0), 0.1, 0)
 cat = np.concatenate([muld, mpd, lrd], axis=1)
-catd = D(Q(cat, 0.06, 5), 0.06, 5)
+catd = D(Q(np.maximum(cat, f32(0)), 0.06, 5), 0.06, 5)
 re = np.maximum(catd.transpose(0, 2, 3, 1), f32(0))
 y = D(Q(re, 0.04, 128, 0, 255), 0.04, 128)
 open(os.path.join(OUT, "test_data_set_0", "input_0.pb"), "wb").write(nh.from_array(x, "x").SerializeToString())
 open(os.path.join(OUT, "test_data_set_0", "output_0.pb"), "wb").write(nh.from_array(y.astype(f32), "y").SerializeToString())
+open(os.path.join(OUT, "test_data_set_0", "output_1.pb"), "wb").write(nh.from_array(catd.astype(f32), "catd").SerializeToString())
