@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "float_math.hpp"
 #include "version.hpp"
 
 namespace o2m { inline namespace O2M_KERNELS_VERSION {

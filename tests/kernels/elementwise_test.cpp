@@ -250,18 +250,18 @@ TEST(Unary, IntegerNegAndAbsOfMinimumWrap) {
 TEST(Cast, FloatToIntegerTruncatesTowardZero) {
   const float x[5] = {1.9f, -1.9f, 0.0f, 100.5f, -0.4f};
   int32_t y[5];
-  o2m::cast<float, int32_t>({5}, x, y);
+  o2m::cast<float, int32_t>({5, 1, 0}, x, y);
   EXPECT_EQ(std::vector<int32_t>(y, y + 5), (std::vector<int32_t>{1, -1, 0, 100, 0}));
 }
 
 TEST(Cast, FloatToIntegerSaturatesAndNanIsZero) {
   const float x[4] = {1e10f, -1e10f, NAN, 2147483520.0f};
   int32_t y[4];
-  o2m::cast<float, int32_t>({4}, x, y);
+  o2m::cast<float, int32_t>({4, 1, 0}, x, y);
   EXPECT_EQ(std::vector<int32_t>(y, y + 4), (std::vector<int32_t>{INT32_MAX, INT32_MIN, 0, 2147483520}));
   const float f[3] = {300.0f, -5.0f, 254.9f};
   uint8_t u[3];
-  o2m::cast<float, uint8_t>({3}, f, u);
+  o2m::cast<float, uint8_t>({3, 1, 0}, f, u);
   EXPECT_EQ(std::vector<uint8_t>(u, u + 3), (std::vector<uint8_t>{255, 0, 254}));
 }
 
@@ -269,8 +269,8 @@ TEST(Cast, NarrowingIntegersKeepTheLowBits) {
   const int32_t x[3] = {257, -1, 128};
   uint8_t u[3];
   int8_t s[3];
-  o2m::cast<int32_t, uint8_t>({3}, x, u);
-  o2m::cast<int32_t, int8_t>({3}, x, s);
+  o2m::cast<int32_t, uint8_t>({3, 1, 0}, x, u);
+  o2m::cast<int32_t, int8_t>({3, 1, 0}, x, s);
   EXPECT_EQ(std::vector<uint8_t>(u, u + 3), (std::vector<uint8_t>{1, 255, 128}));
   EXPECT_EQ(std::vector<int8_t>(s, s + 3), (std::vector<int8_t>{1, -1, -128}));
 }
@@ -279,8 +279,8 @@ TEST(Cast, IntegerToFloatAndBool) {
   const int64_t x[4] = {-3, 0, 1, 1 << 20};
   float f[4];
   bool b[4];
-  o2m::cast<int64_t, float>({4}, x, f);
-  o2m::cast<int64_t, bool>({4}, x, b);
+  o2m::cast<int64_t, float>({4, 1, 0}, x, f);
+  o2m::cast<int64_t, bool>({4, 1, 0}, x, b);
   EXPECT_EQ(std::vector<float>(f, f + 4), (std::vector<float>{-3, 0, 1, 1048576}));
   EXPECT_EQ(std::vector<bool>(b, b + 4), (std::vector<bool>{true, false, true, true}));
 }
@@ -288,18 +288,18 @@ TEST(Cast, IntegerToFloatAndBool) {
 TEST(Cast, Uint8AndInt8RoundTripThroughFloat) {
   const uint8_t u[3] = {0, 128, 255};
   float f[3];
-  o2m::cast<uint8_t, float>({3}, u, f);
+  o2m::cast<uint8_t, float>({3, 1, 0}, u, f);
   EXPECT_EQ(std::vector<float>(f, f + 3), (std::vector<float>{0, 128, 255}));
   const float back_in[3] = {-128, 0, 127};
   int8_t i8[3];
-  o2m::cast<float, int8_t>({3}, back_in, i8);
+  o2m::cast<float, int8_t>({3, 1, 0}, back_in, i8);
   EXPECT_EQ(std::vector<int8_t>(i8, i8 + 3), (std::vector<int8_t>{-128, 0, 127}));
 }
 
 TEST(Cast, DoubleToFloatRounds) {
   const double x[2] = {0.1, 1.0 / 3.0};
   float y[2];
-  o2m::cast<double, float>({2}, x, y);
+  o2m::cast<double, float>({2, 1, 0}, x, y);
   EXPECT_EQ(y[0], 0.1f);
   EXPECT_EQ(y[1], 1.0f / 3.0f);
 }
