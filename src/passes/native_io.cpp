@@ -60,8 +60,9 @@ void native_output(Graph& g, Value* y) {
   Value* integer = dq->inputs[0];
   Node* p = integer->producer;
   if (!p || p->outputs.size() != 1 || sole_consumer(g, integer) != dq) return;
-  absorb_next(g, *p, *dq);  // p now writes y
-  y->dtype = integer->dtype;
+  const DType type = integer->dtype;
+  absorb_next(g, *p, *dq);  // p now writes y; `integer` is gone
+  y->dtype = type;
   g.io_quant[y] = q;
 }
 

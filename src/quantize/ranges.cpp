@@ -100,7 +100,10 @@ BiasQuant quantize_bias(const Tensor& b, float x_scale, const std::vector<float>
     const float s = x_scale * w_scale[c];
     out.scale.push_back(s);
     const double v = std::nearbyint(static_cast<double>(b.data<float>()[c]) / s);
-    out.q.data<int32_t>()[c] = static_cast<int32_t>(std::min(2147483647.0, std::max(-2147483648.0, v)));
+    // Within +-2^30, not the int32 limits: the accumulator that starts from the bias must still
+    // take a whole dot product (a bias this large means an activation scale far too small, a
+    // range candidate --range auto discards anyway).
+    out.q.data<int32_t>()[c] = static_cast<int32_t>(std::min(1073741824.0, std::max(-1073741824.0, v)));
   }
   return out;
 }

@@ -27,13 +27,16 @@ template <typename TX> constexpr int32_t qx_offset() { return QRange<TX>::lo == 
 
 // The bias the int8 kernels expect: bias - (x_zp - offset) * sum(w[row]). The working buffer
 // holds x - offset and pads with x_zp - offset, so subtracting (x_zp - offset) per tap equals
-// this one term, padding included. w: [rows, k] int8; bias may be null.
+// this one term, padding included. w: [rows, k] int8; bias may be null. Computed modulo 2^32
+// (a bias near the int32 limits may leave it for now): the accumulator that starts from it is
+// exact whenever the whole sum fits in int32, as the reference's is.
 inline void qfold_bias(int32_t rows, int32_t k, const int8_t* w, const int32_t* bias, int32_t x_zp_minus_offset,
                        int32_t* out) {
   for (int32_t r = 0; r < rows; ++r) {
     int32_t s = 0;
     for (int32_t i = 0; i < k; ++i) s += w[r * k + i];
-    out[r] = (bias ? bias[r] : 0) - x_zp_minus_offset * s;
+    const uint32_t b = static_cast<uint32_t>(bias ? bias[r] : 0);
+    out[r] = static_cast<int32_t>(b - static_cast<uint32_t>(x_zp_minus_offset) * static_cast<uint32_t>(s));
   }
 }
 

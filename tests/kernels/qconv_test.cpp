@@ -132,6 +132,18 @@ TEST(QConv, DepthwiseAndPatchPathsAgree) {
   EXPECT_EQ(y1, y2);
 }
 
+TEST(QConv, FoldedBiasNearTheInt32LimitsWrapsWithoutOverflow) {
+  // INT32_MAX - 2 * (-3) leaves int32; modulo 2^32 the fold is INT32_MIN + 5, so an accumulator
+  // that adds a dot product of -7 (inputs summing to 7) lands on the exact bias + sum((x - 2) * w),
+  // INT32_MAX - 1.
+  const int8_t w[3] = {-1, -1, -1};
+  const int32_t bias[1] = {2147483647};
+  int32_t out[1];
+  o2m::qfold_bias(1, 3, w, bias, 2, out);
+  EXPECT_EQ(out[0], -2147483647 - 1 + 5);
+  EXPECT_EQ(static_cast<int32_t>(static_cast<uint32_t>(out[0]) + static_cast<uint32_t>(-7)), 2147483647 - 1);
+}
+
 TEST(QLinearConv, OnnxNodeTestValues) {
   // The first outputs of ONNX's test_qlinearconv (uint8, w_zero_point 255, run-time scales).
   const uint8_t x[9] = {255, 174, 162, 25, 203, 168, 58, 15, 59};

@@ -72,6 +72,12 @@ TEST(QuantizeRanges, BiasInUnitsOfInputTimesWeightScale) {
   EXPECT_EQ(b.scale, (std::vector<float>{0.125f, 0.0625f, 0.5f}));
 }
 
+TEST(QuantizeRanges, BiasStaysWithinTwoToTheThirty) {
+  // 1 / 1e-12 would be 1e12: held at +-2^30 so the accumulator starting from it can take a dot product.
+  const BiasQuant b = quantize_bias(floats({2}, {1.0f, -1.0f}), 1e-6f, {1e-6f, 1e-6f});
+  EXPECT_EQ((std::vector<int32_t>(b.q.data<int32_t>(), b.q.data<int32_t>() + 2)), (std::vector<int32_t>{1073741824, -1073741824}));
+}
+
 Histogram histogram(float lo, float hi, std::vector<std::pair<float, int>> values) {
   Histogram h;
   h.lo = lo, h.hi = hi;
