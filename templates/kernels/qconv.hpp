@@ -280,6 +280,61 @@ inline void qv_copy_bytes(TD* d, const TS* s, int32_t n) {
   }
 }
 
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+// The in-place passes below written out (compiled from C, GCC 12 spills weights and the
+// requantisation's constants every pass): `passes` passes of four plane positions, from plane
+// on, each output stored over plane[q .. q + 3]. 34 instructions a pass: the base reloaded from
+// the stack, 9 widening loads and 9 VMLAs, then qout4's steps reworked to fit eight vector
+// registers: VQDMULH gives the product's bits 31..62 (ph, exact: no saturation unless mult is
+// INT32_MIN), VMUL its low word (pl); with u = -shift (2..31), q = ph >> u, x = ph << (32 - u)
+// has the rounding bit on top and the bits below it after; rest = (x | pl) with bit 31 replaced
+// by q's last bit (VSLI) is zero exactly on a tie with q even, so q + min(rest, round) rounds
+// half to even, as requantize(). 13 core registers (9 weights, 3 row pointers, mult): r7 must
+// be free, as qdot2x2's DSP assembly needs.
+template <typename TX>
+__attribute__((noinline)) inline void qdw3x3_s1_inplace_asm(TX* plane, int32_t pw, int32_t passes, const int8_t* wc, int32_t base, int32_t m,
+                                  int32_t s, int32_t y_zp, int32_t lo, int32_t hi) {
+  const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
+                w8 = wc[8];
+  const int32x4_t vsh = vdupq_n_s32(s), vsh32 = vdupq_n_s32(s + 32), vlo = vdupq_n_s32(lo - y_zp),
+                  vhi = vdupq_n_s32(hi - y_zp), vzp = vdupq_n_s32(y_zp);
+  TX* p0 = plane;
+  TX* p1 = plane + pw;
+  TX* p2 = p1 + pw;
+  int32x4_t a, x, q;
+#define O2M_DW_ROW(LD, P, WA, WB, WC)                                                              \
+  LD " %q[x], [%[" P "], #1]\n vmla.s32 %q[a], %q[x], %[" WB "]\n"                                \
+  LD " %q[x], [%[" P "], #2]\n vmla.s32 %q[a], %q[x], %[" WC "]\n"                                \
+  LD " %q[x], [%[" P "]], #4\n vmla.s32 %q[a], %q[x], %[" WA "]\n"
+#define O2M_DW_ASM(LD)                                                                            \
+  __asm__ volatile(                                                                               \
+      "ldr lr, %[basem]\n vdup.32 %q[a], lr\n ldr lr, %[passes]\n"                                \
+      "sub sp, #16\n vstrw.32 %q[a], [sp]\n dls lr, lr\n"                                          \
+      "1:\n vldrw.u32 %q[a], [sp]\n"                                                             \
+      LD " %q[x], [%[p0]]\n vmla.s32 %q[a], %q[x], %[w0]\n"                                       \
+      LD " %q[x], [%[p0], #1]\n vmla.s32 %q[a], %q[x], %[w1]\n"                                   \
+      LD " %q[x], [%[p0], #2]\n vmla.s32 %q[a], %q[x], %[w2]\n"                                   \
+      O2M_DW_ROW(LD, "p1", "w3", "w4", "w5") O2M_DW_ROW(LD, "p2", "w6", "w7", "w8")                \
+      "vqdmulh.s32 %q[x], %q[a], %[m]\n vmul.i32 %q[a], %q[a], %[m]\n"                             \
+      "vshl.s32 %q[q], %q[x], %q[sh]\n vshl.s32 %q[x], %q[x], %q[sh32]\n"                          \
+      "vorr %q[a], %q[a], %q[x]\n vshr.u32 %q[x], %q[x], #31\n vsli.32 %q[a], %q[q], #31\n"        \
+      "vmin.u32 %q[a], %q[a], %q[x]\n vadd.i32 %q[q], %q[q], %q[a]\n"                              \
+      "vmax.s32 %q[q], %q[q], %q[lo]\n vmin.s32 %q[q], %q[q], %q[hi]\n vadd.i32 %q[q], %q[q], %q[zp]\n" \
+      "vstrb.32 %q[q], [%[p0]], #4\n le lr, 1b\n add sp, #16\n"                                    \
+      : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [a] "=&w"(a), [x] "=&w"(x), [q] "=&w"(q)       \
+      : [w0] "r"(w0), [w1] "r"(w1), [w2] "r"(w2), [w3] "r"(w3), [w4] "r"(w4), [w5] "r"(w5),        \
+        [w6] "r"(w6), [w7] "r"(w7), [w8] "r"(w8), [m] "r"(m), [sh] "w"(vsh), [sh32] "w"(vsh32),     \
+        [lo] "w"(vlo), [hi] "w"(vhi), [zp] "w"(vzp), [basem] "m"(base), [passes] "m"(passes)       \
+      : "lr", "memory")
+  if constexpr (qx_offset<TX>() != 0)
+    O2M_DW_ASM("vldrb.u32");
+  else
+    O2M_DW_ASM("vldrb.s32");
+#undef O2M_DW_ASM
+#undef O2M_DW_ROW
+}
+#endif
+
 // One channel of a 3x3, stride-1 2-D depthwise conv on Helium, in place, when qout4 applies:
 // four plane positions q per pass over the rows end to end (as above), their outputs stored by
 // one plain VSTRB over plane[q .. q + 3], which no later pass reads (pass q reads plane[q ..
@@ -293,6 +348,13 @@ inline void qconv_depthwise3x3_s1_inplace_mve(const QConvParams& p, TX* plane, i
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
   const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
                 w8 = wc[8];
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  if (m != -2147483647 - 1) {  // VQDMULH saturates only for INT32_MIN * INT32_MIN
+    qdw3x3_s1_inplace_asm(plane, pw, (qn + 3) / 4, wc, base, m, s, y_zp, lo, hi);
+    for (int32_t oh = 0; oh < oh_n; ++oh) qv_copy_bytes(yc + oh * ow_n, plane + oh * pw, ow_n);
+    return;
+  }
+#endif
   const uint32x4_t offs = vdupq_n_u32(0);  // unused: the loads are contiguous
   for (int32_t q = 0; q < qn; q += 4) {
     const int32x4_t acc =
