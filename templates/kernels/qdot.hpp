@@ -294,13 +294,19 @@ __attribute__((always_inline)) inline int32x4_t qdot2x2_v(const int8_t* a0, cons
         : "lr", "d0", "d1", "d2", "d3", "d4", "d5", "memory");
   }
   if (const int32_t r = n & 15) {
+    // the tail under one predicate (the "Up" operand, in VPR): two VPSTTTT blocks (GCC 12 puts
+    // a VPST before each predicated instruction); lanes past the end are neither loaded nor summed
     const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(r));
-    const int8x16_t va0 = vldrbq_z_s8(a0, pr), va1 = vldrbq_z_s8(a1, pr);
-    const int8x16_t vb0 = vldrbq_z_s8(b0, pr), vb1 = vldrbq_z_s8(b1, pr);
-    s00 = vmladavaq_p_s8(s00, va0, vb0, pr);
-    s01 = vmladavaq_p_s8(s01, va0, vb1, pr);
-    s10 = vmladavaq_p_s8(s10, va1, vb0, pr);
-    s11 = vmladavaq_p_s8(s11, va1, vb1, pr);
+    int8x16_t t0, t1, t2, t3;
+    __asm__ volatile(
+        "vpstttt\n vldrbt.u8 %q[t0], [%[b0]]\n vldrbt.u8 %q[t1], [%[a0]]\n vldrbt.u8 %q[t2], [%[a1]]\n"
+        "vldrbt.u8 %q[t3], [%[b1]]\n"
+        "vpstttt\n vmlavat.s8 %[s00], %q[t1], %q[t0]\n vmlavat.s8 %[s10], %q[t2], %q[t0]\n"
+        "vmlavat.s8 %[s01], %q[t1], %q[t3]\n vmlavat.s8 %[s11], %q[t2], %q[t3]\n"
+        : [s00] "+Te"(s00), [s01] "+Te"(s01), [s10] "+Te"(s10), [s11] "+Te"(s11), [t0] "=&w"(t0), [t1] "=&w"(t1),
+          [t2] "=&w"(t2), [t3] "=&w"(t3)
+        : [a0] "r"(a0), [a1] "r"(a1), [b0] "r"(b0), [b1] "r"(b1), [pr] "Up"(pr)
+        : "memory");
   }
   return qv_lanes(s00, s01, s10, s11);
 }
