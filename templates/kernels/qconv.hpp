@@ -200,7 +200,7 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
   const uint32x4_t offs = vmulq_n_u32(vidupq_n_u32(0, 1), static_cast<uint32_t>(sw));
   const bool k33 = c.k[1] == 3 && c.k[2] == 3 && c.dil[1] == 1 && c.dil[2] == 1;
-  const bool fast_rq = requant_usual(s), unit = sw == 1;
+  const bool fast_rq = qout4_usual(m, s), unit = sw == 1;
   const int32_t w0 = wc[0], w1 = wc[k33 ? 1 : 0], w2 = wc[k33 ? 2 : 0], w3 = wc[k33 ? 3 : 0], w4 = wc[k33 ? 4 : 0],
                 w5 = wc[k33 ? 5 : 0], w6 = wc[k33 ? 6 : 0], w7 = wc[k33 ? 7 : 0], w8 = wc[k33 ? 8 : 0];
   auto taps = [&](const TX* r0) __attribute__((always_inline)) {  // inlined into both loops
@@ -299,16 +299,13 @@ inline void qv_copy_rows(TD* d, int32_t ds, const TS* s, int32_t ss, int32_t n, 
 // The in-place passes below written out (compiled from C, GCC 12 spills weights and the
 // requantisation's constants every pass): `passes` passes of four plane positions, from plane
 // on, each output stored over plane[q .. q + 3]. 34 instructions a pass: the base reloaded from
-// the stack, 9 widening loads and 9 VMLAs, then qout4's steps reworked to fit eight vector
-// registers: VQDMULH gives the product's bits 31..62 (ph, exact: no saturation unless mult is
-// INT32_MIN), VMUL its low word (pl); with u = -shift (2..31), q = ph >> u, x = ph << (32 - u)
-// has the rounding bit on top and the bits below it after; rest = (x | pl) with bit 31 replaced
-// by q's last bit (VSLI) is zero exactly on a tie with q even, so q + min(rest, round) rounds
-// half to even, as requantize(). 13 core registers (9 weights, 3 row pointers, mult): r7 must
-// be free, as qdot2x2's DSP assembly needs.
+// the stack (eight vector registers hold the rest), 9 widening loads and 9 VMLAs, then qout4's
+// steps (qdot.hpp; the caller checks qout4_usual). 13 core registers (9 weights, 3 row
+// pointers, mult): r7 must be free, as qdot2x2's DSP assembly needs.
 template <typename TX>
-__attribute__((noinline)) inline void qdw3x3_s1_inplace_asm(TX* plane, int32_t pw, int32_t passes, const int8_t* wc, int32_t base, int32_t m,
-                                  int32_t s, int32_t y_zp, int32_t lo, int32_t hi) {
+__attribute__((noinline)) inline void qdw3x3_s1_inplace_asm(TX* plane, int32_t pw, int32_t passes, const int8_t* wc,
+                                                          int32_t base, int32_t m, int32_t s, int32_t y_zp, int32_t lo,
+                                                          int32_t hi) {
   const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
                 w8 = wc[8];
   const int32x4_t vsh = vdupq_n_s32(s), vsh32 = vdupq_n_s32(s + 32), vlo = vdupq_n_s32(lo - y_zp),
@@ -364,11 +361,9 @@ inline void qconv_depthwise3x3_s1_inplace_mve(const QConvParams& p, TX* plane, i
   const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
                 w8 = wc[8];
 #if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
-  if (m != -2147483647 - 1) {  // VQDMULH saturates only for INT32_MIN * INT32_MIN
-    qdw3x3_s1_inplace_asm(plane, pw, (qn + 3) / 4, wc, base, m, s, y_zp, lo, hi);
-    qv_copy_rows(yc, ow_n, plane, pw, ow_n, oh_n);
-    return;
-  }
+  qdw3x3_s1_inplace_asm(plane, pw, (qn + 3) / 4, wc, base, m, s, y_zp, lo, hi);
+  qv_copy_rows(yc, ow_n, plane, pw, ow_n, oh_n);
+  return;
 #endif
   const uint32x4_t offs = vdupq_n_u32(0);  // unused: the loads are contiguous
   for (int32_t q = 0; q < qn; q += 4) {
@@ -487,7 +482,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
                     w5 = wc[k33 ? 5 : 0], w6 = wc[k33 ? 6 : 0], w7 = wc[k33 ? 7 : 0], w8 = wc[k33 ? 8 : 0];
       TY* yc = y + (b * c.c_out + ch) * out_sp;
 #if defined(O2M_QDOT_MVE)
-      if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && requant_usual(s)) {
+      if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && qout4_usual(m, s)) {
         qconv_depthwise3x3_s1_inplace_mve(p, plane, pw, wc, base, m, s, yc);
         dirty = true;
         continue;
@@ -534,7 +529,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 // stored) on Helium, two channels at a time: a 2x2 block (qdot2x2_v, started from the bias) is
 // one vector, lanes (pixel, channel) = (0, 0), (0, 1), (1, 0), (1, 1), requantised by qout4 with
 // the channels' multiplier and shift as lanes {c0, c1, c0, c1} (one gather each) and stored by
-// one scatter into two channel planes (out_sp apart). Every shift requant_usual.
+// one scatter into two channel planes (out_sp apart). Every channel qout4_usual.
 template <typename TY, bool kTwo>
 inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w, int32_t kg, int32_t n,
                              const int32_t* bias, const int32_t* mult, const int32_t* shift, bool per_channel,
@@ -605,7 +600,7 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   };
   // every shift in requantize()'s usual range: the blocks requantise without testing each
   bool rq_usual = !kRef;
-  for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && requant_usual(shift[i]);
+  for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && qout4_usual(mult[i], shift[i]);
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
       const TX* xg = x + (b * c.c_in + g * cin_g) * in_sp;

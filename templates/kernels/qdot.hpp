@@ -368,22 +368,24 @@ inline int32_t qv_add(int32_t x, int32_t c) { return x + c; }
 inline int32x4_t qv_add(int32x4_t x, int32_t c) { return vaddq_n_s32(x, c); }
 inline int32x4_t qv_splat(int32x4_t m) { return m; }
 
+inline int32x4_t qv_qdmulh(int32x4_t x, int32_t m) { return vqdmulhq_n_s32(x, m); }
+inline int32x4_t qv_qdmulh(int32x4_t x, int32x4_t m) { return vqdmulhq_s32(x, m); }
+
 // qout() of four accumulators at once, with one (mult, shift) for all lanes (S = int32_t) or
-// one per lane (S = int32x4_t), when every shift is in requantize()'s usual range
-// (requant_usual, checked by the caller): the same 32-bit steps on the product's high word
-// (VMULH) and low word (VMUL) as requantize(), so the same bits; the rounding and sticky bits
-// are taken by shifts rather than masks (Helium has eight vector registers).
+// one per lane (S = int32x4_t), when qout4_usual(mult, shift) (checked by the caller): the
+// product's bits 31..62 by VQDMULH (ph; exact, as no multiplier is INT32_MIN) and bits 0..31
+// by VMUL (pl), then with u = -shift (2..31) q = ph >> u, and x = ph << (32 - u) holds the
+// rounding bit on top and the bits below it after; rest = x | pl with bit 31 replaced by q's
+// last bit (VSLI) is zero exactly on a tie to an even q, so q + min(rest, round) (unsigned:
+// no compare and predicated add) rounds half to even, as requantize(): the same bits.
 template <typename S>
 inline int32x4_t qout4(int32x4_t acc, S mult, S shift, int32_t y_zp, int32_t lo, int32_t hi) {
-  // t = -1 - shift, the bits dropped from the high word (1..30); the shift counts -t, 32 - t
-  // and 33 - t are shift plus a constant (a scalar operand: no constant vector to load)
-  const int32x4_t ph = vmulhq_s32(acc, qv_splat(mult));
+  const int32x4_t ph = qv_qdmulh(acc, mult);
   const int32x4_t pl = qv_mul(acc, mult);
-  const int32x4_t q = qv_shl(ph, qv_add(shift, 1));
-  const uint32x4_t round = vshrq_n_u32(vreinterpretq_u32_s32(qv_shl(ph, qv_add(shift, 33))), 31);
-  // the bits below the rounding bit, and q's last bit: any set, and round adds one; with round
-  // 0 or 1 that is min(rest, round), unsigned (no compare and predicated add)
-  const int32x4_t rest = vorrq_s32(vorrq_s32(qv_shl(ph, qv_add(shift, 34)), pl), vshlq_n_s32(q, 31));
+  const int32x4_t q = qv_shl(ph, shift);
+  const int32x4_t x = qv_shl(ph, qv_add(shift, 32));
+  const uint32x4_t round = vshrq_n_u32(vreinterpretq_u32_s32(x), 31);
+  const int32x4_t rest = vsliq_n_s32(vorrq_s32(x, pl), q, 31);
   const int32x4_t r = vaddq_s32(q, vreinterpretq_s32_u32(vminq_u32(vreinterpretq_u32_s32(rest), round)));
   return vaddq_n_s32(vminq_s32(vmaxq_s32(r, vdupq_n_s32(lo - y_zp)), vdupq_n_s32(hi - y_zp)), y_zp);
 }
@@ -399,6 +401,17 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
 }
 
 #endif
+
+// The blocked kernels' fast requantisation applies: requant_usual(shift) and, on Helium
+// (qout4's VQDMULH saturates INT32_MIN * INT32_MIN), a multiplier other than INT32_MIN.
+inline bool qout4_usual(int32_t mult, int32_t shift) {
+#if defined(O2M_QDOT_MVE)
+  return mult != -2147483647 - 1 && requant_usual(shift);
+#else
+  static_cast<void>(mult);
+  return requant_usual(shift);
+#endif
+}
 
 // Kernels take `bool kRef = false`: true pins them to the reference dot products, so a test
 // can run the reference and the variant of the same kernel in one program.
