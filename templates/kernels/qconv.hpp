@@ -295,6 +295,31 @@ inline void qv_copy_rows(TD* d, int32_t ds, const TS* s, int32_t ss, int32_t n, 
   }
 }
 
+// A column to a row (kGather: d[i] = s[i * stride], a widening gather) or a row to a column
+// (d[i * stride] = s[i], a scatter), n bytes eight at a time (16-bit offsets: a stride up to
+// 9362). Whole eights in a low-overhead loop, then the last n % 8 under one predicate (no lanes
+// when n % 8 is 0); written out, as GCC 12 moves the predicate through a core register and puts
+// a VPST before each predicated instruction.
+template <bool kGather, typename TD, typename TS>
+inline void qv_column_bytes(TD* d, const TS* s, int32_t stride, int32_t n) {
+  static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
+  const uint16x8_t offs = vmulq_n_u16(vidupq_n_u16(0u, 1), static_cast<uint16_t>(stride));
+  const mve_pred16_t tail = vctp16q(static_cast<uint32_t>(n & 7));  // in VPR (the "Up" operand)
+  uint16x8_t t;
+#define O2M_COLUMN_ASM(LOOP, TAIL)                                                                \
+  __asm__ volatile("wls lr, %[k], 2f\n1:\n" LOOP "le lr, 1b\n2:\n vpstt\n" TAIL                  \
+                   : [d] "+r"(d), [s] "+r"(s), [t] "=&w"(t)                                        \
+                   : [o] "w"(offs), [step] "r"(8 * stride), [k] "r"(n >> 3), [pr] "Up"(tail)       \
+                   : "lr", "memory")
+  if constexpr (kGather)
+    O2M_COLUMN_ASM("vldrb.u16 %q[t], [%[s], %q[o]]\n vstrb.16 %q[t], [%[d]], #8\n add %[s], %[step]\n",
+                   "vldrbt.u16 %q[t], [%[s], %q[o]]\n vstrbt.16 %q[t], [%[d]]\n");
+  else
+    O2M_COLUMN_ASM("vldrb.u16 %q[t], [%[s]], #8\n vstrb.16 %q[t], [%[d], %q[o]]\n add %[d], %[step]\n",
+                   "vldrbt.u16 %q[t], [%[s]]\n vstrbt.16 %q[t], [%[d], %q[o]]\n");
+#undef O2M_COLUMN_ASM
+}
+
 #if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
 // The in-place passes below written out (compiled from C, GCC 12 spills weights and the
 // requantisation's constants every pass): `passes` passes of four plane positions, from plane
@@ -375,6 +400,55 @@ inline void qconv_depthwise3x3_s1_inplace_mve(const QConvParams& p, TX* plane, i
 }
 #endif
 
+#if defined(O2M_QDOT_MVE) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+// A 3x3 stride-1 depthwise conv transposed: worth it when the rows are much narrower than the
+// columns (KWS: 25 x 5 outputs, planes 27 x 7), as the in-place passes run over the rows end to
+// end and waste the two padding columns of every row (2 of 7 positions for KWS, 2 of 27
+// transposed). The plane, filled with x_zp, holds column c of the padded input as row c (ph
+// wide); the taps' weights are transposed to match, and output row ow, oh = 0 .. out_h - 1,
+// goes back to y as column ow.
+inline bool qconv_depthwise_transposed(const ConvParams& c, int32_t ph, int32_t pw) {
+  return (c.out[2] * ph + 3) / 4 < (c.out[1] * pw + 3) / 4 && 7 * c.in[2] <= 65535 && 7 * c.out[2] <= 65535;
+}
+template <typename TX, typename TY>
+inline void qconv_depthwise3x3_s1_transposed_mve(const QConvParams& p, const TX* xc, TX* plane,
+                                                                          int32_t ph, int32_t pw, const int8_t* wc,
+                                                                          int32_t base, int32_t m, int32_t s, TY* yc) {
+  const ConvParams& c = p.conv;
+  const int32_t rbeg = c.pad[1] < ph ? c.pad[1] : ph, rend = c.pad[1] + c.in[1] < ph ? c.pad[1] + c.in[1] : ph;
+  const int32_t cn = (c.pad[2] + c.in[2] < pw ? c.pad[2] + c.in[2] : pw) - c.pad[2];
+  qv_fill_bytes(plane, static_cast<TX>(p.x_zp), ph * pw);
+  for (int32_t iw = 0; iw < cn; ++iw)
+    qv_column_bytes<true>(plane + (c.pad[2] + iw) * ph + rbeg, xc + (rbeg - c.pad[1]) * c.in[2] + iw, c.in[2],
+                          rend - rbeg);
+  const int8_t wt[9] = {wc[0], wc[3], wc[6], wc[1], wc[4], wc[7], wc[2], wc[5], wc[8]};
+  qdw3x3_s1_inplace_asm(plane, ph, (c.out[2] * ph + 3) / 4, wt, base, m, s, p.y_zp, p.act_min, p.act_max);
+  for (int32_t ow = 0; ow < c.out[2]; ++ow) qv_column_bytes<false>(yc + ow, plane + ow * ph, c.out[2], c.out[1]);
+}
+// The whole conv transposed when every channel's requantisation is qout4_usual (else false,
+// nothing done). Apart from qconv_depthwise: inlined there, it costs the other paths registers.
+template <typename TX, typename TY>
+__attribute__((noinline)) inline bool qconv_depthwise_transposed_mve(const QConvParams& p, const TX* x, const int8_t* w,
+                                                                    const int32_t* bias, const int32_t* mult,
+                                                                    const int32_t* shift, TY* y, TX* plane) {
+  const ConvParams& c = p.conv;
+  for (int32_t i = 0; i < (p.per_channel ? c.c_out : 1); ++i)
+    if (!qout4_usual(mult[i], shift[i])) return false;
+  const int32_t ph = qconv_plane_h(c), pw = qconv_plane_w(c), in_sp = c.in[1] * c.in[2], out_sp = c.out[1] * c.out[2];
+  for (int32_t b = 0; b < c.n; ++b)
+    for (int32_t ch = 0; ch < c.c_out; ++ch) {
+      const int8_t* wc = w + ch * 9;
+      int32_t wsum = 0;
+      for (int32_t t = 0; t < 9; ++t) wsum += wc[t];
+      const int32_t pc = p.per_channel ? ch : 0;
+      qconv_depthwise3x3_s1_transposed_mve(p, x + (b * c.c_in + ch) * in_sp, plane, ph, pw, wc,
+                                           bias[ch] - qx_offset<TX>() * wsum, mult[pc], shift[pc],
+                                           y + (b * c.c_out + ch) * out_sp);
+    }
+  return true;
+}
+#endif
+
 #if defined(O2M_QDOT_DSP)
 // One channel of a 3x3, stride-1 2-D depthwise conv on the DSP extension: two output pixels of
 // a row per pass. A plane row's four bytes r0..r3 split (SXTB16, or UXTB16 for uint8) into the
@@ -443,6 +517,11 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
   // as locals: a store into the plane (a char type) could otherwise change them
   const int32_t pad_t = c.pad[1], pad_l = c.pad[2], in_w = c.in[2];
   bool dirty = !kRef;  // the plane's padding is to be written (again, after an in-place channel)
+#if defined(O2M_QDOT_MVE) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && qconv_depthwise_transposed(c, ph, pw) &&
+      qconv_depthwise_transposed_mve(p, x, w, bias, mult, shift, y, plane))
+    return;
+#endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t ch = 0; ch < c.c_out; ++ch) {
       const TX* xc = x + (b * c.c_in + ch) * in_sp;
