@@ -26,6 +26,35 @@ struct QConvParams {
 
 inline bool k_sp1(const ConvParams& c) { return c.k[0] == 1 && c.k[1] == 1 && c.k[2] == 1; }
 
+#if defined(O2M_QDOT_MVE)
+// `rows` runs of n bytes, from s (rows ss apart) to d (rows ds apart): whole 16-byte blocks,
+// then the tail under one predicate made once (a depthwise plane's rows are often narrow: KWS's
+// are 5 bytes).
+template <typename TD, typename TS>
+inline void qv_copy_rows(TD* d, int32_t ds, const TS* s, int32_t ss, int32_t n, int32_t rows) {
+  static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
+  uint8_t* ud = reinterpret_cast<uint8_t*>(d);
+  const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
+  if (n <= 0 || rows <= 0) return;
+  if (n < 16) {  // one predicated load and store a row, in a low-overhead loop (6 instructions; GCC 12 makes 16)
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n));  // in VPR for the block (the "Up" operand)
+    __asm__ volatile("dls lr, %[rows]\n"
+                     "1:\n vpstt\n vldrbt.u8 q0, [%[s]]\n vstrbt.8 q0, [%[d]]\n"
+                     "add %[s], %[ss]\n add %[d], %[ds]\n le lr, 1b\n"
+                     : [d] "+r"(ud), [s] "+r"(us)
+                     : [ds] "r"(ds), [ss] "r"(ss), [rows] "r"(rows), [pr] "Up"(pr)
+                     : "lr", "d0", "d1", "memory");
+    return;
+  }
+  const int32_t whole = n & ~15;
+  const mve_pred16_t tail = vctp8q(static_cast<uint32_t>(n - whole));
+  for (int32_t r = 0; r < rows; ++r, ud += ds, us += ss) {
+    for (int32_t i = 0; i < whole; i += 16) vstrbq_u8(ud + i, vldrbq_u8(us + i));
+    if (whole < n) vstrbq_p_u8(ud + whole, vldrbq_z_u8(us + whole, tail), tail);
+  }
+}
+#endif
+
 // n values xp[0], xp[stride], ... as int8 (x - offset) into patch: a 1x1 window's channels.
 // Helium gathers eight at a time (widening to 16-bit lanes, offsets up to 65535), stores them
 // narrowed, the last eight tail-predicated.
@@ -87,6 +116,10 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
         vstrbq_s16(out, v);
         out[8] = x8(xr[2 * rs + 2]);
       }
+      return;
+    }
+    if (off == 0 && cs == 1 && kw_n < 16) {  // rows as they are (int8): one predicated copy a row
+      for (int32_t ic = 0; ic < cin_g; ++ic, out += kh_n * kw_n) qv_copy_rows(out, kw_n, xp + ic * in_sp, rs, kw_n, kh_n);
       return;
     }
 #endif
@@ -267,32 +300,6 @@ inline void qv_fill_bytes(T* d, T v, int32_t n) {
   int32_t i = 0;
   for (; i + 16 <= n; i += 16) vstrbq_u8(u + i, vv);  // unpredicated: GCC 12 sets up each predicate apart
   if (i < n) vstrbq_p_u8(u + i, vv, vctp8q(static_cast<uint32_t>(n - i)));
-}
-// `rows` runs of n bytes, from s (rows ss apart) to d (rows ds apart): whole 16-byte blocks,
-// then the tail under one predicate made once (a depthwise plane's rows are often narrow: KWS's
-// are 5 bytes).
-template <typename TD, typename TS>
-inline void qv_copy_rows(TD* d, int32_t ds, const TS* s, int32_t ss, int32_t n, int32_t rows) {
-  static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
-  uint8_t* ud = reinterpret_cast<uint8_t*>(d);
-  const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
-  if (n <= 0 || rows <= 0) return;
-  if (n < 16) {  // one predicated load and store a row, in a low-overhead loop (6 instructions; GCC 12 makes 16)
-    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n));  // in VPR for the block (the "Up" operand)
-    __asm__ volatile("dls lr, %[rows]\n"
-                     "1:\n vpstt\n vldrbt.u8 q0, [%[s]]\n vstrbt.8 q0, [%[d]]\n"
-                     "add %[s], %[ss]\n add %[d], %[ds]\n le lr, 1b\n"
-                     : [d] "+r"(ud), [s] "+r"(us)
-                     : [ds] "r"(ds), [ss] "r"(ss), [rows] "r"(rows), [pr] "Up"(pr)
-                     : "lr", "d0", "d1", "memory");
-    return;
-  }
-  const int32_t whole = n & ~15;
-  const mve_pred16_t tail = vctp8q(static_cast<uint32_t>(n - whole));
-  for (int32_t r = 0; r < rows; ++r, ud += ds, us += ss) {
-    for (int32_t i = 0; i < whole; i += 16) vstrbq_u8(ud + i, vldrbq_u8(us + i));
-    if (whole < n) vstrbq_p_u8(ud + whole, vldrbq_z_u8(us + whole, tail), tail);
-  }
 }
 
 // A column to a row (kGather: d[i] = s[i * stride], a widening gather) or a row to a column
