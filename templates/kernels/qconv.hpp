@@ -57,7 +57,7 @@ inline void qv_copy_rows(TD* d, int32_t ds, const TS* s, int32_t ss, int32_t n, 
 
 // n values xp[0], xp[stride], ... as int8 (x - offset) into patch: a 1x1 window's channels.
 // Helium gathers eight at a time (widening to 16-bit lanes, offsets up to 65535), stores them
-// narrowed, the last eight tail-predicated.
+// narrowed, the last eight predicated.
 template <typename TX, bool kRef = false>
 inline void qgather_strided(const TX* xp, int32_t stride, int32_t n, int8_t* patch) {
   constexpr int32_t off = qx_offset<TX>();
@@ -65,7 +65,15 @@ inline void qgather_strided(const TX* xp, int32_t stride, int32_t n, int8_t* pat
   if (!kRef && stride <= 65535 / 7) {
     const uint16x8_t offs = vmulq_n_u16(vidupq_n_u16(0u, 1), static_cast<uint16_t>(stride));
     const uint8_t* u = reinterpret_cast<const uint8_t*>(xp);
-    for (int32_t ic = 0; ic < n; ic += 8, u += 8 * stride) {
+    int32_t ic = 0;
+    for (; ic + 8 <= n; ic += 8, u += 8 * stride) {  // unpredicated (GCC 12 sets up each predicate apart)
+      if constexpr (off != 0)
+        vstrbq_s16(patch + ic, vsubq_n_s16(vreinterpretq_s16_u16(vldrbq_gather_offset_u16(u, offs)),
+                                           static_cast<int16_t>(off)));
+      else
+        vstrbq_s16(patch + ic, vldrbq_gather_offset_s16(reinterpret_cast<const int8_t*>(u), offs));
+    }
+    if (ic < n) {
       const mve_pred16_t pr = vctp16q(static_cast<uint32_t>(n - ic));
       int16x8_t v;
       if constexpr (off != 0)
@@ -119,7 +127,8 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
       return;
     }
     if (off == 0 && cs == 1 && kw_n < 16) {  // rows as they are (int8): one predicated copy a row
-      for (int32_t ic = 0; ic < cin_g; ++ic, out += kh_n * kw_n) qv_copy_rows(out, kw_n, xp + ic * in_sp, rs, kw_n, kh_n);
+      for (int32_t ic = 0; ic < cin_g; ++ic, out += kh_n * kw_n)
+        qv_copy_rows(out, kw_n, xp + ic * in_sp, rs, kw_n, kh_n);
       return;
     }
 #endif
