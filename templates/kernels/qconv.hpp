@@ -29,28 +29,38 @@ inline bool k_sp1(const ConvParams& c) { return c.k[0] == 1 && c.k[1] == 1 && c.
 #if defined(O2M_QDOT_MVE)
 // `rows` runs of n bytes, from s (rows ss apart) to d (rows ds apart): whole 16-byte blocks,
 // then the tail under one predicate made once (a depthwise plane's rows are often narrow: KWS's
-// are 5 bytes).
-template <typename TD, typename TS>
+// are 5 bytes). kFlip: each byte's top bit flipped on the way, uint8 x to the int8 x - 128.
+template <bool kFlip = false, typename TD, typename TS>
 inline void qv_copy_rows(TD* d, int32_t ds, const TS* s, int32_t ss, int32_t n, int32_t rows) {
   static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
   uint8_t* ud = reinterpret_cast<uint8_t*>(d);
   const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
   if (n <= 0 || rows <= 0) return;
-  if (n < 16) {  // one predicated load and store a row, in a low-overhead loop (6 instructions; GCC 12 makes 16)
+  const uint8x16_t flip = vdupq_n_u8(kFlip ? 0x80 : 0);
+  if (n < 16) {  // a predicated load and store a row in a low-overhead loop (6 or 7 instructions; GCC 12: 16)
     const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n));  // in VPR for the block (the "Up" operand)
-    __asm__ volatile("dls lr, %[rows]\n"
-                     "1:\n vpstt\n vldrbt.u8 q0, [%[s]]\n vstrbt.8 q0, [%[d]]\n"
-                     "add %[s], %[ss]\n add %[d], %[ds]\n le lr, 1b\n"
-                     : [d] "+r"(ud), [s] "+r"(us)
-                     : [ds] "r"(ds), [ss] "r"(ss), [rows] "r"(rows), [pr] "Up"(pr)
-                     : "lr", "d0", "d1", "memory");
+    uint8x16_t t;
+#define O2M_COPY_ROWS_ASM(BLOCK)                                                                  \
+  __asm__ volatile("dls lr, %[rows]\n1:\n" BLOCK "add %[s], %[ss]\n add %[d], %[ds]\n le lr, 1b\n"  \
+                   : [d] "+r"(ud), [s] "+r"(us), [t] "=&w"(t)                                      \
+                   : [ds] "r"(ds), [ss] "r"(ss), [rows] "r"(rows), [f] "w"(flip), [pr] "Up"(pr)    \
+                   : "lr", "memory")
+    if constexpr (kFlip)
+      O2M_COPY_ROWS_ASM("vpsttt\n vldrbt.u8 %q[t], [%[s]]\n veort %q[t], %q[t], %q[f]\n vstrbt.8 %q[t], [%[d]]\n");
+    else
+      O2M_COPY_ROWS_ASM("vpstt\n vldrbt.u8 %q[t], [%[s]]\n vstrbt.8 %q[t], [%[d]]\n");
+#undef O2M_COPY_ROWS_ASM
     return;
   }
   const int32_t whole = n & ~15;
   const mve_pred16_t tail = vctp8q(static_cast<uint32_t>(n - whole));
+  auto flipped = [&](uint8x16_t v) {
+    if constexpr (kFlip) return veorq_u8(v, flip);
+    else return v;
+  };
   for (int32_t r = 0; r < rows; ++r, ud += ds, us += ss) {
-    for (int32_t i = 0; i < whole; i += 16) vstrbq_u8(ud + i, vldrbq_u8(us + i));
-    if (whole < n) vstrbq_p_u8(ud + whole, vldrbq_z_u8(us + whole, tail), tail);
+    for (int32_t i = 0; i < whole; i += 16) vstrbq_u8(ud + i, flipped(vldrbq_u8(us + i)));
+    if (whole < n) vstrbq_p_u8(ud + whole, flipped(vldrbq_z_u8(us + whole, tail)), tail);
   }
 }
 #endif
@@ -126,9 +136,9 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
       }
       return;
     }
-    if (off == 0 && cs == 1 && kw_n < 16) {  // rows as they are (int8): one predicated copy a row
+    if (cs == 1 && kw_n < 16) {  // one predicated copy a row (uint8: x - 128 is x with its top bit flipped)
       for (int32_t ic = 0; ic < cin_g; ++ic, out += kh_n * kw_n)
-        qv_copy_rows(out, kw_n, xp + ic * in_sp, rs, kw_n, kh_n);
+        qv_copy_rows<off != 0>(out, kw_n, xp + ic * in_sp, rs, kw_n, kh_n);
       return;
     }
 #endif
