@@ -544,6 +544,13 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   if constexpr (!kRef && qh_types<TX, TY>())
     if (pointwise && rq_usual && out_sp >= 8)
       return qconv_pointwise_sse2(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y);
+  if constexpr (!kRef && qh_types<TX, TY>())
+    if (rq_usual && out_sp >= 8 && kg <= kQhPatchMax) {
+      auto gather_bg = [&](int32_t b, int32_t g, int32_t pix, int8_t* patch) {
+        gather(x + (b * c.c_in + g * cin_g) * in_sp, pix, patch);
+      };
+      return qconv_patches_sse2(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias, mult, shift, y, patch0);
+    }
 #endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {

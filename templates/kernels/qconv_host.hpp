@@ -166,6 +166,43 @@ inline void qconv_pointwise_sse2(const ConvParams& c, bool per_channel, int32_t 
     }
 }
 
+// Any other conv whose patch (kg bytes) fits kQhPatchMax, with at least eight output pixels
+// and every shift requant_usual: eight pixels' patches, gathered one at a time into patch
+// (gather(b, g, pixel, patch) writes x - offset as int8), are transposed into a tile on the
+// stack, tap-major, and multiplied as a pointwise conv over kg input channels.
+constexpr int32_t kQhPatchMax = 512;
+template <typename TY, typename Gather>
+inline void qconv_patches_sse2(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t act_min, int32_t act_max,
+                               Gather gather, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                               const int32_t* shift, TY* y, int8_t* patch) {
+  const int32_t cout = c.c_out / c.group, kg = (c.c_in / c.group) * c.k[0] * c.k[1] * c.k[2];
+  const int32_t sp = c.out[0] * c.out[1] * c.out[2];
+  int8_t tile[8 * kQhPatchMax];
+  auto rq_of = [&](int32_t ch) { return QhRequant(mult[per_channel ? ch : 0], shift[per_channel ? ch : 0], y_zp, act_min, act_max); };
+  for (int32_t b = 0; b < c.n; ++b)
+    for (int32_t g = 0; g < c.group; ++g) {
+      TY* yg = y + (b * c.c_out + g * cout) * sp;
+      for (int32_t pix = 0; pix < sp; pix += 8) {
+        if (pix + 8 > sp) pix = sp - 8;
+        for (int32_t q = 0; q < 8; ++q) {
+          gather(b, g, pix + q, patch);
+          for (int32_t k = 0; k < kg; ++k) tile[k * 8 + q] = patch[k];
+        }
+        int32_t j = 0;
+        for (; j + 4 <= cout; j += 4) {
+          const int32_t oc = g * cout + j;
+          const QhRequant rq[4] = {rq_of(oc), rq_of(oc + 1), rq_of(oc + 2), rq_of(oc + 3)};
+          qh_pointwise_block<int8_t, TY, 4>(tile, 8, kg, w + oc * kg, bias + oc, rq, yg + j * sp + pix, sp);
+        }
+        for (; j < cout; ++j) {
+          const int32_t oc = g * cout + j;
+          const QhRequant rq = rq_of(oc);
+          qh_pointwise_block<int8_t, TY, 1>(tile, 8, kg, w + oc * kg, bias + oc, &rq, yg + j * sp + pix, sp);
+        }
+      }
+    }
+}
+
 // One channel of a 3x3 2-D depthwise conv with horizontal stride kS (1 or 2), at least eight
 // outputs wide, requant_usual(s): eight outputs of a row per pass, each plane row's taps
 // (0, 1) as one PMADDWD pair and tap 2 paired with the next row's tap 2. acc = base + sum x * w,

@@ -103,14 +103,16 @@ TEST(QConv, MatchesTheDefinitionOnRandomShapes) {
   }
 }
 
-// The fast paths (the host's SSE2 pointwise and 3x3 depthwise kernels on x86-64, the portable
-// blocks elsewhere) against the reference kernel (kRef) on the geometries they take and the
-// ones next to them: pointwise with odd channel counts, pixel counts below and off a multiple
-// of eight, groups; 3x3 depthwise with both strides, padding, rows narrower than eight and
-// dilation 2 (the scalar loop); shifts outside requantize_usual's range (the scalar
+// The fast paths (the host's SSE2 pointwise, 3x3 depthwise and patch-tile kernels on x86-64,
+// the portable blocks elsewhere) against the reference kernel (kRef) on the geometries they
+// take and the ones next to them: pointwise with odd channel counts, pixel counts below and off
+// a multiple of eight, groups; 3x3 depthwise with both strides, padding, rows narrower than
+// eight and dilation 2 (the scalar loop); other convs with strides, dilation, padding, groups
+// and patches over kQhPatchMax; shifts outside requantize_usual's range (the scalar
 // requantisation), negative or zero multipliers, and ties.
 template <typename TX, typename TY>
-void run_fast_vs_ref(std::mt19937& rng, bool depthwise) {
+void run_fast_vs_ref(std::mt19937& rng, int kind) {
+  const bool depthwise = kind == 1;
   auto u = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   o2m::QConvParams p{};
   o2m::ConvParams& c = p.conv;
@@ -126,6 +128,20 @@ void run_fast_vs_ref(std::mt19937& rng, bool depthwise) {
       c.pad[d] = u(0, 2);
       c.in[d] = d == 1 ? u(3, 10) : u(3, 40);
       const int span = c.in[d] + 2 * c.pad[d] - (2 * c.dil[d] + 1);
+      if (span < 0) return;
+      c.out[d] = span / c.stride[d] + 1;
+    }
+  } else if (kind == 2) {  // any other conv: the patch tile (patches up to 540 bytes)
+    c.group = u(0, 4) == 0 ? 2 : 1;
+    c.c_in = c.group * (u(0, 5) == 0 ? 60 : u(1, 12));
+    c.c_out = c.group * u(1, 9);
+    for (int d = 1; d < 3; ++d) {
+      c.k[d] = u(1, 3);
+      c.stride[d] = u(1, 2);
+      c.dil[d] = u(1, 2);
+      c.pad[d] = u(0, 2);
+      c.in[d] = u(1, 12);
+      const int span = c.in[d] + 2 * c.pad[d] - ((c.k[d] - 1) * c.dil[d] + 1);
       if (span < 0) return;
       c.out[d] = span / c.stride[d] + 1;
     }
@@ -169,19 +185,18 @@ void run_fast_vs_ref(std::mt19937& rng, bool depthwise) {
   o2m::qconv<TX, TY, true>(p, x.data(), w.data(), folded.data(), mult.data(), shift.data(), y_ref.data(), s_ref.data());
   for (size_t i = 0; i < y_n; ++i)
     ASSERT_EQ(static_cast<int>(y_fast[i]), static_cast<int>(y_ref[i]))
-        << (depthwise ? "depthwise" : "pointwise") << " c_in " << c.c_in << " c_out " << c.c_out << " group " << c.group
+        << "kind " << kind << " c_in " << c.c_in << " c_out " << c.c_out << " group " << c.group
         << " in " << c.in[1] << "x" << c.in[2] << " stride " << c.stride[1] << "," << c.stride[2] << " pad "
         << c.pad[1] << "," << c.pad[2] << " at " << i;
 }
 
 TEST(QConv, FastPathsMatchTheReferenceKernel) {
   std::mt19937 rng(23);
-  for (int t = 0; t < 150; ++t) {
-    const bool dw = t % 2 != 0;
-    run_fast_vs_ref<int8_t, int8_t>(rng, dw);
-    run_fast_vs_ref<uint8_t, uint8_t>(rng, dw);
-    run_fast_vs_ref<uint8_t, int8_t>(rng, dw);
-    run_fast_vs_ref<int8_t, uint8_t>(rng, dw);
+  for (int t = 0; t < 240; ++t) {
+    run_fast_vs_ref<int8_t, int8_t>(rng, t % 3);
+    run_fast_vs_ref<uint8_t, uint8_t>(rng, t % 3);
+    run_fast_vs_ref<uint8_t, int8_t>(rng, t % 3);
+    run_fast_vs_ref<int8_t, uint8_t>(rng, t % 3);
   }
 }
 
