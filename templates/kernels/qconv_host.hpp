@@ -90,6 +90,16 @@ constexpr bool qh_types() {
   return sizeof(TX) == 1 && sizeof(TY) == 1;
 }
 
+// f(0), ..., f(N - 1), written out: GCC -O2 leaves a loop over a small array of vectors in
+// memory, unrolled they stay in registers.
+template <int N, typename F>
+__attribute__((always_inline)) inline void qh_unroll(F&& f) {
+  if constexpr (N > 0) {
+    qh_unroll<N - 1>(f);
+    f(N - 1);
+  }
+}
+
 // kOc output channels (weight rows w, w + cin, ...) at pixels [0, 8) of x (channel planes
 // in_sp apart): acc = bias + sum w * (x - offset), requantised and stored at y, y + out_sp, ...
 template <typename TX, typename TY, int kOc>
@@ -98,11 +108,11 @@ inline void qh_pointwise_block(const TX* x, int32_t in_sp, int32_t cin, const in
   constexpr int32_t off = qx_offset<TX>();
   const __m128i offv = _mm_set1_epi16(static_cast<int16_t>(off)), zero = _mm_setzero_si128();
   __m128i acc[kOc][2];
-  for (int i = 0; i < kOc; ++i) acc[i][0] = acc[i][1] = _mm_set1_epi32(bias[i]);
+  qh_unroll<kOc>([&](int i) __attribute__((always_inline)) { acc[i][0] = acc[i][1] = _mm_set1_epi32(bias[i]); });
   for (int32_t ic = 0; ic < cin; ic += 8) {
     const int32_t n = cin - ic < 8 ? cin - ic : 8;
     __m128i wv[kOc];  // eight weights of each row as int16; past cin, 0
-    for (int i = 0; i < kOc; ++i) {
+    qh_unroll<kOc>([&](int i) __attribute__((always_inline)) {
       const int8_t* wr = w + i * cin + ic;
       if (n == 8) {
         wv[i] = qh_widen8<int8_t>(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(wr)));
@@ -111,7 +121,7 @@ inline void qh_pointwise_block(const TX* x, int32_t in_sp, int32_t cin, const in
         for (int32_t k = 0; k < n; ++k) b[k] = wr[k];
         wv[i] = qh_widen8<int8_t>(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b)));
       }
-    }
+    });
     auto row = [&](int32_t k) {  // input channel ic + k at the eight pixels, minus the offset
       if (k >= n) return zero;
       const __m128i v = qh_widen8<TX>(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x + (ic + k) * in_sp)));
@@ -120,14 +130,18 @@ inline void qh_pointwise_block(const TX* x, int32_t in_sp, int32_t cin, const in
     // channels (ic + k, ic + k + 1) against weight lane k / 2 (an immediate: one per call)
     auto pair = [&](int32_t k, auto sel) __attribute__((always_inline)) {
       const __m128i a = row(k), b = row(k + 1);
-      for (int i = 0; i < kOc; ++i) qh_madd_pair(a, b, _mm_shuffle_epi32(wv[i], decltype(sel)::value), acc[i][0], acc[i][1]);
+      qh_unroll<kOc>([&](int i) __attribute__((always_inline)) {
+        qh_madd_pair(a, b, _mm_shuffle_epi32(wv[i], decltype(sel)::value), acc[i][0], acc[i][1]);
+      });
     };
     pair(0, Constant<int, 0x00>{});
     if (n > 2) pair(2, Constant<int, 0x55>{});
     if (n > 4) pair(4, Constant<int, 0xaa>{});
     if (n > 6) pair(6, Constant<int, 0xff>{});
   }
-  for (int i = 0; i < kOc; ++i) rq[i].store8(y + i * out_sp, rq[i].four(acc[i][0]), rq[i].four(acc[i][1]));
+  qh_unroll<kOc>([&](int i) __attribute__((always_inline)) {
+    rq[i].store8(y + i * out_sp, rq[i].four(acc[i][0]), rq[i].four(acc[i][1]));
+  });
 }
 
 // A pointwise conv (1x1, unit strides, no padding) with at least eight output pixels and every
