@@ -430,7 +430,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
       }
 #elif defined(O2M_QCONV_SSE2)
       if constexpr (!kRef && qh_types<TX, TY>()) {
-        if (k33 && c.out[2] >= 8 && requant_usual(s) && (c.stride[2] == 1 || c.stride[2] == 2)) {
+        if (k33 && c.out[2] >= 8 && (c.stride[2] == 1 || c.stride[2] == 2)) {
           if (c.stride[2] == 1)
             qconv_depthwise3x3_channel_sse2<TX, TY, 1>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
           else
@@ -542,10 +542,10 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && requant_usual(shift[i]);
 #if defined(O2M_QCONV_SSE2)
   if constexpr (!kRef && qh_types<TX, TY>())
-    if (pointwise && rq_usual && out_sp >= 8)
+    if (pointwise && out_sp >= 8)
       return qconv_pointwise_sse2(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y);
   if constexpr (!kRef && qh_types<TX, TY>())
-    if (rq_usual && out_sp >= 8 && kg <= kQhPatchMax) {
+    if (out_sp >= 8 && kg <= kQhPatchMax) {
       auto gather_bg = [&](int32_t b, int32_t g, int32_t pix, int8_t* patch) {
         gather(x + (b * c.c_in + g * cin_g) * in_sp, pix, patch);
       };

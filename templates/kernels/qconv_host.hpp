@@ -43,11 +43,15 @@ inline __m128i qh_pair(int32_t w0, int32_t w1) {
   return _mm_set1_epi32(static_cast<int32_t>((static_cast<uint32_t>(w1) << 16) | (static_cast<uint32_t>(w0) & 0xffffu)));
 }
 
-// One channel's requantisation, when requant_usual(shift), and its output clamp.
+// One channel's requantisation and output clamp: on four lanes when requant_usual(shift),
+// else by the scalar qout().
 struct QhRequant {
   __m128i mult, mult_neg, half, t, left, zp, lo, hi;
-  QhRequant(int32_t m, int32_t shift, int32_t y_zp, int32_t act_min, int32_t act_max) {
-    const int32_t t_ = -1 - shift;  // requantize_usual's t = r - 32, 1..30
+  int32_t m_, s_, zp_, lo_, hi_;
+  bool usual;
+  QhRequant(int32_t m, int32_t shift, int32_t y_zp, int32_t act_min, int32_t act_max)
+      : m_(m), s_(shift), zp_(y_zp), lo_(act_min), hi_(act_max), usual(requant_usual(shift)) {
+    const int32_t t_ = usual ? -1 - shift : 1;  // requantize_usual's t = r - 32, 1..30
     mult = _mm_set1_epi32(m);
     mult_neg = _mm_set1_epi32(m < 0 ? -1 : 0);
     half = _mm_set1_epi32(1 << (t_ - 1));
@@ -59,7 +63,7 @@ struct QhRequant {
   }
   // requantize_usual() of four lanes, plus y_zp: the 64-bit product's high and low words from
   // PMULUDQ (unsigned) corrected to signed, then the same 32-bit steps.
-  __m128i four(__m128i acc) const {
+  __attribute__((always_inline)) __m128i four(__m128i acc) const {
     const __m128i lo_mask = _mm_set_epi32(0, -1, 0, -1);
     const __m128i pe = _mm_mul_epu32(acc, mult);                      // lanes 0, 2
     const __m128i po = _mm_mul_epu32(_mm_srli_epi64(acc, 32), mult);  // lanes 1, 3
@@ -73,18 +77,31 @@ struct QhRequant {
     const __m128i tie = _mm_cmpeq_epi32(_mm_or_si128(_mm_sll_epi32(h, left), l), _mm_setzero_si128());
     return _mm_add_epi32(_mm_andnot_si128(_mm_srli_epi32(tie, 31), q), zp);
   }
+  // The eight outputs of accumulators acc0 (lanes 0-3) and acc1 (4-7) stored as TY.
+  template <typename TY>
+  __attribute__((always_inline)) void out8(TY* y, __m128i acc0, __m128i acc1) const {
+    if (usual) return store8(y, four(acc0), four(acc1));
+    out8_scalar(y, acc0, acc1);
+  }
+  template <typename TY>
+  __attribute__((noinline)) void out8_scalar(TY* y, __m128i acc0, __m128i acc1) const {
+    int32_t a[8];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(a), acc0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(a + 4), acc1);
+    for (int i = 0; i < 8; ++i) y[i] = qout<TY>(a[i], m_, s_, zp_, lo_, hi_);
+  }
   // Eight outputs (q + y_zp, as from four()) clamped and stored as TY. |q| < 2^29, so the
   // int16 saturation before the clamp changes nothing.
   template <typename TY>
-  void store8(TY* y, __m128i q0, __m128i q1) const {
+  __attribute__((always_inline)) void store8(TY* y, __m128i q0, __m128i q1) const {
     const __m128i v = _mm_min_epi16(_mm_max_epi16(_mm_packs_epi32(q0, q1), lo), hi);
     const __m128i b = QRange<TY>::lo == 0 ? _mm_packus_epi16(v, v) : _mm_packs_epi16(v, v);
     _mm_storel_epi64(reinterpret_cast<__m128i*>(y), b);
   }
 };
 
-// The SSE2 kernels take byte activations only (the callers also need every shift
-// requant_usual and at least eight outputs per channel row).
+// The SSE2 kernels take byte activations only (the callers also need at least eight outputs
+// per channel row).
 template <typename TX, typename TY>
 constexpr bool qh_types() {
   return sizeof(TX) == 1 && sizeof(TY) == 1;
@@ -140,12 +157,11 @@ inline void qh_pointwise_block(const TX* x, int32_t in_sp, int32_t cin, const in
     if (n > 6) pair(6, Constant<int, 0xff>{});
   }
   qh_unroll<kOc>([&](int i) __attribute__((always_inline)) {
-    rq[i].store8(y + i * out_sp, rq[i].four(acc[i][0]), rq[i].four(acc[i][1]));
+    rq[i].out8(y + i * out_sp, acc[i][0], acc[i][1]);
   });
 }
 
-// A pointwise conv (1x1, unit strides, no padding) with at least eight output pixels and every
-// shift requant_usual: eight pixels by four channels at a time. The last block of pixels
+// A pointwise conv (1x1, unit strides, no padding) with at least eight output pixels: eight pixels by four channels at a time. The last block of pixels
 // overlaps the one before when out_sp is not a multiple of eight (the same values again).
 template <typename TX, typename TY>
 inline void qconv_pointwise_sse2(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t act_min, int32_t act_max,
@@ -180,8 +196,8 @@ inline void qconv_pointwise_sse2(const ConvParams& c, bool per_channel, int32_t 
     }
 }
 
-// Any other conv whose patch (kg bytes) fits kQhPatchMax, with at least eight output pixels
-// and every shift requant_usual: eight pixels' patches, gathered one at a time into patch
+// Any other conv whose patch (kg bytes) fits kQhPatchMax, with at least eight output pixels:
+// eight pixels' patches, gathered one at a time into patch
 // (gather(b, g, pixel, patch) writes x - offset as int8), are transposed into a tile on the
 // stack, tap-major, and multiplied as a pointwise conv over kg input channels.
 constexpr int32_t kQhPatchMax = 512;
@@ -218,7 +234,7 @@ inline void qconv_patches_sse2(const ConvParams& c, bool per_channel, int32_t y_
 }
 
 // One channel of a 3x3 2-D depthwise conv with horizontal stride kS (1 or 2), at least eight
-// outputs wide, requant_usual(s): eight outputs of a row per pass, each plane row's taps
+// outputs wide: eight outputs of a row per pass, each plane row's taps
 // (0, 1) as one PMADDWD pair and tap 2 paired with the next row's tap 2. acc = base + sum x * w,
 // as the scalar loop. The last block of a row overlaps the one before (the same values again);
 // a stride-2 pass reads one byte past its last tap (inside qconv_scratch_bytes' slack).
@@ -244,7 +260,7 @@ inline void qconv_depthwise3x3_channel_sse2(const ConvParams& c, int32_t y_zp, i
       qh_madd_pair(qh_load8<TX, kS>(d), qh_load8<TX, kS>(d + 1), w67, lo, hi);
       qh_madd_pair(qh_load8<TX, kS>(a + 2), qh_load8<TX, kS>(b + 2), w25, lo, hi);
       qh_madd_pair(qh_load8<TX, kS>(d + 2), zero, w8, lo, hi);
-      rq.store8(yr + ow, rq.four(lo), rq.four(hi));
+      rq.out8(yr + ow, lo, hi);
     }
   }
 }

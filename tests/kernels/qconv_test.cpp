@@ -20,6 +20,23 @@ int64_t exact_requant(int64_t acc, int32_t mult, int32_t shift) {
   return static_cast<int64_t>(q);
 }
 
+// Random 2-D input sizes (1..in_max), kernels, strides, dilations and padding into c's spatial
+// dimensions 1 and 2, and the output sizes; false when the window does not fit.
+template <typename U>
+bool random_window(o2m::ConvParams& c, U& u, int in_max) {
+  for (int d = 1; d < 3; ++d) {
+    c.in[d] = u(1, in_max);
+    c.k[d] = u(1, 3);
+    c.stride[d] = u(1, 2);
+    c.dil[d] = u(1, 2);
+    c.pad[d] = u(0, 2);
+    const int span = c.in[d] + 2 * c.pad[d] - ((c.k[d] - 1) * c.dil[d] + 1);
+    if (span < 0) return false;
+    c.out[d] = span / c.stride[d] + 1;
+  }
+  return true;
+}
+
 struct Case {
   o2m::QConvParams p{};
   std::vector<int8_t> w;
@@ -39,16 +56,7 @@ void run_case(std::mt19937& rng, int kind) {
   c.k[0] = c.stride[0] = c.dil[0] = 1;
   c.pad[0] = 0;
   c.out[0] = 1;
-  for (int d = 1; d < 3; ++d) {
-    c.in[d] = u(1, 9);
-    c.k[d] = u(1, 3);
-    c.stride[d] = u(1, 2);
-    c.dil[d] = u(1, 2);
-    c.pad[d] = u(0, 2);
-    const int span = c.in[d] + 2 * c.pad[d] - ((c.k[d] - 1) * c.dil[d] + 1);
-    if (span < 0) return;
-    c.out[d] = span / c.stride[d] + 1;
-  }
+  if (!random_window(c, u, 9)) return;
   const int cin_g = c.c_in / c.group, cout_g = c.c_out / c.group, kg = cin_g * c.k[1] * c.k[2];
   const int in_sp = c.in[1] * c.in[2], out_sp = c.out[1] * c.out[2];
   std::vector<TX> x(static_cast<size_t>(c.n * c.c_in * in_sp));
@@ -135,16 +143,7 @@ void run_fast_vs_ref(std::mt19937& rng, int kind) {
     c.group = u(0, 4) == 0 ? 2 : 1;
     c.c_in = c.group * (u(0, 5) == 0 ? 60 : u(1, 12));
     c.c_out = c.group * u(1, 9);
-    for (int d = 1; d < 3; ++d) {
-      c.k[d] = u(1, 3);
-      c.stride[d] = u(1, 2);
-      c.dil[d] = u(1, 2);
-      c.pad[d] = u(0, 2);
-      c.in[d] = u(1, 12);
-      const int span = c.in[d] + 2 * c.pad[d] - ((c.k[d] - 1) * c.dil[d] + 1);
-      if (span < 0) return;
-      c.out[d] = span / c.stride[d] + 1;
-    }
+    if (!random_window(c, u, 12)) return;
   } else {
     c.group = u(0, 4) == 0 ? 2 : 1;
     c.c_in = c.group * u(1, 40);
