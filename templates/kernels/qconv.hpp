@@ -430,11 +430,16 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
       }
 #elif defined(O2M_QCONV_SSE2)
       if constexpr (!kRef && qh_types<TX, TY>()) {
-        if (k33 && c.out[2] >= 8 && (c.stride[2] == 1 || c.stride[2] == 2)) {
-          if (c.stride[2] == 1)
-            qconv_depthwise3x3_channel_sse2<TX, TY, 1>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+        if (k33 && c.out[2] >= 4 && (c.stride[2] == 1 || c.stride[2] == 2)) {
+          const bool wide = c.out[2] >= 8;
+          if (c.stride[2] == 1 && wide)
+            qconv_depthwise3x3_channel_sse2<TX, TY, 1, 8>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+          else if (c.stride[2] == 1)
+            qconv_depthwise3x3_channel_sse2<TX, TY, 1, 4>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+          else if (wide)
+            qconv_depthwise3x3_channel_sse2<TX, TY, 2, 8>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
           else
-            qconv_depthwise3x3_channel_sse2<TX, TY, 2>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+            qconv_depthwise3x3_channel_sse2<TX, TY, 2, 4>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
           continue;
         }
       }

@@ -32,6 +32,19 @@ inline __m128i qh_load8(const TX* p) {
   else return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8);
 }
 
+// The same for four bytes p[0], ..., p[3 * kStep] in lanes 0-3 (lanes 4-7 zero; 2 reads 8 bytes).
+template <typename TX, int kStep>
+inline __m128i qh_load4(const TX* p) {
+  if constexpr (kStep == 1) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return qh_widen8<TX>(_mm_cvtsi32_si128(v));
+  }
+  const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+  if constexpr (QRange<TX>::lo == 0) return _mm_and_si128(v, _mm_set1_epi16(0xff));
+  else return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8);
+}
+
 // {a0 * w0 + b0 * w1, ...} for the int16 lanes of a and b interleaved, w = (w0, w1) per int32
 // lane: acc_lo gets lanes 0-3, acc_hi lanes 4-7.
 inline void qh_madd_pair(__m128i a, __m128i b, __m128i w, __m128i& acc_lo, __m128i& acc_hi) {
@@ -84,11 +97,23 @@ struct QhRequant {
     out8_scalar(y, acc0, acc1);
   }
   template <typename TY>
-  __attribute__((noinline)) void out8_scalar(TY* y, __m128i acc0, __m128i acc1) const {
+  __attribute__((noinline)) void out8_scalar(TY* y, __m128i acc0, __m128i acc1, int n = 8) const {
     int32_t a[8];
     _mm_storeu_si128(reinterpret_cast<__m128i*>(a), acc0);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(a + 4), acc1);
-    for (int i = 0; i < 8; ++i) y[i] = qout<TY>(a[i], m_, s_, zp_, lo_, hi_);
+    for (int i = 0; i < n; ++i) y[i] = qout<TY>(a[i], m_, s_, zp_, lo_, hi_);
+  }
+  // The four outputs of acc stored as TY.
+  template <typename TY>
+  __attribute__((always_inline)) void out4(TY* y, __m128i acc) const {
+    if (usual) {
+      const __m128i q = four(acc);
+      const __m128i v = _mm_min_epi16(_mm_max_epi16(_mm_packs_epi32(q, q), lo), hi);
+      const int32_t b = _mm_cvtsi128_si32(QRange<TY>::lo == 0 ? _mm_packus_epi16(v, v) : _mm_packs_epi16(v, v));
+      memcpy(y, &b, 4);
+      return;
+    }
+    out8_scalar(y, acc, acc, 4);
   }
   // Eight outputs (q + y_zp, as from four()) clamped and stored as TY. |q| < 2^29, so the
   // int16 saturation before the clamp changes nothing.
@@ -233,12 +258,12 @@ inline void qconv_patches_sse2(const ConvParams& c, bool per_channel, int32_t y_
     }
 }
 
-// One channel of a 3x3 2-D depthwise conv with horizontal stride kS (1 or 2), at least eight
-// outputs wide: eight outputs of a row per pass, each plane row's taps
-// (0, 1) as one PMADDWD pair and tap 2 paired with the next row's tap 2. acc = base + sum x * w,
-// as the scalar loop. The last block of a row overlaps the one before (the same values again);
-// a stride-2 pass reads one byte past its last tap (inside qconv_scratch_bytes' slack).
-template <typename TX, typename TY, int kS>
+// One channel of a 3x3 2-D depthwise conv with horizontal stride kS (1 or 2), at least kLanes
+// (8 or 4) outputs wide: kLanes outputs of a row per pass, each plane row's taps (0, 1) as one
+// PMADDWD pair and tap 2 paired with the next row's tap 2. acc = base + sum x * w, as the
+// scalar loop. The last block of a row overlaps the one before (the same values again); a
+// stride-2 pass reads one byte past its last tap (inside qconv_scratch_bytes' slack).
+template <typename TX, typename TY, int kS, int kLanes>
 inline void qconv_depthwise3x3_channel_sse2(const ConvParams& c, int32_t y_zp, int32_t act_min, int32_t act_max,
                                             const TX* plane, int32_t pw, const int8_t* wc, int32_t base, int32_t m,
                                             int32_t s, TY* yc) {
@@ -246,21 +271,29 @@ inline void qconv_depthwise3x3_channel_sse2(const ConvParams& c, int32_t y_zp, i
   const QhRequant rq(m, s, y_zp, act_min, act_max);
   const __m128i w01 = qh_pair(wc[0], wc[1]), w34 = qh_pair(wc[3], wc[4]), w67 = qh_pair(wc[6], wc[7]);
   const __m128i w25 = qh_pair(wc[2], wc[5]), w8 = qh_pair(wc[8], 0), zero = _mm_setzero_si128();
+  auto load = [](const TX* p) __attribute__((always_inline)) {
+    return kLanes == 8 ? qh_load8<TX, kS>(p) : qh_load4<TX, kS>(p);
+  };
   for (int32_t oh = 0; oh < oh_n; ++oh) {
     const TX* r0 = plane + oh * sh * pw;
     TY* yr = yc + oh * ow_n;
-    for (int32_t ow = 0; ow < ow_n; ow += 8) {
-      if (ow + 8 > ow_n) ow = ow_n - 8;
+    for (int32_t ow = 0; ow < ow_n; ow += kLanes) {
+      if (ow + kLanes > ow_n) ow = ow_n - kLanes;
       const TX* a = r0 + ow * kS;
       const TX* b = a + pw;
       const TX* d = b + pw;
       __m128i lo = _mm_set1_epi32(base), hi = lo;
-      qh_madd_pair(qh_load8<TX, kS>(a), qh_load8<TX, kS>(a + 1), w01, lo, hi);
-      qh_madd_pair(qh_load8<TX, kS>(b), qh_load8<TX, kS>(b + 1), w34, lo, hi);
-      qh_madd_pair(qh_load8<TX, kS>(d), qh_load8<TX, kS>(d + 1), w67, lo, hi);
-      qh_madd_pair(qh_load8<TX, kS>(a + 2), qh_load8<TX, kS>(b + 2), w25, lo, hi);
-      qh_madd_pair(qh_load8<TX, kS>(d + 2), zero, w8, lo, hi);
-      rq.out8(yr + ow, lo, hi);
+      auto taps = [&](__m128i x0, __m128i x1, __m128i w) __attribute__((always_inline)) {
+        if (kLanes == 8) qh_madd_pair(x0, x1, w, lo, hi);
+        else lo = _mm_add_epi32(lo, _mm_madd_epi16(_mm_unpacklo_epi16(x0, x1), w));
+      };
+      taps(load(a), load(a + 1), w01);
+      taps(load(b), load(b + 1), w34);
+      taps(load(d), load(d + 1), w67);
+      taps(load(a + 2), load(b + 2), w25);
+      taps(load(d + 2), zero, w8);
+      if (kLanes == 8) rq.out8(yr + ow, lo, hi);
+      else rq.out4(yr + ow, lo);
     }
   }
 }
