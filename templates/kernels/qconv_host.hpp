@@ -225,7 +225,7 @@ inline void qconv_pointwise_sse2(const ConvParams& c, bool per_channel, int32_t 
 // eight pixels' patches, gathered one at a time into patch
 // (gather(b, g, pixel, patch) writes x - offset as int8), are transposed into a tile on the
 // stack, tap-major, and multiplied as a pointwise conv over kg input channels.
-constexpr int32_t kQhPatchMax = 512;
+constexpr int32_t kQhPatchMax = 1024;  // an 8 KB tile (the float host blocks take up to 16 KB)
 template <typename TY, typename Gather>
 inline void qconv_patches_sse2(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t act_min, int32_t act_max,
                                Gather gather, const int8_t* w, const int32_t* bias, const int32_t* mult,

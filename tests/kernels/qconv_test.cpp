@@ -139,9 +139,9 @@ void run_fast_vs_ref(std::mt19937& rng, int kind) {
       if (span < 0) return;
       c.out[d] = span / c.stride[d] + 1;
     }
-  } else if (kind == 2) {  // any other conv: the patch tile (patches up to 540 bytes)
+  } else if (kind == 2) {  // any other conv: the patch tile (patches up to 1080 bytes)
     c.group = u(0, 4) == 0 ? 2 : 1;
-    c.c_in = c.group * (u(0, 5) == 0 ? 60 : u(1, 12));
+    c.c_in = c.group * (u(0, 5) == 0 ? 120 : u(1, 12));
     c.c_out = c.group * u(1, 9);
     if (!random_window(c, u, 12)) return;
   } else {
