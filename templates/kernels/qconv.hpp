@@ -554,7 +554,7 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
       auto gather_bg = [&](int32_t b, int32_t g, int32_t pix, int8_t* patch) {
         gather(x + (b * c.c_in + g * cin_g) * in_sp, pix, patch);
       };
-      return qconv_patches_sse2(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias, mult, shift, y, patch0);
+      return qconv_patches_sse2(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias, mult, shift, y);
     }
 #endif
   for (int32_t b = 0; b < c.n; ++b)

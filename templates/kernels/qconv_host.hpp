@@ -221,28 +221,52 @@ inline void qconv_pointwise_sse2(const ConvParams& c, bool per_channel, int32_t 
     }
 }
 
+// tile[k * 8 + q] = rows[q * stride + k] for k < n (rounded up to 16) and q < 8: eight rows
+// transposed 16 columns at a time by three rounds of unpacks.
+inline void qh_transpose8(const int8_t* rows, int32_t stride, int32_t n, int8_t* tile) {
+  for (int32_t k0 = 0; k0 < n; k0 += 16, tile += 128) {
+    __m128i r[8];
+    for (int q = 0; q < 8; ++q) r[q] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows + q * stride + k0));
+    __m128i a[8], b[8];
+    for (int q = 0; q < 8; q += 2) {  // byte pairs of rows (q, q + 1): columns 0-7, 8-15
+      a[q] = _mm_unpacklo_epi8(r[q], r[q + 1]);
+      a[q + 1] = _mm_unpackhi_epi8(r[q], r[q + 1]);
+    }
+    for (int h = 0; h < 8; h += 4) {  // rows h..h + 3: columns 0-3, 4-7, 8-11, 12-15
+      b[h] = _mm_unpacklo_epi16(a[h], a[h + 2]);
+      b[h + 1] = _mm_unpackhi_epi16(a[h], a[h + 2]);
+      b[h + 2] = _mm_unpacklo_epi16(a[h + 1], a[h + 3]);
+      b[h + 3] = _mm_unpackhi_epi16(a[h + 1], a[h + 3]);
+    }
+    for (int i = 0; i < 4; ++i) {  // all eight rows: two columns per store
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(tile + 32 * i), _mm_unpacklo_epi32(b[i], b[i + 4]));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(tile + 32 * i + 16), _mm_unpackhi_epi32(b[i], b[i + 4]));
+    }
+  }
+}
+
 // Any other conv whose patch (kg bytes) fits kQhPatchMax, with at least eight output pixels:
-// eight pixels' patches, gathered one at a time into patch
-// (gather(b, g, pixel, patch) writes x - offset as int8), are transposed into a tile on the
-// stack, tap-major, and multiplied as a pointwise conv over kg input channels.
-constexpr int32_t kQhPatchMax = 1024;  // an 8 KB tile (the float host blocks take up to 16 KB)
+// eight pixels' patches, gathered (gather(b, g, pixel, dst) writes x - offset as int8) into
+// rows on the stack and transposed into a tile, tap-major, are multiplied as a pointwise conv
+// over kg input channels.
+constexpr int32_t kQhPatchMax = 1024;  // two 8 KB buffers (the float host blocks take up to 16 KB)
 template <typename TY, typename Gather>
 inline void qconv_patches_sse2(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t act_min, int32_t act_max,
                                Gather gather, const int8_t* w, const int32_t* bias, const int32_t* mult,
-                               const int32_t* shift, TY* y, int8_t* patch) {
+                               const int32_t* shift, TY* y) {
   const int32_t cout = c.c_out / c.group, kg = (c.c_in / c.group) * c.k[0] * c.k[1] * c.k[2];
+  const int32_t kg16 = (kg + 15) / 16 * 16;
   const int32_t sp = c.out[0] * c.out[1] * c.out[2];
-  int8_t tile[8 * kQhPatchMax];
+  int8_t rows[8 * kQhPatchMax], tile[8 * kQhPatchMax];
   auto rq_of = [&](int32_t ch) { return QhRequant(mult[per_channel ? ch : 0], shift[per_channel ? ch : 0], y_zp, act_min, act_max); };
+  for (int32_t q = 0; q < 8; ++q) memset(rows + q * kg16 + kg, 0, static_cast<size_t>(kg16 - kg));  // never gathered
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
       TY* yg = y + (b * c.c_out + g * cout) * sp;
       for (int32_t pix = 0; pix < sp; pix += 8) {
         if (pix + 8 > sp) pix = sp - 8;
-        for (int32_t q = 0; q < 8; ++q) {
-          gather(b, g, pix + q, patch);
-          for (int32_t k = 0; k < kg; ++k) tile[k * 8 + q] = patch[k];
-        }
+        for (int32_t q = 0; q < 8; ++q) gather(b, g, pix + q, rows + q * kg16);
+        qh_transpose8(rows, kg16, kg16, tile);
         int32_t j = 0;
         for (; j + 4 <= cout; j += 4) {
           const int32_t oc = g * cout + j;
