@@ -8,6 +8,7 @@
 #pragma once
 
 #include "conv.hpp"
+#include "qconv_host.hpp"
 #include "qdot.hpp"
 #include "quant.hpp"
 
@@ -427,6 +428,21 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
           qconv_depthwise3x3_channel_dsp<TX, TY, false>(p, plane, pw, wc, base, m, s, yc);
         continue;
       }
+#elif defined(O2M_QCONV_SSE2)
+      if constexpr (!kRef && qh_types<TX, TY>()) {
+        if (k33 && c.out[2] >= 4 && (c.stride[2] == 1 || c.stride[2] == 2)) {
+          const bool wide = c.out[2] >= 8;
+          if (c.stride[2] == 1 && wide)
+            qconv_depthwise3x3_channel_sse2<TX, TY, 1, 8>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+          else if (c.stride[2] == 1)
+            qconv_depthwise3x3_channel_sse2<TX, TY, 1, 4>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+          else if (wide)
+            qconv_depthwise3x3_channel_sse2<TX, TY, 2, 8>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+          else
+            qconv_depthwise3x3_channel_sse2<TX, TY, 2, 4>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+          continue;
+        }
+      }
 #endif
       for (int32_t oh = 0; oh < c.out[1]; ++oh) {
         const TX* r0 = plane + oh * c.stride[1] * pw;
@@ -529,6 +545,18 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   // every shift in requantize()'s usual range: the blocks requantise without testing each
   bool rq_usual = !kRef;
   for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && requant_usual(shift[i]);
+#if defined(O2M_QCONV_SSE2)
+  if constexpr (!kRef && qh_types<TX, TY>())
+    if (pointwise && out_sp >= 8)
+      return qconv_pointwise_sse2(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y);
+  if constexpr (!kRef && qh_types<TX, TY>())
+    if (out_sp >= 8 && kg <= kQhPatchMax) {
+      auto gather_bg = [&](int32_t b, int32_t g, int32_t pix, int8_t* patch) {
+        gather(x + (b * c.c_in + g * cin_g) * in_sp, pix, patch);
+      };
+      return qconv_patches_sse2(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias, mult, shift, y);
+    }
+#endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
       const TX* xg = x + (b * c.c_in + g * cin_g) * in_sp;
