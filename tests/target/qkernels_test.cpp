@@ -82,8 +82,9 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
   random_requant(c.c_out, uniform(1, wide_one_in) == 1);
   p.x_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
   p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
-  p.act_min = o2m::QRange<TY>::lo + uniform(0, 10);
-  p.act_max = o2m::QRange<TY>::hi - uniform(0, 10);
+  const bool full = uniform(0, 1);  // the type's whole range (the DSP blocks saturate in one step), or narrowed
+  p.act_min = o2m::QRange<TY>::lo + (full ? 0 : uniform(1, 10));
+  p.act_max = o2m::QRange<TY>::hi - (full ? 0 : uniform(0, 10));
   p.per_channel = uniform(0, 1);
   const TX* x = reinterpret_cast<const TX*>(g_x);
   o2m::qconv<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
