@@ -597,12 +597,17 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
           j = cout_g & ~1;
           const int32_t* mg = mult + (per_channel ? g * cout_g : 0);
           const int32_t* sg = shift + (per_channel ? g * cout_g : 0);
-          if (full_range)
-            qconv_pixels_dsp<TY, true>(patch0, pb, two, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp,
-                                       act_min, act_max, out_sp, yo);
+          auto pixels = [&](auto full, auto short_rows) {
+            qconv_pixels_dsp<TY, decltype(full)::value, decltype(short_rows)::value>(
+                patch0, pb, two, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp, act_min, act_max, out_sp,
+                yo);
+          };
+          if (kg < kQdot2x2Short)
+            full_range ? pixels(Constant<bool, true>{}, Constant<bool, true>{})
+                       : pixels(Constant<bool, false>{}, Constant<bool, true>{});
           else
-            qconv_pixels_dsp<TY, false>(patch0, pb, two, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp,
-                                        act_min, act_max, out_sp, yo);
+            full_range ? pixels(Constant<bool, true>{}, Constant<bool, false>{})
+                       : pixels(Constant<bool, false>{}, Constant<bool, false>{});
         }
 #endif
         for (; j + 2 <= cout_g; j += 2) {
