@@ -28,9 +28,48 @@ struct QConvParams {
 
 inline bool k_sp1(const ConvParams& c) { return c.k[0] == 1 && c.k[1] == 1 && c.k[2] == 1; }
 
+#if defined(O2M_QDOT_MVE)
+// `rows` runs of n bytes, from s (rows ss apart) to d (rows ds apart): whole 16-byte blocks,
+// then the tail under one predicate made once (a depthwise plane's rows are often narrow: KWS's
+// are 5 bytes). kFlip: each byte's top bit flipped on the way, uint8 x to the int8 x - 128.
+template <bool kFlip = false, typename TD, typename TS>
+inline void qv_copy_rows(TD* d, int32_t ds, const TS* s, int32_t ss, int32_t n, int32_t rows) {
+  static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
+  uint8_t* ud = reinterpret_cast<uint8_t*>(d);
+  const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
+  if (n <= 0 || rows <= 0) return;
+  const uint8x16_t flip = vdupq_n_u8(kFlip ? 0x80 : 0);
+  if (n < 16) {  // a predicated load and store a row in a low-overhead loop (6 or 7 instructions; GCC 12: 16)
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n));  // in VPR for the block (the "Up" operand)
+    uint8x16_t t;
+#define O2M_COPY_ROWS_ASM(BLOCK)                                                                  \
+  __asm__ volatile("dls lr, %[rows]\n1:\n" BLOCK "add %[s], %[ss]\n add %[d], %[ds]\n le lr, 1b\n"  \
+                   : [d] "+r"(ud), [s] "+r"(us), [t] "=&w"(t)                                      \
+                   : [ds] "r"(ds), [ss] "r"(ss), [rows] "r"(rows), [f] "w"(flip), [pr] "Up"(pr)    \
+                   : "lr", "memory")
+    if constexpr (kFlip)
+      O2M_COPY_ROWS_ASM("vpsttt\n vldrbt.u8 %q[t], [%[s]]\n veort %q[t], %q[t], %q[f]\n vstrbt.8 %q[t], [%[d]]\n");
+    else
+      O2M_COPY_ROWS_ASM("vpstt\n vldrbt.u8 %q[t], [%[s]]\n vstrbt.8 %q[t], [%[d]]\n");
+#undef O2M_COPY_ROWS_ASM
+    return;
+  }
+  const int32_t whole = n & ~15;
+  const mve_pred16_t tail = vctp8q(static_cast<uint32_t>(n - whole));
+  auto flipped = [&](uint8x16_t v) {
+    if constexpr (kFlip) return veorq_u8(v, flip);
+    else return v;
+  };
+  for (int32_t r = 0; r < rows; ++r, ud += ds, us += ss) {
+    for (int32_t i = 0; i < whole; i += 16) vstrbq_u8(ud + i, flipped(vldrbq_u8(us + i)));
+    if (whole < n) vstrbq_p_u8(ud + whole, flipped(vldrbq_z_u8(us + whole, tail)), tail);
+  }
+}
+#endif
+
 // n values xp[0], xp[stride], ... as int8 (x - offset) into patch: a 1x1 window's channels.
 // Helium gathers eight at a time (widening to 16-bit lanes, offsets up to 65535), stores them
-// narrowed, the last eight tail-predicated.
+// narrowed, the last eight predicated.
 template <typename TX, bool kRef = false>
 inline void qgather_strided(const TX* xp, int32_t stride, int32_t n, int8_t* patch) {
   constexpr int32_t off = qx_offset<TX>();
@@ -38,7 +77,15 @@ inline void qgather_strided(const TX* xp, int32_t stride, int32_t n, int8_t* pat
   if (!kRef && stride <= 65535 / 7) {
     const uint16x8_t offs = vmulq_n_u16(vidupq_n_u16(0u, 1), static_cast<uint16_t>(stride));
     const uint8_t* u = reinterpret_cast<const uint8_t*>(xp);
-    for (int32_t ic = 0; ic < n; ic += 8, u += 8 * stride) {
+    int32_t ic = 0;
+    for (; ic + 8 <= n; ic += 8, u += 8 * stride) {  // unpredicated (GCC 12 sets up each predicate apart)
+      if constexpr (off != 0)
+        vstrbq_s16(patch + ic, vsubq_n_s16(vreinterpretq_s16_u16(vldrbq_gather_offset_u16(u, offs)),
+                                           static_cast<int16_t>(off)));
+      else
+        vstrbq_s16(patch + ic, vldrbq_gather_offset_s16(reinterpret_cast<const int8_t*>(u), offs));
+    }
+    if (ic < n) {
       const mve_pred16_t pr = vctp16q(static_cast<uint32_t>(n - ic));
       int16x8_t v;
       if constexpr (off != 0)
@@ -89,6 +136,11 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
         vstrbq_s16(out, v);
         out[8] = x8(xr[2 * rs + 2]);
       }
+      return;
+    }
+    if (cs == 1 && kw_n < 16) {  // one predicated copy a row (uint8: x - 128 is x with its top bit flipped)
+      for (int32_t ic = 0; ic < cin_g; ++ic, out += kh_n * kw_n)
+        qv_copy_rows<off != 0>(out, kw_n, xp + ic * in_sp, rs, kw_n, kh_n);
       return;
     }
 #endif
@@ -202,7 +254,7 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
   const uint32x4_t offs = vmulq_n_u32(vidupq_n_u32(0, 1), static_cast<uint32_t>(sw));
   const bool k33 = c.k[1] == 3 && c.k[2] == 3 && c.dil[1] == 1 && c.dil[2] == 1;
-  const bool fast_rq = requant_usual(s), unit = sw == 1;
+  const bool fast_rq = qout4_usual(m, s), unit = sw == 1;
   const int32_t w0 = wc[0], w1 = wc[k33 ? 1 : 0], w2 = wc[k33 ? 2 : 0], w3 = wc[k33 ? 3 : 0], w4 = wc[k33 ? 4 : 0],
                 w5 = wc[k33 ? 5 : 0], w6 = wc[k33 ? 6 : 0], w7 = wc[k33 ? 7 : 0], w8 = wc[k33 ? 8 : 0];
   auto taps = [&](const TX* r0) __attribute__((always_inline)) {  // inlined into both loops
@@ -260,27 +312,93 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
     }
   }
 }
-// Byte runs of a depthwise plane, 16 at a time, the last run tail-predicated: a fill with one
-// value, a copy.
+// A depthwise plane's padding: n bytes of one value, 16 at a time, the last run predicated.
 template <typename T>
 inline void qv_fill_bytes(T* d, T v, int32_t n) {
   static_assert(sizeof(T) == 1, "bytes");
   const uint8x16_t vv = vdupq_n_u8(static_cast<uint8_t>(v));
   uint8_t* u = reinterpret_cast<uint8_t*>(d);
-  for (int32_t i = 0; i < n; i += 16) vstrbq_p_u8(u + i, vv, vctp8q(static_cast<uint32_t>(n - i)));
-}
-template <typename TD, typename TS>
-inline void qv_copy_bytes(TD* d, const TS* s, int32_t n) {
-  static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
-  uint8_t* ud = reinterpret_cast<uint8_t*>(d);
-  const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
   int32_t i = 0;
-  for (; i + 16 <= n; i += 16) vstrbq_u8(ud + i, vldrbq_u8(us + i));
-  if (i < n) {  // the tail (a whole short row) without a loop around it
-    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - i));
-    vstrbq_p_u8(ud + i, vldrbq_z_u8(us + i, pr), pr);
-  }
+  for (; i + 16 <= n; i += 16) vstrbq_u8(u + i, vv);  // unpredicated: GCC 12 sets up each predicate apart
+  if (i < n) vstrbq_p_u8(u + i, vv, vctp8q(static_cast<uint32_t>(n - i)));
 }
+
+// A column to a row (kGather: d[i] = s[i * stride], a widening gather) or a row to a column
+// (d[i * stride] = s[i], a scatter), n bytes eight at a time (16-bit offsets: a stride up to
+// 9362). Whole eights in a low-overhead loop, then the last n % 8 under one predicate (no lanes
+// when n % 8 is 0); written out, as GCC 12 moves the predicate through a core register and puts
+// a VPST before each predicated instruction.
+template <bool kGather, typename TD, typename TS>
+inline void qv_column_bytes(TD* d, const TS* s, int32_t stride, int32_t n) {
+  static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
+  const uint16x8_t offs = vmulq_n_u16(vidupq_n_u16(0u, 1), static_cast<uint16_t>(stride));
+  const mve_pred16_t tail = vctp16q(static_cast<uint32_t>(n & 7));  // in VPR (the "Up" operand)
+  uint16x8_t t;
+#define O2M_COLUMN_ASM(LOOP, TAIL)                                                                \
+  __asm__ volatile("wls lr, %[k], 2f\n1:\n" LOOP "le lr, 1b\n2:\n vpstt\n" TAIL                  \
+                   : [d] "+r"(d), [s] "+r"(s), [t] "=&w"(t)                                        \
+                   : [o] "w"(offs), [step] "r"(8 * stride), [k] "r"(n >> 3), [pr] "Up"(tail)       \
+                   : "lr", "memory")
+  if constexpr (kGather)
+    O2M_COLUMN_ASM("vldrb.u16 %q[t], [%[s], %q[o]]\n vstrb.16 %q[t], [%[d]], #8\n add %[s], %[step]\n",
+                   "vldrbt.u16 %q[t], [%[s], %q[o]]\n vstrbt.16 %q[t], [%[d]]\n");
+  else
+    O2M_COLUMN_ASM("vldrb.u16 %q[t], [%[s]], #8\n vstrb.16 %q[t], [%[d], %q[o]]\n add %[d], %[step]\n",
+                   "vldrbt.u16 %q[t], [%[s]]\n vstrbt.16 %q[t], [%[d], %q[o]]\n");
+#undef O2M_COLUMN_ASM
+}
+
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+// The in-place passes below written out (compiled from C, GCC 12 spills weights and the
+// requantisation's constants every pass): `passes` passes of four plane positions, from plane
+// on, each output stored over plane[q .. q + 3]. 34 instructions a pass: the base reloaded from
+// the stack (eight vector registers hold the rest), 9 widening loads and 9 VMLAs, then qout4's
+// steps (qdot.hpp; the caller checks qout4_usual). 13 core registers (9 weights, 3 row
+// pointers, mult): r7 must be free, as qdot2x2's DSP assembly needs.
+template <typename TX>
+__attribute__((noinline)) inline void qdw3x3_s1_inplace_asm(TX* plane, int32_t pw, int32_t passes, const int8_t* wc,
+                                                          int32_t base, int32_t m, int32_t s, int32_t y_zp, int32_t lo,
+                                                          int32_t hi) {
+  const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
+                w8 = wc[8];
+  const int32x4_t vsh = vdupq_n_s32(s), vsh32 = vdupq_n_s32(s + 32), vlo = vdupq_n_s32(lo - y_zp),
+                  vhi = vdupq_n_s32(hi - y_zp), vzp = vdupq_n_s32(y_zp);
+  TX* p0 = plane;
+  TX* p1 = plane + pw;
+  TX* p2 = p1 + pw;
+  int32x4_t a, x, q;
+#define O2M_DW_ROW(LD, P, WA, WB, WC)                                                              \
+  LD " %q[x], [%[" P "], #1]\n vmla.s32 %q[a], %q[x], %[" WB "]\n"                                \
+  LD " %q[x], [%[" P "], #2]\n vmla.s32 %q[a], %q[x], %[" WC "]\n"                                \
+  LD " %q[x], [%[" P "]], #4\n vmla.s32 %q[a], %q[x], %[" WA "]\n"
+#define O2M_DW_ASM(LD)                                                                            \
+  __asm__ volatile(                                                                               \
+      "ldr lr, %[basem]\n vdup.32 %q[a], lr\n ldr lr, %[passes]\n"                                \
+      "sub sp, #16\n vstrw.32 %q[a], [sp]\n dls lr, lr\n"                                          \
+      "1:\n vldrw.u32 %q[a], [sp]\n"                                                             \
+      LD " %q[x], [%[p0]]\n vmla.s32 %q[a], %q[x], %[w0]\n"                                       \
+      LD " %q[x], [%[p0], #1]\n vmla.s32 %q[a], %q[x], %[w1]\n"                                   \
+      LD " %q[x], [%[p0], #2]\n vmla.s32 %q[a], %q[x], %[w2]\n"                                   \
+      O2M_DW_ROW(LD, "p1", "w3", "w4", "w5") O2M_DW_ROW(LD, "p2", "w6", "w7", "w8")                \
+      "vqdmulh.s32 %q[x], %q[a], %[m]\n vmul.i32 %q[a], %q[a], %[m]\n"                             \
+      "vshl.s32 %q[q], %q[x], %q[sh]\n vshl.s32 %q[x], %q[x], %q[sh32]\n"                          \
+      "vorr %q[a], %q[a], %q[x]\n vshr.u32 %q[x], %q[x], #31\n vsli.32 %q[a], %q[q], #31\n"        \
+      "vmin.u32 %q[a], %q[a], %q[x]\n vadd.i32 %q[q], %q[q], %q[a]\n"                              \
+      "vmax.s32 %q[q], %q[q], %q[lo]\n vmin.s32 %q[q], %q[q], %q[hi]\n vadd.i32 %q[q], %q[q], %q[zp]\n" \
+      "vstrb.32 %q[q], [%[p0]], #4\n le lr, 1b\n add sp, #16\n"                                    \
+      : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [a] "=&w"(a), [x] "=&w"(x), [q] "=&w"(q)       \
+      : [w0] "r"(w0), [w1] "r"(w1), [w2] "r"(w2), [w3] "r"(w3), [w4] "r"(w4), [w5] "r"(w5),        \
+        [w6] "r"(w6), [w7] "r"(w7), [w8] "r"(w8), [m] "r"(m), [sh] "w"(vsh), [sh32] "w"(vsh32),     \
+        [lo] "w"(vlo), [hi] "w"(vhi), [zp] "w"(vzp), [basem] "m"(base), [passes] "m"(passes)       \
+      : "lr", "memory")
+  if constexpr (qx_offset<TX>() != 0)
+    O2M_DW_ASM("vldrb.u32");
+  else
+    O2M_DW_ASM("vldrb.s32");
+#undef O2M_DW_ASM
+#undef O2M_DW_ROW
+}
+#endif
 
 // One channel of a 3x3, stride-1 2-D depthwise conv on Helium, in place, when qout4 applies:
 // four plane positions q per pass over the rows end to end (as above), their outputs stored by
@@ -295,13 +413,67 @@ inline void qconv_depthwise3x3_s1_inplace_mve(const QConvParams& p, TX* plane, i
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
   const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
                 w8 = wc[8];
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  qdw3x3_s1_inplace_asm(plane, pw, (qn + 3) / 4, wc, base, m, s, y_zp, lo, hi);
+  qv_copy_rows(yc, ow_n, plane, pw, ow_n, oh_n);
+  return;
+#endif
   const uint32x4_t offs = vdupq_n_u32(0);  // unused: the loads are contiguous
   for (int32_t q = 0; q < qn; q += 4) {
     const int32x4_t acc =
         qdw_taps3x3(vdupq_n_s32(base), plane + q, pw, true, offs, w0, w1, w2, w3, w4, w5, w6, w7, w8);
     vstrbq_s32(reinterpret_cast<int8_t*>(plane + q), qout4(acc, m, s, y_zp, lo, hi));
   }
-  for (int32_t oh = 0; oh < oh_n; ++oh) qv_copy_bytes(yc + oh * ow_n, plane + oh * pw, ow_n);
+  qv_copy_rows(yc, ow_n, plane, pw, ow_n, oh_n);
+}
+#endif
+
+#if defined(O2M_QDOT_MVE) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+// A 3x3 stride-1 depthwise conv transposed: worth it when the rows are much narrower than the
+// columns (KWS: 25 x 5 outputs, planes 27 x 7), as the in-place passes run over the rows end to
+// end and waste the two padding columns of every row (2 of 7 positions for KWS, 2 of 27
+// transposed). The plane, filled with x_zp, holds column c of the padded input as row c (ph
+// wide); the taps' weights are transposed to match, and output row ow, oh = 0 .. out_h - 1,
+// goes back to y as column ow.
+inline bool qconv_depthwise_transposed(const ConvParams& c, int32_t ph, int32_t pw) {
+  return (c.out[2] * ph + 3) / 4 < (c.out[1] * pw + 3) / 4 && 7 * c.in[2] <= 65535 && 7 * c.out[2] <= 65535;
+}
+template <typename TX, typename TY>
+inline void qconv_depthwise3x3_s1_transposed_mve(const QConvParams& p, const TX* xc, TX* plane,
+                                                                          int32_t ph, int32_t pw, const int8_t* wc,
+                                                                          int32_t base, int32_t m, int32_t s, TY* yc) {
+  const ConvParams& c = p.conv;
+  const int32_t rbeg = c.pad[1] < ph ? c.pad[1] : ph, rend = c.pad[1] + c.in[1] < ph ? c.pad[1] + c.in[1] : ph;
+  const int32_t cn = (c.pad[2] + c.in[2] < pw ? c.pad[2] + c.in[2] : pw) - c.pad[2];
+  qv_fill_bytes(plane, static_cast<TX>(p.x_zp), ph * pw);
+  for (int32_t iw = 0; iw < cn; ++iw)
+    qv_column_bytes<true>(plane + (c.pad[2] + iw) * ph + rbeg, xc + (rbeg - c.pad[1]) * c.in[2] + iw, c.in[2],
+                          rend - rbeg);
+  const int8_t wt[9] = {wc[0], wc[3], wc[6], wc[1], wc[4], wc[7], wc[2], wc[5], wc[8]};
+  qdw3x3_s1_inplace_asm(plane, ph, (c.out[2] * ph + 3) / 4, wt, base, m, s, p.y_zp, p.act_min, p.act_max);
+  for (int32_t ow = 0; ow < c.out[2]; ++ow) qv_column_bytes<false>(yc + ow, plane + ow * ph, c.out[2], c.out[1]);
+}
+// The whole conv transposed when every channel's requantisation is qout4_usual (else false,
+// nothing done). Apart from qconv_depthwise: inlined there, it costs the other paths registers.
+template <typename TX, typename TY>
+__attribute__((noinline)) inline bool qconv_depthwise_transposed_mve(const QConvParams& p, const TX* x, const int8_t* w,
+                                                                    const int32_t* bias, const int32_t* mult,
+                                                                    const int32_t* shift, TY* y, TX* plane) {
+  const ConvParams& c = p.conv;
+  for (int32_t i = 0; i < (p.per_channel ? c.c_out : 1); ++i)
+    if (!qout4_usual(mult[i], shift[i])) return false;
+  const int32_t ph = qconv_plane_h(c), pw = qconv_plane_w(c), in_sp = c.in[1] * c.in[2], out_sp = c.out[1] * c.out[2];
+  for (int32_t b = 0; b < c.n; ++b)
+    for (int32_t ch = 0; ch < c.c_out; ++ch) {
+      const int8_t* wc = w + ch * 9;
+      int32_t wsum = 0;
+      for (int32_t t = 0; t < 9; ++t) wsum += wc[t];
+      const int32_t pc = p.per_channel ? ch : 0;
+      qconv_depthwise3x3_s1_transposed_mve(p, x + (b * c.c_in + ch) * in_sp, plane, ph, pw, wc,
+                                           bias[ch] - qx_offset<TX>() * wsum, mult[pc], shift[pc],
+                                           y + (b * c.c_out + ch) * out_sp);
+    }
+  return true;
 }
 #endif
 
@@ -387,6 +559,11 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
   // as locals: a store into the plane (a char type) could otherwise change them
   const int32_t pad_t = c.pad[1], pad_l = c.pad[2], in_w = c.in[2];
   bool dirty = !kRef;  // the plane's padding is to be written (again, after an in-place channel)
+#if defined(O2M_QDOT_MVE) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && qconv_depthwise_transposed(c, ph, pw) &&
+      qconv_depthwise_transposed_mve(p, x, w, bias, mult, shift, y, plane))
+    return;
+#endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t ch = 0; ch < c.c_out; ++ch) {
       const TX* xc = x + (b * c.c_in + ch) * in_sp;
@@ -403,7 +580,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 #if defined(O2M_QDOT_MVE)
         if (dirty) qv_fill_bytes(plane, zx, ph * pw);
         dirty = false;
-        for (int32_t r = rbeg; r < rend; ++r) qv_copy_bytes(plane + r * pw + pad_l, xc + (r - pad_t) * in_w, cn);
+        qv_copy_rows(plane + rbeg * pw + pad_l, pw, xc + (rbeg - pad_t) * in_w, in_w, cn, rend - rbeg);
 #else
         if (dirty)
           for (int32_t i = 0; i < ph * pw; ++i) plane[i] = zx;
@@ -426,7 +603,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
                     w5 = wc[k33 ? 5 : 0], w6 = wc[k33 ? 6 : 0], w7 = wc[k33 ? 7 : 0], w8 = wc[k33 ? 8 : 0];
       TY* yc = y + (b * c.c_out + ch) * out_sp;
 #if defined(O2M_QDOT_MVE)
-      if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && requant_usual(s)) {
+      if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && qout4_usual(m, s)) {
         qconv_depthwise3x3_s1_inplace_mve(p, plane, pw, wc, base, m, s, yc);
         dirty = true;
         continue;
@@ -490,7 +667,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 // stored) on Helium, two channels at a time: a 2x2 block (qdot2x2_v, started from the bias) is
 // one vector, lanes (pixel, channel) = (0, 0), (0, 1), (1, 0), (1, 1), requantised by qout4 with
 // the channels' multiplier and shift as lanes {c0, c1, c0, c1} (one gather each) and stored by
-// one scatter into two channel planes (out_sp apart). Every shift requant_usual.
+// one scatter into two channel planes (out_sp apart). Every channel qout4_usual.
 template <typename TY, bool kTwo>
 inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w, int32_t kg, int32_t n,
                              const int32_t* bias, const int32_t* mult, const int32_t* shift, bool per_channel,
@@ -561,7 +738,7 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   };
   // every shift in requantize()'s usual range: the blocks requantise without testing each
   bool rq_usual = !kRef;
-  for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && requant_usual(shift[i]);
+  for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && qout4_usual(mult[i], shift[i]);
 #if defined(O2M_QCONV_SSE2)
   if constexpr (!kRef && qh_types<TX, TY>())
     if (pointwise && out_sp >= 8)

@@ -303,13 +303,19 @@ __attribute__((always_inline)) inline int32x4_t qdot2x2_v(const int8_t* a0, cons
         : "lr", "d0", "d1", "d2", "d3", "d4", "d5", "memory");
   }
   if (const int32_t r = n & 15) {
+    // the tail under one predicate (the "Up" operand, in VPR): two VPSTTTT blocks (GCC 12 puts
+    // a VPST before each predicated instruction); lanes past the end are neither loaded nor summed
     const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(r));
-    const int8x16_t va0 = vldrbq_z_s8(a0, pr), va1 = vldrbq_z_s8(a1, pr);
-    const int8x16_t vb0 = vldrbq_z_s8(b0, pr), vb1 = vldrbq_z_s8(b1, pr);
-    s00 = vmladavaq_p_s8(s00, va0, vb0, pr);
-    s01 = vmladavaq_p_s8(s01, va0, vb1, pr);
-    s10 = vmladavaq_p_s8(s10, va1, vb0, pr);
-    s11 = vmladavaq_p_s8(s11, va1, vb1, pr);
+    int8x16_t t0, t1, t2, t3;
+    __asm__ volatile(
+        "vpstttt\n vldrbt.u8 %q[t0], [%[b0]]\n vldrbt.u8 %q[t1], [%[a0]]\n vldrbt.u8 %q[t2], [%[a1]]\n"
+        "vldrbt.u8 %q[t3], [%[b1]]\n"
+        "vpstttt\n vmlavat.s8 %[s00], %q[t1], %q[t0]\n vmlavat.s8 %[s10], %q[t2], %q[t0]\n"
+        "vmlavat.s8 %[s01], %q[t1], %q[t3]\n vmlavat.s8 %[s11], %q[t2], %q[t3]\n"
+        : [s00] "+Te"(s00), [s01] "+Te"(s01), [s10] "+Te"(s10), [s11] "+Te"(s11), [t0] "=&w"(t0), [t1] "=&w"(t1),
+          [t2] "=&w"(t2), [t3] "=&w"(t3)
+        : [a0] "r"(a0), [a1] "r"(a1), [b0] "r"(b0), [b1] "r"(b1), [pr] "Up"(pr)
+        : "memory");
   }
   return qv_lanes(s00, s01, s10, s11);
 }
@@ -371,22 +377,24 @@ inline int32_t qv_add(int32_t x, int32_t c) { return x + c; }
 inline int32x4_t qv_add(int32x4_t x, int32_t c) { return vaddq_n_s32(x, c); }
 inline int32x4_t qv_splat(int32x4_t m) { return m; }
 
+inline int32x4_t qv_qdmulh(int32x4_t x, int32_t m) { return vqdmulhq_n_s32(x, m); }
+inline int32x4_t qv_qdmulh(int32x4_t x, int32x4_t m) { return vqdmulhq_s32(x, m); }
+
 // qout() of four accumulators at once, with one (mult, shift) for all lanes (S = int32_t) or
-// one per lane (S = int32x4_t), when every shift is in requantize()'s usual range
-// (requant_usual, checked by the caller): the same 32-bit steps on the product's high word
-// (VMULH) and low word (VMUL) as requantize(), so the same bits; the rounding and sticky bits
-// are taken by shifts rather than masks (Helium has eight vector registers).
+// one per lane (S = int32x4_t), when qout4_usual(mult, shift) (checked by the caller): the
+// product's bits 31..62 by VQDMULH (ph; exact, as no multiplier is INT32_MIN) and bits 0..31
+// by VMUL (pl), then with u = -shift (2..31) q = ph >> u, and x = ph << (32 - u) holds the
+// rounding bit on top and the bits below it after; rest = x | pl with bit 31 replaced by q's
+// last bit (VSLI) is zero exactly on a tie to an even q, so q + min(rest, round) (unsigned:
+// no compare and predicated add) rounds half to even, as requantize(): the same bits.
 template <typename S>
 inline int32x4_t qout4(int32x4_t acc, S mult, S shift, int32_t y_zp, int32_t lo, int32_t hi) {
-  // t = -1 - shift, the bits dropped from the high word (1..30); the shift counts -t, 32 - t
-  // and 33 - t are shift plus a constant (a scalar operand: no constant vector to load)
-  const int32x4_t ph = vmulhq_s32(acc, qv_splat(mult));
+  const int32x4_t ph = qv_qdmulh(acc, mult);
   const int32x4_t pl = qv_mul(acc, mult);
-  const int32x4_t q = qv_shl(ph, qv_add(shift, 1));
-  const uint32x4_t round = vshrq_n_u32(vreinterpretq_u32_s32(qv_shl(ph, qv_add(shift, 33))), 31);
-  // the bits below the rounding bit, and q's last bit: any set, and round adds one; with round
-  // 0 or 1 that is min(rest, round), unsigned (no compare and predicated add)
-  const int32x4_t rest = vorrq_s32(vorrq_s32(qv_shl(ph, qv_add(shift, 34)), pl), vshlq_n_s32(q, 31));
+  const int32x4_t q = qv_shl(ph, shift);
+  const int32x4_t x = qv_shl(ph, qv_add(shift, 32));
+  const uint32x4_t round = vshrq_n_u32(vreinterpretq_u32_s32(x), 31);
+  const int32x4_t rest = vsliq_n_s32(vorrq_s32(x, pl), q, 31);
   const int32x4_t r = vaddq_s32(q, vreinterpretq_s32_u32(vminq_u32(vreinterpretq_u32_s32(rest), round)));
   return vaddq_n_s32(vminq_s32(vmaxq_s32(r, vdupq_n_s32(lo - y_zp)), vdupq_n_s32(hi - y_zp)), y_zp);
 }
@@ -402,6 +410,17 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
 }
 
 #endif
+
+// The blocked kernels' fast requantisation applies: requant_usual(shift) and, on Helium
+// (qout4's VQDMULH saturates INT32_MIN * INT32_MIN), a multiplier other than INT32_MIN.
+inline bool qout4_usual(int32_t mult, int32_t shift) {
+#if defined(O2M_QDOT_MVE)
+  return mult != -2147483647 - 1 && requant_usual(shift);
+#else
+  static_cast<void>(mult);
+  return requant_usual(shift);
+#endif
+}
 
 // Kernels take `bool kRef = false`: true pins them to the reference dot products, so a test
 // can run the reference and the variant of the same kernel in one program.

@@ -34,7 +34,7 @@ inline void qgemm(const QGemmParams& p, const TX* x, const int8_t* w, const int3
   constexpr int32_t off = qx_offset<TX>();
 #if defined(O2M_QDOT_MVE)
   bool rq_usual = !kRef;  // every shift in qout4's range
-  for (int32_t c = 0; c < (p.per_channel ? p.n : 1); ++c) rq_usual = rq_usual && requant_usual(shift[c]);
+  for (int32_t c = 0; c < (p.per_channel ? p.n : 1); ++c) rq_usual = rq_usual && qout4_usual(mult[c], shift[c]);
 #endif
   for (int32_t i = 0; i < p.m; ++i) {
     const int8_t* a = reinterpret_cast<const int8_t*>(x + i * p.k);

@@ -46,10 +46,13 @@ void random_bytes(int8_t* p, int n) {
 }
 
 // Multipliers like a real layer's: 2^-5 .. 2^-12, random mantissa; with wide, every shift from
-// 2^0 to 2^-33, past both ends of the vector requantisation's range (qout4).
+// 2^0 to 2^-33, past both ends of the vector requantisation's range (qout4). One time in four
+// the mantissa is 1 or 3/2 (2^30, 3 * 2^29): products often fall exactly halfway (one in 2^6 ..
+// 2^12), so the round-half-to-even ties are tested.
 void random_requant(int n, bool wide = false) {
+  const bool ties = uniform(0, 3) == 0;
   for (int i = 0; i < n; ++i) {
-    g_mult[i] = static_cast<int32_t>((1u << 30) + (next() & 0x3fffffffu));
+    g_mult[i] = ties ? (uniform(0, 1) ? 1 << 30 : 3 << 29) : static_cast<int32_t>((1u << 30) + (next() & 0x3fffffffu));
     g_shift[i] = wide ? -uniform(0, 33) : -uniform(4, 11);
     g_bias[i] = uniform(-20000, 20000);
   }
