@@ -188,6 +188,33 @@ struct Lowering {
     in.emit("Gather", n().name, {stack, scalar}, n().outputs[0], {{"axis", int_attr(0)}});  // negative wraps; out of range reads 0
   }
 
+  // x's element of `rows` rows (known at run time) held in `window`, its capacity (an onnx2mcu
+  // RuntimeRows node: a model output whose length the run reports).
+  Value* runtime_rows(Value* window, Value* rows, const std::string& hint) {
+    Value* y = in.new_value(n().name + "/" + hint);
+    in.emit("RuntimeRows", n().name + "/" + hint, {window, rows}, y)->domain = "onnx2mcu";
+    return y;
+  }
+
+  // Pieces of run-time sizes along axis 0: piece k is the window x[at_k : at_k + len] (rows past
+  // the axis read zeros), at_k the sum of the sizes before it, of which the first split[k] rows
+  // are the element.
+  std::vector<Value*> runtime_split(Value* x, Value* split, int64_t len) {
+    Value* sizes = split->dtype == DType::I64 ? split : op("Cast", {split}, "split64", {{"to", int_attr(7)}});
+    Value* width = indices("width", {len});
+    Value* axes = indices("axes", {0});
+    Value* at = indices("at_0", {0});
+    std::vector<Value*> elems;
+    for (int64_t k = 0; k < split->shape[0]; ++k) {
+      const std::string id = std::to_string(k);
+      Value* rows = op("Gather", {sizes, indices("index_" + id, {k})}, "rows_" + id, {{"axis", int_attr(0)}});
+      Value* window = op("Slice", {x, at, op("Add", {at, width}, "end_" + id), axes}, "window_" + id);
+      elems.push_back(runtime_rows(window, rows, id));
+      at = op("Add", {at, rows}, "at_" + std::to_string(k + 1));
+    }
+    return elems;
+  }
+
   void split_to_sequence() {
     Value* x = n().input(0);
     if (!x || c.holds(x)) n().fail("splits something that is not a tensor");
@@ -216,6 +243,11 @@ struct Lowering {
     if (!split->is_const()) {
       if (split->shape.empty())
         n().fail("how many elements a run-time split size makes depends on its value; fix it: --freeze " + split->name + "=FILE.pb");
+      if (axis == 0) {
+        check_pieces(3 * split->shape[0]);
+        set_sequence(0, runtime_split(x, split, len));
+        return;
+      }
       set_sequence(0, std::vector<Value*>(static_cast<size_t>(split->shape[0]), nullptr));  // a count, no shapes
       if (n().outputs[0]) c.runtime_splits[n().outputs[0]] = split;
       return;
@@ -349,7 +381,7 @@ struct Lowering {
 std::string Composites::unknown_elements(const Value* seq) const {
   auto it = runtime_splits.find(seq);
   const Value* split = it == runtime_splits.end() ? nullptr : it->second;
-  return "whose shapes depend on split sizes known only at run time" +
+  return "whose shapes depend on split sizes known only at run time (supported along axis 0 only)" +
          (split && split->is_graph_input ? "; fix them: --freeze " + split->name + "=FILE.pb" : std::string());
 }
 
@@ -402,6 +434,12 @@ void flatten_composite_outputs(Graph& g, const Composites& c) {
       id->name = v->name + "/" + std::to_string(k);
       id->op = "Identity";
       id->inputs = {elems[k]};
+      const Node* rows = elems[k]->producer;
+      if (rows && rows->domain == "onnx2mcu" && rows->op == "RuntimeRows") {  // the output itself reports its length
+        id->op = rows->op;
+        id->domain = rows->domain;
+        id->inputs = rows->inputs;
+      }
       id->outputs = {e};
       e->producer = id.get();
       copies.push_back(std::move(id));

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "attrs.h"
+#include "emitter/emitter.h"
 #include "onnx2mcu/error.h"
 #include "ops/op.h"
 #include "passes/passes.h"
@@ -1670,6 +1671,52 @@ TEST(Sequences, ARunTimePositionOverElementsOfDifferentShapesIsAnErrorNamingTheN
   const std::string err = pipeline_error(b.g);
   EXPECT_NE(err.find("node 'erase' (SequenceErase): position 'pos' is known only at run time, which needs elements of one shape; "
                      "they are [2] and [3] (or fix it: --freeze pos=FILE.pb)"),
+            std::string::npos)
+      << err;
+}
+
+// The RuntimeRows graph outputs: each of `capacity`, reporting its length at run time.
+void expect_runtime_rows_outputs(const Graph& g, size_t count, const Shape& capacity) {
+  ASSERT_EQ(g.outputs.size(), count) << print_graph(g);
+  for (const Value* o : g.outputs) {
+    ASSERT_TRUE(o->producer) << o->name;
+    EXPECT_EQ(o->producer->domain + "." + o->producer->op, "onnx2mcu.RuntimeRows") << print_graph(g);
+    EXPECT_EQ(o->shape, capacity) << o->name;
+    EXPECT_TRUE(has_runtime_length(*o)) << o->name;
+  }
+}
+
+// Split sizes known at run time along axis 0: element k is the window of x from the sum of the
+// sizes before it, as long as x (its capacity), of which the run reports size k rows.
+TEST(Sequences, RunTimeSplitSizesAlongAxis0GiveElementsOfARunTimeLength) {
+  GraphBuilder b;
+  Value* x = b.input("x", {4, 2});
+  b.output(b.out(b.node("SplitToSequence", "split", {x, b.input("sizes", {3}, DType::I64)})));
+  run_pipeline(b.g);
+  expect_runtime_rows_outputs(b.g, 3, {4, 2});
+  GraphBuilder other_axis;
+  Value* y = other_axis.input("x", {4, 2});
+  other_axis.output(other_axis.out(
+      other_axis.node("SplitToSequence", "split", {y, other_axis.input("sizes", {2}, DType::I64)}, {{"axis", int_attr_of(1)}})));
+  std::string err = pipeline_error(other_axis.g);
+  EXPECT_NE(err.find("graph output 'split_y' holds elements whose shapes depend on split sizes known only at run time "
+                     "(supported along axis 0 only); fix them: --freeze sizes=FILE.pb"),
+            std::string::npos)
+      << err;
+  // An element of a run-time length read by another node (which would see all its capacity).
+  GraphBuilder read;
+  Value* s = read.out(read.node("SplitToSequence", "split", {read.input("x", {4, 2}), read.input("sizes", {2}, DType::I64)}));
+  Value* first = read.out(read.node("SequenceAt", "at", {s, read.constant<int64_t>("zero", {}, {0})}));
+  read.output(read.out(read.node("Relu", "relu", {first})));
+  run_pipeline(read.g);
+  err = "(no error)";
+  try {
+    emit_model(read.g, plan_memory(read.g), {"read", "read.onnx"});
+  } catch (const Error& e) {
+    err = e.what();
+  }
+  EXPECT_NE(err.find("(RuntimeRows): 'split/0' has a length known only at run time (at most 4 rows); onnx2mcu supports that "
+                     "only for a model output that nothing else reads"),
             std::string::npos)
       << err;
 }
