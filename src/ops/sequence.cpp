@@ -15,7 +15,7 @@ std::vector<KernelCall> lower_composite_op(const Node& n) { n.fail("sequences an
 
 // RuntimeRows(x, rows): x, of which only the first `rows` rows (along axis 0) are the value, a
 // count known at run time; x's shape is the capacity. An element of a sequence whose shape is
-// decided at run time (a run-time split size); the emitter checks the count and
+// decided at run time (a run-time split size or position); the emitter checks the count and
 // reports it through the run function (docs/api.md "Outputs of a run-time length").
 void infer_runtime_rows(Node& n) {
   expect_arity(n, 2, 2);
@@ -33,14 +33,17 @@ std::vector<KernelCall> lower_runtime_rows(const Node& n) { return find_op("", "
 
 void register_sequence_ops(OpTable& t) {
   const char* at_notes = "a run-time position needs elements of one shape (stacked and gathered at run time; out of range reads zeros)";
+  const char* edit_notes =
+      "a run-time position needs elements of one shape (stacked and gathered at run time; out of range reads zeros), or of shapes "
+      "differing along axis 0 only (padded; elements of a run-time length, model outputs only)";
   const struct {
     const char* name;
     const char* notes;
   } ops[] = {
       {"SequenceEmpty", "compile-time list of tensors"},
       {"SequenceConstruct", "compile-time list of tensors"},
-      {"SequenceInsert", at_notes},
-      {"SequenceErase", at_notes},
+      {"SequenceInsert", edit_notes},
+      {"SequenceErase", edit_notes},
       {"SequenceAt", at_notes},
       {"SequenceLength", "folded: the length is known at compile time"},
       {"SplitToSequence", "constant split sizes, or run-time 1-D sizes along axis 0 (elements of a run-time length, model outputs only)"},

@@ -80,15 +80,35 @@ struct Lowering {
   }
 
   // Run-time positions need one element shape: the sequence is stacked along a new axis 0.
-  Value* stacked(const std::vector<Value*>& elems, size_t pos_input) {
-    for (const Value* e : elems)
-      if (e->dtype != elems[0]->dtype || e->shape != elems[0]->shape) {
+  // Elements that differ only in their length along axis 0 are first padded with zeros to the
+  // longest when `rows` is given, which then holds their lengths (for RuntimeRows elements).
+  Value* stacked(const std::vector<Value*>& elems, size_t pos_input, Value** rows = nullptr) {
+    std::vector<int64_t> lengths;
+    int64_t longest = 0;
+    bool ragged = false;
+    for (const Value* e : elems) {
+      const bool same_rows_shape = e->shape.size() == elems[0]->shape.size() && !e->shape.empty() &&
+                                   std::equal(e->shape.begin() + 1, e->shape.end(), elems[0]->shape.begin() + 1);
+      ragged = ragged || e->shape != elems[0]->shape;
+      if (e->dtype != elems[0]->dtype || (e->shape != elems[0]->shape && (!rows || !same_rows_shape))) {
         const Value* pos = n().input(pos_input);
-        n().fail("position '" + pos->name + "' is known only at run time, which needs elements of one shape; they are " +
-                 shape_str(elems[0]->shape) + " and " + shape_str(e->shape) +
-                 (pos->is_graph_input ? " (or fix it: --freeze " + pos->name + "=FILE.pb)" : ""));
+        n().fail("position '" + pos->name + "' is known only at run time, which needs elements of one shape" +
+                 (rows ? " but for their length along axis 0" : "") + "; they are " + shape_str(elems[0]->shape) + " and " +
+                 shape_str(e->shape) + (pos->is_graph_input ? " (or fix it: --freeze " + pos->name + "=FILE.pb)" : ""));
       }
-    return in.stack(elems, 0, nullptr, n().name + "/stacked");
+      if (!e->shape.empty()) lengths.push_back(e->shape[0]);
+      if (!e->shape.empty()) longest = std::max(longest, e->shape[0]);
+    }
+    if (!ragged) return in.stack(elems, 0, nullptr, n().name + "/stacked");
+    std::vector<Value*> padded;
+    for (size_t k = 0; k < elems.size(); ++k) {
+      std::vector<int64_t> pads(2 * elems[k]->shape.size(), 0);
+      pads[elems[k]->shape.size()] = longest - lengths[k];  // rows added at the end of axis 0
+      const std::string id = std::to_string(k);
+      padded.push_back(lengths[k] == longest ? elems[k] : op("Pad", {elems[k], indices("pads_" + id, pads)}, "padded_" + id));
+    }
+    *rows = indices("rows", lengths);
+    return in.stack(padded, 0, nullptr, n().name + "/stacked");
   }
   Value* op(const std::string& type, std::vector<Value*> inputs, const std::string& hint, std::map<std::string, Attr> attrs = {}) {
     Value* y = in.new_value(n().name + "/" + hint);
@@ -108,11 +128,19 @@ struct Lowering {
     Value* wrapped = op("Add", {p, in.int64_constant(n().name + "/len", {len}, {})}, "wrapped");
     return op("Where", {op("Less", {p, zero}, "negative"), wrapped, p}, "pos");
   }
-  // The elements of `stack` (a stacked sequence) reordered by run-time `order`, one value each.
-  std::vector<Value*> unstack(Value* stack, Value* order, int64_t count) {
+  // The elements of `stack` (a stacked sequence) reordered by run-time `order`, one value each;
+  // with `rows` (the elements' lengths, stacked() padded them) each reports its own (RuntimeRows).
+  std::vector<Value*> unstack(Value* stack, Value* order, int64_t count, Value* rows) {
     Value* reordered = op("Gather", {stack, order}, "reordered", {{"axis", int_attr(0)}});
+    Value* lengths = rows ? op("Gather", {rows, order}, "reordered_rows", {{"axis", int_attr(0)}}) : nullptr;
     std::vector<Value*> elems;
-    for (int64_t k = 0; k < count; ++k) elems.push_back(in.take(reordered, k, 0, n().name + "/" + std::to_string(k)));
+    for (int64_t k = 0; k < count; ++k) {
+      const std::string id = std::to_string(k);
+      elems.push_back(in.take(reordered, k, 0, n().name + "/" + id));
+      if (lengths)
+        elems.back() = runtime_rows(elems.back(), op("Gather", {lengths, indices("index_" + id, {k})}, "rows_" + id, {{"axis", int_attr(0)}}),
+                                    "element_" + id);
+    }
     return elems;
   }
 
@@ -133,7 +161,8 @@ struct Lowering {
       // order[k] = k before the position, the new element (last in the stack) at it, k - 1 after it
       std::vector<Value*> all = s;
       all.push_back(t);
-      Value* stack = stacked(all, 2);
+      Value* rows = nullptr;
+      Value* stack = stacked(all, 2, &rows);
       Value* p = runtime_position(2, len);
       std::vector<int64_t> r(static_cast<size_t>(len + 1)), before(r.size());
       std::iota(r.begin(), r.end(), 0);
@@ -142,7 +171,7 @@ struct Lowering {
       Value* at = op("Where", {op("Equal", {rv, p}, "at_pos"), in.int64_constant(n().name + "/last", {len}, {}), indices("k_minus_1", before)},
                      "shifted");
       Value* order = op("Where", {op("Less", {rv, p}, "before_pos"), rv, at}, "order");
-      s = unstack(stack, order, len + 1);
+      s = unstack(stack, order, len + 1, rows);
     }
     set_sequence(0, std::move(s));
   }
@@ -160,14 +189,15 @@ struct Lowering {
       s.clear();  // the only valid position
     } else {
       // order[k] = k before the position, k + 1 from it on
-      Value* stack = stacked(s, 1);
+      Value* rows = nullptr;
+      Value* stack = stacked(s, 1, &rows);
       Value* p = runtime_position(1, len);
       std::vector<int64_t> r(static_cast<size_t>(len - 1)), after(r.size());
       std::iota(r.begin(), r.end(), 0);
       std::iota(after.begin(), after.end(), 1);
       Value* rv = indices("k", r);
       Value* order = op("Where", {op("Less", {rv, p}, "before_pos"), rv, indices("k_plus_1", after)}, "order");
-      s = unstack(stack, order, len - 1);
+      s = unstack(stack, order, len - 1, rows);
     }
     set_sequence(0, std::move(s));
   }

@@ -1666,11 +1666,11 @@ TEST(Sequences, ARunTimePositionGathersFromTheStackedElements) {
 
 TEST(Sequences, ARunTimePositionOverElementsOfDifferentShapesIsAnErrorNamingTheNodeAndTheFix) {
   GraphBuilder b;
-  auto [s, pos] = sequence_and_position(b, {3});
+  auto [s, pos] = sequence_and_position(b, {2, 1});
   b.output(b.out(b.node("SequenceErase", "erase", {s, pos})));
   const std::string err = pipeline_error(b.g);
-  EXPECT_NE(err.find("node 'erase' (SequenceErase): position 'pos' is known only at run time, which needs elements of one shape; "
-                     "they are [2] and [3] (or fix it: --freeze pos=FILE.pb)"),
+  EXPECT_NE(err.find("node 'erase' (SequenceErase): position 'pos' is known only at run time, which needs elements of one shape "
+                     "but for their length along axis 0; they are [2] and [2,1] (or fix it: --freeze pos=FILE.pb)"),
             std::string::npos)
       << err;
 }
@@ -1684,6 +1684,17 @@ void expect_runtime_rows_outputs(const Graph& g, size_t count, const Shape& capa
     EXPECT_EQ(o->shape, capacity) << o->name;
     EXPECT_TRUE(has_runtime_length(*o)) << o->name;
   }
+}
+
+// Elements that differ only along axis 0 and a run-time position: each output element is padded
+// to the longest and reports its own length (a row count gathered like the element).
+TEST(Sequences, ARunTimePositionOverElementsOfDifferentLengthsGivesElementsOfARunTimeLength) {
+  GraphBuilder b;
+  auto [s, pos] = sequence_and_position(b, {3});
+  b.output(b.out(b.node("SequenceInsert", "insert", {s, b.input("z", {1}), pos})));
+  run_pipeline(b.g);
+  expect_runtime_rows_outputs(b.g, 3, {3});
+  EXPECT_EQ(op_types(b.g).count("Pad"), 2u) << print_graph(b.g);  // x [2] and z [1] to 3 rows
 }
 
 // Split sizes known at run time along axis 0: element k is the window of x from the sum of the
