@@ -274,7 +274,7 @@ struct Lowering {
       if (split->shape.empty())
         n().fail("how many elements a run-time split size makes depends on its value; fix it: --freeze " + split->name + "=FILE.pb");
       if (axis == 0) {
-        check_pieces(3 * split->shape[0]);
+        check_pieces(split->shape[0]);
         set_sequence(0, runtime_split(x, split, len));
         return;
       }
