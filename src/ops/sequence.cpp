@@ -48,9 +48,9 @@ void register_sequence_ops(OpTable& t) {
       {"SequenceLength", "folded: the length is known at compile time"},
       {"SplitToSequence", "constant split sizes, or run-time 1-D sizes along axis 0 (elements of a run-time length, model outputs only)"},
       {"ConcatFromSequence", "Concat of the elements (new_axis: stacked)"},
-      {"Optional", "presence known at compile time (an optional model input: --optional NAME=none for absent)"},
-      {"OptionalHasElement", "folded: presence is known at compile time"},
-      {"OptionalGetElement", "an empty optional is a compile-time error"},
+      {"Optional", "presence known at compile time (an optional model input: --optional NAME=none for absent), or at run time when a run-time If returns it from one branch (output NAME_present)"},
+      {"OptionalHasElement", "folded where presence is known at compile time, else the run-time presence flag"},
+      {"OptionalGetElement", "an empty optional is a compile-time error (present at run time or not: its elements, zeros when absent)"},
   };
   for (const auto& op : ops) add_op(t, {op.name, "", infer_composite, lower_composite_op}).notes = op.notes;
   add_op(t, {"RuntimeRows", "onnx2mcu", infer_runtime_rows, lower_runtime_rows}).notes =

@@ -391,6 +391,11 @@ struct Lowering {
       if (out) c.optionals[out] = n().input(0);
     } else if (op_type == "OptionalHasElement") {
       Value* x = n().input(0);
+      auto flag = x ? c.presence.find(x) : c.presence.end();
+      if (flag != c.presence.end()) {  // decided at run time
+        alias(flag->second, out);
+        return;
+      }
       auto opt = x ? c.optionals.find(x) : c.optionals.end();
       Tensor t(DType::Bool, {});
       t.bytes[0] = x && (opt == c.optionals.end() || opt->second) ? 1 : 0;
@@ -402,6 +407,7 @@ struct Lowering {
       if (c.sequences.count(x)) c.sequences[out] = c.sequences[x];
       if (c.runtime_splits.count(x)) c.runtime_splits[out] = c.runtime_splits[x];
       if (c.optionals.count(x)) c.optionals[out] = c.optionals[x];
+      if (c.presence.count(x)) c.presence[out] = c.presence.at(x);
     }
   }
 };
@@ -442,6 +448,7 @@ void flatten_composite_outputs(Graph& g, const Composites& c) {
     if (opt != c.optionals.end()) {
       form.kind = opt->second && c.sequences.count(opt->second) ? IoForm::Kind::OptionalSequence : IoForm::Kind::Optional;
       form.present = opt->second != nullptr;
+      form.runtime_present = c.presence.count(v) > 0;
       seq = opt->second;
       if (form.kind == IoForm::Kind::Optional && seq) elems.push_back(opt->second);
     } else {
@@ -476,6 +483,21 @@ void flatten_composite_outputs(Graph& g, const Composites& c) {
     }
     form.count = elems.size();
     forms.push_back(form);
+    if (form.runtime_present) {  // then NAME_present, the flag saying whether the elements hold a value
+      Value* e = g.add_value(fresh_name(g, v->name + "_present"));
+      Value* flag = c.presence.at(v);
+      e->dtype = flag->dtype;
+      e->shape = flag->shape;
+      e->is_graph_output = true;
+      outputs.push_back(e);
+      auto id = std::make_unique<Node>();
+      id->name = v->name + "/present";
+      id->op = "Identity";
+      id->inputs = {flag};
+      id->outputs = {e};
+      e->producer = id.get();
+      copies.push_back(std::move(id));
+    }
   }
   if (!any && g.output_forms.size() == g.outputs.size()) return;  // as the loader left them (or flattened already)
   for (auto& n : copies) g.nodes.push_back(std::move(n));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # control_flow_models.sh ONNX2MCU TARGET: models whose control flow is decided by the input
 # (make_control_flow_models.py: run-time Ifs, a Loop with a run-time trip count and early exit, a
-# Scan recurrent cell, sequences with run-time positions and split sizes) compile to code with
+# Scan recurrent cell, sequences with run-time positions and split sizes, an optional present or
+# not at run time) compile to code with
 # that construct (marker.txt: `} else {`, `for (; `),
 # and `verify` on TARGET (host, or cortex-m4 in QEMU) gives the expected outputs on every path.
 # Exit 77 (skipped) for cortex-m4 without arm-none-eabi-g++ or qemu-system-arm.

@@ -42,7 +42,10 @@ def save_io(name, nodes, inputs, outputs, cases, opset=13, inits=(), flags="", m
         os.makedirs(d, exist_ok=True)
         for kind, values in (("input", xs), ("output", ys)):
             for j, value in enumerate(values):  # a list: a sequence
-                proto = numpy_helper.from_list(value) if isinstance(value, list) else numpy_helper.from_array(value)
+                if isinstance(value, onnx.OptionalProto):
+                    proto = value
+                else:
+                    proto = numpy_helper.from_list(value) if isinstance(value, list) else numpy_helper.from_array(value)
                 with open(os.path.join(d, f"{kind}_{j}.pb"), "wb") as f:
                     f.write(proto.SerializeToString())
     with open(os.path.join(folder, "paths.txt"), "w") as f:
@@ -247,3 +250,25 @@ for sizes in ((1, 3), (4, 0), (2, 2)):
 save_io("sequence_runtime_split", nodes,
         [helper.make_tensor_value_info("x", f32, [4, 3]), helper.make_tensor_value_info("sizes", i64, [2])],
         [helper.make_tensor_sequence_value_info("parts", f32, None)], cases, marker="return 2;")
+
+# An optional present or not at run time (issue 15): an If returns an empty optional from one
+# branch and a sequence from the other; the output's element (zeros when absent) is followed by
+# the flag opt_present, which OptionalHasElement reads too (docs/api.md "Sequences and optionals").
+seq_type = helper.make_sequence_type_proto(helper.make_tensor_type_proto(f32, [3]))
+opt_type = helper.make_optional_type_proto(seq_type)
+empty = helper.make_graph([helper.make_node("Optional", [], ["none"], name="none", type=seq_type)], "empty", [],
+                          [helper.make_value_info("none", opt_type)])
+full = helper.make_graph([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                          helper.make_node("SequenceConstruct", ["r"], ["s"], name="construct"),
+                          helper.make_node("Optional", ["s"], ["some"], name="some")], "full", [],
+                         [helper.make_value_info("some", opt_type)])
+nodes = [helper.make_node("If", ["c"], ["opt"], name="choose", then_branch=empty, else_branch=full),
+         helper.make_node("OptionalHasElement", ["opt"], ["has"], name="has")]
+cases = []
+for c in (True, False):
+    x = rng.standard_normal(3).astype(np.float32)
+    opt = numpy_helper.from_optional(None if c else [np.maximum(x, 0)], "opt", onnx.OptionalProto.SEQUENCE)
+    cases.append(([np.array(c), x], [opt, np.array(not c)], "absent" if c else "present"))
+save_io("optional_runtime_presence", nodes,
+        [helper.make_tensor_value_info("c", TensorProto.BOOL, []), helper.make_tensor_value_info("x", f32, [3])],
+        [helper.make_value_info("opt", opt_type), helper.make_tensor_value_info("has", TensorProto.BOOL, [])], cases, opset=16)

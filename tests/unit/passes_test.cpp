@@ -1833,5 +1833,47 @@ TEST(Sequences, ARunTimeIfReturnsASequenceElementByElement) {
   EXPECT_EQ(b.g.outputs[0]->shape, (Shape{4}));
 }
 
+// A run-time If returning an empty optional from one branch and a sequence from the other: the
+// elements (zeros from the empty branch) and a run-time presence flag, which OptionalHasElement reads.
+TEST(Optionals, ARunTimeIfDecidesPresenceAtRunTime) {
+  GraphBuilder none;
+  none.g.is_subgraph = true;
+  none.g.outputs.push_back(none.out(none.node("Optional", "none", {})));
+  GraphBuilder some;
+  some.g.is_subgraph = true;
+  Value* x = capture(some, "x");
+  Value* s = some.out(some.node("SequenceConstruct", "s", {x}));
+  some.g.outputs.push_back(some.out(some.node("Optional", "some", {s})));
+  GraphBuilder b;
+  b.input("x", {5});
+  Value* c = b.input("c", {}, DType::Bool);
+  Value* opt = b.out(b.node("If", "my_if", {c}, {{"then_branch", graph_attr(none)}, {"else_branch", graph_attr(some)}}));
+  b.output(opt);
+  b.output(b.out(b.node("OptionalHasElement", "has", {opt})));
+  run_pipeline(b.g);
+  ASSERT_EQ(b.g.output_forms.size(), 2u) << print_graph(b.g);
+  const IoForm& form = b.g.output_forms[0];
+  EXPECT_EQ(form.kind, IoForm::Kind::OptionalSequence);
+  EXPECT_TRUE(form.runtime_present);
+  EXPECT_EQ(form.count, 1u);
+  ASSERT_EQ(b.g.outputs.size(), 3u) << print_graph(b.g);  // the element, its presence flag, OptionalHasElement's
+  EXPECT_EQ(b.g.outputs[0]->shape, (Shape{5}));
+  EXPECT_EQ(b.g.outputs[0]->name, "my_if_y_0");
+  EXPECT_EQ(b.g.outputs[1]->name, "my_if_y_present");
+  for (size_t o : {1, 2}) {
+    EXPECT_EQ(b.g.outputs[o]->dtype, DType::Bool);
+    EXPECT_FALSE(b.g.outputs[o]->is_const()) << "presence is decided at run time";
+  }
+  const Graph& then_g = *b.g.nodes[0]->attrs.at("then_branch").g;
+  ASSERT_EQ(then_g.outputs.size(), 2u);
+  ASSERT_TRUE(then_g.outputs[0]->is_const() && then_g.outputs[1]->is_const());
+  EXPECT_EQ(then_g.outputs[0]->constant->bytes, std::vector<uint8_t>(20, 0)) << "the empty branch returns zeros";
+  EXPECT_EQ(then_g.outputs[1]->constant->bytes[0], 0);
+  const Graph& else_g = *b.g.nodes[0]->attrs.at("else_branch").g;
+  ASSERT_EQ(else_g.outputs.size(), 2u);
+  ASSERT_TRUE(else_g.outputs[1]->is_const());
+  EXPECT_EQ(else_g.outputs[1]->constant->bytes[0], 1);
+}
+
 }  // namespace
 }  // namespace onnx2mcu
