@@ -138,12 +138,17 @@ class ModelEmitter {
       auto len = length_name_.find(g_.outputs[i]);
       if (len != length_name_.end())
         out += "/* Output " + std::to_string(i) + " holds at most " + std::to_string(g_.outputs[i]->shape[0]) +
-               " rows along axis 0; the run writes *" + len->second + " of them (a Loop that may stop early). */\n";
+               " rows along axis 0; the run writes *" + len->second + " of them (" +
+               (is_runtime_loop(*g_.outputs[i]->producer) ? "a Loop that may stop early" : "a sequence element decided at run time") + "). */\n";
     }
     if (loop_bound_checked_)
       out += "/* " + upper(opts_.name) + "_run returns this when a Loop needs more iterations than its bound\n"
              "   (--max-loop-iterations); outputs are then incomplete. */\n#define " + upper(opts_.name) +
              "_ERROR_LOOP_BOUND 1\n";
+    if (size_checked_)
+      out += "/* " + upper(opts_.name) + "_run returns this when a sequence element decided at run time (a split size, a\n"
+             "   position) would have more rows than its output holds; that output is then not written. */\n#define " +
+             upper(opts_.name) + "_ERROR_SIZE 2\n";
     return out;
   }
 
@@ -306,7 +311,7 @@ class ModelEmitter {
   std::string emit_node(const Scope& sc, const Node& n) {
     if (is_runtime_if(n)) return emit_runtime_if(sc, n);
     if (is_runtime_loop(n)) return emit_runtime_loop(sc, n);
-    std::string body;
+    std::string body = n.domain == "onnx2mcu" && n.op == "RuntimeRows" ? emit_runtime_rows(sc, n) : "";
     const std::string& ind = sc.indent;
     for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) {
       headers_.insert(c.header);
@@ -318,6 +323,20 @@ class ModelEmitter {
               "(" + args + ");\n" + ind + "}\n";
     }
     return body;
+  }
+
+  // A sequence element's row count, known at run time: checked against its capacity (else the run
+  // returns before writing the element) and reported through the output's length parameter.
+  std::string emit_runtime_rows(const Scope& sc, const Node& n) {
+    const Value* y = n.outputs[0];
+    auto len = length_name_.find(y);
+    if (&sc.g != &g_ || len == length_name_.end() || !g_.consumers(y).empty())
+      n.fail("'" + y->name + "' has a length known only at run time (at most " + std::to_string(y->shape[0]) +
+             " rows); onnx2mcu supports that only for a model output that nothing else reads");
+    const std::string rows = use(pointer(sc, n.input(1), false)) + "[0]";
+    size_checked_ = true;
+    return sc.indent + "if (" + rows + " < 0 || " + rows + " > " + std::to_string(y->shape[0]) + ") return 2;  // more rows than its capacity\n" +
+           sc.indent + "*" + use(len->second) + " = static_cast<uint32_t>(" + rows + ");\n";
   }
 
   // Copies for the outputs no kernel writes: graph inputs, constants, repeated outputs.
@@ -505,6 +524,7 @@ class ModelEmitter {
   std::map<const Value*, std::string> length_name_;   // output with a run-time length -> its length parameter
   int loops_ = 0;                                      // run-time Loops emitted: their locals' suffix
   bool loop_bound_checked_ = false;                    // some Loop may return 1 (its bound exceeded)
+  bool size_checked_ = false;                          // some sequence element may return 2 (its capacity exceeded)
   std::map<const Value*, const Value*> weight_alias_;  // a branch's copy of a constant -> the enclosing graph's
   std::set<std::string> used_;                          // pointers the body passes, to silence unused parameters
   std::vector<std::string> output_names_;

@@ -98,6 +98,9 @@ class GraphEdit {
 struct IoForm {
   enum class Kind { Tensor, Sequence, Optional, OptionalSequence } kind = Kind::Tensor;
   bool present = true;  // an optional compiled as holding its element
+  // An optional present or not at run time (a run-time If returns it from one branch only): its
+  // elements (zeros when absent) are followed by a bool graph output NAME_present saying which.
+  bool runtime_present = false;
   size_t count = 1;
   std::vector<std::string> inputs;  // a model input's: the names of the graph inputs carrying it
 };

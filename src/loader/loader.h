@@ -45,7 +45,9 @@ Tensor load_tensor_file(const std::string& path, std::string* name = nullptr);
 std::vector<Tensor> load_data_set_inputs(const std::string& dir, const Graph& g);
 // The reference outputs DIR/output_K.pb (K counting Graph::output_forms) in the order of
 // g.outputs: a sequence's or optional's file gives its elements, which must be as many as the
-// graph outputs carrying it.
+// graph outputs carrying it. An optional present or not at run time (IoForm::runtime_present)
+// also gives its flag output (a bool); when the file holds none, its elements are DType::Undefined
+// tensors: nothing to compare.
 std::vector<Tensor> load_data_set_outputs(const std::string& dir, const Graph& g);
 // The same from the output forms alone (Graph::output_forms), without a count check.
 std::vector<Tensor> load_reference_outputs(const std::string& dir, const std::vector<IoForm>& forms);

@@ -65,6 +65,7 @@ struct Composites {
   std::map<const Value*, std::vector<Value*>> sequences;
   std::map<const Value*, Value*> optionals;
   std::map<const Value*, const Value*> runtime_splits;  // a sequence of nullptr elements: the split sizes
+  std::map<const Value*, Value*> presence;  // an optional present or not at run time: its bool flag
   // "... split sizes known only at run time" for a sequence of nullptr elements, with the fix.
   std::string unknown_elements(const Value* seq) const;
   bool holds(const Value* v) const { return v && (sequences.count(v) || optionals.count(v)); }
@@ -81,7 +82,8 @@ bool is_constant_true(const Value& v);
 // If node n, whose condition is not constant, keeps both branches: each compiled by the whole
 // pipeline as a graph of its own; n's outputs get their (equal) types and shapes, else an error.
 // Branch outputs that are sequences or optionals (of one structure in both branches) become
-// one node output per element, the original output recorded in `c` as holding them.
+// one node output per element, the original output recorded in `c` as holding them; an optional
+// empty in one branch only gets a run-time presence flag (Composites::presence, IoForm::runtime_present).
 void prepare_runtime_if(Graph& g, Node& n, Composites& c, const PassOptions& opts);
 // Loop node n of graph g when its trip count or condition is known only at run time, or its
 // body's condition is not constant true, or it is too long to unroll: compiles its body, types

@@ -80,15 +80,35 @@ struct Lowering {
   }
 
   // Run-time positions need one element shape: the sequence is stacked along a new axis 0.
-  Value* stacked(const std::vector<Value*>& elems, size_t pos_input) {
-    for (const Value* e : elems)
-      if (e->dtype != elems[0]->dtype || e->shape != elems[0]->shape) {
+  // Elements that differ only in their length along axis 0 are first padded with zeros to the
+  // longest when `rows` is given, which then holds their lengths (for RuntimeRows elements).
+  Value* stacked(const std::vector<Value*>& elems, size_t pos_input, Value** rows = nullptr) {
+    std::vector<int64_t> lengths;
+    int64_t longest = 0;
+    bool ragged = false;
+    for (const Value* e : elems) {
+      const bool same_rows_shape = e->shape.size() == elems[0]->shape.size() && !e->shape.empty() &&
+                                   std::equal(e->shape.begin() + 1, e->shape.end(), elems[0]->shape.begin() + 1);
+      ragged = ragged || e->shape != elems[0]->shape;
+      if (e->dtype != elems[0]->dtype || (e->shape != elems[0]->shape && (!rows || !same_rows_shape))) {
         const Value* pos = n().input(pos_input);
-        n().fail("position '" + pos->name + "' is known only at run time, which needs elements of one shape; they are " +
-                 shape_str(elems[0]->shape) + " and " + shape_str(e->shape) +
-                 (pos->is_graph_input ? " (or fix it: --freeze " + pos->name + "=FILE.pb)" : ""));
+        n().fail("position '" + pos->name + "' is known only at run time, which needs elements of one shape" +
+                 (rows ? " but for their length along axis 0" : "") + "; they are " + shape_str(elems[0]->shape) + " and " +
+                 shape_str(e->shape) + (pos->is_graph_input ? " (or fix it: --freeze " + pos->name + "=FILE.pb)" : ""));
       }
-    return in.stack(elems, 0, nullptr, n().name + "/stacked");
+      if (!e->shape.empty()) lengths.push_back(e->shape[0]);
+      if (!e->shape.empty()) longest = std::max(longest, e->shape[0]);
+    }
+    if (!ragged) return in.stack(elems, 0, nullptr, n().name + "/stacked");
+    std::vector<Value*> padded;
+    for (size_t k = 0; k < elems.size(); ++k) {
+      std::vector<int64_t> pads(2 * elems[k]->shape.size(), 0);
+      pads[elems[k]->shape.size()] = longest - lengths[k];  // rows added at the end of axis 0
+      const std::string id = std::to_string(k);
+      padded.push_back(lengths[k] == longest ? elems[k] : op("Pad", {elems[k], indices("pads_" + id, pads)}, "padded_" + id));
+    }
+    *rows = indices("rows", lengths);
+    return in.stack(padded, 0, nullptr, n().name + "/stacked");
   }
   Value* op(const std::string& type, std::vector<Value*> inputs, const std::string& hint, std::map<std::string, Attr> attrs = {}) {
     Value* y = in.new_value(n().name + "/" + hint);
@@ -108,11 +128,19 @@ struct Lowering {
     Value* wrapped = op("Add", {p, in.int64_constant(n().name + "/len", {len}, {})}, "wrapped");
     return op("Where", {op("Less", {p, zero}, "negative"), wrapped, p}, "pos");
   }
-  // The elements of `stack` (a stacked sequence) reordered by run-time `order`, one value each.
-  std::vector<Value*> unstack(Value* stack, Value* order, int64_t count) {
+  // The elements of `stack` (a stacked sequence) reordered by run-time `order`, one value each;
+  // with `rows` (the elements' lengths, stacked() padded them) each reports its own (RuntimeRows).
+  std::vector<Value*> unstack(Value* stack, Value* order, int64_t count, Value* rows) {
     Value* reordered = op("Gather", {stack, order}, "reordered", {{"axis", int_attr(0)}});
+    Value* lengths = rows ? op("Gather", {rows, order}, "reordered_rows", {{"axis", int_attr(0)}}) : nullptr;
     std::vector<Value*> elems;
-    for (int64_t k = 0; k < count; ++k) elems.push_back(in.take(reordered, k, 0, n().name + "/" + std::to_string(k)));
+    for (int64_t k = 0; k < count; ++k) {
+      const std::string id = std::to_string(k);
+      elems.push_back(in.take(reordered, k, 0, n().name + "/" + id));
+      if (lengths)
+        elems.back() = runtime_rows(elems.back(), op("Gather", {lengths, indices("index_" + id, {k})}, "rows_" + id, {{"axis", int_attr(0)}}),
+                                    "element_" + id);
+    }
     return elems;
   }
 
@@ -133,7 +161,8 @@ struct Lowering {
       // order[k] = k before the position, the new element (last in the stack) at it, k - 1 after it
       std::vector<Value*> all = s;
       all.push_back(t);
-      Value* stack = stacked(all, 2);
+      Value* rows = nullptr;
+      Value* stack = stacked(all, 2, &rows);
       Value* p = runtime_position(2, len);
       std::vector<int64_t> r(static_cast<size_t>(len + 1)), before(r.size());
       std::iota(r.begin(), r.end(), 0);
@@ -142,7 +171,7 @@ struct Lowering {
       Value* at = op("Where", {op("Equal", {rv, p}, "at_pos"), in.int64_constant(n().name + "/last", {len}, {}), indices("k_minus_1", before)},
                      "shifted");
       Value* order = op("Where", {op("Less", {rv, p}, "before_pos"), rv, at}, "order");
-      s = unstack(stack, order, len + 1);
+      s = unstack(stack, order, len + 1, rows);
     }
     set_sequence(0, std::move(s));
   }
@@ -160,14 +189,15 @@ struct Lowering {
       s.clear();  // the only valid position
     } else {
       // order[k] = k before the position, k + 1 from it on
-      Value* stack = stacked(s, 1);
+      Value* rows = nullptr;
+      Value* stack = stacked(s, 1, &rows);
       Value* p = runtime_position(1, len);
       std::vector<int64_t> r(static_cast<size_t>(len - 1)), after(r.size());
       std::iota(r.begin(), r.end(), 0);
       std::iota(after.begin(), after.end(), 1);
       Value* rv = indices("k", r);
       Value* order = op("Where", {op("Less", {rv, p}, "before_pos"), rv, indices("k_plus_1", after)}, "order");
-      s = unstack(stack, order, len - 1);
+      s = unstack(stack, order, len - 1, rows);
     }
     set_sequence(0, std::move(s));
   }
@@ -186,6 +216,33 @@ struct Lowering {
     Value* stack = stacked(s, 1);
     Value* scalar = pos->shape.empty() ? pos : op("Reshape", {pos, in.int64_constant(n().name + "/scalar", {}, {0})}, "pos");
     in.emit("Gather", n().name, {stack, scalar}, n().outputs[0], {{"axis", int_attr(0)}});  // negative wraps; out of range reads 0
+  }
+
+  // x's element of `rows` rows (known at run time) held in `window`, its capacity (an onnx2mcu
+  // RuntimeRows node: a model output whose length the run reports).
+  Value* runtime_rows(Value* window, Value* rows, const std::string& hint) {
+    Value* y = in.new_value(n().name + "/" + hint);
+    in.emit("RuntimeRows", n().name + "/" + hint, {window, rows}, y)->domain = "onnx2mcu";
+    return y;
+  }
+
+  // Pieces of run-time sizes along axis 0: piece k is the window x[at_k : at_k + len] (rows past
+  // the axis read zeros), at_k the sum of the sizes before it, of which the first split[k] rows
+  // are the element.
+  std::vector<Value*> runtime_split(Value* x, Value* split, int64_t len) {
+    Value* sizes = split->dtype == DType::I64 ? split : op("Cast", {split}, "split64", {{"to", int_attr(7)}});
+    Value* width = indices("width", {len});
+    Value* axes = indices("axes", {0});
+    Value* at = indices("at_0", {0});
+    std::vector<Value*> elems;
+    for (int64_t k = 0; k < split->shape[0]; ++k) {
+      const std::string id = std::to_string(k);
+      Value* rows = op("Gather", {sizes, indices("index_" + id, {k})}, "rows_" + id, {{"axis", int_attr(0)}});
+      Value* window = op("Slice", {x, at, op("Add", {at, width}, "end_" + id), axes}, "window_" + id);
+      elems.push_back(runtime_rows(window, rows, id));
+      at = op("Add", {at, rows}, "at_" + std::to_string(k + 1));
+    }
+    return elems;
   }
 
   void split_to_sequence() {
@@ -216,6 +273,11 @@ struct Lowering {
     if (!split->is_const()) {
       if (split->shape.empty())
         n().fail("how many elements a run-time split size makes depends on its value; fix it: --freeze " + split->name + "=FILE.pb");
+      if (axis == 0) {
+        check_pieces(split->shape[0]);
+        set_sequence(0, runtime_split(x, split, len));
+        return;
+      }
       set_sequence(0, std::vector<Value*>(static_cast<size_t>(split->shape[0]), nullptr));  // a count, no shapes
       if (n().outputs[0]) c.runtime_splits[n().outputs[0]] = split;
       return;
@@ -329,6 +391,11 @@ struct Lowering {
       if (out) c.optionals[out] = n().input(0);
     } else if (op_type == "OptionalHasElement") {
       Value* x = n().input(0);
+      auto flag = x ? c.presence.find(x) : c.presence.end();
+      if (flag != c.presence.end()) {  // decided at run time
+        alias(flag->second, out);
+        return;
+      }
       auto opt = x ? c.optionals.find(x) : c.optionals.end();
       Tensor t(DType::Bool, {});
       t.bytes[0] = x && (opt == c.optionals.end() || opt->second) ? 1 : 0;
@@ -340,6 +407,7 @@ struct Lowering {
       if (c.sequences.count(x)) c.sequences[out] = c.sequences[x];
       if (c.runtime_splits.count(x)) c.runtime_splits[out] = c.runtime_splits[x];
       if (c.optionals.count(x)) c.optionals[out] = c.optionals[x];
+      if (c.presence.count(x)) c.presence[out] = c.presence.at(x);
     }
   }
 };
@@ -349,7 +417,7 @@ struct Lowering {
 std::string Composites::unknown_elements(const Value* seq) const {
   auto it = runtime_splits.find(seq);
   const Value* split = it == runtime_splits.end() ? nullptr : it->second;
-  return "whose shapes depend on split sizes known only at run time" +
+  return "whose shapes depend on split sizes known only at run time (supported along axis 0 only)" +
          (split && split->is_graph_input ? "; fix them: --freeze " + split->name + "=FILE.pb" : std::string());
 }
 
@@ -380,6 +448,7 @@ void flatten_composite_outputs(Graph& g, const Composites& c) {
     if (opt != c.optionals.end()) {
       form.kind = opt->second && c.sequences.count(opt->second) ? IoForm::Kind::OptionalSequence : IoForm::Kind::Optional;
       form.present = opt->second != nullptr;
+      form.runtime_present = c.presence.count(v) > 0;
       seq = opt->second;
       if (form.kind == IoForm::Kind::Optional && seq) elems.push_back(opt->second);
     } else {
@@ -402,12 +471,33 @@ void flatten_composite_outputs(Graph& g, const Composites& c) {
       id->name = v->name + "/" + std::to_string(k);
       id->op = "Identity";
       id->inputs = {elems[k]};
+      const Node* rows = elems[k]->producer;
+      if (rows && rows->domain == "onnx2mcu" && rows->op == "RuntimeRows") {  // the output itself reports its length
+        id->op = rows->op;
+        id->domain = rows->domain;
+        id->inputs = rows->inputs;
+      }
       id->outputs = {e};
       e->producer = id.get();
       copies.push_back(std::move(id));
     }
     form.count = elems.size();
     forms.push_back(form);
+    if (form.runtime_present) {  // then NAME_present, the flag saying whether the elements hold a value
+      Value* e = g.add_value(fresh_name(g, v->name + "_present"));
+      Value* flag = c.presence.at(v);
+      e->dtype = flag->dtype;
+      e->shape = flag->shape;
+      e->is_graph_output = true;
+      outputs.push_back(e);
+      auto id = std::make_unique<Node>();
+      id->name = v->name + "/present";
+      id->op = "Identity";
+      id->inputs = {flag};
+      id->outputs = {e};
+      e->producer = id.get();
+      copies.push_back(std::move(id));
+    }
   }
   if (!any && g.output_forms.size() == g.outputs.size()) return;  // as the loader left them (or flattened already)
   for (auto& n : copies) g.nodes.push_back(std::move(n));

@@ -70,6 +70,7 @@ std::vector<TestCase> load_cases(const Test& t, const Graph& g, std::vector<std:
     for (size_t o = 0; o < g.outputs.size(); ++o) {
       const Tensor& out = c.outputs[o];
       const Value& v = *g.outputs[o];
+      if (out.dtype == DType::Undefined) continue;  // an element of an absent optional: nothing to compare
       if (out.dtype != v.dtype || !reference_fits_output(out.shape, v))
         throw StageError{Stage::Compare, "output " + std::to_string(o) + " '" + v.name + "': onnx2mcu makes " + describe(v) +
                                              ", the reference is " + describe(out)};
@@ -151,8 +152,9 @@ void prepare_one(const Test& t, const fs::path& dir) {
     for (const GeneratedFile& f : m.files) write_if_changed((dir / f.path).string(), f.text);
     write_if_changed((dir / "harness.cpp").string(), harness_source(m.name, *m.graph, cases, t.cname + "_harness"));
     result = "ok " + std::to_string(m.graph->outputs.size());
-    for (const IoForm& f : m.graph->output_forms)  // kind, presence, element count of each model output
-      result += " " + std::to_string(static_cast<int>(f.kind)) + ":" + std::to_string(f.present ? 1 : 0) + ":" + std::to_string(f.count);
+    for (const IoForm& f : m.graph->output_forms)  // kind, presence (2: at run time), element count of each model output
+      result += " " + std::to_string(static_cast<int>(f.kind)) + ":" + std::to_string(f.runtime_present ? 2 : f.present ? 1 : 0) + ":" +
+                std::to_string(f.count);
     result += "\nfrozen";
     for (const std::string& name : frozen) result += " " + name;
     result += "\n";
@@ -193,6 +195,7 @@ void collect(Test& t, const fs::path& dir, int status, int timeout_s) {
       IoForm f;
       f.kind = static_cast<IoForm::Kind>(kind);
       f.present = present != 0;
+      f.runtime_present = present == 2;
       f.count = count;
       t.output_forms.push_back(f);
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # control_flow_models.sh ONNX2MCU TARGET: models whose control flow is decided by the input
 # (make_control_flow_models.py: run-time Ifs, a Loop with a run-time trip count and early exit, a
-# Scan recurrent cell) compile to code with that construct (marker.txt: `} else {`, `for (; `),
+# Scan recurrent cell, sequences with run-time positions and split sizes, an optional present or
+# not at run time) compile to code with
+# that construct (marker.txt: `} else {`, `for (; `),
 # and `verify` on TARGET (host, or cortex-m4 in QEMU) gives the expected outputs on every path.
 # Exit 77 (skipped) for cortex-m4 without arm-none-eabi-g++ or qemu-system-arm.
 set -uo pipefail
@@ -65,6 +67,34 @@ EOF
     passed=$((passed + 1)); echo "ok    loop bound: $(tail -1 "$work/log")"
   else
     failed=$((failed + 1)); echo "FAIL  loop bound"; sed 's/^/      /' "$work/log"
+  fi
+  # Split sizes past an element's capacity (4 rows) return <NAME>_ERROR_SIZE and write no row
+  # past it; sizes that fit return 0 and each element's row count.
+  split="$work/gen_sequence_runtime_split"
+  cat >"$work/split_main.cpp" <<'EOF'
+#include <stdio.h>
+#include "sequence_runtime_split.h"
+int main() {
+  const float x[12] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  float a[SEQUENCE_RUNTIME_SPLIT_OUTPUT_0_ELEMS + 4], b[SEQUENCE_RUNTIME_SPLIT_OUTPUT_1_ELEMS + 4];
+  for (float& v : a) v = -1.f;
+  for (float& v : b) v = -1.f;
+  const int64_t too_many[2] = {5, -1}, fit[2] = {1, 3};
+  uint32_t len_a = 99, len_b = 99;
+  const int over = sequence_runtime_split_run(x, too_many, a, b, &len_a, &len_b);
+  bool canary = true;
+  for (unsigned i = 12; i < 16; ++i) canary = canary && a[i] == -1.f && b[i] == -1.f;
+  const int within = sequence_runtime_split_run(x, fit, a, b, &len_a, &len_b);
+  printf("sizes 5,-1: returns %d (canary %s); sizes 1,3: returns %d, rows %u and %u, b starts at %g\n", over,
+         canary ? "intact" : "overwritten", within, static_cast<unsigned>(len_a), static_cast<unsigned>(len_b), b[0]);
+  return !(over == SEQUENCE_RUNTIME_SPLIT_ERROR_SIZE && canary && within == 0 && len_a == 1 && len_b == 3 && a[2] == 2.f && b[0] == 3.f);
+}
+EOF
+  if g++ -std=c++17 -Wall -Wextra -Werror -I"$split" "$work/split_main.cpp" "$split/sequence_runtime_split.cpp" -o "$work/split_prog" >"$work/log" 2>&1 &&
+    "$work/split_prog" >>"$work/log" 2>&1; then
+    passed=$((passed + 1)); echo "ok    split size bound: $(tail -1 "$work/log")"
+  else
+    failed=$((failed + 1)); echo "FAIL  split size bound"; sed 's/^/      /' "$work/log"
   fi
 fi
 echo "$passed passed, $failed failed"

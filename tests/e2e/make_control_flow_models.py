@@ -1,6 +1,6 @@
 """Writes models whose control flow is decided at run time (If conditions computed from the input,
-a Loop whose trip count is an input and that may exit early), a Scan recurrent cell and sequence
-positions given as inputs: each in
+a Loop whose trip count is an input and that may exit early), a Scan recurrent cell, sequence
+positions and split sizes given as inputs: each in
 its own folder with model.onnx, several test_data_set_N whose expected outputs numpy computes
 here (chosen so that every path runs in some set), paths.txt, and optionally flags.txt (extra
 compile flags) and marker.txt (text the generated .cpp must contain: the run-time construct).
@@ -41,9 +41,13 @@ def save_io(name, nodes, inputs, outputs, cases, opset=13, inits=(), flags="", m
         d = os.path.join(folder, f"test_data_set_{i}")
         os.makedirs(d, exist_ok=True)
         for kind, values in (("input", xs), ("output", ys)):
-            for j, value in enumerate(values):
+            for j, value in enumerate(values):  # a list: a sequence
+                if isinstance(value, onnx.OptionalProto):
+                    proto = value
+                else:
+                    proto = numpy_helper.from_list(value) if isinstance(value, list) else numpy_helper.from_array(value)
                 with open(os.path.join(d, f"{kind}_{j}.pb"), "wb") as f:
-                    f.write(numpy_helper.from_array(value).SerializeToString())
+                    f.write(proto.SerializeToString())
     with open(os.path.join(folder, "paths.txt"), "w") as f:
         f.write("\n".join(sorted({p for _, _, p in cases})) + "\n")
     for file, text in (("flags.txt", flags), ("marker.txt", marker)):
@@ -235,3 +239,36 @@ save_io("sequence_runtime_positions", nodes,
         [helper.make_tensor_value_info(n, i64, []) for n in ("pi", "pe", "pa")],
         [helper.make_tensor_value_info("out", f32, [2, 3]), helper.make_tensor_value_info("all", f32, [4, 3])],
         cases, marker="o2m::gather<")
+
+# Split sizes given at run time (issue 15): each element of the sequence output holds at most the
+# 4 rows of x and reports how many it got (RuntimeRows; docs/api.md "Outputs of a run-time length").
+nodes = [helper.make_node("SplitToSequence", ["x", "sizes"], ["parts"], name="split", axis=0)]
+cases = []
+for sizes in ((1, 3), (4, 0), (2, 2)):
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    cases.append(([x, np.array(sizes, dtype=np.int64)], [np.split(x, [sizes[0]])], f"{sizes[0]}+{sizes[1]} rows"))
+save_io("sequence_runtime_split", nodes,
+        [helper.make_tensor_value_info("x", f32, [4, 3]), helper.make_tensor_value_info("sizes", i64, [2])],
+        [helper.make_tensor_sequence_value_info("parts", f32, None)], cases, marker="return 2;")
+
+# An optional present or not at run time (issue 15): an If returns an empty optional from one
+# branch and a sequence from the other; the output's element (zeros when absent) is followed by
+# the flag opt_present, which OptionalHasElement reads too (docs/api.md "Sequences and optionals").
+seq_type = helper.make_sequence_type_proto(helper.make_tensor_type_proto(f32, [3]))
+opt_type = helper.make_optional_type_proto(seq_type)
+empty = helper.make_graph([helper.make_node("Optional", [], ["none"], name="none", type=seq_type)], "empty", [],
+                          [helper.make_value_info("none", opt_type)])
+full = helper.make_graph([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                          helper.make_node("SequenceConstruct", ["r"], ["s"], name="construct"),
+                          helper.make_node("Optional", ["s"], ["some"], name="some")], "full", [],
+                         [helper.make_value_info("some", opt_type)])
+nodes = [helper.make_node("If", ["c"], ["opt"], name="choose", then_branch=empty, else_branch=full),
+         helper.make_node("OptionalHasElement", ["opt"], ["has"], name="has")]
+cases = []
+for c in (True, False):
+    x = rng.standard_normal(3).astype(np.float32)
+    opt = numpy_helper.from_optional(None if c else [np.maximum(x, 0)], "opt", onnx.OptionalProto.SEQUENCE)
+    cases.append(([np.array(c), x], [opt, np.array(not c)], "absent" if c else "present"))
+save_io("optional_runtime_presence", nodes,
+        [helper.make_tensor_value_info("c", TensorProto.BOOL, []), helper.make_tensor_value_info("x", f32, [3])],
+        [helper.make_value_info("opt", opt_type), helper.make_tensor_value_info("has", TensorProto.BOOL, [])], cases, opset=16)

@@ -647,6 +647,36 @@ TEST(CompositeInputs, AnAbsentOptionalInputHasNoElementAndFoldsItsPresence) {
   EXPECT_CONTAINS(error_of([&] { load_model((dir.path() / "m.onnx").string(), opts); }), "--optional frames=none: the input is not optional");
 }
 
+// An optional present or not at run time (IoForm::runtime_present): its file gives the elements
+// and a true flag, or, empty, elements of no value (nothing to compare) and a false flag.
+TEST(CompositeInputs, AReferenceOfRunTimePresenceGivesItsFlag) {
+  TempDir dir;
+  IoForm form;
+  form.kind = IoForm::Kind::OptionalSequence;
+  form.runtime_present = true;
+  form.count = 1;
+  onnx::OptionalProto some;
+  some.set_elem_type(onnx::OptionalProto::SEQUENCE);
+  onnx::SequenceProto* s = some.mutable_sequence_value();
+  s->set_elem_type(onnx::SequenceProto::TENSOR);
+  *s->add_tensor_values() = float_tensor("e", {5}, {1, 2, 3, 4, 5});
+  write_bytes(dir.path() / "some" / "output_0.pb", some.SerializeAsString());
+  onnx::OptionalProto none;
+  none.set_elem_type(onnx::OptionalProto::SEQUENCE);
+  write_bytes(dir.path() / "none" / "output_0.pb", none.SerializeAsString());
+  const std::vector<Tensor> present = load_reference_outputs((dir.path() / "some").string(), {form});
+  ASSERT_EQ(present.size(), 2u);
+  EXPECT_EQ(present[0].shape, (Shape{5}));
+  EXPECT_EQ(present[1].dtype, DType::Bool);
+  EXPECT_EQ(present[1].bytes, std::vector<uint8_t>{1});
+  const std::vector<Tensor> absent = load_reference_outputs((dir.path() / "none").string(), {form});
+  ASSERT_EQ(absent.size(), 2u);
+  EXPECT_EQ(absent[0].dtype, DType::Undefined);
+  EXPECT_EQ(absent[1].bytes, std::vector<uint8_t>{0});
+  form.count = 2;
+  EXPECT_CONTAINS(error_of([&] { load_reference_outputs((dir.path() / "some").string(), {form}); }), "holds 1 elements");
+}
+
 // ---- External data ---------------------------------------------------------------------------------
 // External data is read from the model's folder, never the working folder.
 

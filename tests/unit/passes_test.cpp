@@ -6,6 +6,7 @@
 #include <set>
 
 #include "attrs.h"
+#include "emitter/emitter.h"
 #include "onnx2mcu/error.h"
 #include "ops/op.h"
 #include "passes/passes.h"
@@ -1665,11 +1666,68 @@ TEST(Sequences, ARunTimePositionGathersFromTheStackedElements) {
 
 TEST(Sequences, ARunTimePositionOverElementsOfDifferentShapesIsAnErrorNamingTheNodeAndTheFix) {
   GraphBuilder b;
-  auto [s, pos] = sequence_and_position(b, {3});
+  auto [s, pos] = sequence_and_position(b, {2, 1});
   b.output(b.out(b.node("SequenceErase", "erase", {s, pos})));
   const std::string err = pipeline_error(b.g);
-  EXPECT_NE(err.find("node 'erase' (SequenceErase): position 'pos' is known only at run time, which needs elements of one shape; "
-                     "they are [2] and [3] (or fix it: --freeze pos=FILE.pb)"),
+  EXPECT_NE(err.find("node 'erase' (SequenceErase): position 'pos' is known only at run time, which needs elements of one shape "
+                     "but for their length along axis 0; they are [2] and [2,1] (or fix it: --freeze pos=FILE.pb)"),
+            std::string::npos)
+      << err;
+}
+
+// The RuntimeRows graph outputs: each of `capacity`, reporting its length at run time.
+void expect_runtime_rows_outputs(const Graph& g, size_t count, const Shape& capacity) {
+  ASSERT_EQ(g.outputs.size(), count) << print_graph(g);
+  for (const Value* o : g.outputs) {
+    ASSERT_TRUE(o->producer) << o->name;
+    EXPECT_EQ(o->producer->domain + "." + o->producer->op, "onnx2mcu.RuntimeRows") << print_graph(g);
+    EXPECT_EQ(o->shape, capacity) << o->name;
+    EXPECT_TRUE(has_runtime_length(*o)) << o->name;
+  }
+}
+
+// Elements that differ only along axis 0 and a run-time position: each output element is padded
+// to the longest and reports its own length (a row count gathered like the element).
+TEST(Sequences, ARunTimePositionOverElementsOfDifferentLengthsGivesElementsOfARunTimeLength) {
+  GraphBuilder b;
+  auto [s, pos] = sequence_and_position(b, {3});
+  b.output(b.out(b.node("SequenceInsert", "insert", {s, b.input("z", {1}), pos})));
+  run_pipeline(b.g);
+  expect_runtime_rows_outputs(b.g, 3, {3});
+  EXPECT_EQ(op_types(b.g).count("Pad"), 2u) << print_graph(b.g);  // x [2] and z [1] to 3 rows
+}
+
+// Split sizes known at run time along axis 0: element k is the window of x from the sum of the
+// sizes before it, as long as x (its capacity), of which the run reports size k rows.
+TEST(Sequences, RunTimeSplitSizesAlongAxis0GiveElementsOfARunTimeLength) {
+  GraphBuilder b;
+  Value* x = b.input("x", {4, 2});
+  b.output(b.out(b.node("SplitToSequence", "split", {x, b.input("sizes", {3}, DType::I64)})));
+  run_pipeline(b.g);
+  expect_runtime_rows_outputs(b.g, 3, {4, 2});
+  GraphBuilder other_axis;
+  Value* y = other_axis.input("x", {4, 2});
+  other_axis.output(other_axis.out(
+      other_axis.node("SplitToSequence", "split", {y, other_axis.input("sizes", {2}, DType::I64)}, {{"axis", int_attr_of(1)}})));
+  std::string err = pipeline_error(other_axis.g);
+  EXPECT_NE(err.find("graph output 'split_y' holds elements whose shapes depend on split sizes known only at run time "
+                     "(supported along axis 0 only); fix them: --freeze sizes=FILE.pb"),
+            std::string::npos)
+      << err;
+  // An element of a run-time length read by another node (which would see all its capacity).
+  GraphBuilder read;
+  Value* s = read.out(read.node("SplitToSequence", "split", {read.input("x", {4, 2}), read.input("sizes", {2}, DType::I64)}));
+  Value* first = read.out(read.node("SequenceAt", "at", {s, read.constant<int64_t>("zero", {}, {0})}));
+  read.output(read.out(read.node("Relu", "relu", {first})));
+  run_pipeline(read.g);
+  err = "(no error)";
+  try {
+    emit_model(read.g, plan_memory(read.g), {"read", "read.onnx"});
+  } catch (const Error& e) {
+    err = e.what();
+  }
+  EXPECT_NE(err.find("(RuntimeRows): 'split/0' has a length known only at run time (at most 4 rows); onnx2mcu supports that "
+                     "only for a model output that nothing else reads"),
             std::string::npos)
       << err;
 }
@@ -1773,6 +1831,48 @@ TEST(Sequences, ARunTimeIfReturnsASequenceElementByElement) {
   EXPECT_TRUE(is_runtime_if(*b.g.nodes[0]));
   EXPECT_EQ(b.g.nodes[0]->outputs.size(), 2u);
   EXPECT_EQ(b.g.outputs[0]->shape, (Shape{4}));
+}
+
+// A run-time If returning an empty optional from one branch and a sequence from the other: the
+// elements (zeros from the empty branch) and a run-time presence flag, which OptionalHasElement reads.
+TEST(Optionals, ARunTimeIfDecidesPresenceAtRunTime) {
+  GraphBuilder none;
+  none.g.is_subgraph = true;
+  none.g.outputs.push_back(none.out(none.node("Optional", "none", {})));
+  GraphBuilder some;
+  some.g.is_subgraph = true;
+  Value* x = capture(some, "x");
+  Value* s = some.out(some.node("SequenceConstruct", "s", {x}));
+  some.g.outputs.push_back(some.out(some.node("Optional", "some", {s})));
+  GraphBuilder b;
+  b.input("x", {5});
+  Value* c = b.input("c", {}, DType::Bool);
+  Value* opt = b.out(b.node("If", "my_if", {c}, {{"then_branch", graph_attr(none)}, {"else_branch", graph_attr(some)}}));
+  b.output(opt);
+  b.output(b.out(b.node("OptionalHasElement", "has", {opt})));
+  run_pipeline(b.g);
+  ASSERT_EQ(b.g.output_forms.size(), 2u) << print_graph(b.g);
+  const IoForm& form = b.g.output_forms[0];
+  EXPECT_EQ(form.kind, IoForm::Kind::OptionalSequence);
+  EXPECT_TRUE(form.runtime_present);
+  EXPECT_EQ(form.count, 1u);
+  ASSERT_EQ(b.g.outputs.size(), 3u) << print_graph(b.g);  // the element, its presence flag, OptionalHasElement's
+  EXPECT_EQ(b.g.outputs[0]->shape, (Shape{5}));
+  EXPECT_EQ(b.g.outputs[0]->name, "my_if_y_0");
+  EXPECT_EQ(b.g.outputs[1]->name, "my_if_y_present");
+  for (size_t o : {1, 2}) {
+    EXPECT_EQ(b.g.outputs[o]->dtype, DType::Bool);
+    EXPECT_FALSE(b.g.outputs[o]->is_const()) << "presence is decided at run time";
+  }
+  const Graph& then_g = *b.g.nodes[0]->attrs.at("then_branch").g;
+  ASSERT_EQ(then_g.outputs.size(), 2u);
+  ASSERT_TRUE(then_g.outputs[0]->is_const() && then_g.outputs[1]->is_const());
+  EXPECT_EQ(then_g.outputs[0]->constant->bytes, std::vector<uint8_t>(20, 0)) << "the empty branch returns zeros";
+  EXPECT_EQ(then_g.outputs[1]->constant->bytes[0], 0);
+  const Graph& else_g = *b.g.nodes[0]->attrs.at("else_branch").g;
+  ASSERT_EQ(else_g.outputs.size(), 2u);
+  ASSERT_TRUE(else_g.outputs[1]->is_const());
+  EXPECT_EQ(else_g.outputs[1]->constant->bytes[0], 1);
 }
 
 }  // namespace
