@@ -24,6 +24,9 @@ struct KernelCall {
   // The kernel's signature has a scratch pointer after the outputs (make_call reads it off the
   // function type): it is passed even when scratch_bytes is 0 (e.g. Det of 0 x 0 matrices).
   bool takes_scratch = false;
+  // Output 0 may take input 0's bytes when input 0 dies at this node (the kernel reads each
+  // part of x before it writes the same part of y); the planner then runs the call in place.
+  bool in_place = false;
   std::function<void(void* const* ptrs)> run;  // ptrs = inputs, outputs, then scratch
 };
 

@@ -107,6 +107,7 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
       using TY = decltype(ty);
       KernelCall c = make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv, TX, TY), "o2m::QConvParams", p, node_inputs(n), {&y});
       c.scratch_bytes = o2m::qconv_scratch_bytes(p.conv);
+      c.in_place = o2m::qconv_in_place(p.conv);  // depthwise channel by channel through the plane
       return c;
     });
   })};
