@@ -8,6 +8,8 @@
 #pragma once
 
 #include "conv.hpp"
+#include "qconv_dsp.hpp"
+#include "qconv_host.hpp"
 #include "qdot.hpp"
 #include "quant.hpp"
 
@@ -316,25 +318,30 @@ inline void qconv_depthwise3x3_s1_inplace_mve(const QConvParams& p, TX* plane, i
 #endif
 
 #if defined(O2M_QDOT_DSP)
-// One channel of a 3x3, stride-1 2-D depthwise conv on the DSP extension: two output pixels of
-// a row per pass. A plane row's four bytes r0..r3 split (SXTB16, or UXTB16 for uint8) into the
-// halfword pairs (r0,r2) and (r1,r3); with a weight row as the pair (w0,w2) and w1:
+// One channel of a 3x3 2-D depthwise conv on the DSP extension. A plane row's four bytes r0..r3
+// split (SXTB16, or UXTB16 for uint8) into the halfword pairs (r0,r2) and (r1,r3); with a
+// weight row as the pair (w0,w2) and w1:
 //   y[ow]     = SMLAD((r0,r2), (w0,w2)) + r1 * w1   (SMLABB)
-//   y[ow + 1] = SMLAD((r1,r3), (w0,w2)) + r2 * w1   (SMLATB)
-// acc = base + sum x * w, as the scalar loop.
-// kUsual: requant_usual(s), checked by the caller.
-template <typename TX, typename TY, bool kUsual>
+//   y[ow + 1] = SMLAD((r1,r3), (w0,w2)) + r2 * w1   (SMLATB, stride 1 only)
+// so with unit column stride one word per row serves two output pixels, otherwise one (the
+// word reads one byte past the window, inside the plane's slack). acc = base + sum x * w, as
+// the scalar loop. kUsual: requant_usual(s), checked by the caller, requantised by
+// qrequant_dsp; kFull: the output clamp is TY's range.
+template <typename TX, typename TY, bool kUsual, bool kFull>
 inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane, int32_t pw, const int8_t* wc,
                                            int32_t base, int32_t m, int32_t s, TY* yc) {
-  const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], sh = p.conv.stride[1];
+  const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], sh = p.conv.stride[1], sw = p.conv.stride[2];
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
-  auto out = [&](int32_t acc) { return qout<TY, kUsual>(acc, m, s, y_zp, lo, hi); };
+  const int32_t t = -1 - s, lsh = 33 + s, half = kUsual ? 1 << (-2 - s) : 0;
+  auto out = [&](int32_t acc) {
+    if constexpr (kUsual) return qclamp_dsp<TY, kFull>(qrequant_dsp(acc, m, t, lsh, half), y_zp, lo, hi);
+    else return qout<TY>(acc, m, s, y_zp, lo, hi);
+  };
   auto pair = [](int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu)); };
   const int32_t wa = pair(wc[0], wc[2]), wb = pair(wc[3], wc[5]), wc2 = pair(wc[6], wc[8]);
   const int32_t w1a = wc[1], w1b = wc[4], w1c = wc[7];
-  auto row = [](const TX* r, int32_t w02, int32_t w1, int32_t& a0, int32_t& a1) {
+  auto split = [](const TX* r, int32_t& e, int32_t& o) {
     const int32_t v = qload4(reinterpret_cast<const int8_t*>(r));
-    int32_t e, o;
     if constexpr (qx_offset<TX>() != 0) {
       e = static_cast<int32_t>(__uxtb16(static_cast<uint32_t>(v)));
       o = quxtb16_ror8(v);
@@ -342,12 +349,26 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
       e = __sxtb16(v);
       o = qsxtb16_ror8(v);
     }
+  };
+  auto row = [&](const TX* r, int32_t w02, int32_t w1, int32_t& a0, int32_t& a1) {
+    int32_t e, o;
+    split(r, e, o);
     a0 = __smlabb(o, w1, __smlad(e, w02, a0));
     a1 = __smlatb(e, w1, __smlad(o, w02, a1));
+  };
+  auto row1 = [&](const TX* r, int32_t w02, int32_t w1, int32_t a) {
+    int32_t e, o;
+    split(r, e, o);
+    return __smlabb(o, w1, __smlad(e, w02, a));
   };
   for (int32_t oh = 0; oh < oh_n; ++oh) {
     const TX* r0 = plane + oh * sh * pw;
     TY* yr = yc + oh * ow_n;
+    if (sw != 1) {
+      for (int32_t ow = 0; ow < ow_n; ++ow, r0 += sw)
+        yr[ow] = out(row1(r0 + 2 * pw, wc2, w1c, row1(r0 + pw, wb, w1b, row1(r0, wa, w1a, base))));
+      continue;
+    }
     int32_t ow = 0;
     for (; ow + 2 <= ow_n; ow += 2, r0 += 2) {
       int32_t a0 = base, a1 = base;
@@ -357,13 +378,8 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
       yr[ow] = out(a0);
       yr[ow + 1] = out(a1);
     }
-    if (ow < ow_n) {  // an odd last pixel: the pair's first half (the word reads one byte past the row)
-      int32_t a0 = base, a1 = base;
-      row(r0, wa, w1a, a0, a1);
-      row(r0 + pw, wb, w1b, a0, a1);
-      row(r0 + 2 * pw, wc2, w1c, a0, a1);
-      yr[ow] = out(a0);
-    }
+    if (ow < ow_n)  // an odd last pixel (the word reads one byte past the row)
+      yr[ow] = out(row1(r0 + 2 * pw, wc2, w1c, row1(r0 + pw, wb, w1b, row1(r0, wa, w1a, base))));
   }
 }
 #endif
@@ -432,12 +448,29 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
         continue;
       }
 #elif defined(O2M_QDOT_DSP)
-      if (!kRef && k33 && c.stride[2] == 1) {
-        if (requant_usual(s))
-          qconv_depthwise3x3_channel_dsp<TX, TY, true>(p, plane, pw, wc, base, m, s, yc);
+      if (!kRef && k33) {
+        if (!requant_usual(s))
+          qconv_depthwise3x3_channel_dsp<TX, TY, false, false>(p, plane, pw, wc, base, m, s, yc);
+        else if (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi)
+          qconv_depthwise3x3_channel_dsp<TX, TY, true, true>(p, plane, pw, wc, base, m, s, yc);
         else
-          qconv_depthwise3x3_channel_dsp<TX, TY, false>(p, plane, pw, wc, base, m, s, yc);
+          qconv_depthwise3x3_channel_dsp<TX, TY, true, false>(p, plane, pw, wc, base, m, s, yc);
         continue;
+      }
+#elif defined(O2M_QCONV_SSE2)
+      if constexpr (!kRef && qh_types<TX, TY>()) {
+        if (k33 && c.out[2] >= 4 && (c.stride[2] == 1 || c.stride[2] == 2)) {
+          const bool wide = c.out[2] >= 8;
+          if (c.stride[2] == 1 && wide)
+            qconv_depthwise3x3_channel_sse2<TX, TY, 1, 8>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+          else if (c.stride[2] == 1)
+            qconv_depthwise3x3_channel_sse2<TX, TY, 1, 4>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+          else if (wide)
+            qconv_depthwise3x3_channel_sse2<TX, TY, 2, 8>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+          else
+            qconv_depthwise3x3_channel_sse2<TX, TY, 2, 4>(c, p.y_zp, p.act_min, p.act_max, plane, pw, wc, base, m, s, yc);
+          continue;
+        }
       }
 #endif
       for (int32_t oh = 0; oh < c.out[1]; ++oh) {
@@ -541,6 +574,21 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   // every shift in requantize()'s usual range: the blocks requantise without testing each
   bool rq_usual = !kRef;
   for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && requant_usual(shift[i]);
+#if defined(O2M_QCONV_SSE2)
+  if constexpr (!kRef && qh_types<TX, TY>())
+    if (pointwise && out_sp >= 8)
+      return qconv_pointwise_sse2(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y);
+  if constexpr (!kRef && qh_types<TX, TY>())
+    if (out_sp >= 8 && kg <= kQhPatchMax) {
+      auto gather_bg = [&](int32_t b, int32_t g, int32_t pix, int8_t* patch) {
+        gather(x + (b * c.c_in + g * cin_g) * in_sp, pix, patch);
+      };
+      return qconv_patches_sse2(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias, mult, shift, y);
+    }
+#endif
+#if defined(O2M_QDOT_DSP)
+  const bool full_range = act_min == QRange<TY>::lo && act_max == QRange<TY>::hi;  // the output clamp is TY's own
+#endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
       const TX* xg = x + (b * c.c_in + g * cin_g) * in_sp;
@@ -583,6 +631,23 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
           else
             qconv_pixels_mve<TY, false>(patch0, pb, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp,
                                         act_min, act_max, out_sp, yo);
+        }
+#elif defined(O2M_QDOT_DSP)
+        if (rq_usual) {
+          j = cout_g & ~1;
+          const int32_t* mg = mult + (per_channel ? g * cout_g : 0);
+          const int32_t* sg = shift + (per_channel ? g * cout_g : 0);
+          auto pixels = [&](auto full, auto short_rows) {
+            qconv_pixels_dsp<TY, decltype(full)::value, decltype(short_rows)::value>(
+                patch0, pb, two, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp, act_min, act_max, out_sp,
+                yo);
+          };
+          if (kg < kQdot2x2Short)
+            full_range ? pixels(Constant<bool, true>{}, Constant<bool, true>{})
+                       : pixels(Constant<bool, false>{}, Constant<bool, true>{});
+          else
+            full_range ? pixels(Constant<bool, true>{}, Constant<bool, false>{})
+                       : pixels(Constant<bool, false>{}, Constant<bool, false>{});
         }
 #endif
         for (; j + 2 <= cout_g; j += 2) {

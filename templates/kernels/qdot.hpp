@@ -128,8 +128,31 @@ inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n
   *acc1 = s1;
 }
 
+// qdot2x2's loops in C, adding to the sums s00 (a0.b0), s01 (a0.b1), s10, s11; inlined: for a
+// short row (a few words) the call and the assembly's set-up cost more than they save.
+__attribute__((always_inline)) inline void qdot2x2_c(const int8_t* a0, const int8_t* a1, const int8_t* b0,
+                                                     const int8_t* b1, int32_t n, int32_t& s00, int32_t& s01,
+                                                     int32_t& s10, int32_t& s11) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int32_t vb0 = qload4(b0 + i), vb1 = qload4(b1 + i);
+    const int32_t b0e = __sxtb16(vb0), b0o = qsxtb16_ror8(vb0), b1e = __sxtb16(vb1), b1o = qsxtb16_ror8(vb1);
+    const int32_t va0 = qload4(a0 + i);
+    qsmlad2(__sxtb16(va0), qsxtb16_ror8(va0), b0e, b0o, b1e, b1o, s00, s01);
+    const int32_t va1 = qload4(a1 + i);
+    qsmlad2(__sxtb16(va1), qsxtb16_ror8(va1), b0e, b0o, b1e, b1o, s10, s11);
+  }
+  for (; i < n; ++i) {
+    const int32_t x0 = a0[i], x1 = a1[i], w0 = b0[i], w1 = b1[i];
+    s00 += x0 * w0;
+    s01 += x0 * w1;
+    s10 += x1 * w0;
+    s11 += x1 * w1;
+  }
+}
+
 inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
-  int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, i = 0;
+  int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
 #if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
   // Eight bytes a pass, written out: four pointers, four sums and six temporaries take all 14
   // allocatable registers, the end is read from the stack; compiled from C, GCC 12 spills sums
@@ -160,21 +183,7 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
     n -= n8;  // the pointers have moved on by n8
   }
 #endif
-  for (; i + 4 <= n; i += 4) {
-    const int32_t vb0 = qload4(b0 + i), vb1 = qload4(b1 + i);
-    const int32_t b0e = __sxtb16(vb0), b0o = qsxtb16_ror8(vb0), b1e = __sxtb16(vb1), b1o = qsxtb16_ror8(vb1);
-    const int32_t va0 = qload4(a0 + i);
-    qsmlad2(__sxtb16(va0), qsxtb16_ror8(va0), b0e, b0o, b1e, b1o, s00, s01);
-    const int32_t va1 = qload4(a1 + i);
-    qsmlad2(__sxtb16(va1), qsxtb16_ror8(va1), b0e, b0o, b1e, b1o, s10, s11);
-  }
-  for (; i < n; ++i) {
-    const int32_t x0 = a0[i], x1 = a1[i], w0 = b0[i], w1 = b1[i];
-    s00 += x0 * w0;
-    s01 += x0 * w1;
-    s10 += x1 * w0;
-    s11 += x1 * w1;
-  }
+  qdot2x2_c(a0, a1, b0, b1, n, s00, s01, s10, s11);
   acc[0] = s00;
   acc[1] = s01;
   acc[2] = s10;

@@ -1,6 +1,7 @@
 // Integer elementwise kernels: Add and Mul of two quantized tensors, and table lookup for any
 // unary function of an 8-bit input (requantisation, Relu/Clip, LeakyRelu, Sigmoid, ...).
 #pragma once
+#include "qconv_dsp.hpp"  // qclamp_dsp
 #include "qdot.hpp"  // qout
 #include "quant.hpp"
 
@@ -18,8 +19,42 @@ struct QAddParams {
   O2M_FIELDS(n, b_scalar, a_zp, b_zp, y_zp, a_mult, b_mult, shift, act_min, act_max)
 };
 
-template <typename TA, typename TB, typename TY>
+#if defined(O2M_QDOT_DSP)
+// qadd on the DSP extension for a shift in [10, 31] (lower-qdq's usual 30): the sum
+// k + a * a_mult + b * b_mult (two SMLAL, k holding the zero points' terms) rounded as
+// shift_round_half_even does, half added and a tie (the dropped bits all zero) cleared to
+// even, in 32-bit steps: |sum| < 2^41, so the result fits a word. kBScalar: b is one element,
+// in k; kFull: the output clamp is TY's range.
+template <typename TA, typename TB, typename TY, bool kBScalar, bool kFull>
+inline void qadd_dsp(const QAddParams& p, const TA* a, const TB* b, TY* y) {
+  const int32_t r = p.shift, am = p.a_mult, bm = p.b_mult, y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
+  const int64_t k = -static_cast<int64_t>(p.a_zp) * am +
+                    (kBScalar ? (static_cast<int64_t>(b[0]) - p.b_zp) * bm : -static_cast<int64_t>(p.b_zp) * bm) +
+                    (int64_t{1} << (r - 1));
+  for (int32_t i = 0; i < p.n; ++i) {
+    int64_t w = k + static_cast<int64_t>(a[i]) * am;
+    if constexpr (!kBScalar) w += static_cast<int64_t>(b[i]) * bm;
+    const auto wl = static_cast<uint32_t>(w), wh = static_cast<uint32_t>(static_cast<uint64_t>(w) >> 32);
+    auto q = static_cast<int32_t>((wl >> r) | (wh << (32 - r)));
+    if ((wl << (32 - r)) == 0) q &= ~1;
+    y[i] = qclamp_dsp<TY, kFull>(q, y_zp, lo, hi);
+  }
+}
+#endif
+
+// kRef = true keeps the portable loop (the tests' oracle for the DSP variant).
+template <typename TA, typename TB, typename TY, bool kRef = false>
 inline void qadd(const QAddParams& p, const TA* a, const TB* b, TY* y) {
+#if defined(O2M_QDOT_DSP)
+  if (!kRef && sizeof(TA) == 1 && sizeof(TB) == 1 && p.shift >= 10 && p.shift <= 31) {  // 8-bit: |sum| < 2^41
+    const bool full = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi;
+    if (p.b_scalar)
+      full ? qadd_dsp<TA, TB, TY, true, true>(p, a, b, y) : qadd_dsp<TA, TB, TY, true, false>(p, a, b, y);
+    else
+      full ? qadd_dsp<TA, TB, TY, false, true>(p, a, b, y) : qadd_dsp<TA, TB, TY, false, false>(p, a, b, y);
+    return;
+  }
+#endif
   for (int32_t i = 0; i < p.n; ++i) {
     const int64_t va = static_cast<int64_t>(static_cast<int32_t>(a[i]) - p.a_zp) * p.a_mult;
     const int64_t vb = static_cast<int64_t>(static_cast<int32_t>(b[p.b_scalar ? 0 : i]) - p.b_zp) * p.b_mult;

@@ -20,6 +20,23 @@ int64_t exact_requant(int64_t acc, int32_t mult, int32_t shift) {
   return static_cast<int64_t>(q);
 }
 
+// Random 2-D input sizes (1..in_max), kernels, strides, dilations and padding into c's spatial
+// dimensions 1 and 2, and the output sizes; false when the window does not fit.
+template <typename U>
+bool random_window(o2m::ConvParams& c, U& u, int in_max) {
+  for (int d = 1; d < 3; ++d) {
+    c.in[d] = u(1, in_max);
+    c.k[d] = u(1, 3);
+    c.stride[d] = u(1, 2);
+    c.dil[d] = u(1, 2);
+    c.pad[d] = u(0, 2);
+    const int span = c.in[d] + 2 * c.pad[d] - ((c.k[d] - 1) * c.dil[d] + 1);
+    if (span < 0) return false;
+    c.out[d] = span / c.stride[d] + 1;
+  }
+  return true;
+}
+
 struct Case {
   o2m::QConvParams p{};
   std::vector<int8_t> w;
@@ -39,16 +56,7 @@ void run_case(std::mt19937& rng, int kind) {
   c.k[0] = c.stride[0] = c.dil[0] = 1;
   c.pad[0] = 0;
   c.out[0] = 1;
-  for (int d = 1; d < 3; ++d) {
-    c.in[d] = u(1, 9);
-    c.k[d] = u(1, 3);
-    c.stride[d] = u(1, 2);
-    c.dil[d] = u(1, 2);
-    c.pad[d] = u(0, 2);
-    const int span = c.in[d] + 2 * c.pad[d] - ((c.k[d] - 1) * c.dil[d] + 1);
-    if (span < 0) return;
-    c.out[d] = span / c.stride[d] + 1;
-  }
+  if (!random_window(c, u, 9)) return;
   const int cin_g = c.c_in / c.group, cout_g = c.c_out / c.group, kg = cin_g * c.k[1] * c.k[2];
   const int in_sp = c.in[1] * c.in[2], out_sp = c.out[1] * c.out[2];
   std::vector<TX> x(static_cast<size_t>(c.n * c.c_in * in_sp));
@@ -100,6 +108,94 @@ TEST(QConv, MatchesTheDefinitionOnRandomShapes) {
     run_case<int8_t, int8_t>(rng, t % 3);
     run_case<uint8_t, uint8_t>(rng, t % 3);
     run_case<uint8_t, int8_t>(rng, t % 3);
+  }
+}
+
+// The fast paths (the host's SSE2 pointwise, 3x3 depthwise and patch-tile kernels on x86-64,
+// the portable blocks elsewhere) against the reference kernel (kRef) on the geometries they
+// take and the ones next to them: pointwise with odd channel counts, pixel counts below and off
+// a multiple of eight, groups; 3x3 depthwise with both strides, padding, rows narrower than
+// eight and dilation 2 (the scalar loop); other convs with strides, dilation, padding, groups
+// and patches over kQhPatchMax; shifts outside requantize_usual's range (the scalar
+// requantisation), negative or zero multipliers, and ties.
+template <typename TX, typename TY>
+void run_fast_vs_ref(std::mt19937& rng, int kind) {
+  const bool depthwise = kind == 1;
+  auto u = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  o2m::QConvParams p{};
+  o2m::ConvParams& c = p.conv;
+  c.n = u(1, 2);
+  c.in[0] = c.out[0] = c.k[0] = c.stride[0] = c.dil[0] = 1;
+  c.pad[0] = 0;
+  if (depthwise) {
+    c.c_in = c.c_out = c.group = u(1, 6);
+    for (int d = 1; d < 3; ++d) {
+      c.k[d] = 3;
+      c.stride[d] = u(1, 2);
+      c.dil[d] = u(0, 5) == 0 ? 2 : 1;
+      c.pad[d] = u(0, 2);
+      c.in[d] = d == 1 ? u(3, 10) : u(3, 40);
+      const int span = c.in[d] + 2 * c.pad[d] - (2 * c.dil[d] + 1);
+      if (span < 0) return;
+      c.out[d] = span / c.stride[d] + 1;
+    }
+  } else if (kind == 2) {  // any other conv: the patch tile (patches up to 1080 bytes)
+    c.group = u(0, 4) == 0 ? 2 : 1;
+    c.c_in = c.group * (u(0, 5) == 0 ? 120 : u(1, 12));
+    c.c_out = c.group * u(1, 9);
+    if (!random_window(c, u, 12)) return;
+  } else {
+    c.group = u(0, 4) == 0 ? 2 : 1;
+    c.c_in = c.group * u(1, 40);
+    c.c_out = c.group * u(1, 13);
+    c.k[1] = c.k[2] = c.stride[1] = c.stride[2] = 1;
+    c.pad[1] = c.pad[2] = 0;
+    c.dil[1] = c.dil[2] = 1;
+    c.in[1] = c.out[1] = u(1, 9);
+    c.in[2] = c.out[2] = u(1, 12);
+  }
+  const int cin_g = c.c_in / c.group, kg = cin_g * c.k[1] * c.k[2];
+  std::vector<TX> x(static_cast<size_t>(c.n * c.c_in * c.in[1] * c.in[2]));
+  for (auto& v : x) v = static_cast<TX>(u(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi));
+  std::vector<int8_t> w(static_cast<size_t>(c.c_out * kg));
+  for (auto& v : w) v = static_cast<int8_t>(u(-128, 127));
+  std::vector<int32_t> bias(static_cast<size_t>(c.c_out)), mult, shift;
+  for (auto& v : bias) v = u(-(1 << 14), 1 << 14);
+  p.per_channel = u(0, 1);
+  for (int i = 0; i < (p.per_channel ? c.c_out : 1); ++i) {
+    const int m = u(0, 9);
+    // 2^30 makes exact halves (round-half-even ties) common
+    mult.push_back(m == 0 ? 0 : m == 1 ? -u(1 << 30, 2147483647) : m < 4 ? 1 << 30 : u(1 << 30, 2147483647));
+    // mostly shifts that keep outputs inside the clamp, where rounding shows
+    const int k = u(0, 9);
+    shift.push_back(k == 0 ? u(-1, 1) : k == 1 ? -u(2, 31) : -u(7, 13));
+  }
+  p.x_zp = u(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
+  p.y_zp = u(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
+  p.act_min = o2m::QRange<TY>::lo + u(0, 20);
+  p.act_max = o2m::QRange<TY>::hi - u(0, 20);
+  std::vector<int32_t> folded(bias.size());
+  o2m::qfold_bias(c.c_out, kg, w.data(), bias.data(), p.x_zp - o2m::qx_offset<TX>(), folded.data());
+  const size_t y_n = static_cast<size_t>(c.n * c.c_out * c.out[1] * c.out[2]);
+  std::vector<TY> y_fast(y_n), y_ref(y_n);
+  // both scratch buffers exactly qconv_scratch_bytes long, so a read past them shows under ASan
+  std::vector<int8_t> s_fast(static_cast<size_t>(o2m::qconv_scratch_bytes(c))), s_ref(s_fast.size());
+  o2m::qconv<TX, TY>(p, x.data(), w.data(), folded.data(), mult.data(), shift.data(), y_fast.data(), s_fast.data());
+  o2m::qconv<TX, TY, true>(p, x.data(), w.data(), folded.data(), mult.data(), shift.data(), y_ref.data(), s_ref.data());
+  for (size_t i = 0; i < y_n; ++i)
+    ASSERT_EQ(static_cast<int>(y_fast[i]), static_cast<int>(y_ref[i]))
+        << "kind " << kind << " c_in " << c.c_in << " c_out " << c.c_out << " group " << c.group
+        << " in " << c.in[1] << "x" << c.in[2] << " stride " << c.stride[1] << "," << c.stride[2] << " pad "
+        << c.pad[1] << "," << c.pad[2] << " at " << i;
+}
+
+TEST(QConv, FastPathsMatchTheReferenceKernel) {
+  std::mt19937 rng(23);
+  for (int t = 0; t < 240; ++t) {
+    run_fast_vs_ref<int8_t, int8_t>(rng, t % 3);
+    run_fast_vs_ref<uint8_t, uint8_t>(rng, t % 3);
+    run_fast_vs_ref<uint8_t, int8_t>(rng, t % 3);
+    run_fast_vs_ref<int8_t, uint8_t>(rng, t % 3);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels/qconv.hpp"
+#include "kernels/qelementwise.hpp"
 #include "kernels/qgemm.hpp"
 #include "kernels/qpool.hpp"
 #include "guest_random.h"
@@ -82,8 +83,9 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
   random_requant(c.c_out, uniform(1, wide_one_in) == 1);
   p.x_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
   p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
-  p.act_min = o2m::QRange<TY>::lo + uniform(0, 10);
-  p.act_max = o2m::QRange<TY>::hi - uniform(0, 10);
+  const bool full = uniform(0, 1);  // the type's whole range (the DSP blocks saturate in one step), or narrowed
+  p.act_min = o2m::QRange<TY>::lo + (full ? 0 : uniform(1, 10));
+  p.act_max = o2m::QRange<TY>::hi - (full ? 0 : uniform(0, 10));
   p.per_channel = uniform(0, 1);
   const TX* x = reinterpret_cast<const TX*>(g_x);
   o2m::qconv<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
@@ -188,6 +190,37 @@ void gemm_trial(int t) {
   check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(p.m * p.n)) == 0, "qgemm", t);
 }
 
+// QAdd: lower-qdq's multipliers (below 2^31, one shift; 10..31 takes the DSP loop, and 1..9 and
+// 32..40 the portable one), often multiples of 2^(shift - 1) so that ties to even occur, b full
+// or one element, the output range whole or narrowed.
+template <typename TX, typename TY>
+void qadd_trial(int t) {
+  o2m::QAddParams p{};
+  p.n = uniform(1, 300);
+  p.b_scalar = uniform(0, 3) == 0;
+  p.a_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
+  p.b_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
+  p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
+  p.shift = uniform(0, 4) == 0 ? uniform(1, 40) : uniform(24, 31);
+  p.a_mult = static_cast<int32_t>(next() & 0x7fffffffu);
+  p.b_mult = static_cast<int32_t>(next() & 0x7fffffffu) >> uniform(0, 8);
+  if (p.shift <= 31 && uniform(0, 1)) {  // multiples of 2^(shift - 1): half the sums are ties
+    const uint32_t low = (1u << (p.shift - 1)) - 1;
+    p.a_mult = static_cast<int32_t>(static_cast<uint32_t>(p.a_mult) & ~low);
+    p.b_mult = static_cast<int32_t>(static_cast<uint32_t>(p.b_mult) & ~low);
+  }
+  const bool full = uniform(0, 1);
+  p.act_min = o2m::QRange<TY>::lo + (full ? 0 : uniform(1, 10));
+  p.act_max = o2m::QRange<TY>::hi - (full ? 0 : uniform(0, 10));
+  random_bytes(g_x, p.n);
+  random_bytes(g_w, p.n);
+  const TX* a = reinterpret_cast<const TX*>(g_x);
+  const TX* b = reinterpret_cast<const TX*>(g_w);
+  o2m::qadd<TX, TX, TY, true>(p, a, b, reinterpret_cast<TY*>(g_y_ref));
+  o2m::qadd<TX, TX, TY>(p, a, b, reinterpret_cast<TY*>(g_y_var));
+  check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(p.n)) == 0, "qadd", t);
+}
+
 // Average pooling: windows of whole rows (one run of bytes, as KWS's global pool), windows
 // inside rows, dilated ones, padding; row sums of up to 900 bytes (the DSP sums run 256 at a time).
 template <typename TX, typename TY>
@@ -275,6 +308,8 @@ int main() {
     gemm_trial<uint8_t, uint8_t>(t);
     avgpool_trial<int8_t, int8_t>(t);
     avgpool_trial<uint8_t, uint8_t>(t);
+    qadd_trial<int8_t, int8_t>(t);
+    qadd_trial<uint8_t, uint8_t>(t);
   }
   bench_conv(1, 1);   // regions 0, 1: pointwise 64 -> 64, 512000 MACs
   bench_conv(3, 64);  // regions 2, 3: depthwise 3x3, 72000 MACs
