@@ -34,6 +34,9 @@ struct CompileOptions {
   std::string dump_ir_after;                              // --dump-ir-after PASS
   // --io native: a quantized model's API takes and returns its quantized tensors (passes/native_io.cpp).
   bool native_io = false;
+  // --optimize size: compact generic kernels instead of the unrolled and specialised fast paths
+  // (less flash, more cycles; passes/select_compact_kernels.cpp). false = speed, the default.
+  bool optimize_size = false;
   std::string target;  // --target cpu/board/host: adds <name>_target.txt (its build flags); "" = none
   Limits limits;       // --max-tensor-bytes, --max-arena-bytes, --max-nodes
   // --max-loop-iterations: the most iterations a Loop whose trip count is known only at run time

@@ -111,6 +111,10 @@ void add_model_options(CLI::App* cmd, std::string& model, std::string& name, Inp
          "float (default): the API takes and returns float; native: a quantized model's quantized tensors, its "
          "QuantizeLinear on entry and DequantizeLinear at the end dropped (docs/api.md)")
       ->check(CLI::IsMember({"float", "native"}));
+  cmd->add_option_function<std::string>(
+         "--optimize", [&copts](const std::string& o) { copts.optimize_size = o == "size"; },
+         "speed (default): the unrolled and specialised kernels; size: compact generic kernels, less flash, more cycles")
+      ->check(CLI::IsMember({"speed", "size"}));
   cmd->add_option("--disable-pass", copts.disabled_passes, "switch off an optimisation pass (repeatable)");
   cmd->add_option("--dump-ir-after", copts.dump_ir_after, "print the IR to stderr after this pass");
   cmd->add_flag_callback(

@@ -68,6 +68,7 @@ CompiledModel compile(const std::string& model_path, const std::string* bytes, c
     po.max_nodes = opts.limits.max_nodes;
     po.max_loop_iterations = opts.max_loop_iterations;
     po.native_io = opts.native_io;
+    po.optimize_size = opts.optimize_size;
     run_pipeline(*out.graph, po);
     out.plan = std::make_unique<MemoryPlan>(plan_memory(*out.graph));
     if (out.plan->arena.arena_bytes > opts.limits.max_arena_bytes)

@@ -69,6 +69,9 @@ std::vector<KernelCall> lower_conv_pool(const Node& n) {
                                             &o2m::conv_pool<T, decltype(kw)::value, decltype(s)::value>,
                                             "o2m::ConvPoolParams", p, {&x, &w, n.input(2)}, {n.outputs[0]});
                          })
+                   : wants_compact_kernel(n)  // --optimize size: the plain row loop and pool loop
+                       ? make_call("conv_pool.hpp", "o2m::conv_pool<" + ctype<T>() + ", 0, 1, true>", &o2m::conv_pool<T, 0, 1, true>,
+                                   "o2m::ConvPoolParams", p, {&x, &w, n.input(2)}, {n.outputs[0]})
                        : make_call(O2M_KERNEL("conv_pool.hpp", o2m::conv_pool, T), "o2m::ConvPoolParams", p,
                                    {&x, &w, n.input(2)}, {n.outputs[0]});
     k.scratch_bytes = int64_t{c.c_out} * p.pool.k_h * c.w_out * static_cast<int64_t>(sizeof(T));

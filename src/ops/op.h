@@ -24,6 +24,9 @@ struct KernelCall {
   // The kernel's signature has a scratch pointer after the outputs (make_call reads it off the
   // function type): it is passed even when scratch_bytes is 0 (e.g. Det of 0 x 0 matrices).
   bool takes_scratch = false;
+  // Output 0 may take input 0's bytes when input 0 dies at this node (the kernel reads each
+  // part of x before it writes the same part of y); the planner then runs the call in place.
+  bool in_place = false;
   std::function<void(void* const* ptrs)> run;  // ptrs = inputs, outputs, then scratch
 };
 
@@ -71,6 +74,10 @@ size_t own_inputs(const Node& n);
 // compiled branches or body, graphs of their own (src/passes/runtime_if.cpp, runtime_loop.cpp),
 // which the planner and emitter recurse into.
 constexpr const char* kRuntimeAttr = "onnx2mcu_runtime";
+// Attribute set by select-compact-kernels (--optimize size) on ConvPool and QConv: their
+// lowering takes the compact generic kernel, and pack-conv-weights leaves the weights as they are.
+constexpr const char* kCompactAttr = "onnx2mcu_compact";
+inline bool wants_compact_kernel(const Node& n) { return n.attr_int(kCompactAttr, 0) != 0; }
 bool is_runtime_control_flow(const Node& n);
 bool is_runtime_if(const Node& n);
 bool is_runtime_loop(const Node& n);  // a run-time Loop or Scan

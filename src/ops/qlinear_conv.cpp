@@ -105,8 +105,13 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
     return visit_q8(n, y.dtype, [&](auto ty) {
       using TX = decltype(tx);
       using TY = decltype(ty);
-      KernelCall c = make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv, TX, TY), "o2m::QConvParams", p, node_inputs(n), {&y});
+      // --optimize size: the reference kernel (one pixel at a time, no DSP or Helium blocks)
+      KernelCall c = wants_compact_kernel(n)
+                         ? make_call("qconv.hpp", "o2m::qconv<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
+                                     &o2m::qconv<TX, TY, true>, "o2m::QConvParams", p, node_inputs(n), {&y})
+                         : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv, TX, TY), "o2m::QConvParams", p, node_inputs(n), {&y});
       c.scratch_bytes = o2m::qconv_scratch_bytes(p.conv);
+      c.in_place = o2m::qconv_in_place(p.conv);  // depthwise channel by channel through the plane
       return c;
     });
   })};

@@ -6,6 +6,7 @@
 // apply fused activations.
 #include "kernels/conv_fast.hpp"
 #include "ops/conv_fast.h"
+#include "ops/op.h"
 #include "passes/passes.h"
 
 namespace onnx2mcu {
@@ -33,7 +34,7 @@ Tensor packed(const Tensor& w, int32_t group) {
 void pack_conv_weights(Graph& g, const PassOptions&) {
   for (auto& np : g.nodes) {
     Node& n = *np;
-    if (!reads_packed_weights(n) || n.attr_int("packed_weights", 0)) continue;
+    if (!reads_packed_weights(n) || n.attr_int("packed_weights", 0) || wants_compact_kernel(n)) continue;
     const Value* w = n.input(kWeightInput);
     const Value* x = n.input(0);
     const bool packable = x && w && w->is_const() && (x->dtype == DType::F32 || x->dtype == DType::F64) &&

@@ -18,6 +18,7 @@ struct PassOptions {
   int64_t max_nodes = 100000;            // Limits::max_nodes: inlining If/Loop may not grow the graph past it
   int64_t max_loop_iterations = 0;       // --max-loop-iterations: bound of a Loop whose trip count is run-time (0 = none)
   bool native_io = false;                // --io native: the native-io pass drops the I/O's QuantizeLinear/DequantizeLinear
+  bool optimize_size = false;            // --optimize size: select-compact-kernels marks the nodes
   std::set<std::string> disabled;        // optimisation passes switched off by name
   std::string dump_after;                // pass after which to print the IR ("" = none)
   std::string* dump = nullptr;           // where that print goes
@@ -136,6 +137,9 @@ void fuse_activation(Graph& g, const PassOptions&);
 void remove_dead_code(Graph& g, const PassOptions&);
 // Reorders constant conv weights into conv2d_fast's packed layout (pack_conv_weights.cpp).
 void pack_conv_weights(Graph& g, const PassOptions&);
+// --optimize size: marks every node that has a compact generic kernel (kCompactAttr, ops/op.h)
+// so its lowering picks that kernel; does nothing in the default speed mode.
+void select_compact_kernels(Graph& g, const PassOptions&);
 // Reorders independent nodes so fewer bytes are alive at once; kept only if the arena shrinks.
 void order_for_memory(Graph& g, const PassOptions&);
 

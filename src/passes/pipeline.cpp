@@ -21,6 +21,7 @@ const std::vector<Pass>& pipeline() {
       {"fuse-conv-pool", fuse_conv_pool, true},
       {"fuse-pw-dw", fuse_pw_dw, true},
       {"fuse-activation", fuse_activation, true},
+      {"select-compact-kernels", select_compact_kernels},
       {"pack-conv-weights", pack_conv_weights},
       {"remove-dead-code", remove_dead_code},
       {"order-for-memory", order_for_memory, true},

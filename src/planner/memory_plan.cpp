@@ -7,6 +7,17 @@
 
 namespace onnx2mcu {
 
+namespace {
+
+// The node lowers to one call that may write its output over its first input.
+bool kernel_runs_in_place(const Node& n, const OpDef& def) {
+  const std::vector<KernelCall> calls = def.lower(n);
+  return calls.size() == 1 && calls[0].in_place && !calls[0].inputs.empty() && calls[0].inputs[0] == n.inputs[0] &&
+         !calls[0].outputs.empty() && calls[0].outputs[0] == n.outputs[0];
+}
+
+}  // namespace
+
 MemoryPlan plan_memory(const Graph& g) {
   MemoryPlan plan;
   for (const Value* v : g.inputs) plan.storage[v] = {StorageKind::GraphInput, v, 0};
@@ -49,10 +60,17 @@ MemoryPlan plan_memory(const Graph& g) {
       plan.aliased_views.insert(&n);
       continue;
     }
-    if (def && def->inplace && out0 && !out0->is_graph_output) {
+    // In place: an elementwise op over any dying input of its size, or a kernel that writes
+    // output 0 over input 0 (KernelCall::in_place: the int8 depthwise and pointwise convs).
+    if (def && out0 && !out0->is_graph_output && !is_runtime_control_flow(n)) {
+      auto fits = [&](const Value* in) { return in && in->bytes() == out0->bytes() && in->shape == out0->shape && dies_at(in, s); };
       const Value* victim = nullptr;
-      for (const Value* in : n.inputs)
-        if (in && in->bytes() == out0->bytes() && in->shape == out0->shape && dies_at(in, s)) victim = victim ? victim : in;
+      if (def->inplace) {
+        for (const Value* in : n.inputs)
+          if (fits(in)) victim = victim ? victim : in;
+      } else if (def->lower && fits(n.input(0)) && kernel_runs_in_place(n, *def)) {
+        victim = n.inputs[0];
+      }
       if (victim) {
         plan.storage[out0] = plan.storage.at(victim);
         aliases[plan.storage[out0].root].push_back(out0);

@@ -32,7 +32,7 @@ struct LoopLayout {
 struct MemoryPlan {
   std::map<const Value*, Storage> storage;
   std::set<const Node*> aliased_views;  // view nodes that need no code: output = input bytes
-  std::set<const Node*> inplace_nodes;  // elementwise nodes that write over their dying input
+  std::set<const Node*> inplace_nodes;  // nodes that write over their dying input (elementwise, int8 conv)
   std::vector<const Value*> arena_values;  // parallel to requests; nullptr for a node's scratch
   std::map<const Node*, int64_t> scratch_offset;  // arena offset of each node's scratch buffer
   std::vector<BufferRequest> requests;     // step = index of the node in graph order

@@ -77,15 +77,15 @@ inline void max_pool_row(const T* rows, int32_t nrows, int32_t row_len, int32_t 
 // scratch: c_out * pool.k_h * conv.w_out elements of T (conv_pool_scratch_bytes).
 // KW, S: the conv's kernel width and horizontal stride for conv2d_fast_row (w packed:
 // pack_conv_weights); KW = 0 for the
-// reference row.
-template <typename T, int KW = 0, int S = 1>
+// reference row. kCompact (--optimize size): no max-pool fast path, every pool the general loop.
+template <typename T, int KW = 0, int S = 1, bool kCompact = false>
 inline void conv_pool(const ConvPoolParams& p, const T* x, const T* w, const T* bias, T* y, void* scratch) {
   const BandConvParams& c = p.conv;
   const BandPoolParams& q = p.pool;
   T* band = static_cast<T*>(scratch);
   // A max pool whose windows lie inside the row: a plain max over each window, and a monotone
   // activation once per pooled value instead of once per conv value (max(act) == act(max)).
-  const bool plain_max = p.pool_max && q.dil_w == 1 && q.pad_left == 0 && (q.w_out - 1) * q.stride_w + q.k_w <= q.w_in &&
+  const bool plain_max = !kCompact && p.pool_max && q.dil_w == 1 && q.pad_left == 0 && (q.w_out - 1) * q.stride_w + q.k_w <= q.w_in &&
                          activation_is_monotone(p.act);
   const ActParams none{kActNone, 0, 0, 0, 0};
   const ActParams& conv_act = plain_max ? none : p.act;
@@ -109,7 +109,7 @@ inline void conv_pool(const ConvPoolParams& p, const T* x, const T* w, const T* 
         }
         ++nrows;
       }
-      if (plain_max && nrows > 0) {
+      if (!kCompact && plain_max && nrows > 0) {
         for (int32_t oc = 0; oc < c.c_out; ++oc) {
           const T* rows = band + oc * q.k_h * c.w_out;
           T* out = yb + (oc * q.h_out + ph) * q.w_out;

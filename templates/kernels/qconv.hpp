@@ -204,6 +204,18 @@ inline int32_t qconv_scratch_bytes(const ConvParams& c) {
   return 2 * qconv_patch_stride(c);
 }
 
+// qconv may write y over x (the same bytes) for these geometries: a 2-D depthwise conv copies
+// each channel into its plane before writing that channel's output, and a pointwise conv gathers
+// each pixel's channels into a patch before writing that pixel's outputs (never a later one's).
+// The planner relies on it (src/ops/qlinear_conv.cpp); tests/target/qkernels_test.cpp checks
+// every variant in place.
+inline bool qconv_in_place(const ConvParams& c) {
+  const bool same_plane = c.out[0] == c.in[0] && c.out[1] == c.in[1] && c.out[2] == c.in[2];
+  const bool pointwise = k_sp1(c) && c.group == 1 && c.stride[0] == 1 && c.stride[1] == 1 && c.stride[2] == 1 &&
+                         c.pad[0] == 0 && c.pad[1] == 0 && c.pad[2] == 0;
+  return c.c_out == c.c_in && same_plane && (qconv_depthwise_2d(c) || pointwise);
+}
+
 #if defined(O2M_QDOT_MVE)
 // Four plane bytes at p + i * stride (i < 4) widened to int32: a contiguous load when the stride
 // is 1, else a gather. Not predicated: lanes past the plane's end read at most 3 * stride + 4
@@ -740,11 +752,15 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   bool rq_usual = !kRef;
   for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && qout4_usual(mult[i], shift[i]);
 #if defined(O2M_QCONV_SSE2)
+  // In place (y over x: qconv_in_place) both SSE2 paths would read x after writing over it: the
+  // pointwise one for each block of output channels, the patch one for its overlapping last
+  // tile. The portable path below reads each pixel once, before writing it.
+  const bool in_place = static_cast<const void*>(x) == static_cast<const void*>(y);
   if constexpr (!kRef && qh_types<TX, TY>())
-    if (pointwise && out_sp >= 8)
+    if (pointwise && out_sp >= 8 && !in_place)
       return qconv_pointwise_sse2(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y);
   if constexpr (!kRef && qh_types<TX, TY>())
-    if (out_sp >= 8 && kg <= kQhPatchMax) {
+    if (out_sp >= 8 && kg <= kQhPatchMax && !in_place) {
       auto gather_bg = [&](int32_t b, int32_t g, int32_t pix, int8_t* patch) {
         gather(x + (b * c.c_in + g * cin_g) * in_sp, pix, patch);
       };

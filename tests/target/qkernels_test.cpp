@@ -94,6 +94,12 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
   o2m::qconv<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
   o2m::qconv<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var), g_scratch);
   check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, what, t);
+  if (!o2m::qconv_in_place(c)) return;
+  // as the planner runs it (src/planner/memory_plan.cpp): y written over x
+  memcpy(g_y_var, g_x, static_cast<size_t>(in_n));
+  o2m::qconv<TX, TY>(p, reinterpret_cast<const TX*>(g_y_var), g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var),
+                     g_scratch);
+  check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "in place", t);
 }
 
 template <typename TX, typename TY>
@@ -164,6 +170,7 @@ void pointwise_trial(int t) {
   c = {1, uniform(1, 80), uniform(1, 40), 1, {1, uniform(1, 9), uniform(1, 9)}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}};
   c.out[1] = c.in[1];
   c.out[2] = c.in[2];
+  if (t % 3 == 0) c.c_out = c.c_in;  // a shape that runs in place
   qconv_trial<TX, TY>(p, 4, "qconv pointwise", t);
 }
 

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 
+#include "kernels/qconv.hpp"
 #include "loader/loader.h"
 #include "passes/passes.h"
 #include "planner/arena.h"
@@ -172,7 +174,8 @@ void check_plan(const Graph& g, const MemoryPlan& plan) {
         if (v->is_const()) EXPECT_EQ(kind, StorageKind::Weight) << v->name;
         else if (v->is_graph_input) EXPECT_EQ(kind, StorageKind::GraphInput) << v->name;
         else if (v->is_graph_output) EXPECT_EQ(kind, StorageKind::GraphOutput) << v->name;
-        else EXPECT_EQ(kind, StorageKind::Arena) << v->name;
+        else if (plan.storage.at(v).root == v) EXPECT_EQ(kind, StorageKind::Arena) << v->name;
+        else EXPECT_EQ(kind, plan.storage.at(plan.storage.at(v).root).kind) << v->name;  // a view's
       }
   ASSERT_EQ(plan.arena_values.size(), plan.requests.size());
   ASSERT_EQ(plan.arena.offsets.size(), plan.requests.size());
@@ -185,10 +188,17 @@ void check_plan(const Graph& g, const MemoryPlan& plan) {
   };
   std::map<const Value*, Buffer> roots;
   std::vector<Buffer> buffers;  // scratch
+  // The values whose bytes a root holds now; an in-place node replaces them with its output,
+  // and none of them may be read after that step.
+  std::map<const Value*, std::vector<const Value*>> holders;
+  std::map<const Value*, size_t> overwritten_at;
   for (size_t step = 0; step < g.nodes.size(); ++step) {
     const Node& n = *g.nodes[step];
     for (const Value* in : n.inputs) {
       if (!in || plan.storage.at(in).kind != StorageKind::Arena) continue;
+      if (overwritten_at.count(in)) {
+        EXPECT_LE(step, overwritten_at.at(in)) << n.name << " reads " << in->name << " after an in-place node wrote over it";
+      }
       Buffer& b = roots.at(plan.storage.at(in).root);
       b.last = std::max(b.last, step);
     }
@@ -197,6 +207,12 @@ void check_plan(const Graph& g, const MemoryPlan& plan) {
       const Storage& s = plan.storage.at(out);
       if (s.root == out) roots[out] = {out->name, s.offset, out->bytes(), step, step};
       else EXPECT_EQ(s.offset, plan.storage.at(s.root).offset) << out->name << " aliases " << s.root->name;
+      std::vector<const Value*>& held = holders[s.root];
+      if (plan.inplace_nodes.count(&n)) {
+        for (const Value* v : held) overwritten_at[v] = step;
+        held.clear();
+      }
+      held.push_back(out);
     }
     if (plan.scratch_offset.count(&n)) {
       int64_t bytes = 0;
@@ -274,6 +290,54 @@ TEST(DigitsPlan, FusionDoesNotGrowTheArena) {
   auto fused = load_digits(), plain = load_digits(layer_by_layer);
   EXPECT_LT(fused->nodes.size(), plain->nodes.size());
   EXPECT_LE(plan_memory(*fused).arena.arena_bytes, plan_memory(*plain).arena.arena_bytes);
+}
+
+TEST(KwsInt8Plan, DepthwiseAndPointwiseConvsRunInPlace) {
+  // MLPerf Tiny KWS DS-CNN: conv0 makes [1,64,25,5] int8 (8000 bytes), then four depthwise 3x3
+  // + pointwise 64 -> 64 pairs of the same shape. Each of these eight QConvs writes over its input
+  // (qconv_in_place), so the peak is conv0's: its input (490 -> 496 bytes), output and scratch.
+  const std::string path = ONNX2MCU_SHARED_MODELS "/mlperf_tiny_kws_dscnn_qdq/model.onnx";
+  if (!std::ifstream(path)) GTEST_SKIP() << path << " is missing (the shared reference models live beside the repo)";
+  auto g = load_model(path);
+  run_pipeline(*g);
+  const MemoryPlan plan = plan_memory(*g);
+  check_plan(*g, plan);
+  int in_place = 0;
+  for (const Node* n : plan.inplace_nodes) {
+    EXPECT_EQ(n->op, "QConv") << n->name;
+    EXPECT_EQ(plan.storage.at(n->outputs[0]).root, plan.storage.at(n->inputs[0]).root) << n->name;
+    ++in_place;
+  }
+  EXPECT_EQ(in_place, 8);
+  EXPECT_EQ(plan.arena.lower_bound, 496 + 8000 + 80);
+  EXPECT_EQ(plan.arena.arena_bytes, plan.arena.lower_bound);
+  EXPECT_LE(plan.arena.arena_bytes, 10240);  // issue 16's budget
+}
+
+TEST(MemoryPlan, StridedOrGroupedInt8ConvsDoNotRunInPlace) {
+  o2m::ConvParams c{1, 8, 8, 8, {1, 6, 6}, {1, 6, 6}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}};
+  EXPECT_TRUE(o2m::qconv_in_place(c));  // depthwise 1x1
+  c.k[1] = c.k[2] = 3;
+  c.out[1] = c.out[2] = 4;
+  EXPECT_FALSE(o2m::qconv_in_place(c));  // no padding: the plane shrinks
+  c.pad[1] = c.pad[2] = 1;
+  c.out[1] = c.out[2] = 6;
+  EXPECT_TRUE(o2m::qconv_in_place(c));
+  c.stride[1] = c.stride[2] = 2;
+  c.out[1] = c.out[2] = 3;
+  EXPECT_FALSE(o2m::qconv_in_place(c));  // strided
+  c.stride[1] = c.stride[2] = 1;
+  c.out[1] = c.out[2] = 6;
+  c.group = 1;
+  EXPECT_FALSE(o2m::qconv_in_place(c));  // a dense 3x3 reads neighbouring pixels it has overwritten
+  c.k[1] = c.k[2] = 1;
+  c.pad[1] = c.pad[2] = 0;
+  EXPECT_TRUE(o2m::qconv_in_place(c));  // pointwise
+  c.group = 2;
+  EXPECT_FALSE(o2m::qconv_in_place(c));
+  c.group = 1;
+  c.c_out = 16;
+  EXPECT_FALSE(o2m::qconv_in_place(c));  // a larger output
 }
 
 TEST(MemoryPlan, ViewThatIsAGraphOutputGetsItsOwnStorage) {
