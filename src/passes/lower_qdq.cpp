@@ -12,6 +12,8 @@
 //    computed with the reference's own float formula. Relu/Clip fold into the output clamp:
 //    Q is monotonic, so Q(clip(v, lo, hi)) == clamp(Q(v), Q(lo), Q(hi)).
 // 4. The DequantizeLinear nodes left with constant inputs (weights of float ops) are folded.
+// 5. A table that only clamps what an integer op writes (e.g. QLinearConv -> DQ -> Relu6 -> Q
+//    with the same scale and zero point on both sides) folds into the op's output clamp.
 //
 // The reference semantics of a QDQ graph are float ops between DQ and Q. The integer op
 // computes the accumulator exactly and rescales it with a 31-bit multiplier rounding half to
@@ -713,6 +715,41 @@ void rewrite_all(Graph& g, F f) {
   }
 }
 
+// ---- 5. integer op -> clamping table
+
+// True when, on every value [lo, hi] the op can write, the table is clamp(x, a, b): then the
+// op clamping to [a, b] writes exactly what the table would. The table itself (computed from
+// floats) is the proof, entry by entry, so no rounding can make the fold disagree with it.
+// A table that also rescales (scale or zero point differ across the DQ/Q pair) does not fold:
+// it rounds twice, which one requantisation cannot reproduce.
+template <typename T>
+bool table_is_clamp(const Tensor& table, int32_t lo, int32_t hi, int32_t& a, int32_t& b) {
+  auto at = [&](int32_t x) { return static_cast<int32_t>(table.data<T>()[x - o2m::QRange<T>::lo]); };
+  a = at(lo);
+  b = at(hi);
+  for (int32_t x = lo; x <= hi; ++x)
+    if (at(x) != std::min(std::max(x, a), b)) return false;
+  return a <= b;
+}
+
+bool fold_clamp_table(Graph& g, Node& lut) {
+  if (!is(&lut, "QLut", "onnx2mcu") || !lut.input(1) || !lut.input(1)->is_const()) return false;
+  Node* op = lut.input(0)->producer;
+  if (!op || op->domain != "onnx2mcu" || op->outputs.size() != 1 || !op->has_attr("act_min") || !op->has_attr("act_max")) return false;
+  if (sole_consumer(g, op->outputs[0]) != &lut) return false;
+  const DType t = lut.outputs[0]->dtype;
+  if (!is_q8(t) || op->outputs[0]->dtype != t || lut.input(1)->dtype != t) return false;
+  const auto lo = static_cast<int32_t>(op->attr_int("act_min", qlo(t))), hi = static_cast<int32_t>(op->attr_int("act_max", qhi(t)));
+  const Tensor& table = *lut.input(1)->constant;
+  int32_t a, b;
+  if (!(t == DType::I8 ? table_is_clamp<int8_t>(table, lo, hi, a, b) : table_is_clamp<uint8_t>(table, lo, hi, a, b))) return false;
+  // lo <= a <= b <= hi, so clamp(clamp(v, lo, hi), a, b) == clamp(v, a, b).
+  set_int(*op, "act_min", a);
+  set_int(*op, "act_max", b);
+  absorb_next(g, *op, lut);
+  return true;
+}
+
 }  // namespace
 
 void lower_qdq(Graph& g, const PassOptions& opts) {
@@ -760,6 +797,7 @@ void lower_qdq(Graph& g, const PassOptions& opts) {
   for (auto& n : g.nodes)
     for (Value* out : n->outputs)
       if (out) out->producer = n.get();
+  rewrite_all(g, fold_clamp_table);
   for (auto& np : g.nodes) find_op(np->domain, np->op)->infer(*np);
 }
 

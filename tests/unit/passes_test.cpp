@@ -636,6 +636,53 @@ TEST(Pipeline, PassNamesAreUniqueAndRequiredOnesComeFirst) {
   EXPECT_FALSE(pipeline().front().optional);
 }
 
+// ---- lower-qdq: a clamping table folds into the integer op's clamp -------------------------
+
+// x -> Q -> QLinearConv (output 0.05, -20) -> DQ -> Clip(0, 6) -> Q (s_out, z_out) -> DQ -> y.
+GraphBuilder qop_conv_relu6(float s_out, int8_t z_out) {
+  GraphBuilder b;
+  Value* x = b.input("x", {1, 2, 3, 3});
+  Value* sx = b.constant<float>("sx", {}, {0.1f});
+  Value* zx = b.constant<int8_t>("zx", {}, {3});
+  Value* sy = b.constant<float>("sy", {}, {0.05f});
+  Value* zy = b.constant<int8_t>("zy", {}, {-20});
+  Value* so = b.constant<float>("so", {}, {s_out});
+  Value* zo = b.constant<int8_t>("zo", {}, {z_out});
+  Value* xq = b.out(b.node("QuantizeLinear", "qx", {x, sx, zx}));
+  Value* w = b.constant<int8_t>("w", {2, 2, 1, 1}, {5, -7, 100, 3});
+  Value* conv = b.out(b.node("QLinearConv", "conv",
+                             {xq, sx, zx, w, b.constant<float>("sw", {}, {0.02f}), b.constant<int8_t>("zw", {}, {0}), sy, zy}));
+  Value* d = b.out(b.node("DequantizeLinear", "dq", {conv, sy, zy}));
+  Value* c = b.out(b.node("Clip", "relu6", {d, b.constant<float>("lo", {}, {0.0f}), b.constant<float>("hi", {}, {6.0f})}));
+  b.output(b.out(b.node("DequantizeLinear", "dq_out", {b.out(b.node("QuantizeLinear", "q", {c, so, zo})), so, zo})));
+  return b;
+}
+
+int count_ops(const Graph& g, const std::string& op) {
+  int n = 0;
+  for (const auto& np : g.nodes) n += np->op == op;
+  return n;
+}
+
+TEST(LowerQdq, ClipWithTheConvsOwnParametersBecomesTheConvsClamp) {
+  GraphBuilder b = qop_conv_relu6(0.05f, -20);
+  run_pipeline(b.g, PassOptions{});
+  EXPECT_EQ(count_ops(b.g, "QLut"), 0);
+  ASSERT_EQ(count_ops(b.g, "QConv"), 1);
+  for (const auto& n : b.g.nodes)
+    if (n->op == "QConv") {
+      EXPECT_EQ(n->attr_int("act_min", 0), -20);  // Q(0)
+      EXPECT_EQ(n->attr_int("act_max", 0), 100);  // Q(6) = 6 / 0.05 - 20
+    }
+}
+
+TEST(LowerQdq, ClipThatAlsoRescalesStaysATable) {
+  // A second rounding (0.05 -> 6/255) that one requantisation cannot reproduce exactly.
+  GraphBuilder b = qop_conv_relu6(6.0f / 255, -128);
+  run_pipeline(b.g, PassOptions{});
+  EXPECT_EQ(count_ops(b.g, "QLut"), 1);
+}
+
 // ---- native-io (--io native) -------------------------------------------------------------------
 
 // x [1,4] -> Reshape [2,2] -> QuantizeLinear (0.5, -3) -> DequantizeLinear (0.5, -3) -> `last`
