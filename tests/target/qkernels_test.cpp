@@ -20,7 +20,8 @@ using guest::uniform;
 
 constexpr int kBuf = 20000;
 alignas(16) int8_t g_x[kBuf + 16];
-alignas(16) int8_t g_w[kBuf + 16];
+constexpr int kGemmBenchWeights = 128 * 640;  // bench_gemm's AD layer
+alignas(16) int8_t g_w[kGemmBenchWeights + 16];
 alignas(16) int8_t g_y_ref[kBuf];
 alignas(16) int8_t g_y_var[kBuf];
 alignas(16) int8_t g_scratch[4096];
@@ -284,7 +285,7 @@ void bench_conv(int k, int group) {
 void bench_gemm() {
   o2m::QGemmParams p{1, 128, 640, 0, -128, 127, 1};  // an AD autoencoder layer, 81920 MACs
   random_bytes(g_x, 640);
-  random_bytes(g_w, 128 * 640);
+  random_bytes(g_w, kGemmBenchWeights);
   random_requant(128);
   rig_region_begin();
   o2m::qgemm<int8_t, int8_t, true>(p, g_x, g_w, g_bias, g_mult, g_shift, g_y_ref, g_scratch);
