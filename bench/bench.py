@@ -42,6 +42,21 @@ CORTEX_M = ROOT / "templates" / "targets" / "cortex-m"
 RISCV = ROOT / "templates" / "targets" / "riscv"  # startup and linker scripts; the rest is CORTEX_M's
 TARGETS = ["host", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "riscv32-imac", "riscv32-imafc"]
 
+# The reference to beat: TensorFlow Lite Micro + CMSIS-NN on the same QEMU rig, instructions of one Invoke() of
+# the MLPerf Tiny reference int8 .tflite files (../shared/reference/peers.md, measured 2026-12-06). Same networks
+# and MACs as the shared mlperf_tiny_*_qdq / *_qop models.
+TFLM_INSNS = {
+    "kws_dscnn": {"cortex-m4": 7699794, "cortex-m55": 1815698},
+    "vww_mobilenetv1": {"cortex-m4": 24101874, "cortex-m55": 6558238},
+    "ic_resnet8": {"cortex-m4": 29863590, "cortex-m55": 4913170},
+    "ad_autoencoder": {"cortex-m4": 582898, "cortex-m55": 149973},
+}
+
+
+def tflm_insns(model, target):
+    m = re.match(r"mlperf_tiny_(.+)_(qdq|qop)$", model)
+    return TFLM_INSNS.get(m.group(1), {}).get(target) if m else None
+
 
 def is_riscv(target):
     return target.startswith("riscv")
@@ -260,7 +275,7 @@ class Runtime:
 def compile_model(args, model_dir, shapes, target, d):
     gen_dir = d / "gen"
     rc, out, err = run([args.onnx2mcu, "compile", str(model_dir / "model.onnx"), "-o", str(gen_dir), "--target", target,
-                        "--quiet", *shapes], timeout=300)
+                        "--optimize", args.optimize, "--quiet", *shapes], timeout=300)
     if rc:
         raise RuntimeError("compile: " + last_line(err or out))
     tf = next(gen_dir.glob("*_target.txt"))
@@ -376,17 +391,20 @@ def qemu_section(args, models, results, title, notes, wanted):
     if not targets:
         return []
     L = ["", title, ""] + [n + "\n" for n in notes] + [
-        "| model | target (board) | flash weights B | flash code B | flash other B | RAM arena B | stack B | RAM other B | insns | insns/MAC |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        "| model | target (board) | flash weights B | flash code B | flash other B | RAM arena B | stack B | RAM other B | insns | insns/MAC | TFLM insns | x TFLM |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for m in models:
         for t in targets:
             r = results.get((m, t))
             if r is None:
                 continue
             insns = fmt_int(r.get("insns")) if "note" not in r else r["note"]
-            L.append("| %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            tflm = tflm_insns(m, t)
+            ratio = "%.2f" % (r["insns"] / tflm) if tflm and r.get("insns") else ""
+            L.append("| %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 m, t, r["board"], fmt_int(r["weights"]), fmt_int(r["code"]), fmt_int(r["flash_other"]), fmt_int(r["arena"]),
-                fmt_int(r.get("stack")), fmt_int(r["ram_other"]), insns, per_mac(r.get("insns"), args.stats[m]["macs"])))
+                fmt_int(r.get("stack")), fmt_int(r["ram_other"]), insns, per_mac(r.get("insns"), args.stats[m]["macs"]),
+                fmt_int(tflm) if tflm else "", ratio))
     return L
 
 
@@ -435,7 +453,10 @@ def report(args, models, results, skipped, failures, elapsed, command):
          "*weights* = the model's `.rodata`; *code* = the model's `.text` plus the library code it calls "
          "(libm, libgcc; on the M3 the soft-float routines); *other* = startup, rig, the program. RAM: *arena* = "
          "the model's `.bss`; *stack* = peak of the whole program by stack painting; *other* = the program's input/output "
-         "buffers and the runtime's variables.", ""]
+         "buffers and the runtime's variables. *TFLM insns*: TensorFlow Lite Micro + CMSIS-NN on the same rig "
+         "(`../shared/reference/peers.md`); *x TFLM* = ours / theirs (issue 16's goal: at most 0.8).", "",
+         "Kernels: `--optimize %s`%s." % (args.optimize, " (the default)" if args.optimize == "speed" else
+                                         ": compact generic kernels; the default speed mode is in docs/benchmarks.md"), ""]
     L += ["## Host (x86-64, `g++ -O2 -static`, valgrind)", "",
           "Instructions: callgrind on the static executable (whole process, and `<name>_run()` inclusive). "
           "Heap: massif (peak) and memcheck (allocation count) on the same objects linked dynamically, because "
@@ -478,6 +499,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="builds at a time (default 2; this machine is shared)")
     ap.add_argument("--qemu-timeout", type=int, default=60, help="seconds one QEMU run may take (default 60)")
     ap.add_argument("--valgrind-timeout", type=int, default=300, help="seconds one valgrind run may take")
+    ap.add_argument("--optimize", choices=["speed", "size"], default="speed", help="onnx2mcu compile --optimize (default: speed)")
     ap.add_argument("--splice", action="store_true", help="replace only the measured targets' sections of --out")
     args = ap.parse_args()
     args.work = Path(args.work).resolve()

@@ -752,15 +752,14 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   bool rq_usual = !kRef;
   for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && qout4_usual(mult[i], shift[i]);
 #if defined(O2M_QCONV_SSE2)
-  // In place (y over x: qconv_in_place) both SSE2 paths would read x after writing over it: the
-  // pointwise one for each block of output channels, the patch one for its overlapping last
-  // tile. The portable path below reads each pixel once, before writing it.
+  // In place (y over x: qconv_in_place) the SSE2 pointwise path would read x after writing over
+  // it (for each block of output channels); the patch path gathers each tile before writing it.
   const bool in_place = static_cast<const void*>(x) == static_cast<const void*>(y);
   if constexpr (!kRef && qh_types<TX, TY>())
     if (pointwise && out_sp >= 8 && !in_place)
       return qconv_pointwise_sse2(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y);
   if constexpr (!kRef && qh_types<TX, TY>())
-    if (out_sp >= 8 && kg <= kQhPatchMax && !in_place) {
+    if (out_sp >= 8 && kg <= kQhPatchMax) {
       auto gather_bg = [&](int32_t b, int32_t g, int32_t pix, int8_t* patch) {
         gather(x + (b * c.c_in + g * cin_g) * in_sp, pix, patch);
       };

@@ -248,8 +248,10 @@ inline void qh_transpose8(const int8_t* rows, int32_t stride, int32_t n, int8_t*
 // Any other conv whose patch (kg bytes) fits kQhPatchMax, with at least eight output pixels:
 // eight pixels' patches, gathered (gather(b, g, pixel, dst) writes x - offset as int8) into
 // rows on the stack and transposed into a tile, tap-major, are multiplied as a pointwise conv
-// over kg input channels.
-constexpr int32_t kQhPatchMax = 1024;  // two 8 KB buffers (the float host blocks take up to 16 KB)
+// over kg input channels. The last eight pixels' tile is gathered before any output is written,
+// so a pointwise conv may run in place (y over x: qconv_in_place) although the last block
+// overlaps the one before it.
+constexpr int32_t kQhPatchMax = 1024;  // three 8 KB buffers on the stack
 template <typename TY, typename Gather>
 inline void qconv_patches_sse2(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t act_min, int32_t act_max,
                                Gather gather, const int8_t* w, const int32_t* bias, const int32_t* mult,
@@ -257,26 +259,34 @@ inline void qconv_patches_sse2(const ConvParams& c, bool per_channel, int32_t y_
   const int32_t cout = c.c_out / c.group, kg = (c.c_in / c.group) * c.k[0] * c.k[1] * c.k[2];
   const int32_t kg16 = (kg + 15) / 16 * 16;
   const int32_t sp = c.out[0] * c.out[1] * c.out[2];
-  int8_t rows[8 * kQhPatchMax], tile[8 * kQhPatchMax];
+  int8_t rows[8 * kQhPatchMax], tile[8 * kQhPatchMax], last[8 * kQhPatchMax];
   auto rq_of = [&](int32_t ch) { return QhRequant(mult[per_channel ? ch : 0], shift[per_channel ? ch : 0], y_zp, act_min, act_max); };
   for (int32_t q = 0; q < 8; ++q) memset(rows + q * kg16 + kg, 0, static_cast<size_t>(kg16 - kg));  // never gathered
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
       TY* yg = y + (b * c.c_out + g * cout) * sp;
-      for (int32_t pix = 0; pix < sp; pix += 8) {
-        if (pix + 8 > sp) pix = sp - 8;
+      auto gather_tile = [&](int32_t pix, int8_t* dst) {
         for (int32_t q = 0; q < 8; ++q) gather(b, g, pix + q, rows + q * kg16);
-        qh_transpose8(rows, kg16, kg16, tile);
+        qh_transpose8(rows, kg16, kg16, dst);
+      };
+      if (sp % 8) gather_tile(sp - 8, last);
+      for (int32_t pix = 0; pix < sp; pix += 8) {
+        const bool tail = pix + 8 > sp;  // the last block: back to sp - 8, gathered before the loop
+        if (tail)
+          pix = sp - 8;
+        else
+          gather_tile(pix, tile);
+        const int8_t* t = tail ? last : tile;
         int32_t j = 0;
         for (; j + 4 <= cout; j += 4) {
           const int32_t oc = g * cout + j;
           const QhRequant rq[4] = {rq_of(oc), rq_of(oc + 1), rq_of(oc + 2), rq_of(oc + 3)};
-          qh_pointwise_block<int8_t, TY, 4>(tile, 8, kg, w + oc * kg, bias + oc, rq, yg + j * sp + pix, sp);
+          qh_pointwise_block<int8_t, TY, 4>(t, 8, kg, w + oc * kg, bias + oc, rq, yg + j * sp + pix, sp);
         }
         for (; j < cout; ++j) {
           const int32_t oc = g * cout + j;
           const QhRequant rq = rq_of(oc);
-          qh_pointwise_block<int8_t, TY, 1>(tile, 8, kg, w + oc * kg, bias + oc, &rq, yg + j * sp + pix, sp);
+          qh_pointwise_block<int8_t, TY, 1>(t, 8, kg, w + oc * kg, bias + oc, &rq, yg + j * sp + pix, sp);
         }
       }
     }
