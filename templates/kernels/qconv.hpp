@@ -282,6 +282,48 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
     }
     return acc;
   };
+  // A strided 3x3 (VWW's stride-2 layers, 24 down to 3 outputs wide): four consecutive output
+  // pixels per pass over the output rows end to end, so narrow rows keep the lanes busy; each
+  // tap one gather at the lanes' plane offsets, which step 4 * sw a pass and wrap to the next
+  // output row (more than once when ow_n < 4). The outputs are dense: one predicated VSTRB.
+  // Lanes past the last output read the last window (clamped), inside the plane, and are not stored.
+  if (fast_rq && k33 && !unit) {
+    const int32_t qn = oh_n * ow_n, jump = sh * pw - ow_n * sw, wraps = (4 + ow_n - 1) / ow_n;
+    const int32x4_t last = vdupq_n_s32((oh_n - 1) * sh * pw + (ow_n - 1) * sw);
+    int32x4_t col = vreinterpretq_s32_u32(vidupq_n_u32(0, 1));  // output column per lane
+    int32x4_t in = vmulq_n_s32(col, sw);                       // its window's plane offset
+    auto wrap = [&]() __attribute__((always_inline)) {
+      for (int32_t i = 0; i < wraps; ++i) {
+        const mve_pred16_t past = vcmpgeq_n_s32(col, ow_n);
+        col = vsubq_m_n_s32(col, col, ow_n, past);
+        in = vaddq_m_n_s32(in, in, jump, past);
+      }
+    };
+    wrap();
+    for (int32_t q = 0; q < qn; q += 4) {
+      const uint32x4_t o = vreinterpretq_u32_s32(vminq_s32(in, last));
+      int32x4_t acc = vdupq_n_s32(base);
+      acc = vmlaq_n_s32(acc, qdw_load4(plane, false, o), w0);
+      acc = vmlaq_n_s32(acc, qdw_load4(plane + 1, false, o), w1);
+      acc = vmlaq_n_s32(acc, qdw_load4(plane + 2, false, o), w2);
+      acc = vmlaq_n_s32(acc, qdw_load4(plane + pw, false, o), w3);
+      acc = vmlaq_n_s32(acc, qdw_load4(plane + pw + 1, false, o), w4);
+      acc = vmlaq_n_s32(acc, qdw_load4(plane + pw + 2, false, o), w5);
+      acc = vmlaq_n_s32(acc, qdw_load4(plane + 2 * pw, false, o), w6);
+      acc = vmlaq_n_s32(acc, qdw_load4(plane + 2 * pw + 1, false, o), w7);
+      acc = vmlaq_n_s32(acc, qdw_load4(plane + 2 * pw + 2, false, o), w8);
+      const int32x4_t v = qout4(acc, m, s, y_zp, lo, hi);
+      const mve_pred16_t pr = vctp32q(static_cast<uint32_t>(qn - q));
+      if constexpr (qx_offset<TY>() != 0)
+        vstrbq_p_u32(reinterpret_cast<uint8_t*>(yc + q), vreinterpretq_u32_s32(v), pr);
+      else
+        vstrbq_p_s32(reinterpret_cast<int8_t*>(yc + q), v, pr);
+      col = vaddq_n_s32(col, 4);
+      in = vaddq_n_s32(in, 4 * sw);
+      wrap();
+    }
+    return;
+  }
   // End to end when a row at a time would leave more lanes idle (4 * ceil(ow_n / 4) > pw: KWS's
   // 5-wide rows, not VWW's 48-wide ones); a lane passes a row's end at most once a pass (pw >= 4).
   if (fast_rq && sw == 1 && sh == 1 && pw >= 4 && (ow_n + 3) / 4 * 4 > pw) {
