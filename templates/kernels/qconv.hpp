@@ -292,35 +292,40 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
     const int32x4_t last = vdupq_n_s32((oh_n - 1) * sh * pw + (ow_n - 1) * sw);
     int32x4_t col = vreinterpretq_s32_u32(vidupq_n_u32(0, 1));  // output column per lane
     int32x4_t in = vmulq_n_s32(col, sw);                       // its window's plane offset
-    auto wrap = [&]() __attribute__((always_inline)) {
-      for (int32_t i = 0; i < wraps; ++i) {
-        const mve_pred16_t past = vcmpgeq_n_s32(col, ow_n);
-        col = vsubq_m_n_s32(col, col, ow_n, past);
-        in = vaddq_m_n_s32(in, in, jump, past);
-      }
+    // col + add, in + add * sw, then a lane past the row (col >= ow_n) to the next output row:
+    // keep = -1 for the lanes that stay (the sign of col - ow_n), so no predicates
+    auto step = [&](int32_t add) __attribute__((always_inline)) {
+      const int32x4_t d = vaddq_n_s32(col, add - ow_n);
+      const int32x4_t keep = vshrq_n_s32(d, 31);
+      col = vmlaq_n_s32(d, keep, -ow_n);
+      in = vmlaq_n_s32(vaddq_n_s32(in, add * sw + jump), keep, jump);
     };
-    wrap();
+    for (int32_t i = 0; i < wraps; ++i) step(0);
+    const TX* r0 = plane;  // three row pointers and three offset vectors: fewer registers than nine taps' pointers
+    const TX* r1 = plane + pw;
+    const TX* r2 = plane + 2 * pw;
     for (int32_t q = 0; q < qn; q += 4) {
-      const uint32x4_t o = vreinterpretq_u32_s32(vminq_s32(in, last));
+      const int32x4_t oi = vminq_s32(in, last);
+      const uint32x4_t o0 = vreinterpretq_u32_s32(oi), o1 = vreinterpretq_u32_s32(vaddq_n_s32(oi, 1)),
+                       o2 = vreinterpretq_u32_s32(vaddq_n_s32(oi, 2));
       int32x4_t acc = vdupq_n_s32(base);
-      acc = vmlaq_n_s32(acc, qdw_load4(plane, false, o), w0);
-      acc = vmlaq_n_s32(acc, qdw_load4(plane + 1, false, o), w1);
-      acc = vmlaq_n_s32(acc, qdw_load4(plane + 2, false, o), w2);
-      acc = vmlaq_n_s32(acc, qdw_load4(plane + pw, false, o), w3);
-      acc = vmlaq_n_s32(acc, qdw_load4(plane + pw + 1, false, o), w4);
-      acc = vmlaq_n_s32(acc, qdw_load4(plane + pw + 2, false, o), w5);
-      acc = vmlaq_n_s32(acc, qdw_load4(plane + 2 * pw, false, o), w6);
-      acc = vmlaq_n_s32(acc, qdw_load4(plane + 2 * pw + 1, false, o), w7);
-      acc = vmlaq_n_s32(acc, qdw_load4(plane + 2 * pw + 2, false, o), w8);
+      acc = vmlaq_n_s32(acc, qdw_load4(r0, false, o0), w0);
+      acc = vmlaq_n_s32(acc, qdw_load4(r0, false, o1), w1);
+      acc = vmlaq_n_s32(acc, qdw_load4(r0, false, o2), w2);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1, false, o0), w3);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1, false, o1), w4);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1, false, o2), w5);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2, false, o0), w6);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2, false, o1), w7);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2, false, o2), w8);
       const int32x4_t v = qout4(acc, m, s, y_zp, lo, hi);
       const mve_pred16_t pr = vctp32q(static_cast<uint32_t>(qn - q));
       if constexpr (qx_offset<TY>() != 0)
         vstrbq_p_u32(reinterpret_cast<uint8_t*>(yc + q), vreinterpretq_u32_s32(v), pr);
       else
         vstrbq_p_s32(reinterpret_cast<int8_t*>(yc + q), v, pr);
-      col = vaddq_n_s32(col, 4);
-      in = vaddq_n_s32(in, 4 * sw);
-      wrap();
+      step(4);
+      for (int32_t i = 1; i < wraps; ++i) step(0);
     }
     return;
   }
