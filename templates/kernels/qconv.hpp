@@ -763,6 +763,64 @@ inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w
 }
 #endif
 
+#if defined(O2M_QDOT_MVE)
+// Input channels up to which a Helium pointwise conv runs across pixels (qconv_pointwise_pixels_mve).
+constexpr int32_t kQmvePixelsCin = 8;
+// A pointwise conv with few input channels (VWW's 8 -> 16) on Helium across pixels: x's
+// channel planes are contiguous, so four pixels of one channel are one widening load, and each
+// output channel's eight pixels a pass are two accumulators of base + sum x * w (base = bias -
+// offset * the weights' sum, as qconv_depthwise), requantised by qout4. The channel-wise dot
+// would leave most of its 16 lanes idle. Not in place: a later output channel reads all of x.
+template <typename TX, typename TY>
+inline void qconv_pointwise_pixels_mve(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t lo, int32_t hi,
+                                       const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                                       const int32_t* shift, TY* y) {
+  const int32_t cin = c.c_in, sp = c.out[0] * c.out[1] * c.out[2];
+  for (int32_t b = 0; b < c.n; ++b)
+    for (int32_t oc = 0; oc < c.c_out; ++oc) {
+      const TX* xb = x + b * cin * sp;
+      const int8_t* wo = w + oc * cin;
+      int32_t wsum = 0;
+      for (int32_t ic = 0; ic < cin; ++ic) wsum += wo[ic];
+      const int32_t base = bias[oc] - qx_offset<TX>() * wsum;
+      const int32_t m = mult[per_channel ? oc : 0], s = shift[per_channel ? oc : 0];
+      TY* yo = y + (b * c.c_out + oc) * sp;
+      auto load = [](const TX* p, mve_pred16_t pr) __attribute__((always_inline)) {
+        if constexpr (qx_offset<TX>() != 0)
+          return vreinterpretq_s32_u32(vldrbq_z_u32(reinterpret_cast<const uint8_t*>(p), pr));
+        else
+          return vldrbq_z_s32(reinterpret_cast<const int8_t*>(p), pr);
+      };
+      auto store = [&](int32_t pix, int32x4_t acc, mve_pred16_t pr) __attribute__((always_inline)) {
+        const int32x4_t v = qout4(acc, m, s, y_zp, lo, hi);
+        if constexpr (qx_offset<TY>() != 0)
+          vstrbq_p_u32(reinterpret_cast<uint8_t*>(yo + pix), vreinterpretq_u32_s32(v), pr);
+        else
+          vstrbq_p_s32(reinterpret_cast<int8_t*>(yo + pix), v, pr);
+      };
+      // whole passes unpredicated, then the last under predicates (it must not read past a
+      // plane: the last one ends x)
+      auto pass = [&](int32_t pix, mve_pred16_t p0, mve_pred16_t p1, auto tail) __attribute__((always_inline)) {
+        int32x4_t a0 = vdupq_n_s32(base), a1 = a0;
+        const TX* xp = xb + pix;
+        for (int32_t ic = 0; ic < cin; ++ic, xp += sp) {
+          const int32_t wi = wo[ic];
+          a0 = vmlaq_n_s32(a0, decltype(tail)::value ? load(xp, p0) : qdw_load4(xp, true, vdupq_n_u32(0)), wi);
+          a1 = vmlaq_n_s32(a1, decltype(tail)::value ? load(xp + 4, p1) : qdw_load4(xp + 4, true, vdupq_n_u32(0)), wi);
+        }
+        store(pix, a0, p0);
+        store(pix + 4, a1, p1);
+      };
+      const mve_pred16_t all = vctp32q(4);
+      int32_t pix = 0;
+      for (; pix + 8 <= sp; pix += 8) pass(pix, all, all, Constant<bool, false>{});
+      if (pix < sp)
+        pass(pix, vctp32q(static_cast<uint32_t>(sp - pix)), vctp32q(static_cast<uint32_t>(sp - pix > 4 ? sp - pix - 4 : 0)),
+             Constant<bool, true>{});
+    }
+}
+#endif
+
 // x: [n, c_in, in...] TX; w: [c_out, c_in/group, k...] int8; bias: [c_out] folded by
 // qfold_bias; mult/shift: [c_out] or [1]; y: [n, c_out, out...] TY;
 // scratch: qconv_scratch_bytes(p.conv) bytes for two patches.
@@ -812,6 +870,11 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
       };
       return qconv_patches_sse2(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias, mult, shift, y);
     }
+#endif
+#if defined(O2M_QDOT_MVE)
+  if (pointwise && rq_usual && c.group == 1 && c.c_in <= kQmvePixelsCin &&
+      static_cast<const void*>(x) != static_cast<const void*>(y))
+    return qconv_pointwise_pixels_mve(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y);
 #endif
 #if defined(O2M_QDOT_DSP)
   const bool full_range = act_min == QRange<TY>::lo && act_max == QRange<TY>::hi;  // the output clamp is TY's own
