@@ -282,6 +282,53 @@ inline void qconv_depthwise_channel_mve(const QConvParams& p, const TX* plane, i
     }
     return acc;
   };
+  // A strided 3x3 (VWW's stride-2 layers, 24 down to 3 outputs wide): four consecutive output
+  // pixels per pass over the output rows end to end, so narrow rows keep the lanes busy; each
+  // tap one gather at the lanes' plane offsets, which step 4 * sw a pass and wrap to the next
+  // output row (more than once when ow_n < 4). The outputs are dense: one predicated VSTRB.
+  // Lanes past the last output read the last window (clamped), inside the plane, and are not stored.
+  if (fast_rq && k33 && !unit) {
+    const int32_t qn = oh_n * ow_n, jump = sh * pw - ow_n * sw, wraps = (4 + ow_n - 1) / ow_n;
+    const int32x4_t last = vdupq_n_s32((oh_n - 1) * sh * pw + (ow_n - 1) * sw);
+    int32x4_t col = vreinterpretq_s32_u32(vidupq_n_u32(0, 1));  // output column per lane
+    int32x4_t in = vmulq_n_s32(col, sw);                       // its window's plane offset
+    // col + add, in + add * sw, then a lane past the row (col >= ow_n) to the next output row:
+    // keep = -1 for the lanes that stay (the sign of col - ow_n), so no predicates
+    auto step = [&](int32_t add) __attribute__((always_inline)) {
+      const int32x4_t d = vaddq_n_s32(col, add - ow_n);
+      const int32x4_t keep = vshrq_n_s32(d, 31);
+      col = vmlaq_n_s32(d, keep, -ow_n);
+      in = vmlaq_n_s32(vaddq_n_s32(in, add * sw + jump), keep, jump);
+    };
+    for (int32_t i = 0; i < wraps; ++i) step(0);
+    const TX* r0 = plane;  // three row pointers and three offset vectors: fewer registers than nine taps' pointers
+    const TX* r1 = plane + pw;
+    const TX* r2 = plane + 2 * pw;
+    for (int32_t q = 0; q < qn; q += 4) {
+      const int32x4_t oi = vminq_s32(in, last);
+      const uint32x4_t o0 = vreinterpretq_u32_s32(oi), o1 = vreinterpretq_u32_s32(vaddq_n_s32(oi, 1)),
+                       o2 = vreinterpretq_u32_s32(vaddq_n_s32(oi, 2));
+      int32x4_t acc = vdupq_n_s32(base);
+      acc = vmlaq_n_s32(acc, qdw_load4(r0, false, o0), w0);
+      acc = vmlaq_n_s32(acc, qdw_load4(r0, false, o1), w1);
+      acc = vmlaq_n_s32(acc, qdw_load4(r0, false, o2), w2);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1, false, o0), w3);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1, false, o1), w4);
+      acc = vmlaq_n_s32(acc, qdw_load4(r1, false, o2), w5);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2, false, o0), w6);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2, false, o1), w7);
+      acc = vmlaq_n_s32(acc, qdw_load4(r2, false, o2), w8);
+      const int32x4_t v = qout4(acc, m, s, y_zp, lo, hi);
+      const mve_pred16_t pr = vctp32q(static_cast<uint32_t>(qn - q));
+      if constexpr (qx_offset<TY>() != 0)
+        vstrbq_p_u32(reinterpret_cast<uint8_t*>(yc + q), vreinterpretq_u32_s32(v), pr);
+      else
+        vstrbq_p_s32(reinterpret_cast<int8_t*>(yc + q), v, pr);
+      step(4);
+      for (int32_t i = 1; i < wraps; ++i) step(0);
+    }
+    return;
+  }
   // End to end when a row at a time would leave more lanes idle (4 * ceil(ow_n / 4) > pw: KWS's
   // 5-wide rows, not VWW's 48-wide ones); a lane passes a row's end at most once a pass (pw >= 4).
   if (fast_rq && sw == 1 && sh == 1 && pw >= 4 && (ow_n + 3) / 4 * 4 > pw) {
@@ -716,6 +763,64 @@ inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w
 }
 #endif
 
+#if defined(O2M_QDOT_MVE)
+// Input channels up to which a Helium pointwise conv runs across pixels (qconv_pointwise_pixels_mve).
+constexpr int32_t kQmvePixelsCin = 8;
+// A pointwise conv with few input channels (VWW's 8 -> 16) on Helium across pixels: x's
+// channel planes are contiguous, so four pixels of one channel are one widening load, and each
+// output channel's eight pixels a pass are two accumulators of base + sum x * w (base = bias -
+// offset * the weights' sum, as qconv_depthwise), requantised by qout4. The channel-wise dot
+// would leave most of its 16 lanes idle. Not in place: a later output channel reads all of x.
+template <typename TX, typename TY>
+inline void qconv_pointwise_pixels_mve(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t lo, int32_t hi,
+                                       const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                                       const int32_t* shift, TY* y) {
+  const int32_t cin = c.c_in, sp = c.out[0] * c.out[1] * c.out[2];
+  for (int32_t b = 0; b < c.n; ++b)
+    for (int32_t oc = 0; oc < c.c_out; ++oc) {
+      const TX* xb = x + b * cin * sp;
+      const int8_t* wo = w + oc * cin;
+      int32_t wsum = 0;
+      for (int32_t ic = 0; ic < cin; ++ic) wsum += wo[ic];
+      const int32_t base = bias[oc] - qx_offset<TX>() * wsum;
+      const int32_t m = mult[per_channel ? oc : 0], s = shift[per_channel ? oc : 0];
+      TY* yo = y + (b * c.c_out + oc) * sp;
+      auto load = [](const TX* p, mve_pred16_t pr) __attribute__((always_inline)) {
+        if constexpr (qx_offset<TX>() != 0)
+          return vreinterpretq_s32_u32(vldrbq_z_u32(reinterpret_cast<const uint8_t*>(p), pr));
+        else
+          return vldrbq_z_s32(reinterpret_cast<const int8_t*>(p), pr);
+      };
+      auto store = [&](int32_t pix, int32x4_t acc, mve_pred16_t pr) __attribute__((always_inline)) {
+        const int32x4_t v = qout4(acc, m, s, y_zp, lo, hi);
+        if constexpr (qx_offset<TY>() != 0)
+          vstrbq_p_u32(reinterpret_cast<uint8_t*>(yo + pix), vreinterpretq_u32_s32(v), pr);
+        else
+          vstrbq_p_s32(reinterpret_cast<int8_t*>(yo + pix), v, pr);
+      };
+      // whole passes unpredicated, then the last under predicates (it must not read past a
+      // plane: the last one ends x)
+      auto pass = [&](int32_t pix, mve_pred16_t p0, mve_pred16_t p1, auto tail) __attribute__((always_inline)) {
+        int32x4_t a0 = vdupq_n_s32(base), a1 = a0;
+        const TX* xp = xb + pix;
+        for (int32_t ic = 0; ic < cin; ++ic, xp += sp) {
+          const int32_t wi = wo[ic];
+          a0 = vmlaq_n_s32(a0, decltype(tail)::value ? load(xp, p0) : qdw_load4(xp, true, vdupq_n_u32(0)), wi);
+          a1 = vmlaq_n_s32(a1, decltype(tail)::value ? load(xp + 4, p1) : qdw_load4(xp + 4, true, vdupq_n_u32(0)), wi);
+        }
+        store(pix, a0, p0);
+        store(pix + 4, a1, p1);
+      };
+      const mve_pred16_t all = vctp32q(4);
+      int32_t pix = 0;
+      for (; pix + 8 <= sp; pix += 8) pass(pix, all, all, Constant<bool, false>{});
+      if (pix < sp)
+        pass(pix, vctp32q(static_cast<uint32_t>(sp - pix)), vctp32q(static_cast<uint32_t>(sp - pix > 4 ? sp - pix - 4 : 0)),
+             Constant<bool, true>{});
+    }
+}
+#endif
+
 // x: [n, c_in, in...] TX; w: [c_out, c_in/group, k...] int8; bias: [c_out] folded by
 // qfold_bias; mult/shift: [c_out] or [1]; y: [n, c_out, out...] TY;
 // scratch: qconv_scratch_bytes(p.conv) bytes for two patches.
@@ -765,6 +870,11 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
       };
       return qconv_patches_sse2(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias, mult, shift, y);
     }
+#endif
+#if defined(O2M_QDOT_MVE)
+  if (pointwise && rq_usual && c.group == 1 && c.c_in <= kQmvePixelsCin &&
+      static_cast<const void*>(x) != static_cast<const void*>(y))
+    return qconv_pointwise_pixels_mve(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y);
 #endif
 #if defined(O2M_QDOT_DSP)
   const bool full_range = act_min == QRange<TY>::lo && act_max == QRange<TY>::hi;  // the output clamp is TY's own

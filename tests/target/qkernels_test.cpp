@@ -140,9 +140,10 @@ void conv_trial(int t) {
   qconv_trial<TX, TY>(p, 4, "qconv", t);
 }
 
-// A 3x3 stride-1 depthwise conv (Helium: the in-place path) over larger planes and more
-// channels; with wide multipliers some channels take it and some do not, so the plane's padding
-// is rewritten between them.
+// A 3x3 depthwise conv over larger planes and more channels, stride 1 (Helium: the in-place
+// path) or 2 in either direction (Helium: the end-to-end gather path, odd and narrow widths);
+// with wide multipliers some channels take them and some do not, so the plane's padding is
+// rewritten between them.
 template <typename TX, typename TY>
 void depthwise3x3_trial(int t) {
   o2m::QConvParams p{};
@@ -152,12 +153,13 @@ void depthwise3x3_trial(int t) {
   c.in[0] = c.out[0] = c.k[0] = c.stride[0] = c.dil[0] = 1;
   c.pad[0] = 0;
   for (int d = 1; d < 3; ++d) {
-    c.in[d] = uniform(1, 50);
+    c.in[d] = uniform(1, t % 4 == 1 ? 8 : 50);  // narrow: fewer than four outputs a row
     c.k[d] = 3;
-    c.stride[d] = c.dil[d] = 1;
+    c.dil[d] = 1;
+    c.stride[d] = t % 2 ? uniform(1, 2) : 1;
     c.pad[d] = uniform(0, 1);
-    c.out[d] = c.in[d] + 2 * c.pad[d] - 2;
-    if (c.out[d] < 1) return;
+    if (c.in[d] + 2 * c.pad[d] < 3) return;
+    c.out[d] = (c.in[d] + 2 * c.pad[d] - 3) / c.stride[d] + 1;
   }
   qconv_trial<TX, TY>(p, 3, "qconv depthwise3x3", t);
 }
