@@ -194,9 +194,10 @@ void gemm_trial(int t) {
   check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(p.m * p.n)) == 0, "qgemm", t);
 }
 
-// QAdd: lower-qdq's multipliers (below 2^31, one shift; 10..31 takes the DSP loop, and 1..9 and
-// 32..40 the portable one), often multiples of 2^(shift - 1) so that ties to even occur, b full
-// or one element, the output range whole or narrowed.
+// QAdd: lower-qdq's multipliers (below 2^31, one shift; 10..31 takes the DSP loop and 16..31 the
+// Helium one, the rest the portable one), lengths 1..300 (Helium's 4-lane tails), often
+// multiples of 2^(shift - 1) so that ties to even occur, b full or one element, the output range
+// whole or narrowed.
 template <typename TX, typename TY>
 void qadd_trial(int t) {
   o2m::QAddParams p{};
@@ -205,7 +206,7 @@ void qadd_trial(int t) {
   p.a_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
   p.b_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
   p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
-  p.shift = uniform(0, 4) == 0 ? uniform(1, 40) : uniform(24, 31);
+  p.shift = uniform(0, 4) == 0 ? uniform(1, 40) : uniform(16, 31);
   p.a_mult = static_cast<int32_t>(next() & 0x7fffffffu);
   p.b_mult = static_cast<int32_t>(next() & 0x7fffffffu) >> uniform(0, 8);
   if (p.shift <= 31 && uniform(0, 1)) {  // multiples of 2^(shift - 1): half the sums are ties
