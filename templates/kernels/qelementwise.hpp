@@ -48,42 +48,44 @@ inline void qadd_dsp(const QAddParams& p, const TA* a, const TB* b, TY* y) {
 // qadd_dsp (|sum| < 2^41, half added in k) H * 2^16 + L with |H|, |L| < 2^26, L's carry moved
 // into H. Then the result is H >> (shift - 16), and the dropped bits are the low `shift` bits
 // of the word (H << 16) | (L & 0xffff): all zero is a tie, cleared to even as qadd_dsp does.
-template <typename T>
-inline int32x4_t qv_load32(const T* p, mve_pred16_t pr) {
-  if constexpr (QRange<T>::lo == 0)
-    return vreinterpretq_s32_u32(vldrbq_z_u32(reinterpret_cast<const uint8_t*>(p), pr));
-  else
-    return vldrbq_z_s32(reinterpret_cast<const int8_t*>(p), pr);
-}
+// 8-bit lanes widened to 32 on load and narrowed back on store: whole blocks unpredicated,
+// the tail predicated (QAll, qv_blocks' convention).
+inline int32x4_t qv_widen(const int8_t* p, QAll) { return vldrbq_s32(p); }
+inline int32x4_t qv_widen(const int8_t* p, mve_pred16_t pr) { return vldrbq_z_s32(p, pr); }
+inline int32x4_t qv_widen(const uint8_t* p, QAll) { return vreinterpretq_s32_u32(vldrbq_u32(p)); }
+inline int32x4_t qv_widen(const uint8_t* p, mve_pred16_t pr) { return vreinterpretq_s32_u32(vldrbq_z_u32(p, pr)); }
+inline void qv_narrow(int8_t* p, int32x4_t v, QAll) { vstrbq_s32(p, v); }
+inline void qv_narrow(int8_t* p, int32x4_t v, mve_pred16_t pr) { vstrbq_p_s32(p, v, pr); }
+inline void qv_narrow(uint8_t* p, int32x4_t v, QAll) { vstrbq_u32(p, vreinterpretq_u32_s32(v)); }
+inline void qv_narrow(uint8_t* p, int32x4_t v, mve_pred16_t pr) { vstrbq_p_u32(p, vreinterpretq_u32_s32(v), pr); }
 
 template <typename TA, typename TB, typename TY, bool kBScalar>
 inline void qadd_mve(const QAddParams& p, const TA* a, const TB* b, TY* y) {
-  const int32_t r = p.shift, am = p.a_mult, bm = p.b_mult;
+  const int32_t n = p.n, r = p.shift, am = p.a_mult, bm = p.b_mult, y_zp = p.y_zp;
   const int64_t k = -static_cast<int64_t>(p.a_zp) * am +
                     (kBScalar ? (static_cast<int64_t>(b[0]) - p.b_zp) * bm : -static_cast<int64_t>(p.b_zp) * bm) +
                     (int64_t{1} << (r - 1));
   const int32_t kh = static_cast<int32_t>(k >> 16), kl = static_cast<int32_t>(k & 0xffff);
   const int32_t ah = am >> 16, al = am & 0xffff, bh = bm >> 16, bl = bm & 0xffff;
-  const int32x4_t lo = vdupq_n_s32(p.act_min), hi = vdupq_n_s32(p.act_max), zero = vdupq_n_s32(0);
-  for (int32_t i = 0; i < p.n; i += 4) {
-    const mve_pred16_t pr = vctp32q(static_cast<uint32_t>(p.n - i));
-    const int32x4_t va = qv_load32(a + i, pr);
-    int32x4_t h = vmlaq_n_s32(vdupq_n_s32(kh), va, ah), l = vmlaq_n_s32(vdupq_n_s32(kl), va, al);
+  const int32x4_t lo = vdupq_n_s32(p.act_min), hi = vdupq_n_s32(p.act_max);
+  auto step = [&](int32_t i, auto pr) {
+    const int32x4_t va = qv_widen(a + i, pr);
+    int32x4_t h = vmulq_n_s32(va, ah), l = vmulq_n_s32(va, al);
     if constexpr (!kBScalar) {
-      const int32x4_t vb = qv_load32(b + i, pr);
+      const int32x4_t vb = qv_widen(b + i, pr);
       h = vmlaq_n_s32(h, vb, bh);
       l = vmlaq_n_s32(l, vb, bl);
     }
-    h = vaddq_s32(h, vshrq_n_s32(l, 16));
+    l = vaddq_n_s32(l, kl);
+    h = vaddq_s32(vaddq_n_s32(h, kh), vshrq_n_s32(l, 16));
     const int32x4_t dropped = vshlq_r_s32(vsliq_n_s32(l, h, 16), 32 - r);
     int32x4_t q = vshlq_r_s32(h, 16 - r);  // arithmetic shift right by r - 16
-    q = vpselq_s32(vandq_s32(q, vdupq_n_s32(~1)), q, vcmpeqq_s32(dropped, zero));  // (GCC 12 ICEs on vcmpeqq_n with 0)
-    q = vminq_s32(vmaxq_s32(vaddq_n_s32(q, p.y_zp), lo), hi);
-    if constexpr (QRange<TY>::lo == 0)
-      vstrbq_p_u32(reinterpret_cast<uint8_t*>(y + i), vreinterpretq_u32_s32(q), pr);
-    else
-      vstrbq_p_s32(reinterpret_cast<int8_t*>(y + i), q, pr);
-  }
+    q = vpselq_s32(q, vbicq_n_s32(q, 1), vcmpneq_s32(dropped, vdupq_n_s32(0)));  // (GCC 12 ICEs on vcmpneq_n with 0)
+    qv_narrow(y + i, vminq_s32(vmaxq_s32(vaddq_n_s32(q, y_zp), lo), hi), pr);
+  };
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) step(i, QAll{});
+  if (i < n) step(i, vctp32q(static_cast<uint32_t>(n - i)));
 }
 #endif
 
