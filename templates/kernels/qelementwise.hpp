@@ -43,11 +43,6 @@ inline void qadd_dsp(const QAddParams& p, const TA* a, const TB* b, TY* y) {
 #endif
 
 #if defined(O2M_QDOT_MVE)
-// qadd on Helium for 8-bit data and a shift in [16, 31], four elements per step in 32-bit lanes:
-// each multiplier split as m = mh * 2^16 + ml (ml in [0, 2^16)) makes the 64-bit sum of
-// qadd_dsp (|sum| < 2^41, half added in k) H * 2^16 + L with |H|, |L| < 2^26, L's carry moved
-// into H. Then the result is H >> (shift - 16), and the dropped bits are the low `shift` bits
-// of the word (H << 16) | (L & 0xffff): all zero is a tie, cleared to even as qadd_dsp does.
 // 8-bit lanes widened to 32 on load and narrowed back on store: whole blocks unpredicated,
 // the tail predicated (QAll, qv_blocks' convention).
 inline int32x4_t qv_widen(const int8_t* p, QAll) { return vldrbq_s32(p); }
@@ -59,6 +54,11 @@ inline void qv_narrow(int8_t* p, int32x4_t v, mve_pred16_t pr) { vstrbq_p_s32(p,
 inline void qv_narrow(uint8_t* p, int32x4_t v, QAll) { vstrbq_u32(p, vreinterpretq_u32_s32(v)); }
 inline void qv_narrow(uint8_t* p, int32x4_t v, mve_pred16_t pr) { vstrbq_p_u32(p, vreinterpretq_u32_s32(v), pr); }
 
+// qadd on Helium for 8-bit data and a shift in [16, 31], four elements per step in 32-bit lanes:
+// each multiplier split as m = mh * 2^16 + ml (ml in [0, 2^16)) makes the 64-bit sum of
+// qadd_dsp (|sum| < 2^41, half added in k) H * 2^16 + L with |H|, |L| < 2^26, L's carry moved
+// into H. Then the result is H >> (shift - 16), and the dropped bits are the low `shift` bits
+// of the word (H << 16) | (L & 0xffff): all zero is a tie, cleared to even as qadd_dsp does.
 template <typename TA, typename TB, typename TY, bool kBScalar>
 inline void qadd_mve(const QAddParams& p, const TA* a, const TB* b, TY* y) {
   const int32_t n = p.n, r = p.shift, am = p.a_mult, bm = p.b_mult, y_zp = p.y_zp;

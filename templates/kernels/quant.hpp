@@ -11,6 +11,11 @@
 
 #include "common.hpp"
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+#include <arm_mve.h>
+#define O2M_QUANT_MVE_FP 1
+#endif
+
 namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // Round half to even without <cmath> or the FPU rounding mode: for |v| < 2^22.
@@ -124,7 +129,29 @@ inline T quantize_value(float x, float scale, Z zp) {
   }
 }
 
+#if defined(O2M_QUANT_MVE_FP)
+// quantize_value for int8 / uint8 on Helium, four at a time: the divisions stay scalar (no
+// vector divide; a reciprocal would not round the same), then VCVTN rounds half to even
+// (NaN -> 0, +-inf and the huge saturated) and the clamp to [lo - zp, hi - zp] happens on
+// the integer, the same as clamping the float first: the bounds are integers.
 template <typename T>
+inline void quantize_row_mve(const float* x, float s, int32_t zp, T* y, int32_t n) {
+  const int32x4_t lo = vdupq_n_s32(QRange<T>::lo - zp), hi = vdupq_n_s32(QRange<T>::hi - zp);
+  for (int32_t i = 0; i < n; i += 4) {
+    const mve_pred16_t pr = vctp32q(static_cast<uint32_t>(n - i));
+    float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int32_t j = 0; j < 4 && i + j < n; ++j) v[j] = x[i + j] / s;
+    const int32x4_t q = vaddq_n_s32(vminq_s32(vmaxq_s32(vcvtnq_s32_f32(vld1q_f32(v)), lo), hi), zp);
+    if constexpr (QRange<T>::lo == 0)
+      vstrbq_p_u32(reinterpret_cast<uint8_t*>(y + i), vreinterpretq_u32_s32(q), pr);
+    else
+      vstrbq_p_s32(reinterpret_cast<int8_t*>(y + i), q, pr);
+  }
+}
+#endif
+
+// kRef = true keeps the portable loop (the tests' oracle for the Helium variant).
+template <typename T, bool kRef = false>
 inline void quantize_linear(const QuantParams& p, const float* x, const float* scale, const T* zero_point, T* y) {
   clear_packed_tail(y, p.outer * p.axis * p.inner);
   for (int32_t o = 0; o < p.outer; ++o)
@@ -132,6 +159,12 @@ inline void quantize_linear(const QuantParams& p, const float* x, const float* s
       const float s = scale[a];
       const auto z = q_zero_point(zero_point, a);
       const int32_t base = (o * p.axis + a) * p.inner;
+#if defined(O2M_QUANT_MVE_FP)
+      if constexpr (!kRef && sizeof(T) == 1 && !IsSmallInt<T>::value && !IsSmallFloat<T>::value) {  // int8, uint8
+        quantize_row_mve<T>(x + base, s, z, y + base, p.inner);
+        continue;
+      }
+#endif
       for (int32_t i = 0; i < p.inner; ++i) store(y, base + i, quantize_value<T>(x[base + i], s, z));
     }
 }
