@@ -42,10 +42,62 @@ inline void qadd_dsp(const QAddParams& p, const TA* a, const TB* b, TY* y) {
 }
 #endif
 
+#if defined(O2M_QDOT_MVE)
+// 8-bit lanes widened to 32 on load and narrowed back on store: whole blocks unpredicated,
+// the tail predicated (QAll, qv_blocks' convention).
+inline int32x4_t qv_widen(const int8_t* p, QAll) { return vldrbq_s32(p); }
+inline int32x4_t qv_widen(const int8_t* p, mve_pred16_t pr) { return vldrbq_z_s32(p, pr); }
+inline int32x4_t qv_widen(const uint8_t* p, QAll) { return vreinterpretq_s32_u32(vldrbq_u32(p)); }
+inline int32x4_t qv_widen(const uint8_t* p, mve_pred16_t pr) { return vreinterpretq_s32_u32(vldrbq_z_u32(p, pr)); }
+inline void qv_narrow(int8_t* p, int32x4_t v, QAll) { vstrbq_s32(p, v); }
+inline void qv_narrow(int8_t* p, int32x4_t v, mve_pred16_t pr) { vstrbq_p_s32(p, v, pr); }
+inline void qv_narrow(uint8_t* p, int32x4_t v, QAll) { vstrbq_u32(p, vreinterpretq_u32_s32(v)); }
+inline void qv_narrow(uint8_t* p, int32x4_t v, mve_pred16_t pr) { vstrbq_p_u32(p, vreinterpretq_u32_s32(v), pr); }
+
+// qadd on Helium for 8-bit data and a shift in [16, 31], four elements per step in 32-bit lanes:
+// each multiplier split as m = mh * 2^16 + ml (ml in [0, 2^16)) makes the 64-bit sum of
+// qadd_dsp (|sum| < 2^41, half added in k) H * 2^16 + L with |H|, |L| < 2^26, L's carry moved
+// into H. Then the result is H >> (shift - 16), and the dropped bits are the low `shift` bits
+// of the word (H << 16) | (L & 0xffff): all zero is a tie, cleared to even as qadd_dsp does.
+template <typename TA, typename TB, typename TY, bool kBScalar>
+inline void qadd_mve(const QAddParams& p, const TA* a, const TB* b, TY* y) {
+  const int32_t n = p.n, r = p.shift, am = p.a_mult, bm = p.b_mult, y_zp = p.y_zp;
+  const int64_t k = -static_cast<int64_t>(p.a_zp) * am +
+                    (kBScalar ? (static_cast<int64_t>(b[0]) - p.b_zp) * bm : -static_cast<int64_t>(p.b_zp) * bm) +
+                    (int64_t{1} << (r - 1));
+  const int32_t kh = static_cast<int32_t>(k >> 16), kl = static_cast<int32_t>(k & 0xffff);
+  const int32_t ah = am >> 16, al = am & 0xffff, bh = bm >> 16, bl = bm & 0xffff;
+  const int32x4_t lo = vdupq_n_s32(p.act_min), hi = vdupq_n_s32(p.act_max);
+  auto step = [&](int32_t i, auto pr) {
+    const int32x4_t va = qv_widen(a + i, pr);
+    int32x4_t h = vmulq_n_s32(va, ah), l = vmulq_n_s32(va, al);
+    if constexpr (!kBScalar) {
+      const int32x4_t vb = qv_widen(b + i, pr);
+      h = vmlaq_n_s32(h, vb, bh);
+      l = vmlaq_n_s32(l, vb, bl);
+    }
+    l = vaddq_n_s32(l, kl);
+    h = vaddq_s32(vaddq_n_s32(h, kh), vshrq_n_s32(l, 16));
+    const int32x4_t dropped = vshlq_r_s32(vsliq_n_s32(l, h, 16), 32 - r);
+    int32x4_t q = vshlq_r_s32(h, 16 - r);  // arithmetic shift right by r - 16
+    q = vpselq_s32(q, vbicq_n_s32(q, 1), vcmpneq_s32(dropped, vdupq_n_s32(0)));  // (GCC 12 ICEs on vcmpneq_n with 0)
+    qv_narrow(y + i, vminq_s32(vmaxq_s32(vaddq_n_s32(q, y_zp), lo), hi), pr);
+  };
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) step(i, QAll{});
+  if (i < n) step(i, vctp32q(static_cast<uint32_t>(n - i)));
+}
+#endif
+
 // kRef = true keeps the portable loop (the tests' oracle for the DSP variant).
 template <typename TA, typename TB, typename TY, bool kRef = false>
 inline void qadd(const QAddParams& p, const TA* a, const TB* b, TY* y) {
-#if defined(O2M_QDOT_DSP)
+#if defined(O2M_QDOT_MVE)
+  if (!kRef && sizeof(TA) == 1 && sizeof(TB) == 1 && sizeof(TY) == 1 && p.shift >= 16 && p.shift <= 31) {
+    p.b_scalar ? qadd_mve<TA, TB, TY, true>(p, a, b, y) : qadd_mve<TA, TB, TY, false>(p, a, b, y);
+    return;
+  }
+#elif defined(O2M_QDOT_DSP)
   if (!kRef && sizeof(TA) == 1 && sizeof(TB) == 1 && p.shift >= 10 && p.shift <= 31) {  // 8-bit: |sum| < 2^41
     const bool full = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi;
     if (p.b_scalar)

@@ -11,6 +11,11 @@
 
 #include "common.hpp"
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+#include <arm_mve.h>
+#define O2M_QUANT_MVE_FP 1
+#endif
+
 namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
 // Round half to even without <cmath> or the FPU rounding mode: for |v| < 2^22.
@@ -124,14 +129,61 @@ inline T quantize_value(float x, float scale, Z zp) {
   }
 }
 
+#if defined(O2M_QUANT_MVE_FP)
+// quantize_value for int8 / uint8 on Helium, four at a time: the divisions stay scalar (no
+// vector divide; a reciprocal would not round the same), then VCVTN rounds half to even
+// (NaN -> 0, +-inf and the huge saturated) and the clamp to [lo - zp, hi - zp] happens on
+// the integer, the same as clamping the float first: the bounds are integers.
 template <typename T>
+inline void quantize_row_mve(const float* x, float s, int32_t zp, T* y, int32_t n) {
+  const int32x4_t lo = vdupq_n_s32(QRange<T>::lo - zp), hi = vdupq_n_s32(QRange<T>::hi - zp);
+  auto store = [&](int32_t i, float32x4_t v, mve_pred16_t pr) {
+    const int32x4_t q = vaddq_n_s32(vminq_s32(vmaxq_s32(vcvtnq_s32_f32(v), lo), hi), zp);
+    if constexpr (QRange<T>::lo == 0)
+      vstrbq_p_u32(reinterpret_cast<uint8_t*>(y + i), vreinterpretq_u32_s32(q), pr);
+    else
+      vstrbq_p_s32(reinterpret_cast<int8_t*>(y + i), q, pr);
+  };
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    float32x4_t v;  // q0's lanes are s0..s3: divided in place (GCC moves each through a core register)
+    __asm__("vldrw.u32 q0, [%[x]]\n vdiv.f32 s0, s0, %[s]\n vdiv.f32 s1, s1, %[s]\n"
+            " vdiv.f32 s2, s2, %[s]\n vdiv.f32 s3, s3, %[s]\n vmov %q[v], q0"
+            : [v] "=w"(v) : [x] "r"(x + i), [s] "t"(s), "m"(*(const float(*)[4])(x + i)) : "s0", "s1", "s2", "s3");
+    store(i, v, 0xffff);
+  }
+  if (i < n) {
+    float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int32_t j = 0; i + j < n; ++j) v[j] = x[i + j] / s;
+    store(i, vld1q_f32(v), vctp32q(static_cast<uint32_t>(n - i)));
+  }
+}
+#endif
+
+// kRef = true keeps the portable loop (the tests' oracle for the Helium variant).
+template <typename T, bool kRef = false>
 inline void quantize_linear(const QuantParams& p, const float* x, const float* scale, const T* zero_point, T* y) {
   clear_packed_tail(y, p.outer * p.axis * p.inner);
+#if defined(O2M_QUANT_MVE_FP)
+  constexpr bool kMve = !kRef && sizeof(T) == 1 && !IsSmallInt<T>::value && !IsSmallFloat<T>::value;  // int8, uint8
+  if constexpr (kMve) {
+    if (p.axis == 1) {  // per tensor (lowered as outer = n, inner = 1): one row
+      quantize_row_mve<T>(x, scale[0], q_zero_point(zero_point, 0), y, p.outer * p.inner);
+      return;
+    }
+  }
+#endif
   for (int32_t o = 0; o < p.outer; ++o)
     for (int32_t a = 0; a < p.axis; ++a) {
       const float s = scale[a];
       const auto z = q_zero_point(zero_point, a);
       const int32_t base = (o * p.axis + a) * p.inner;
+#if defined(O2M_QUANT_MVE_FP)
+      if constexpr (kMve) {
+        quantize_row_mve<T>(x + base, s, z, y + base, p.inner);
+        continue;
+      }
+#endif
       for (int32_t i = 0; i < p.inner; ++i) store(y, base + i, quantize_value<T>(x[base + i], s, z));
     }
 }

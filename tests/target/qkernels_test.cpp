@@ -10,6 +10,7 @@
 #include "kernels/qelementwise.hpp"
 #include "kernels/qgemm.hpp"
 #include "kernels/qpool.hpp"
+#include "kernels/quant.hpp"
 #include "guest_random.h"
 #include "rig.h"
 
@@ -196,9 +197,10 @@ void gemm_trial(int t) {
   check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(p.m * p.n)) == 0, "qgemm", t);
 }
 
-// QAdd: lower-qdq's multipliers (below 2^31, one shift; 10..31 takes the DSP loop, and 1..9 and
-// 32..40 the portable one), often multiples of 2^(shift - 1) so that ties to even occur, b full
-// or one element, the output range whole or narrowed.
+// QAdd: lower-qdq's multipliers (below 2^31, one shift; 10..31 takes the DSP loop and 16..31 the
+// Helium one, the rest the portable one), lengths 1..300 (Helium's 4-lane tails), often
+// multiples of 2^(shift - 1) so that ties to even occur, b full or one element, the output range
+// whole or narrowed.
 template <typename TX, typename TY>
 void qadd_trial(int t) {
   o2m::QAddParams p{};
@@ -207,7 +209,7 @@ void qadd_trial(int t) {
   p.a_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
   p.b_zp = uniform(o2m::QRange<TX>::lo, o2m::QRange<TX>::hi);
   p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
-  p.shift = uniform(0, 4) == 0 ? uniform(1, 40) : uniform(24, 31);
+  p.shift = uniform(0, 4) == 0 ? uniform(1, 40) : uniform(16, 31);
   p.a_mult = static_cast<int32_t>(next() & 0x7fffffffu);
   p.b_mult = static_cast<int32_t>(next() & 0x7fffffffu) >> uniform(0, 8);
   if (p.shift <= 31 && uniform(0, 1)) {  // multiples of 2^(shift - 1): half the sums are ties
@@ -225,6 +227,44 @@ void qadd_trial(int t) {
   o2m::qadd<TX, TX, TY, true>(p, a, b, reinterpret_cast<TY*>(g_y_ref));
   o2m::qadd<TX, TX, TY>(p, a, b, reinterpret_cast<TY*>(g_y_var));
   check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(p.n)) == 0, "qadd", t);
+}
+
+// QuantizeLinear to int8 / uint8, per tensor or per axis: scales a power of two with inputs
+// (k + 1/2) * scale (exact ties), or random; inputs far out of range (saturation), +-inf, NaN,
+// -0; lengths 1..300 (Helium's 4-lane tails).
+float g_f[300];
+template <typename T>
+void quantize_trial(int t) {
+  o2m::QuantParams p{};
+  p.outer = uniform(1, 2);
+  p.axis = uniform(0, 1) ? 1 : uniform(2, 3);
+  p.inner = uniform(1, 300 / (p.outer * p.axis));
+  const int32_t n = p.outer * p.axis * p.inner;
+  float scale[3];
+  T zp[3];
+  const bool ties = uniform(0, 1);
+  for (int a = 0; a < p.axis; ++a) {
+    scale[a] = ties ? 1.0f / static_cast<float>(1 << uniform(0, 10)) : static_cast<float>(uniform(1, 100000)) * 1e-6f;
+    zp[a] = static_cast<T>(uniform(o2m::QRange<T>::lo, o2m::QRange<T>::hi));
+  }
+  for (int32_t i = 0; i < n; ++i) {
+    const float s = scale[(i / p.inner) % p.axis];
+    float v = ties ? (static_cast<float>(uniform(-300, 300)) + 0.5f) * s
+                   : static_cast<float>(static_cast<int32_t>(next())) * 1e-9f * s * 300.0f;
+    switch (uniform(0, 15)) {
+      case 0: v = 1e30f; break;
+      case 1: v = -1e30f; break;
+      case 2: v = 1.0f / 0.0f; break;
+      case 3: v = -1.0f / 0.0f; break;
+      case 4: v = 0.0f / 0.0f; break;
+      case 5: v = -0.0f; break;
+      default: break;
+    }
+    g_f[i] = v;
+  }
+  o2m::quantize_linear<T, true>(p, g_f, scale, zp, reinterpret_cast<T*>(g_y_ref));
+  o2m::quantize_linear<T>(p, g_f, scale, zp, reinterpret_cast<T*>(g_y_var));
+  check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(n)) == 0, "quantize", t);
 }
 
 // Average pooling: windows of whole rows (one run of bytes, as KWS's global pool), windows
@@ -316,6 +356,8 @@ int main() {
     avgpool_trial<uint8_t, uint8_t>(t);
     qadd_trial<int8_t, int8_t>(t);
     qadd_trial<uint8_t, uint8_t>(t);
+    quantize_trial<int8_t>(t);
+    quantize_trial<uint8_t>(t);
   }
   bench_conv(1, 1);   // regions 0, 1: pointwise 64 -> 64, 512000 MACs
   bench_conv(3, 64);  // regions 2, 3: depthwise 3x3, 72000 MACs
