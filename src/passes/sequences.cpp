@@ -96,8 +96,10 @@ struct Lowering {
                  (rows ? " but for their length along axis 0" : "") + "; they are " + shape_str(elems[0]->shape) + " and " +
                  shape_str(e->shape) + (pos->is_graph_input ? " (or fix it: --freeze " + pos->name + "=FILE.pb)" : ""));
       }
-      if (!e->shape.empty()) lengths.push_back(e->shape[0]);
-      if (!e->shape.empty()) longest = std::max(longest, e->shape[0]);
+      if (!e->shape.empty()) {
+        lengths.push_back(e->shape[0]);
+        longest = std::max(longest, e->shape[0]);
+      }
     }
     if (!ragged) return in.stack(elems, 0, nullptr, n().name + "/stacked");
     std::vector<Value*> padded;
