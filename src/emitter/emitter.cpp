@@ -311,7 +311,7 @@ class ModelEmitter {
   std::string emit_node(const Scope& sc, const Node& n) {
     if (is_runtime_if(n)) return emit_runtime_if(sc, n);
     if (is_runtime_loop(n)) return emit_runtime_loop(sc, n);
-    std::string body = n.domain == "onnx2mcu" && n.op == "RuntimeRows" ? emit_runtime_rows(sc, n) : "";
+    std::string body = is_runtime_rows(n) ? emit_runtime_rows(sc, n) : "";
     const std::string& ind = sc.indent;
     for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) {
       headers_.insert(c.header);

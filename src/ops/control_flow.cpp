@@ -31,7 +31,7 @@ LoopForm loop_form(const Node& n) {
 
 bool has_runtime_length(const Value& v) {
   const Node* n = v.producer;
-  if (n && n->domain == "onnx2mcu" && n->op == "RuntimeRows") return true;  // a sequence element (sequence.cpp)
+  if (n && is_runtime_rows(*n)) return true;  // a sequence element (sequence.cpp)
   if (!n || !is_runtime_loop(*n) || n->attr_int(kLoopEarlyExitAttr, 0) == 0) return false;
   for (size_t k = loop_form(*n).carried; k < n->outputs.size(); ++k)
     if (n->outputs[k] == &v) return true;

@@ -88,6 +88,8 @@ constexpr const char* kLoopMaxTripsAttr = "onnx2mcu_max_trips";
 constexpr const char* kLoopEarlyExitAttr = "onnx2mcu_early_exit";
 // True for a model output whose length along axis 0 is known only at run time.
 bool has_runtime_length(const Value& v);
+// onnx2mcu.RuntimeRows: a sequence element stored at its static maximum with its run-time row count.
+bool is_runtime_rows(const Node& n);
 // Where a run-time Loop's or Scan's loop-carried values (Scan: states) are: the node's inputs
 // [carried_begin, +carried) and outputs [0, carried), its body's inputs [body_in, +carried) and
 // outputs [body_out, +carried); the node's other outputs are scan outputs, body outputs after those.

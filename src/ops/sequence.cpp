@@ -57,4 +57,6 @@ void register_sequence_ops(OpTable& t) {
       "internal: a sequence element of a run-time length along axis 0 (a model output only)";
 }
 
+bool is_runtime_rows(const Node& n) { return n.domain == "onnx2mcu" && n.op == "RuntimeRows"; }
+
 }  // namespace onnx2mcu

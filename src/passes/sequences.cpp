@@ -474,7 +474,7 @@ void flatten_composite_outputs(Graph& g, const Composites& c) {
       id->op = "Identity";
       id->inputs = {elems[k]};
       const Node* rows = elems[k]->producer;
-      if (rows && rows->domain == "onnx2mcu" && rows->op == "RuntimeRows") {  // the output itself reports its length
+      if (rows && is_runtime_rows(*rows)) {  // the output itself reports its length
         id->op = rows->op;
         id->domain = rows->domain;
         id->inputs = rows->inputs;

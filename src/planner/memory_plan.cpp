@@ -9,7 +9,8 @@ namespace onnx2mcu {
 
 namespace {
 
-// The node lowers to one call that may write its output over its first input.
+// The node lowers to one call that may write its output over its first input. Lowering is a pure
+// function of the node, so asking it keeps the rule in one place (the op's lowering decides).
 bool kernel_runs_in_place(const Node& n, const OpDef& def) {
   const std::vector<KernelCall> calls = def.lower(n);
   return calls.size() == 1 && calls[0].in_place && !calls[0].inputs.empty() && calls[0].inputs[0] == n.inputs[0] &&
