@@ -726,8 +726,9 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 // stored) on Helium, two channels at a time: a 2x2 block (qdot2x2_v, started from the bias) is
 // one vector, lanes (pixel, channel) = (0, 0), (0, 1), (1, 0), (1, 1), requantised by qout4 with
 // the channels' multiplier and shift as lanes {c0, c1, c0, c1} (one gather each) and stored by
-// one scatter into two channel planes (out_sp apart). Every channel qout4_usual.
-template <typename TY, bool kTwo>
+// one scatter into two channel planes (out_sp apart). Every channel qout4_usual, or with kWide
+// qout4_wide_ok (requantised by qout4_wide).
+template <typename TY, bool kTwo, bool kWide>
 inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w, int32_t kg, int32_t n,
                              const int32_t* bias, const int32_t* mult, const int32_t* shift, bool per_channel,
                              int32_t y_zp, int32_t lo, int32_t hi, int32_t out_sp, TY* y) {
@@ -745,7 +746,7 @@ inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w
     const int32x4_t m = vldrwq_gather_shifted_offset_s32(mult, idx);
     const int32x4_t sh = vldrwq_gather_shifted_offset_s32(shift, idx);
     idx = vaddq_n_u32(idx, static_cast<uint32_t>(step));
-    const int32x4_t v = qout4(acc, m, sh, y_zp, lo, hi);
+    const int32x4_t v = kWide ? qout4_wide(acc, m, sh, y_zp, lo, hi) : qout4(acc, m, sh, y_zp, lo, hi);
     if constexpr (qx_offset<TY>() != 0) {
       uint8_t* yu = reinterpret_cast<uint8_t*>(y);
       if (kTwo)
@@ -856,6 +857,11 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   // every shift in requantize()'s usual range: the blocks requantise without testing each
   bool rq_usual = !kRef;
   for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && qout4_usual(mult[i], shift[i]);
+#if defined(O2M_QDOT_MVE)
+  // else the Helium blocks may still requantise every channel, by qout4_wide
+  bool rq_wide = !kRef && !rq_usual;
+  for (int32_t i = 0; rq_wide && i < (per_channel ? c.c_out : 1); ++i) rq_wide = qout4_wide_ok(mult[i], shift[i]);
+#endif
 #if defined(O2M_QCONV_SSE2)
   // In place (y over x: qconv_in_place) the SSE2 pointwise path would read x after writing over
   // it (for each block of output channels); the patch path gathers each tile before writing it.
@@ -911,16 +917,18 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
         TY* yo = yg + pix;
         int32_t j = 0;
 #if defined(O2M_QDOT_MVE)
-        if (rq_usual) {
+        if (rq_usual || rq_wide) {
           j = cout_g & ~1;
           const int32_t* mg = mult + (per_channel ? g * cout_g : 0);
           const int32_t* sg = shift + (per_channel ? g * cout_g : 0);
-          if (two)
-            qconv_pixels_mve<TY, true>(patch0, pb, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp, act_min,
-                                       act_max, out_sp, yo);
+          auto pixels = [&](auto kTwo, auto kWide) {
+            qconv_pixels_mve<TY, decltype(kTwo)::value, decltype(kWide)::value>(
+                patch0, pb, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp, act_min, act_max, out_sp, yo);
+          };
+          if (rq_usual)
+            two ? pixels(Constant<bool, true>{}, Constant<bool, false>{}) : pixels(Constant<bool, false>{}, Constant<bool, false>{});
           else
-            qconv_pixels_mve<TY, false>(patch0, pb, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp,
-                                        act_min, act_max, out_sp, yo);
+            two ? pixels(Constant<bool, true>{}, Constant<bool, true>{}) : pixels(Constant<bool, false>{}, Constant<bool, true>{});
         }
 #elif defined(O2M_QDOT_DSP)
         if (rq_usual) {
