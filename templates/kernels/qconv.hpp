@@ -159,6 +159,39 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
     }
     return;
   }
+#if defined(O2M_QDOT_MVE)
+  if (!kRef && c.k[0] == 1 && id0 >= 0 && id0 < c.in[0] && c.k[1] == 3 && c.k[2] == 3 && c.dil[1] == 1 &&
+      c.dil[2] == 1 && in_hw <= 65535) {
+    // a 3x3 window across the input's edge on Helium (a 32x32 plane has 124 such of 1024): the
+    // taps inside by one predicated widening gather at their offsets in the channel plane
+    // (taps outside neither read nor kept: pad_v instead, by VPSEL), the ninth by itself
+    uint16_t o[9];
+    uint32_t inside = 0;  // the predicate: two bits per 16-bit lane
+    for (int32_t t = 0; t < 9; ++t) {
+      const int32_t ih = ih0 + t / 3, iw = iw0 + t % 3;
+      const bool in = ih >= 0 && ih < c.in[1] && iw >= 0 && iw < c.in[2];
+      o[t] = static_cast<uint16_t>(in ? ih * c.in[2] + iw : 0);
+      if (in) inside |= 3u << (2 * t);
+    }
+    const uint16x8_t offs = vld1q_u16(o);
+    const mve_pred16_t pr = static_cast<mve_pred16_t>(inside & 0xffffu);
+    const bool in8 = (inside >> 16) != 0;
+    const int16x8_t pad = vdupq_n_s16(pad_v);
+    const TX* xc = xg + id0 * in_hw;
+    int8_t* out = patch;
+    for (int32_t ic = 0; ic < cin_g; ++ic, xc += in_sp, out += 9) {
+      int16x8_t v;
+      if constexpr (off != 0)
+        v = vsubq_n_s16(vreinterpretq_s16_u16(vldrbq_gather_offset_z_u16(reinterpret_cast<const uint8_t*>(xc), offs, pr)),
+                        static_cast<int16_t>(off));
+      else
+        v = vldrbq_gather_offset_z_s16(reinterpret_cast<const int8_t*>(xc), offs, pr);
+      vstrbq_s16(out, vpselq_s16(v, pad, pr));
+      out[8] = in8 ? static_cast<int8_t>(static_cast<int32_t>(xc[o[8]]) - off) : pad_v;
+    }
+    return;
+  }
+#endif
   int32_t kw_lo, kw_hi;
   conv_tap_range(iw0, c.k[2], c.dil[2], c.in[2], kw_lo, kw_hi);
   int8_t* out = patch;
