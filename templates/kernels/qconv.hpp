@@ -159,6 +159,39 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
     }
     return;
   }
+#if defined(O2M_QDOT_MVE)
+  if (!kRef && c.k[0] == 1 && id0 >= 0 && id0 < c.in[0] && c.k[1] == 3 && c.k[2] == 3 && c.dil[1] == 1 &&
+      c.dil[2] == 1 && in_hw <= 65535) {
+    // a 3x3 window across the input's edge on Helium (a 32x32 plane has 124 such of 1024): the
+    // taps inside by one predicated widening gather at their offsets in the channel plane
+    // (taps outside neither read nor kept: pad_v instead, by VPSEL), the ninth by itself
+    uint16_t o[9];
+    uint32_t inside = 0;  // the predicate: two bits per 16-bit lane
+    for (int32_t t = 0; t < 9; ++t) {
+      const int32_t ih = ih0 + t / 3, iw = iw0 + t % 3;
+      const bool in = ih >= 0 && ih < c.in[1] && iw >= 0 && iw < c.in[2];
+      o[t] = static_cast<uint16_t>(in ? ih * c.in[2] + iw : 0);
+      if (in) inside |= 3u << (2 * t);
+    }
+    const uint16x8_t offs = vld1q_u16(o);
+    const mve_pred16_t pr = static_cast<mve_pred16_t>(inside & 0xffffu);
+    const bool in8 = (inside >> 16) != 0;
+    const int16x8_t pad = vdupq_n_s16(pad_v);
+    const TX* xc = xg + id0 * in_hw;
+    int8_t* out = patch;
+    for (int32_t ic = 0; ic < cin_g; ++ic, xc += in_sp, out += 9) {
+      int16x8_t v;
+      if constexpr (off != 0)
+        v = vsubq_n_s16(vreinterpretq_s16_u16(vldrbq_gather_offset_z_u16(reinterpret_cast<const uint8_t*>(xc), offs, pr)),
+                        static_cast<int16_t>(off));
+      else
+        v = vldrbq_gather_offset_z_s16(reinterpret_cast<const int8_t*>(xc), offs, pr);
+      vstrbq_s16(out, vpselq_s16(v, pad, pr));
+      out[8] = in8 ? static_cast<int8_t>(static_cast<int32_t>(xc[o[8]]) - off) : pad_v;
+    }
+    return;
+  }
+#endif
   int32_t kw_lo, kw_hi;
   conv_tap_range(iw0, c.k[2], c.dil[2], c.in[2], kw_lo, kw_hi);
   int8_t* out = patch;
@@ -726,8 +759,9 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 // stored) on Helium, two channels at a time: a 2x2 block (qdot2x2_v, started from the bias) is
 // one vector, lanes (pixel, channel) = (0, 0), (0, 1), (1, 0), (1, 1), requantised by qout4 with
 // the channels' multiplier and shift as lanes {c0, c1, c0, c1} (one gather each) and stored by
-// one scatter into two channel planes (out_sp apart). Every channel qout4_usual.
-template <typename TY, bool kTwo>
+// one scatter into two channel planes (out_sp apart). Every channel qout4_usual, or with kWide
+// qout4_wide_ok (requantised by qout4_wide).
+template <typename TY, bool kTwo, bool kWide>
 inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w, int32_t kg, int32_t n,
                              const int32_t* bias, const int32_t* mult, const int32_t* shift, bool per_channel,
                              int32_t y_zp, int32_t lo, int32_t hi, int32_t out_sp, TY* y) {
@@ -745,7 +779,7 @@ inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w
     const int32x4_t m = vldrwq_gather_shifted_offset_s32(mult, idx);
     const int32x4_t sh = vldrwq_gather_shifted_offset_s32(shift, idx);
     idx = vaddq_n_u32(idx, static_cast<uint32_t>(step));
-    const int32x4_t v = qout4(acc, m, sh, y_zp, lo, hi);
+    const int32x4_t v = kWide ? qout4_wide(acc, m, sh, y_zp, lo, hi) : qout4(acc, m, sh, y_zp, lo, hi);
     if constexpr (qx_offset<TY>() != 0) {
       uint8_t* yu = reinterpret_cast<uint8_t*>(y);
       if (kTwo)
@@ -856,6 +890,11 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   // every shift in requantize()'s usual range: the blocks requantise without testing each
   bool rq_usual = !kRef;
   for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && qout4_usual(mult[i], shift[i]);
+#if defined(O2M_QDOT_MVE)
+  // else the Helium blocks may still requantise every channel, by qout4_wide
+  bool rq_wide = !kRef && !rq_usual;
+  for (int32_t i = 0; rq_wide && i < (per_channel ? c.c_out : 1); ++i) rq_wide = qout4_wide_ok(mult[i], shift[i]);
+#endif
 #if defined(O2M_QCONV_SSE2)
   // In place (y over x: qconv_in_place) the SSE2 pointwise path would read x after writing over
   // it (for each block of output channels); the patch path gathers each tile before writing it.
@@ -911,16 +950,18 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
         TY* yo = yg + pix;
         int32_t j = 0;
 #if defined(O2M_QDOT_MVE)
-        if (rq_usual) {
+        if (rq_usual || rq_wide) {
           j = cout_g & ~1;
           const int32_t* mg = mult + (per_channel ? g * cout_g : 0);
           const int32_t* sg = shift + (per_channel ? g * cout_g : 0);
-          if (two)
-            qconv_pixels_mve<TY, true>(patch0, pb, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp, act_min,
-                                       act_max, out_sp, yo);
+          auto pixels = [&](auto kTwo, auto kWide) {
+            qconv_pixels_mve<TY, decltype(kTwo)::value, decltype(kWide)::value>(
+                patch0, pb, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp, act_min, act_max, out_sp, yo);
+          };
+          if (rq_usual)
+            two ? pixels(Constant<bool, true>{}, Constant<bool, false>{}) : pixels(Constant<bool, false>{}, Constant<bool, false>{});
           else
-            qconv_pixels_mve<TY, false>(patch0, pb, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp,
-                                        act_min, act_max, out_sp, yo);
+            two ? pixels(Constant<bool, true>{}, Constant<bool, true>{}) : pixels(Constant<bool, false>{}, Constant<bool, true>{});
         }
 #elif defined(O2M_QDOT_DSP)
         if (rq_usual) {

@@ -399,6 +399,23 @@ inline int32x4_t qout4(int32x4_t acc, S mult, S shift, int32_t y_zp, int32_t lo,
   return vaddq_n_s32(vminq_s32(vmaxq_s32(r, vdupq_n_s32(lo - y_zp)), vdupq_n_s32(hi - y_zp)), y_zp);
 }
 
+inline int32x4_t qv_qshl(int32x4_t x, int32_t n) { return vqshlq_r_s32(x, n); }
+inline int32x4_t qv_qshl(int32x4_t x, int32x4_t n) { return vqshlq_s32(x, n); }
+inline int32_t qv_max(int32_t x, int32_t c) { return x > c ? x : c; }
+inline int32x4_t qv_max(int32x4_t x, int32_t c) { return vmaxq_s32(x, vdupq_n_s32(c)); }
+inline int32_t qv_min(int32_t x, int32_t c) { return x < c ? x : c; }
+inline int32x4_t qv_min(int32x4_t x, int32_t c) { return vminq_s32(x, vdupq_n_s32(c)); }
+
+// qout4 that also takes lanes with a multiplier of 1/4 or more (qout4_wide_ok: shift -1 .. 29,
+// mult 0 or at least 2^30; VWW's pointwise layers have many such channels): acc * 2^(shift + 2)
+// saturated (VQSHL), then qout4 with shift -2, the same product. When the shift saturates,
+// |acc| >= 2^(29 - shift) and both the exact result and the saturated one are beyond 2^27,
+// outside an 8- or 16-bit output's clamp. Lanes with a usual shift shift by 0: qout4 itself.
+template <typename S>
+inline int32x4_t qout4_wide(int32x4_t acc, S mult, S shift, int32_t y_zp, int32_t lo, int32_t hi) {
+  return qout4(qv_qshl(acc, qv_max(qv_add(shift, 2), 0)), mult, qv_min(shift, -2), y_zp, lo, hi);
+}
+
 #else
 
 inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) { return qdot_ref(a, b, n); }
@@ -421,6 +438,14 @@ inline bool qout4_usual(int32_t mult, int32_t shift) {
   return requant_usual(shift);
 #endif
 }
+
+#if defined(O2M_QDOT_MVE)
+// qout4_wide applies: qout4_usual, or a multiplier of 1/4 up to 2^29 held as mult >= 2^30 (as
+// lower-qdq makes them) or 0.
+inline bool qout4_wide_ok(int32_t mult, int32_t shift) {
+  return qout4_usual(mult, shift) || (shift >= -1 && shift <= 29 && (mult == 0 || mult >= (1 << 30)));
+}
+#endif
 
 // Kernels take `bool kRef = false`: true pins them to the reference dot products, so a test
 // can run the reference and the variant of the same kernel in one program.

@@ -146,10 +146,15 @@ inline void quantize_row_mve(const float* x, float s, int32_t zp, T* y, int32_t 
   };
   int32_t i = 0;
   for (; i + 4 <= n; i += 4) {
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
     float32x4_t v;  // q0's lanes are s0..s3: divided in place (GCC moves each through a core register)
     __asm__("vldrw.u32 q0, [%[x]]\n vdiv.f32 s0, s0, %[s]\n vdiv.f32 s1, s1, %[s]\n"
             " vdiv.f32 s2, s2, %[s]\n vdiv.f32 s3, s3, %[s]\n vmov %q[v], q0"
             : [v] "=w"(v) : [x] "r"(x + i), [s] "t"(s), "m"(*(const float(*)[4])(x + i)) : "s0", "s1", "s2", "s3");
+#else
+    const float d[4] = {x[i] / s, x[i + 1] / s, x[i + 2] / s, x[i + 3] / s};
+    const float32x4_t v = vld1q_f32(d);
+#endif
     store(i, v, 0xffff);
   }
   if (i < n) {

@@ -1,6 +1,6 @@
 # guest_build.sh - sourced by the guest test scripts: checks the tools and defines
 # build_guest BOARD SRC OUT_DIR, which builds SRC with the runtime of templates/targets/cortex-m
-# for BOARD (its flags from boards.txt, -O2 -Wall -Wextra -Werror) into OUT_DIR/prog.elf.
+# for BOARD (its flags from boards.txt, -O2 -Wall -Wextra -Werror, then any in GUEST_CXXFLAGS) into OUT_DIR/prog.elf.
 # Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 tpl="$root/templates/targets/cortex-m"
@@ -20,7 +20,9 @@ build_guest() {
   for f in startup syscalls rig; do
     arm-none-eabi-gcc "${cflags[@]}" "${flags[@]}" -DRIG_QUIET -c "$tpl/$f.c" -o "$out/$f.o" || return 1
   done
-  arm-none-eabi-g++ "${cxxflags[@]}" "${flags[@]}" -I"$root/templates" -I"$tpl" -c "$src" -o "$out/prog.o" || return 1
+  local extra
+  read -r -a extra <<<"${GUEST_CXXFLAGS:-}"
+  arm-none-eabi-g++ "${cxxflags[@]}" "${flags[@]}" "${extra[@]}" -I"$root/templates" -I"$tpl" -c "$src" -o "$out/prog.o" || return 1
   arm-none-eabi-g++ "${ldflags[@]}" "${flags[@]}" -L"$tpl" -T "link-$board.ld" "$out/prog.o" "$out/startup.o" \
     "$out/syscalls.o" "$out/rig.o" -lm -o "$out/prog.elf"
 }

@@ -50,12 +50,15 @@ void random_bytes(int8_t* p, int n) {
 // Multipliers like a real layer's: 2^-5 .. 2^-12, random mantissa; with wide, every shift from
 // 2^0 to 2^-33, past both ends of the vector requantisation's range (qout4). One time in four
 // the mantissa is 1 or 3/2 (2^30, 3 * 2^29): products often fall exactly halfway (one in 2^6 ..
-// 2^12), so the round-half-to-even ties are tested.
+// 2^12), so the round-half-to-even ties are tested. Half the wide draws instead take shifts
+// from 2^-8 to 2^3, or up to 2^29 (multipliers of 1/4 and more, as many of VWW's channels have: Helium's
+// qout4_wide), sometimes with the multiplier 0 that lower-qdq gives a zero rescale factor.
 void random_requant(int n, bool wide = false) {
-  const bool ties = uniform(0, 3) == 0;
+  const bool ties = uniform(0, 3) == 0, large = wide && uniform(0, 1);
   for (int i = 0; i < n; ++i) {
     g_mult[i] = ties ? (uniform(0, 1) ? 1 << 30 : 3 << 29) : static_cast<int32_t>((1u << 30) + (next() & 0x3fffffffu));
-    g_shift[i] = wide ? -uniform(0, 33) : -uniform(4, 11);
+    g_shift[i] = large ? (uniform(0, 3) ? uniform(-8, 3) : uniform(4, 29)) : wide ? -uniform(0, 33) : -uniform(4, 11);
+    if (large && g_shift[i] >= -1 && uniform(0, 15) == 0) g_mult[i] = 0;
     g_bias[i] = uniform(-20000, 20000);
   }
 }
