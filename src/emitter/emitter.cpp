@@ -11,6 +11,7 @@
 #include "kernels/quant.hpp"
 #include "onnx2mcu/error.h"
 #include "onnx2mcu/version.h"
+#include "ops/helpers.h"
 #include "ops/op.h"
 
 namespace onnx2mcu {
@@ -137,8 +138,8 @@ class ModelEmitter {
       line("OUTPUT", i, g_.outputs[i]);
       auto len = length_name_.find(g_.outputs[i]);
       if (len != length_name_.end())
-        out += "/* Output " + std::to_string(i) + " holds at most " + std::to_string(g_.outputs[i]->shape[0]) +
-               " rows along axis 0; the run writes *" + len->second + " of them (" +
+        out += "/* Output " + std::to_string(i) + " holds at most " + std::to_string(g_.outputs[i]->shape[runtime_length_axis(*g_.outputs[i])]) +
+               " rows along axis " + std::to_string(runtime_length_axis(*g_.outputs[i])) + "; the run writes *" + len->second + " of them (" +
                (is_runtime_loop(*g_.outputs[i]->producer) ? "a Loop that may stop early" : "a sequence element decided at run time") + "). */\n";
     }
     if (loop_bound_checked_)
@@ -311,7 +312,9 @@ class ModelEmitter {
   std::string emit_node(const Scope& sc, const Node& n) {
     if (is_runtime_if(n)) return emit_runtime_if(sc, n);
     if (is_runtime_loop(n)) return emit_runtime_loop(sc, n);
-    std::string body = is_runtime_rows(n) ? emit_runtime_rows(sc, n) : "";
+    const bool rows = is_runtime_rows(n);
+    std::string body = rows ? emit_runtime_rows(sc, n) : "";
+    if (rows && runtime_length_axis(*n.outputs[0]) != 0) return body;  // it packs the value itself
     const std::string& ind = sc.indent;
     for (const KernelCall& c : find_op(n.domain, n.op)->lower(n)) {
       headers_.insert(c.header);
@@ -327,16 +330,28 @@ class ModelEmitter {
 
   // A sequence element's row count, known at run time: checked against its capacity (else the run
   // returns before writing the element) and reported through the output's length parameter.
+  // Along another axis the rows are written packed: for each index before the axis, `rows` rows of
+  // the capacity's, one after the other.
   std::string emit_runtime_rows(const Scope& sc, const Node& n) {
     const Value* y = n.outputs[0];
+    const size_t axis = runtime_length_axis(*y);
+    const int64_t capacity = y->shape[axis];
     auto len = length_name_.find(y);
     if (&sc.g != &g_ || len == length_name_.end() || !g_.consumers(y).empty())
-      n.fail("'" + y->name + "' has a length known only at run time (at most " + std::to_string(y->shape[0]) +
+      n.fail("'" + y->name + "' has a length known only at run time (at most " + std::to_string(capacity) +
              " rows); onnx2mcu supports that only for a model output that nothing else reads");
     const std::string rows = use(pointer(sc, n.input(1), false)) + "[0]";
+    const std::string& ind = sc.indent;
     size_checked_ = true;
-    return sc.indent + "if (" + rows + " < 0 || " + rows + " > " + std::to_string(y->shape[0]) + ") return 2;  // more rows than its capacity\n" +
-           sc.indent + "*" + use(len->second) + " = static_cast<uint32_t>(" + rows + ");\n";
+    std::string body = ind + "if (" + rows + " < 0 || " + rows + " > " + std::to_string(capacity) + ") return 2;  // more rows than its capacity\n" +
+                       ind + "*" + use(len->second) + " = static_cast<uint32_t>(" + rows + ");\n";
+    if (axis == 0) return body;
+    const int64_t inner = prod(y->shape, axis + 1, y->shape.size());
+    const std::string o = "row_" + std::to_string(loops_++), per_row = "(" + rows + " * " + std::to_string(inner) + ")";
+    needs_memcpy_ = true;
+    return body + ind + "for (int64_t " + o + " = 0; " + o + " < " + std::to_string(prod(y->shape, 0, axis)) + "; ++" + o + ")\n" + ind +
+           "  memcpy(" + use(pointer(sc, y, true)) + " + " + o + " * " + per_row + ", " + use(pointer(sc, n.input(0), false)) + " + " + o +
+           " * " + std::to_string(capacity * inner) + ", static_cast<size_t>" + per_row + " * sizeof(" + dtype_api_ctype(y->dtype) + "));\n";
   }
 
   // Copies for the outputs no kernel writes: graph inputs, constants, repeated outputs.

@@ -101,6 +101,9 @@ struct IoForm {
   // An optional present or not at run time (a run-time If returns it from one branch only): its
   // elements (zeros when absent) are followed by a bool graph output NAME_present saying which.
   bool runtime_present = false;
+  // A sequence whose element count is known only at run time: `count` elements (its capacity)
+  // are followed by an int64 graph output NAME_count saying how many the run filled.
+  bool runtime_count = false;
   size_t count = 1;
   std::vector<std::string> inputs;  // a model input's: the names of the graph inputs carrying it
 };

@@ -534,9 +534,9 @@ void check_elements(const std::string& file, const Elements& e, const IoForm& fo
   if (e.present != form.present)
     throw Error(file + (e.present ? " holds a value, " : " holds none, ") + what + " was compiled " +
                 (form.present ? "present" : "absent (--optional NAME=none)"));
-  if (e.tensors.size() != form.count)
+  if (form.runtime_count ? e.tensors.size() > form.count : e.tensors.size() != form.count)
     throw Error(file + " holds " + std::to_string(e.tensors.size()) + " elements, " + what + " was compiled with " +
-                std::to_string(form.count) + " (--sequence)");
+                (form.runtime_count ? "at most " + std::to_string(form.count) : std::to_string(form.count) + " (--sequence)"));
 }
 
 }  // namespace
@@ -600,7 +600,14 @@ std::vector<Tensor> load_reference_outputs(const std::string& dir, const std::ve
     Elements e = load_elements_file(file, forms[k].kind);
     check_elements(file, e, forms[k], "output " + std::to_string(k));
     if (forms[k].runtime_present && !e.present) e.tensors.resize(forms[k].count);  // no value: DType::Undefined
+    const auto filled = static_cast<int64_t>(e.tensors.size());
+    if (forms[k].runtime_count) e.tensors.resize(forms[k].count);  // past the count: DType::Undefined, not compared
     for (Tensor& t : e.tensors) out.push_back(std::move(t));
+    if (forms[k].runtime_count) {  // the count output NAME_count
+      Tensor count(DType::I64, {});
+      count.data<int64_t>()[0] = filled;
+      out.push_back(std::move(count));
+    }
     if (forms[k].runtime_present) {  // the flag output NAME_present
       Tensor flag(DType::Bool, {});
       flag.bytes[0] = e.present ? 1 : 0;

@@ -47,7 +47,8 @@ std::vector<Tensor> load_data_set_inputs(const std::string& dir, const Graph& g)
 // g.outputs: a sequence's or optional's file gives its elements, which must be as many as the
 // graph outputs carrying it. An optional present or not at run time (IoForm::runtime_present)
 // also gives its flag output (a bool); when the file holds none, its elements are DType::Undefined
-// tensors: nothing to compare.
+// tensors: nothing to compare. A sequence of a run-time count (IoForm::runtime_count) may hold
+// fewer elements than its capacity: the rest are DType::Undefined, and its count output follows.
 std::vector<Tensor> load_data_set_outputs(const std::string& dir, const Graph& g);
 // The same from the output forms alone (Graph::output_forms), without a count check.
 std::vector<Tensor> load_reference_outputs(const std::string& dir, const std::vector<IoForm>& forms);

@@ -38,6 +38,11 @@ bool has_runtime_length(const Value& v) {
   return false;
 }
 
+size_t runtime_length_axis(const Value& v) {
+  const Node* n = v.producer;
+  return n && is_runtime_rows(*n) ? static_cast<size_t>(n->attr_int("axis", 0)) : 0;
+}
+
 namespace {
 
 void infer_control_flow(Node& n) {

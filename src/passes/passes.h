@@ -67,6 +67,9 @@ struct Composites {
   std::map<const Value*, Value*> optionals;
   std::map<const Value*, const Value*> runtime_splits;  // a sequence of nullptr elements: the split sizes
   std::map<const Value*, Value*> presence;  // an optional present or not at run time: its bool flag
+  // A sequence whose element count is known only at run time: its elements are its capacity, and
+  // this int64 scalar how many of them the run filled (a model output only; IoForm::runtime_count).
+  std::map<const Value*, Value*> counts;
   // "... split sizes known only at run time" for a sequence of nullptr elements, with the fix.
   std::string unknown_elements(const Value* seq) const;
   bool holds(const Value* v) const { return v && (sequences.count(v) || optionals.count(v)); }

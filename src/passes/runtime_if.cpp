@@ -12,8 +12,10 @@ namespace onnx2mcu {
 
 namespace {
 
-// How many graph outputs output form f is flattened to: its elements, then its presence flag.
-size_t flat_size(const IoForm& f) { return (f.kind == IoForm::Kind::Tensor ? 1 : f.count) + (f.runtime_present ? 1 : 0); }
+// How many graph outputs output form f is flattened to: its elements, then its count and presence flag.
+size_t flat_size(const IoForm& f) {
+  return (f.kind == IoForm::Kind::Tensor ? 1 : f.count) + (f.runtime_count ? 1 : 0) + (f.runtime_present ? 1 : 0);
+}
 
 size_t flat_offset(const Graph& g, size_t i) {
   size_t at = 0;
@@ -73,6 +75,8 @@ void expand_composite_outputs(Graph& g, Node& n, const Graph& then_g, const Grap
   for (size_t i = 0; i < forms.size(); ++i) {
     const IoForm& t = forms[i];
     const IoForm& e = else_g.output_forms[i];
+    if (t.runtime_count || e.runtime_count)
+      n.fail("output " + std::to_string(i) + " is a sequence whose element count is known only at run time; onnx2mcu supports that only for a model output");
     if (t.kind != e.kind || t.present != e.present || t.count != e.count || t.runtime_present != e.runtime_present)
       n.fail("output " + std::to_string(i) + " is a sequence or optional of another length or presence in each branch; a run-time If needs one" +
              freeze_advice(*n.input(0)));

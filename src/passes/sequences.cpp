@@ -50,6 +50,9 @@ struct Lowering {
     Value* v = n().input(i);
     auto it = v ? c.sequences.find(v) : c.sequences.end();
     if (it == c.sequences.end()) n().fail("input " + std::to_string(i) + (v ? " '" + v->name + "'" : "") + " is not a sequence");
+    if (c.counts.count(v))
+      n().fail("reads sequence '" + v->name + "', whose element count is known only at run time; onnx2mcu supports that only for a model output" +
+               " that nothing else reads");
     return it->second;
   }
   // The elements of input i, each a tensor whose shape is known.
@@ -222,9 +225,10 @@ struct Lowering {
 
   // x's element of `rows` rows (known at run time) held in `window`, its capacity (an onnx2mcu
   // RuntimeRows node: a model output whose length the run reports).
-  Value* runtime_rows(Value* window, Value* rows, const std::string& hint) {
+  Value* runtime_rows(Value* window, Value* rows, const std::string& hint, int64_t axis = 0) {
     Value* y = in.new_value(n().name + "/" + hint);
-    in.emit("RuntimeRows", n().name + "/" + hint, {window, rows}, y)->domain = "onnx2mcu";
+    Node* r = in.emit("RuntimeRows", n().name + "/" + hint, {window, rows}, y, axis ? std::map<std::string, Attr>{{"axis", int_attr(axis)}} : std::map<std::string, Attr>{});
+    r->domain = "onnx2mcu";
     return y;
   }
 
@@ -245,6 +249,42 @@ struct Lowering {
       at = op("Add", {at, rows}, "at_" + std::to_string(k + 1));
     }
     return elems;
+  }
+
+  // Pieces of one run-time size s (a scalar) along `axis` of length len: ceil(len / s) of them,
+  // a count known at run time. Capacity: len elements (s >= 1), element k at most len / (k + 1)
+  // long (it exists only when k * s < len, and is min(s, len - k * s) long). Piece k is the
+  // window x[k*s : k*s + len/(k+1)] of which the first min(s, len - k*s) are the element (0 once
+  // past the axis); a size below 1 gives every element the length -1, which the run refuses.
+  void runtime_split_size(Value* x, Value* split, int64_t axis, int64_t len) {
+    if (split->elems() != 1) n().fail("split must hold one value");
+    Value* s64 = op("Reshape", {split->dtype == DType::I64 ? split : op("Cast", {split}, "split64", {{"to", int_attr(7)}}), indices("scalar", {})},
+                    "size");
+    // Clamped to [0, len] first (a larger size splits alike), so k * s cannot overflow.
+    Value* s = op("Min", {op("Max", {s64, in.int64_constant(n().name + "/zero_size", {0}, {})}, "size_from_0"),
+                          in.int64_constant(n().name + "/len_size", {len}, {})},
+                  "size_to_len");
+    std::vector<int64_t> ks(static_cast<size_t>(len));
+    std::iota(ks.begin(), ks.end(), 0);
+    Value* zero = in.int64_constant(n().name + "/zero", {0}, {});
+    Value* starts = op("Mul", {indices("k", ks), s}, "starts");
+    Value* left = op("Max", {op("Sub", {in.int64_constant(n().name + "/len", {len}, {}), starts}, "left"), zero}, "left_or_0");
+    Value* lengths = op("Where", {op("Less", {s, in.int64_constant(n().name + "/one", {1}, {})}, "not_positive"),
+                                  in.int64_constant(n().name + "/minus_1", {-1}, {}), op("Min", {left, s}, "fits")},
+                        "lengths");
+    Value* count = op("ReduceSum", {op("Cast", {op("Greater", {lengths, zero}, "exists")}, "exists64", {{"to", int_attr(7)}}), indices("axes", {0})},
+                      "count", {{"keepdims", int_attr(0)}});
+    Value* axes = indices("axis", {axis});
+    std::vector<Value*> elems;
+    for (int64_t k = 0; k < len; ++k) {
+      const std::string id = std::to_string(k);
+      Value* at = op("Gather", {starts, indices("index_" + id, {k})}, "at_" + id, {{"axis", int_attr(0)}});
+      Value* rows = op("Gather", {lengths, indices("index_" + id, {k})}, "rows_" + id, {{"axis", int_attr(0)}});
+      Value* window = op("Slice", {x, at, op("Add", {at, indices("width_" + id, {len / (k + 1)})}, "end_" + id), axes}, "window_" + id);
+      elems.push_back(runtime_rows(window, rows, id, axis));
+    }
+    set_sequence(0, std::move(elems));
+    if (n().outputs[0]) c.counts[n().outputs[0]] = count;
   }
 
   void split_to_sequence() {
@@ -273,8 +313,11 @@ struct Lowering {
     }
     if (split->shape.size() > 1) n().fail("split must be a scalar or 1-D");
     if (!split->is_const()) {
-      if (split->shape.empty())
-        n().fail("how many elements a run-time split size makes depends on its value; fix it: --freeze " + split->name + "=FILE.pb");
+      if (split->shape.empty()) {
+        check_pieces(len);
+        runtime_split_size(x, split, axis, len);
+        return;
+      }
       if (axis == 0) {
         check_pieces(split->shape[0]);
         set_sequence(0, runtime_split(x, split, len));
@@ -408,6 +451,7 @@ struct Lowering {
       Value* x = n().input(0);
       if (c.sequences.count(x)) c.sequences[out] = c.sequences[x];
       if (c.runtime_splits.count(x)) c.runtime_splits[out] = c.runtime_splits[x];
+      if (c.counts.count(x)) c.counts[out] = c.counts.at(x);
       if (c.optionals.count(x)) c.optionals[out] = c.optionals[x];
       if (c.presence.count(x)) c.presence[out] = c.presence.at(x);
     }
@@ -478,28 +522,33 @@ void flatten_composite_outputs(Graph& g, const Composites& c) {
         id->op = rows->op;
         id->domain = rows->domain;
         id->inputs = rows->inputs;
+        id->attrs = rows->attrs;
       }
       id->outputs = {e};
       e->producer = id.get();
       copies.push_back(std::move(id));
     }
     form.count = elems.size();
+    auto count = seq ? c.counts.find(seq) : c.counts.end();
+    form.runtime_count = count != c.counts.end();
     forms.push_back(form);
-    if (form.runtime_present) {  // then NAME_present, the flag saying whether the elements hold a value
-      Value* e = g.add_value(fresh_name(g, v->name + "_present"));
-      Value* flag = c.presence.at(v);
-      e->dtype = flag->dtype;
-      e->shape = flag->shape;
+    // Then NAME_count, how many elements the run filled, or NAME_present, whether they hold a value.
+    auto extra_output = [&](Value* from, const std::string& suffix) {
+      Value* e = g.add_value(fresh_name(g, v->name + "_" + suffix));
+      e->dtype = from->dtype;
+      e->shape = from->shape;
       e->is_graph_output = true;
       outputs.push_back(e);
       auto id = std::make_unique<Node>();
-      id->name = v->name + "/present";
+      id->name = v->name + "/" + suffix;
       id->op = "Identity";
-      id->inputs = {flag};
+      id->inputs = {from};
       id->outputs = {e};
       e->producer = id.get();
       copies.push_back(std::move(id));
-    }
+    };
+    if (form.runtime_count) extra_output(count->second, "count");
+    if (form.runtime_present) extra_output(c.presence.at(v), "present");
   }
   if (!any && g.output_forms.size() == g.outputs.size()) return;  // as the loader left them (or flattened already)
   for (auto& n : copies) g.nodes.push_back(std::move(n));

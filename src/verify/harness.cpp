@@ -9,8 +9,11 @@ namespace onnx2mcu {
 
 bool reference_fits_output(const Shape& reference, const Value& out) {
   if (!has_runtime_length(out)) return reference == out.shape;
-  return !reference.empty() && reference[0] <= out.shape[0] &&
-         Shape(reference.begin() + 1, reference.end()) == Shape(out.shape.begin() + 1, out.shape.end());
+  const size_t axis = runtime_length_axis(out);
+  if (reference.size() != out.shape.size() || reference[axis] > out.shape[axis]) return false;
+  Shape at_capacity = reference;
+  at_capacity[axis] = out.shape[axis];
+  return at_capacity == out.shape;
 }
 
 std::vector<size_t> runtime_length_outputs(const Graph& g) {
@@ -76,7 +79,7 @@ void print_bytes(int set, int output, const void* data, unsigned n) {
       std::string bytes = std::to_string(v->bytes()) + "u";
       for (size_t l : length_outputs)
         if (g.outputs[l] == v) {
-          bytes = "len_" + std::to_string(l) + " * " + std::to_string(v->bytes() / std::max<int64_t>(1, v->shape[0])) + "u";
+          bytes = "len_" + std::to_string(l) + " * " + std::to_string(v->bytes() / std::max<int64_t>(1, v->shape[runtime_length_axis(*v)])) + "u";
           break;
         }
       s += "  print_bytes(" + std::to_string(c) + ", " + std::to_string(o) + ", out_" + std::to_string(o) + ", " + bytes + ");\n";

@@ -20,8 +20,8 @@ struct TestCase {
 std::string harness_source(const std::string& name, const Graph& g, const std::vector<TestCase>& cases,
                            const std::string& entry = "main");
 // A reference output of this shape is what model output `out` can give: the same shape, or
-// for an output with a run-time length (a Loop that may stop early) the same rows after axis 0
-// and at most as many rows; the harness prints the rows the run wrote.
+// for an output with a run-time length (a Loop that may stop early, a sequence element) the same
+// shape but along runtime_length_axis, where it may be shorter; the harness prints what the run wrote.
 bool reference_fits_output(const Shape& reference, const Value& out);
 // The graph outputs (indices) with a run-time length, each Value once: the order in which the
 // run function takes their `uint32_t*` lengths.

@@ -152,9 +152,11 @@ void prepare_one(const Test& t, const fs::path& dir) {
     for (const GeneratedFile& f : m.files) write_if_changed((dir / f.path).string(), f.text);
     write_if_changed((dir / "harness.cpp").string(), harness_source(m.name, *m.graph, cases, t.cname + "_harness"));
     result = "ok " + std::to_string(m.graph->outputs.size());
-    for (const IoForm& f : m.graph->output_forms)  // kind, presence (2: at run time), element count of each model output
+    // Kind, presence (2: at run time), element count (the capacity when known at run time) and 1 when
+    // it is, of each model output.
+    for (const IoForm& f : m.graph->output_forms)
       result += " " + std::to_string(static_cast<int>(f.kind)) + ":" + std::to_string(f.runtime_present ? 2 : f.present ? 1 : 0) + ":" +
-                std::to_string(f.count);
+                std::to_string(f.count) + ":" + std::to_string(f.runtime_count ? 1 : 0);
     result += "\nfrozen";
     for (const std::string& name : frozen) result += " " + name;
     result += "\n";
@@ -188,14 +190,15 @@ void collect(Test& t, const fs::path& dir, int status, int timeout_s) {
   hs >> word >> value;
   if (word == "ok") {
     t.outputs = static_cast<size_t>(value);
-    int kind = 0, present = 0;
+    int kind = 0, present = 0, runtime_count = 0;
     char colon = 0;
     size_t count = 0;
-    while (hs >> kind >> colon >> present >> colon >> count) {
+    while (hs >> kind >> colon >> present >> colon >> count >> colon >> runtime_count) {
       IoForm f;
       f.kind = static_cast<IoForm::Kind>(kind);
       f.present = present != 0;
       f.runtime_present = present == 2;
+      f.runtime_count = runtime_count != 0;
       f.count = count;
       t.output_forms.push_back(f);
     }

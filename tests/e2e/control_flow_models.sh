@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # control_flow_models.sh ONNX2MCU TARGET: models whose control flow is decided by the input
 # (make_control_flow_models.py: run-time Ifs, a Loop with a run-time trip count and early exit, a
-# Scan recurrent cell, sequences with run-time positions and split sizes, an optional present or
+# Scan recurrent cell, sequences with run-time positions, split sizes and element count, an optional present or
 # not at run time) compile to code with
 # that construct (marker.txt: `} else {`, `for (; `),
 # and `verify` on TARGET (host, or cortex-m4 in QEMU) gives the expected outputs on every path.
@@ -15,6 +15,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 "$(dirname "$0")/make_control_flow_models.py" "$work" || { echo "FAIL: could not write the models"; exit 1; }
 passed=0 failed=0
+# host_program LABEL GEN MAIN MODEL: builds MAIN with GEN/MODEL.cpp (warnings are errors), runs it
+# and counts the result; the program's last line says what it checked.
+host_program() {
+  if g++ -std=c++17 -Wall -Wextra -Werror -I"$2" "$3" "$2/$4.cpp" -o "$work/prog" >>"$work/log" 2>&1 && "$work/prog" >>"$work/log" 2>&1; then
+    passed=$((passed + 1)); echo "ok    $1: $(tail -1 "$work/log")"
+  else
+    failed=$((failed + 1)); echo "FAIL  $1"; sed 's/^/      /' "$work/log"
+  fi
+}
 for dir in "$work"/*/; do
   name=$(basename "$dir")
   ok=1
@@ -61,13 +70,8 @@ int main() {
   return !(over == BOUNDED_ERROR_LOOP_BOUND && canary && within == 0 && len == 2);
 }
 EOF
-  if "$gen" compile "$loop" -o "$bound" --name bounded --max-loop-iterations 2 >"$work/log" 2>&1 &&
-    g++ -std=c++17 -Wall -Wextra -Werror -I"$bound" "$work/bound_main.cpp" "$bound/bounded.cpp" -o "$work/bound_prog" >>"$work/log" 2>&1 &&
-    "$work/bound_prog" >>"$work/log" 2>&1; then
-    passed=$((passed + 1)); echo "ok    loop bound: $(tail -1 "$work/log")"
-  else
-    failed=$((failed + 1)); echo "FAIL  loop bound"; sed 's/^/      /' "$work/log"
-  fi
+  "$gen" compile "$loop" -o "$bound" --name bounded --max-loop-iterations 2 >"$work/log" 2>&1
+  host_program "loop bound" "$bound" "$work/bound_main.cpp" bounded
   # Split sizes past an element's capacity (4 rows) return <NAME>_ERROR_SIZE and write no row
   # past it; sizes that fit return 0 and each element's row count.
   split="$work/gen_sequence_runtime_split"
@@ -90,12 +94,39 @@ int main() {
   return !(over == SEQUENCE_RUNTIME_SPLIT_ERROR_SIZE && canary && within == 0 && len_a == 1 && len_b == 3 && a[2] == 2.f && b[0] == 3.f);
 }
 EOF
-  if g++ -std=c++17 -Wall -Wextra -Werror -I"$split" "$work/split_main.cpp" "$split/sequence_runtime_split.cpp" -o "$work/split_prog" >"$work/log" 2>&1 &&
-    "$work/split_prog" >>"$work/log" 2>&1; then
-    passed=$((passed + 1)); echo "ok    split size bound: $(tail -1 "$work/log")"
-  else
-    failed=$((failed + 1)); echo "FAIL  split size bound"; sed 's/^/      /' "$work/log"
-  fi
+  : >"$work/log"
+  host_program "split size bound" "$split" "$work/split_main.cpp" sequence_runtime_split
+  # One run-time split size along axis 1: size 2 fills 3 of the 5 elements, packed (2, 2 and 1
+  # columns of x's 2 rows); size 0 returns <NAME>_ERROR_SIZE and writes nothing past any buffer.
+  count="$work/gen_sequence_runtime_count"
+  cat >"$work/count_main.cpp" <<'EOF'
+#include <stdio.h>
+#include "sequence_runtime_count.h"
+int main() {
+  const float x[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  float p0[SEQUENCE_RUNTIME_COUNT_OUTPUT_0_ELEMS + 4], p1[SEQUENCE_RUNTIME_COUNT_OUTPUT_1_ELEMS + 4], p2[SEQUENCE_RUNTIME_COUNT_OUTPUT_2_ELEMS + 4],
+      p3[SEQUENCE_RUNTIME_COUNT_OUTPUT_3_ELEMS + 4], p4[SEQUENCE_RUNTIME_COUNT_OUTPUT_4_ELEMS + 4];
+  float* parts[5] = {p0, p1, p2, p3, p4};
+  const unsigned elems[5] = {SEQUENCE_RUNTIME_COUNT_OUTPUT_0_ELEMS, SEQUENCE_RUNTIME_COUNT_OUTPUT_1_ELEMS, SEQUENCE_RUNTIME_COUNT_OUTPUT_2_ELEMS,
+                             SEQUENCE_RUNTIME_COUNT_OUTPUT_3_ELEMS, SEQUENCE_RUNTIME_COUNT_OUTPUT_4_ELEMS};
+  for (int k = 0; k < 5; ++k)
+    for (unsigned i = 0; i < elems[k] + 4; ++i) parts[k][i] = -1.f;
+  int64_t count = 99, zero = 0, two = 2;
+  uint32_t len[5] = {99, 99, 99, 99, 99};
+  const int bad = sequence_runtime_count_run(x, &zero, p0, p1, p2, p3, p4, &count, &len[0], &len[1], &len[2], &len[3], &len[4]);
+  bool canary = true;
+  for (int k = 0; k < 5; ++k)
+    for (unsigned i = elems[k]; i < elems[k] + 4; ++i) canary = canary && parts[k][i] == -1.f;
+  const int ok = sequence_runtime_count_run(x, &two, p0, p1, p2, p3, p4, &count, &len[0], &len[1], &len[2], &len[3], &len[4]);
+  printf("size 0: returns %d (canary %s); size 2: returns %d, %lld elements of %u, %u, %u columns, the last [%g, %g]\n", bad,
+         canary ? "intact" : "overwritten", ok, static_cast<long long>(count), static_cast<unsigned>(len[0]), static_cast<unsigned>(len[1]),
+         static_cast<unsigned>(len[2]), p2[0], p2[1]);
+  return !(bad == SEQUENCE_RUNTIME_COUNT_ERROR_SIZE && canary && ok == 0 && count == 3 && len[0] == 2 && len[1] == 2 && len[2] == 1 &&
+           p1[0] == 2.f && p1[1] == 3.f && p1[2] == 7.f && p1[3] == 8.f && p2[0] == 4.f && p2[1] == 9.f);
+}
+EOF
+  : >"$work/log"
+  host_program "split count bound" "$count" "$work/count_main.cpp" sequence_runtime_count
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

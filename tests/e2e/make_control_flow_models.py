@@ -251,6 +251,19 @@ save_io("sequence_runtime_split", nodes,
         [helper.make_tensor_value_info("x", f32, [4, 3]), helper.make_tensor_value_info("sizes", i64, [2])],
         [helper.make_tensor_sequence_value_info("parts", f32, None)], cases, marker="return 2;")
 
+# One split size given at run time, along axis 1 (issue 15): how many elements it makes is decided
+# by the run too. The output holds 5 elements (its capacity), element k at most 5 // (k + 1)
+# columns, written packed, and parts_count says how many the run filled.
+nodes = [helper.make_node("SplitToSequence", ["x", "size"], ["parts"], name="split", axis=1)]
+cases = []
+for size in (1, 2, 3, 5, 7):
+    x = rng.standard_normal((2, 5)).astype(np.float32)
+    cases.append(([x, np.array(size, dtype=np.int64)], [np.split(x, range(size, 5, size), axis=1)],
+                  f"{-(-5 // size)} elements"))
+save_io("sequence_runtime_count", nodes,
+        [helper.make_tensor_value_info("x", f32, [2, 5]), helper.make_tensor_value_info("size", i64, [])],
+        [helper.make_tensor_sequence_value_info("parts", f32, None)], cases, marker="memcpy(")
+
 # An optional present or not at run time (issue 15): an If returns an empty optional from one
 # branch and a sequence from the other; the output's element (zeros when absent) is followed by
 # the flag opt_present, which OptionalHasElement reads too (docs/api.md "Sequences and optionals").

@@ -1779,6 +1779,40 @@ TEST(Sequences, RunTimeSplitSizesAlongAxis0GiveElementsOfARunTimeLength) {
       << err;
 }
 
+// One split size known at run time, along axis 1: as many elements as the axis is long (sizes of
+// at least 1), element k at most len / (k + 1) columns, then an int64 output counting those filled.
+TEST(Sequences, ARunTimeSplitSizeGivesARunTimeCountOfElements) {
+  GraphBuilder b;
+  Value* x = b.input("x", {3, 6});
+  b.output(b.out(b.node("SplitToSequence", "split", {x, b.input("size", {}, DType::I64)}, {{"axis", int_attr_of(1)}})));
+  run_pipeline(b.g);
+  ASSERT_EQ(b.g.outputs.size(), 7u) << print_graph(b.g);
+  const int64_t columns[] = {6, 3, 2, 1, 1, 1};
+  for (size_t k = 0; k < 6; ++k) {
+    const Value& e = *b.g.outputs[k];
+    ASSERT_TRUE(e.producer) << e.name;
+    EXPECT_EQ(e.producer->domain + "." + e.producer->op, "onnx2mcu.RuntimeRows") << print_graph(b.g);
+    EXPECT_EQ(e.shape, (Shape{3, columns[k]})) << e.name;
+    EXPECT_TRUE(has_runtime_length(e)) << e.name;
+    EXPECT_EQ(runtime_length_axis(e), 1u) << e.name;
+  }
+  const Value& count = *b.g.outputs[6];
+  EXPECT_EQ(count.dtype, DType::I64);
+  EXPECT_EQ(count.shape, Shape{});
+  ASSERT_EQ(b.g.output_forms.size(), 1u);
+  EXPECT_TRUE(b.g.output_forms[0].runtime_count);
+  EXPECT_EQ(b.g.output_forms[0].count, 6u);
+  // Its count decided at run time, the sequence is a model output only.
+  GraphBuilder read;
+  Value* s = read.out(read.node("SplitToSequence", "split", {read.input("x", {3, 6}), read.input("size", {}, DType::I64)}));
+  read.output(read.out(read.node("SequenceLength", "length", {s})));
+  const std::string err = pipeline_error(read.g);
+  EXPECT_NE(err.find("node 'length' (SequenceLength): reads sequence 'split_y', whose element count is known only at run time; "
+                     "onnx2mcu supports that only for a model output that nothing else reads"),
+            std::string::npos)
+      << err;
+}
+
 // Inserting at a constant position, erasing and splitting: all decided at compile time.
 TEST(Sequences, ConstantPositionsAndSplitsAreResolvedAtCompileTime) {
   GraphBuilder b;
