@@ -39,6 +39,7 @@ inline void qv_copy_rows(TD* d, int32_t ds, const TS* s, int32_t ss, int32_t n, 
   const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
   if (n <= 0 || rows <= 0) return;
   const uint8x16_t flip = vdupq_n_u8(kFlip ? 0x80 : 0);
+#if !defined(O2M_QDOT_NO_ASM)  // else the loop below: no whole block, the predicated tail a row
   if (n < 16) {  // a predicated load and store a row in a low-overhead loop (6 or 7 instructions; GCC 12: 16)
     const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n));  // in VPR for the block (the "Up" operand)
     uint8x16_t t;
@@ -54,6 +55,7 @@ inline void qv_copy_rows(TD* d, int32_t ds, const TS* s, int32_t ss, int32_t n, 
 #undef O2M_COPY_ROWS_ASM
     return;
   }
+#endif
   const int32_t whole = n & ~15;
   const mve_pred16_t tail = vctp8q(static_cast<uint32_t>(n - whole));
   auto flipped = [&](uint8x16_t v) {
@@ -425,6 +427,18 @@ inline void qv_column_bytes(TD* d, const TS* s, int32_t stride, int32_t n) {
   static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
   const uint16x8_t offs = vmulq_n_u16(vidupq_n_u16(0u, 1), static_cast<uint16_t>(stride));
   const mve_pred16_t tail = vctp16q(static_cast<uint32_t>(n & 7));  // in VPR (the "Up" operand)
+#if defined(O2M_QDOT_NO_ASM)
+  uint8_t* ud = reinterpret_cast<uint8_t*>(d);
+  const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
+  const int32_t whole = n & ~7;
+  if constexpr (kGather) {
+    for (int32_t i = 0; i < whole; i += 8) vstrbq_u16(ud + i, vldrbq_gather_offset_u16(us + i * stride, offs));
+    if (whole < n) vstrbq_p_u16(ud + whole, vldrbq_gather_offset_z_u16(us + whole * stride, offs, tail), tail);
+  } else {
+    for (int32_t i = 0; i < whole; i += 8) vstrbq_scatter_offset_u16(ud + i * stride, offs, vldrbq_u16(us + i));
+    if (whole < n) vstrbq_scatter_offset_p_u16(ud + whole * stride, offs, vldrbq_z_u16(us + whole, tail), tail);
+  }
+#else
   uint16x8_t t;
 #define O2M_COLUMN_ASM(LOOP, TAIL)                                                                \
   __asm__ volatile("wls lr, %[k], 2f\n1:\n" LOOP "le lr, 1b\n2:\n vpstt\n" TAIL                  \
@@ -438,21 +452,30 @@ inline void qv_column_bytes(TD* d, const TS* s, int32_t stride, int32_t n) {
     O2M_COLUMN_ASM("vldrb.u16 %q[t], [%[s]], #8\n vstrb.16 %q[t], [%[d], %q[o]]\n add %[d], %[step]\n",
                    "vldrbt.u16 %q[t], [%[s]]\n vstrbt.16 %q[t], [%[d], %q[o]]\n");
 #undef O2M_COLUMN_ASM
+#endif
 }
 
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
-// The in-place passes below written out (compiled from C, GCC 12 spills weights and the
-// requantisation's constants every pass): `passes` passes of four plane positions, from plane
-// on, each output stored over plane[q .. q + 3]. 34 instructions a pass: the base reloaded from
-// the stack (eight vector registers hold the rest), 9 widening loads and 9 VMLAs, then qout4's
-// steps (qdot.hpp; the caller checks qout4_usual). 13 core registers (9 weights, 3 row
-// pointers, mult): r7 must be free, as qdot2x2's DSP assembly needs.
+// The in-place passes below: `passes` passes of four plane positions, from plane on, each
+// output (acc = base + sum x * w, then qout4; the caller checks qout4_usual) stored over
+// plane[q .. q + 3]. Written out (compiled from C, GCC 12 spills weights and the
+// requantisation's constants every pass): 34 instructions a pass: the base reloaded from the
+// stack (eight vector registers hold the rest), 9 widening loads and 9 VMLAs, then qout4's
+// steps (qdot.hpp). 13 core registers (9 weights, 3 row pointers, mult): r7 must be free, as
+// qdot2x2's DSP assembly needs; else (O2M_QDOT_NO_ASM) the same passes in C.
 template <typename TX>
-__attribute__((noinline)) inline void qdw3x3_s1_inplace_asm(TX* plane, int32_t pw, int32_t passes, const int8_t* wc,
-                                                          int32_t base, int32_t m, int32_t s, int32_t y_zp, int32_t lo,
-                                                          int32_t hi) {
+__attribute__((noinline)) inline void qdw3x3_s1_inplace(TX* plane, int32_t pw, int32_t passes, const int8_t* wc,
+                                                      int32_t base, int32_t m, int32_t s, int32_t y_zp, int32_t lo,
+                                                      int32_t hi) {
   const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
                 w8 = wc[8];
+#if !defined(__OPTIMIZE__) || defined(O2M_QDOT_NO_ASM)
+  const uint32x4_t offs = vdupq_n_u32(0);  // unused: the loads are contiguous
+  for (int32_t q = 0; q < 4 * passes; q += 4) {
+    const int32x4_t acc =
+        qdw_taps3x3(vdupq_n_s32(base), plane + q, pw, true, offs, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+    vstrbq_s32(reinterpret_cast<int8_t*>(plane + q), qout4(acc, m, s, y_zp, lo, hi));
+  }
+#else
   const int32x4_t vsh = vdupq_n_s32(s), vsh32 = vdupq_n_s32(s + 32), vlo = vdupq_n_s32(lo - y_zp),
                   vhi = vdupq_n_s32(hi - y_zp), vzp = vdupq_n_s32(y_zp);
   TX* p0 = plane;
@@ -489,8 +512,8 @@ __attribute__((noinline)) inline void qdw3x3_s1_inplace_asm(TX* plane, int32_t p
     O2M_DW_ASM("vldrb.s32");
 #undef O2M_DW_ASM
 #undef O2M_DW_ROW
-}
 #endif
+}
 
 // One channel of a 3x3, stride-1 2-D depthwise conv on Helium, in place, when qout4 applies:
 // four plane positions q per pass over the rows end to end (as above), their outputs stored by
@@ -502,25 +525,12 @@ template <typename TX, typename TY>
 inline void qconv_depthwise3x3_s1_inplace_mve(const QConvParams& p, TX* plane, int32_t pw, const int8_t* wc,
                                               int32_t base, int32_t m, int32_t s, TY* yc) {
   const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], qn = oh_n * pw;
-  const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
-  const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
-                w8 = wc[8];
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
-  qdw3x3_s1_inplace_asm(plane, pw, (qn + 3) / 4, wc, base, m, s, y_zp, lo, hi);
-  qv_copy_rows(yc, ow_n, plane, pw, ow_n, oh_n);
-  return;
-#endif
-  const uint32x4_t offs = vdupq_n_u32(0);  // unused: the loads are contiguous
-  for (int32_t q = 0; q < qn; q += 4) {
-    const int32x4_t acc =
-        qdw_taps3x3(vdupq_n_s32(base), plane + q, pw, true, offs, w0, w1, w2, w3, w4, w5, w6, w7, w8);
-    vstrbq_s32(reinterpret_cast<int8_t*>(plane + q), qout4(acc, m, s, y_zp, lo, hi));
-  }
+  qdw3x3_s1_inplace(plane, pw, (qn + 3) / 4, wc, base, m, s, p.y_zp, p.act_min, p.act_max);
   qv_copy_rows(yc, ow_n, plane, pw, ow_n, oh_n);
 }
 #endif
 
-#if defined(O2M_QDOT_MVE) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(O2M_QDOT_MVE)
 // A 3x3 stride-1 depthwise conv transposed: worth it when the rows are much narrower than the
 // columns (KWS: 25 x 5 outputs, planes 27 x 7), as the in-place passes run over the rows end to
 // end and waste the two padding columns of every row (2 of 7 positions for KWS, 2 of 27
@@ -542,7 +552,7 @@ inline void qconv_depthwise3x3_s1_transposed_mve(const QConvParams& p, const TX*
     qv_column_bytes<true>(plane + (c.pad[2] + iw) * ph + rbeg, xc + (rbeg - c.pad[1]) * c.in[2] + iw, c.in[2],
                           rend - rbeg);
   const int8_t wt[9] = {wc[0], wc[3], wc[6], wc[1], wc[4], wc[7], wc[2], wc[5], wc[8]};
-  qdw3x3_s1_inplace_asm(plane, ph, (c.out[2] * ph + 3) / 4, wt, base, m, s, p.y_zp, p.act_min, p.act_max);
+  qdw3x3_s1_inplace(plane, ph, (c.out[2] * ph + 3) / 4, wt, base, m, s, p.y_zp, p.act_min, p.act_max);
   for (int32_t ow = 0; ow < c.out[2]; ++ow) qv_column_bytes<false>(yc + ow, plane + ow * ph, c.out[2], c.out[1]);
 }
 // The whole conv transposed when every channel's requantisation is qout4_usual (else false,
@@ -651,7 +661,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
   // as locals: a store into the plane (a char type) could otherwise change them
   const int32_t pad_t = c.pad[1], pad_l = c.pad[2], in_w = c.in[2];
   bool dirty = !kRef;  // the plane's padding is to be written (again, after an in-place channel)
-#if defined(O2M_QDOT_MVE) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(O2M_QDOT_MVE)
   if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && qconv_depthwise_transposed(c, ph, pw) &&
       qconv_depthwise_transposed_mve(p, x, w, bias, mult, shift, y, plane))
     return;

@@ -271,9 +271,16 @@ inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n
 
 // The vector {x0, x1, x2, x3}: two VMOVs of a pair of core registers each.
 inline int32x4_t qv_lanes(int32_t x0, int32_t x1, int32_t x2, int32_t x3) {
+#if defined(O2M_QDOT_NO_ASM)
+  int32x4_t v = vdupq_n_s32(x0);
+  v = vsetq_lane_s32(x1, v, 1);
+  v = vsetq_lane_s32(x2, v, 2);
+  return vsetq_lane_s32(x3, v, 3);
+#else
   int32x4_t v;
   __asm__("vmov %q0[2], %q0[0], %1, %3\n vmov %q0[3], %q0[1], %2, %4" : "=&w"(v) : "r"(x0), "r"(x1), "r"(x2), "r"(x3));
   return v;
+#endif
 }
 
 // A 2x2 block on Helium: {init0 + a0.b0, init1 + a0.b1, init0 + a1.b0, init1 + a1.b1} (lanes
@@ -284,6 +291,16 @@ inline int32x4_t qv_lanes(int32_t x0, int32_t x1, int32_t x2, int32_t x3) {
 __attribute__((always_inline)) inline int32x4_t qdot2x2_v(const int8_t* a0, const int8_t* a1, const int8_t* b0,
                                                           const int8_t* b1, int32_t n, int32_t init0, int32_t init1) {
   int32_t s00 = init0, s01 = init1, s10 = init0, s11 = init1;
+#if defined(O2M_QDOT_NO_ASM)
+  qv_blocks(n, [&](int32_t i, auto pr) {
+    const int8x16_t va0 = qv_load(a0 + i, pr), va1 = qv_load(a1 + i, pr);
+    const int8x16_t vb0 = qv_load(b0 + i, pr), vb1 = qv_load(b1 + i, pr);
+    s00 = qv_mlad(s00, va0, vb0, pr);
+    s01 = qv_mlad(s01, va0, vb1, pr);
+    s10 = qv_mlad(s10, va1, vb0, pr);
+    s11 = qv_mlad(s11, va1, vb1, pr);
+  });
+#else
   if (int32_t blocks = n >> 4) {
     __asm__ volatile(
         "dls lr, %[k]\n"
@@ -317,6 +334,7 @@ __attribute__((always_inline)) inline int32x4_t qdot2x2_v(const int8_t* a0, cons
         : [a0] "r"(a0), [a1] "r"(a1), [b0] "r"(b0), [b1] "r"(b1), [pr] "Up"(pr)
         : "memory");
   }
+#endif
   return qv_lanes(s00, s01, s10, s11);
 }
 
@@ -334,6 +352,15 @@ __attribute__((always_inline)) inline int32x4_t qdot1x4(const int8_t* a, const i
   const int8_t* b3 = b2 + stride;
   int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   if (int32_t blocks = n >> 4) {
+#if defined(O2M_QDOT_NO_ASM)
+    for (; blocks > 0; --blocks, a += 16, b += 16, b1 += 16, b2 += 16, b3 += 16) {
+      const int8x16_t va = vldrbq_s8(a);
+      s0 = vmladavaq_s8(s0, va, vldrbq_s8(b));
+      s1 = vmladavaq_s8(s1, va, vldrbq_s8(b1));
+      s2 = vmladavaq_s8(s2, va, vldrbq_s8(b2));
+      s3 = vmladavaq_s8(s3, va, vldrbq_s8(b3));
+    }
+#else
     __asm__ volatile(
         "dls lr, %[k]\n"
         "1:\n"
@@ -351,6 +378,7 @@ __attribute__((always_inline)) inline int32x4_t qdot1x4(const int8_t* a, const i
           [s2] "+Te"(s2), [s3] "+Te"(s3), [k] "+r"(blocks)
         :
         : "lr", "d0", "d1", "d2", "d3", "memory");
+#endif
   }
   if (const int32_t r = n & 15) {
     const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(r));
