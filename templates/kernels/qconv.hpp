@@ -885,7 +885,7 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
 #endif
 #if defined(O2M_QDOT_DSP)
   const bool full_range = act_min == QRange<TY>::lo && act_max == QRange<TY>::hi;  // the output clamp is TY's own
-  if (pointwise && rq_usual) {  // four pixels by two channels (qconv_pointwise_dsp)
+  if (!kRef && pointwise) {  // four pixels by two channels (qconv_pointwise_dsp)
     int16_t* packed = static_cast<int16_t*>(scratch);
     if (full_range)
       qconv_pointwise_dsp<TX, TY, true>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y, packed);

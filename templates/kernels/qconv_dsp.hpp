@@ -189,10 +189,20 @@ __attribute__((always_inline)) inline void qdot4x2_s16(const int16_t* s, const i
   acc[7] = s31;
 }
 
+// qconv_pointwise_dsp's outputs of one 4x2 block a by qout: channel 0's np pixels to y, channel
+// 1's (when second) to y + sp; mult and shift point at channel 0's, channel 1's are step after.
+template <typename TY>
+__attribute__((noinline)) void qpw4_store_qout(const int32_t* a, const int32_t* mult, const int32_t* shift,
+                                               int32_t step, bool second, int32_t np, int32_t sp, int32_t y_zp,
+                                               int32_t lo, int32_t hi, TY* y) {
+  for (int32_t col = 0; col < (second ? 2 : 1); ++col)
+    for (int32_t q = 0; q < np; ++q)
+      y[col * sp + q] = qout<TY>(a[2 * q + col], mult[col * step], shift[col * step], y_zp, lo, hi);
+}
+
 // A pointwise conv (1x1, unit strides, no padding) four pixels at a time: x: [n, c_in, sp],
-// w: [c_out, c_in / group], y: [n, c_out, sp]; s: qpw4_scratch_bytes(c_in / group) bytes. Every
-// shift requant_usual (checked by the caller). Each block of pixels is packed before any of its
-// outputs is written, so y may be x (qconv_in_place).
+// w: [c_out, c_in / group], y: [n, c_out, sp]; s: qpw4_scratch_bytes(c_in / group) bytes. Each
+// block of pixels is packed before any of its outputs is written, so y may be x (qconv_in_place).
 template <typename TX, typename TY, bool kFull>
 inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t lo, int32_t hi,
                                 const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
@@ -215,6 +225,12 @@ inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y
           a[0] = a[2] = a[4] = a[6] = bias[oc];
           a[1] = a[3] = a[5] = a[7] = bias[oc1];
           qdot4x2_s16(s, wj, second ? wj + kg : wj, kg, a);
+          TY* y0 = yg + j * sp + pix;
+          if (__builtin_expect(!requant_usual(shift[oc * step]) || !requant_usual(shift[oc1 * step]), 0)) {
+            // a shift outside qrequant_dsp's range (a channel of near-zero weights): qout, out of line
+            qpw4_store_qout(a, mult + oc * step, shift + oc * step, step, second, np, sp, y_zp, lo, hi, y0);
+            continue;
+          }
           // channel ch's four outputs (column col of a) to yc
           auto channel = [&](int32_t ch, int32_t col, TY* yc) __attribute__((always_inline)) {
             const int32_t m = mult[ch * step], sh = shift[ch * step];
@@ -227,7 +243,6 @@ inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y
             out(2);
             out(3);
           };
-          TY* y0 = yg + j * sp + pix;
           if (np == 4) {
             channel(oc, 0, y0);
             if (second) channel(oc1, 1, y0 + sp);
