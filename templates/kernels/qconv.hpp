@@ -231,11 +231,19 @@ inline int32_t qconv_patch_stride(const ConvParams& c) {
   return ((c.c_in / c.group) * c.k[0] * c.k[1] * c.k[2] + 3) / 4 * 4;
 }
 
-// Working bytes of qconv: two patches (two output pixels at a time), or for a 2-D depthwise
+// A pointwise conv (1x1, unit strides, no padding) reads input pixel pix for output pixel pix.
+inline bool qconv_pointwise(const ConvParams& c) {
+  return k_sp1(c) && c.stride[0] == 1 && c.stride[1] == 1 && c.stride[2] == 1 && c.pad[0] == 0 && c.pad[1] == 0 &&
+         c.pad[2] == 0;
+}
+
+// Working bytes of qconv: two patches (two output pixels at a time), for a pointwise conv at
+// least four pixels packed as int16 (the DSP block, qpw4_scratch_bytes), or for a 2-D depthwise
 // conv one padded input plane and the 3 * stride + 4 bytes the Helium (and DSP) loops may
 // read past its end.
 inline int32_t qconv_scratch_bytes(const ConvParams& c) {
   if (qconv_depthwise_2d(c)) return (qconv_plane_h(c) * qconv_plane_w(c) + 3 * c.stride[2] + 4 + 3) / 4 * 4;
+  if (qconv_pointwise(c)) return 8 * qconv_patch_stride(c);  // = qpw4_scratch_bytes(c_in / group)
   return 2 * qconv_patch_stride(c);
 }
 
@@ -890,8 +898,7 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
     *yo = qout<TY>(acc + bias[oc], mult[ch], shift[ch], y_zp, act_min, act_max);
   };
   // a pointwise conv (1x1, unit strides, no padding) reads input pixel pix for output pixel pix
-  const bool pointwise = k_sp1(c) && c.stride[0] == 1 && c.stride[1] == 1 && c.stride[2] == 1 && c.pad[0] == 0 &&
-                         c.pad[1] == 0 && c.pad[2] == 0;
+  const bool pointwise = qconv_pointwise(c);
   auto gather = [&](const TX* xg, int32_t pix, int8_t* patch) {
     if (pointwise) return qgather_strided<TX, kRef>(xg + pix, in_sp, cin_g, patch);
     const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
@@ -927,6 +934,14 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
 #endif
 #if defined(O2M_QDOT_DSP)
   const bool full_range = act_min == QRange<TY>::lo && act_max == QRange<TY>::hi;  // the output clamp is TY's own
+  if (!kRef && pointwise) {  // four pixels by two channels (qconv_pointwise_dsp)
+    int16_t* packed = static_cast<int16_t*>(scratch);
+    if (full_range)
+      qconv_pointwise_dsp<TX, TY, true>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y, packed);
+    else
+      qconv_pointwise_dsp<TX, TY, false>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y, packed);
+    return;
+  }
 #endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {

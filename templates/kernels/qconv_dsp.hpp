@@ -4,6 +4,7 @@
 // (tests/target/qkernels_test.sh holds them to the reference kernels).
 #pragma once
 
+#include "conv.hpp"
 #include "qdot.hpp"
 
 #if defined(O2M_QDOT_DSP)
@@ -73,6 +74,190 @@ inline void qconv_pixels_dsp(const int8_t* p0, const int8_t* p1, bool two, const
     channel(0, b0, a[0], a[2], y);
     channel(1, b1, a[1], a[3], y + out_sp);
   }
+}
+
+}}  // namespace o2m::O2M_KERNELS_VERSION
+#endif
+
+#if defined(O2M_QDOT_DSP)
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
+
+// ---- The pointwise conv's 4x2 block: four pixels by two output channels.
+//
+// The four pixels' input channels are packed once per block as int16, split the way SXTB16
+// splits a weight word: for each group of four channels (c0..c3), per pixel one word (c0, c2)
+// and one word (c1, c3), 32 bytes a group (qpw4_pack). The inner loop then loads each pixel's
+// halves ready for SMLAD and splits only the weights: per four channels 4 LDR + 4 SXTB16 of
+// weights (each weight word read twice, for its even and its odd bytes: no register is left to
+// keep it), 8 LDR of pixels and 16 SMLAD for 32 MACs; the 2x2 block of patches (qdot2x2)
+// takes 20 for 16.
+
+// Scratch bytes of the packed pixels: 32 per group of four input channels.
+inline int32_t qpw4_scratch_bytes(int32_t cin) { return (cin + 3) / 4 * 32; }
+
+// Pixels x, x + 1, .. x + np - 1 (np 1..4; the missing ones repeat the last: computed, not
+// stored) of cin channels in_sp apart, as int16 x - offset into s in qpw4's layout; the channels
+// past cin of the last group are zero.
+template <typename TX>
+inline void qpw4_pack(const TX* x, int32_t in_sp, int32_t cin, int32_t np, int16_t* s) {
+  constexpr int32_t off = qx_offset<TX>();
+  auto x16 = [](TX v) { return static_cast<int16_t>(static_cast<int32_t>(v) - off); };
+  for (int32_t p = 0; p < 4; ++p) {
+    const TX* xp = x + (p < np ? p : np - 1);
+    int16_t* d = s + 4 * p;
+    int32_t ic = 0;
+    for (; ic + 4 <= cin; ic += 4, d += 16, xp += 4 * in_sp) {
+      d[0] = x16(xp[0]);
+      d[2] = x16(xp[in_sp]);
+      d[1] = x16(xp[2 * in_sp]);
+      d[3] = x16(xp[3 * in_sp]);
+    }
+    if (ic < cin) {
+      constexpr int32_t kSlot[4] = {0, 2, 1, 3};
+      for (int32_t r = 0; r < 4; ++r) d[kSlot[r]] = ic + r < cin ? x16(xp[r * in_sp]) : 0;
+    }
+  }
+}
+
+// acc[2 * p + c] += pixel p of s (qpw4_pack) . weight row c (w0, w1) over kg bytes. Whole
+// 8-byte steps in assembly (as qdot2x2: GCC 12 spills sums and pointers; 14 registers, r7
+// free), the rest in C.
+__attribute__((always_inline)) inline void qdot4x2_s16(const int16_t* s, const int8_t* w0, const int8_t* w1,
+                                                      int32_t kg, int32_t* acc) {
+  int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3], s20 = acc[4], s21 = acc[5], s30 = acc[6],
+          s31 = acc[7];
+  int32_t i = 0;
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  if (const int32_t n8 = kg & ~7) {
+    const int8_t* const end = w0 + n8;
+    const int16_t* a = s;
+    int32_t ta, tw0, tw1;
+#define O2M_QDOT4X2_PIXEL(OFF, P) \
+  "ldr %[ta], [%[a], #" #OFF "]\n smlad %[s" #P "0], %[ta], %[tw0], %[s" #P "0]\n smlad %[s" #P "1], %[ta], %[tw1], %[s" #P "1]\n"
+#define O2M_QDOT4X2_STEP                                                                                         \
+  "ldr %[tw0], [%[w0]]\n sxtb16 %[tw0], %[tw0], ror #8\n ldr %[tw1], [%[w1]]\n sxtb16 %[tw1], %[tw1], ror #8\n"   \
+  O2M_QDOT4X2_PIXEL(4, 0) O2M_QDOT4X2_PIXEL(12, 1) O2M_QDOT4X2_PIXEL(20, 2) O2M_QDOT4X2_PIXEL(28, 3)             \
+  "ldr %[tw0], [%[w0]], #4\n sxtb16 %[tw0], %[tw0]\n ldr %[tw1], [%[w1]], #4\n sxtb16 %[tw1], %[tw1]\n"           \
+  O2M_QDOT4X2_PIXEL(8, 1) O2M_QDOT4X2_PIXEL(16, 2) O2M_QDOT4X2_PIXEL(24, 3)                                     \
+  "ldr %[ta], [%[a]], #32\n smlad %[s00], %[ta], %[tw0], %[s00]\n smlad %[s01], %[ta], %[tw1], %[s01]\n"
+    __asm__ volatile("1:\n" O2M_QDOT4X2_STEP O2M_QDOT4X2_STEP
+                     "ldr %[ta], %[end]\n cmp %[w0], %[ta]\n bne 1b\n"
+                     : [a] "+r"(a), [w0] "+r"(w0), [w1] "+r"(w1), [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10),
+                       [s11] "+r"(s11), [s20] "+r"(s20), [s21] "+r"(s21), [s30] "+r"(s30), [s31] "+r"(s31),
+                       [ta] "=&r"(ta), [tw0] "=&r"(tw0), [tw1] "=&r"(tw1)
+                     : [end] "m"(end)
+                     : "cc", "memory");
+#undef O2M_QDOT4X2_STEP
+#undef O2M_QDOT4X2_PIXEL
+    s = a;
+    i = n8;
+    w0 -= n8;  // the C loop below indexes the rows from their start
+    w1 -= n8;
+  }
+#endif
+  for (; i < kg; i += 4, s += 16) {
+    int32_t v0 = 0, v1 = 0;  // the last group's bytes past kg are not read (their pixels are zero)
+    if (i + 4 <= kg) {
+      v0 = qload4(w0 + i);
+      v1 = qload4(w1 + i);
+    } else {
+      for (int32_t r = 0; r < kg - i; ++r) {
+        v0 |= static_cast<int32_t>(static_cast<uint8_t>(w0[i + r])) << (8 * r);
+        v1 |= static_cast<int32_t>(static_cast<uint8_t>(w1[i + r])) << (8 * r);
+      }
+    }
+    const int32_t w0e = __sxtb16(v0), w0o = qsxtb16_ror8(v0), w1e = __sxtb16(v1), w1o = qsxtb16_ror8(v1);
+    auto pixel = [&](int32_t p, int32_t& sp0, int32_t& sp1) __attribute__((always_inline)) {
+      int32_t e, o;
+      memcpy(&e, s + 4 * p, 4);
+      memcpy(&o, s + 4 * p + 2, 4);
+      sp0 = __smlad(o, w0o, __smlad(e, w0e, sp0));
+      sp1 = __smlad(o, w1o, __smlad(e, w1e, sp1));
+    };
+    pixel(0, s00, s01);
+    pixel(1, s10, s11);
+    pixel(2, s20, s21);
+    pixel(3, s30, s31);
+  }
+  acc[0] = s00;
+  acc[1] = s01;
+  acc[2] = s10;
+  acc[3] = s11;
+  acc[4] = s20;
+  acc[5] = s21;
+  acc[6] = s30;
+  acc[7] = s31;
+}
+
+// qconv_pointwise_dsp's outputs of one 4x2 block a by qout: channel 0's np pixels to y, channel
+// 1's (when second) to y + sp; mult and shift point at channel 0's, channel 1's are step after.
+template <typename TY>
+__attribute__((noinline)) void qpw4_store_qout(const int32_t* a, const int32_t* mult, const int32_t* shift,
+                                               int32_t step, bool second, int32_t np, int32_t sp, int32_t y_zp,
+                                               int32_t lo, int32_t hi, TY* y) {
+  for (int32_t col = 0; col < (second ? 2 : 1); ++col)
+    for (int32_t q = 0; q < np; ++q)
+      y[col * sp + q] = qout<TY>(a[2 * q + col], mult[col * step], shift[col * step], y_zp, lo, hi);
+}
+
+// A pointwise conv (1x1, unit strides, no padding) four pixels at a time: x: [n, c_in, sp],
+// w: [c_out, c_in / group], y: [n, c_out, sp]; s: qpw4_scratch_bytes(c_in / group) bytes. Each
+// block of pixels is packed before any of its outputs is written, so y may be x (qconv_in_place).
+template <typename TX, typename TY, bool kFull>
+inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t lo, int32_t hi,
+                                const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                                const int32_t* shift, TY* y, int16_t* s) {
+  const int32_t kg = c.c_in / c.group, cout_g = c.c_out / c.group, sp = c.out[0] * c.out[1] * c.out[2];
+  const int32_t step = per_channel ? 1 : 0;
+  for (int32_t b = 0; b < c.n; ++b)
+    for (int32_t g = 0; g < c.group; ++g) {
+      const TX* xg = x + (b * c.c_in + g * kg) * sp;
+      TY* yg = y + (b * c.c_out + g * cout_g) * sp;
+      for (int32_t pix = 0; pix < sp; pix += 4) {
+        const int32_t np = sp - pix < 4 ? sp - pix : 4;
+        qpw4_pack(xg + pix, sp, kg, np, s);
+        const int8_t* wj = w + g * cout_g * kg;
+        const int32_t oc0 = g * cout_g;
+        for (int32_t j = 0; j < cout_g; j += 2, wj += 2 * kg) {
+          const bool second = j + 1 < cout_g;  // an odd last channel runs as a pair with itself
+          const int32_t oc = oc0 + j, oc1 = second ? oc + 1 : oc;
+          int32_t a[8];
+          a[0] = a[2] = a[4] = a[6] = bias[oc];
+          a[1] = a[3] = a[5] = a[7] = bias[oc1];
+          qdot4x2_s16(s, wj, second ? wj + kg : wj, kg, a);
+          TY* y0 = yg + j * sp + pix;
+          if (__builtin_expect(!requant_usual(shift[oc * step]) || !requant_usual(shift[oc1 * step]), 0)) {
+            // a shift outside qrequant_dsp's range (a channel of near-zero weights): qout, out of line
+            qpw4_store_qout(a, mult + oc * step, shift + oc * step, step, second, np, sp, y_zp, lo, hi, y0);
+            continue;
+          }
+          // channel ch's four outputs (column col of a) to yc
+          auto channel = [&](int32_t ch, int32_t col, TY* yc) __attribute__((always_inline)) {
+            const int32_t m = mult[ch * step], sh = shift[ch * step];
+            const int32_t t = -1 - sh, lsh = 33 + sh, half = 1 << (-2 - sh);
+            auto out = [&](int32_t q) __attribute__((always_inline)) {
+              yc[q] = qclamp_dsp<TY, kFull>(qrequant_dsp(a[2 * q + col], m, t, lsh, half), y_zp, lo, hi);
+            };
+            out(0);  // written out: GCC 12 does not unroll a loop around the assembly
+            out(1);
+            out(2);
+            out(3);
+          };
+          if (np == 4) {
+            channel(oc, 0, y0);
+            if (second) channel(oc1, 1, y0 + sp);
+          } else {  // the last pixels: through a buffer, only np stored
+            TY part[8];
+            channel(oc, 0, part);
+            channel(oc1, 1, part + 4);
+            for (int32_t q = 0; q < np; ++q) {
+              y0[q] = part[q];
+              if (second) y0[sp + q] = part[4 + q];
+            }
+          }
+        }
+      }
+    }
 }
 
 }}  // namespace o2m::O2M_KERNELS_VERSION

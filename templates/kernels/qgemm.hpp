@@ -6,6 +6,7 @@
 //   matmul_integer  ONNX MatMulInteger: int32 results.
 #pragma once
 #include "gemm.hpp"
+#include "qconv_dsp.hpp"
 #include "qdot.hpp"
 #include "quant.hpp"
 
@@ -18,6 +19,27 @@ struct QGemmParams {
   int32_t per_channel;       // mult/shift hold n entries (else one)
   O2M_FIELDS(m, n, k, y_zp, act_min, act_max, per_channel)
 };
+
+#if defined(O2M_QDOT1X4_DSP)
+// Columns [0, n & ~3) of one row a (k bytes) on the DSP extension, four at a time: qdot1x4 (each
+// word of a split once for four), each output requantised by qrequant_dsp and clamped by
+// qclamp_dsp (every shift requant_usual, checked by the caller): the same bytes as qout().
+template <typename TY, bool kFull>
+inline void qgemm_row_dsp(const int8_t* a, const int8_t* w, int32_t n, int32_t k, const int32_t* bias,
+                          const int32_t* mult, const int32_t* shift, bool per_channel, int32_t y_zp, int32_t lo,
+                          int32_t hi, TY* y) {
+  const int32_t step = per_channel ? 1 : 0;
+  for (int32_t j = 0; j + 4 <= n; j += 4, w += 4 * k, bias += 4, mult += 4 * step, shift += 4 * step, y += 4) {
+    int32_t acc[4];
+    qdot1x4(a, w, k, k, acc);
+    for (int32_t r = 0; r < 4; ++r) {
+      const int32_t s = shift[r * step];
+      y[r] = qclamp_dsp<TY, kFull>(qrequant_dsp(acc[r] + bias[r], mult[r * step], -1 - s, 33 + s, 1 << (-2 - s)),
+                                   y_zp, lo, hi);
+    }
+  }
+}
+#endif
 
 // Working bytes of qgemm: one row of x moved to int8 when x is uint8.
 template <typename TX>
@@ -32,9 +54,12 @@ inline void qgemm(const QGemmParams& p, const TX* x, const int8_t* w, const int3
                   const int32_t* shift, TY* y, void* scratch) {
   int8_t* row = static_cast<int8_t*>(scratch);
   constexpr int32_t off = qx_offset<TX>();
-#if defined(O2M_QDOT_MVE)
-  bool rq_usual = !kRef;  // every shift in qout4's range
+#if defined(O2M_QDOT_MVE) || defined(O2M_QDOT1X4_DSP)
+  bool rq_usual = !kRef;  // every shift in qout4's (and qrequant_dsp's) range
   for (int32_t c = 0; c < (p.per_channel ? p.n : 1); ++c) rq_usual = rq_usual && qout4_usual(mult[c], shift[c]);
+#endif
+#if defined(O2M_QDOT1X4_DSP)
+  const bool full_range = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi;  // the clamp is TY's own
 #endif
   for (int32_t i = 0; i < p.m; ++i) {
     const int8_t* a = reinterpret_cast<const int8_t*>(x + i * p.k);
@@ -59,15 +84,13 @@ inline void qgemm(const QGemmParams& p, const TX* x, const int8_t* w, const int3
           vstrbq_s32(reinterpret_cast<int8_t*>(yr + j), v);
       }
 #elif defined(O2M_QDOT1X4_DSP)
-    if (!kRef)  // four columns at a time: each word of the row split once for four
-      for (; j + 4 <= p.n; j += 4) {
-        int32_t acc[4];
-        qdot1x4(a, w + j * p.k, p.k, p.k, acc);
-        for (int32_t r = 0; r < 4; ++r) {
-          const int32_t ch = p.per_channel ? j + r : 0;
-          yr[j + r] = qout<TY>(acc[r] + bias[j + r], mult[ch], shift[ch], p.y_zp, p.act_min, p.act_max);
-        }
-      }
+    if (rq_usual) {
+      j = p.n & ~3;
+      if (full_range)
+        qgemm_row_dsp<TY, true>(a, w, p.n, p.k, bias, mult, shift, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, yr);
+      else
+        qgemm_row_dsp<TY, false>(a, w, p.n, p.k, bias, mult, shift, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, yr);
+    }
 #endif
     for (; j + 2 <= p.n; j += 2) {
       int32_t a0, a1;

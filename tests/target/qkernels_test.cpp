@@ -178,6 +178,11 @@ void pointwise_trial(int t) {
   c.out[1] = c.in[1];
   c.out[2] = c.in[2];
   if (t % 3 == 0) c.c_out = c.c_in;  // a shape that runs in place
+  if (t % 5 == 1) {                  // two groups (the DSP block per group)
+    c.group = 2;
+    c.c_in = 2 * uniform(1, 40);
+    c.c_out = 2 * uniform(1, 20);
+  }
   qconv_trial<TX, TY>(p, 4, "qconv pointwise", t);
 }
 
@@ -191,8 +196,9 @@ void gemm_trial(int t) {
   random_bytes(g_w, p.n * p.k);
   random_requant(p.n, uniform(1, 4) == 1);  // sometimes past qout4's range
   p.y_zp = uniform(o2m::QRange<TY>::lo, o2m::QRange<TY>::hi);
-  p.act_min = o2m::QRange<TY>::lo;
-  p.act_max = o2m::QRange<TY>::hi;
+  const bool full = uniform(0, 1);  // the type's whole range (the DSP blocks saturate in one step), or narrowed
+  p.act_min = o2m::QRange<TY>::lo + (full ? 0 : uniform(1, 10));
+  p.act_max = o2m::QRange<TY>::hi - (full ? 0 : uniform(0, 10));
   p.per_channel = uniform(0, 1);
   const TX* x = reinterpret_cast<const TX*>(g_x);
   o2m::qgemm<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
