@@ -545,16 +545,16 @@ __attribute__((noinline)) inline bool qconv_depthwise_transposed_mve(const QConv
 // so with unit column stride one word per row serves two output pixels, otherwise one (the
 // word reads one byte past the window, inside the plane's slack). acc = base + sum x * w, as
 // the scalar loop. kUsual: requant_usual(s), checked by the caller, requantised by
-// qrequant_dsp; kFull: the output clamp is TY's range.
-template <typename TX, typename TY, bool kUsual, bool kFull>
+// qrequant_dsp; kFull: the output clamp is TY's range; kLut: each output through table.
+template <typename TX, typename TY, bool kUsual, bool kFull, bool kLut = false>
 inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane, int32_t pw, const int8_t* wc,
-                                           int32_t base, int32_t m, int32_t s, TY* yc) {
+                                           int32_t base, int32_t m, int32_t s, TY* yc, const TY* table = nullptr) {
   const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], sh = p.conv.stride[1], sw = p.conv.stride[2];
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
   const int32_t t = -1 - s, lsh = 33 + s, half = kUsual ? 1 << (-2 - s) : 0;
   auto out = [&](int32_t acc) {
-    if constexpr (kUsual) return qclamp_dsp<TY, kFull>(qrequant_dsp(acc, m, t, lsh, half), y_zp, lo, hi);
-    else return qout<TY>(acc, m, s, y_zp, lo, hi);
+    if constexpr (kUsual) return qstore_dsp<TY, kFull, kLut>(qrequant_dsp(acc, m, t, lsh, half), y_zp, lo, hi, table);
+    else return qlut_apply<TY, kLut>(table, qout<TY>(acc, m, s, y_zp, lo, hi));
   };
   auto pair = [](int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu)); };
   const int32_t wa = pair(wc[0], wc[2]), wb = pair(wc[3], wc[5]), wc2 = pair(wc[6], wc[8]);
@@ -603,9 +603,10 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
 }
 #endif
 
-template <typename TX, typename TY, bool kRef = false>
+// kLut: each output through table (qlut_apply); only the scalar and DSP paths take it (qconv_lut).
+template <typename TX, typename TY, bool kRef = false, bool kLut = false>
 inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
-                            const int32_t* shift, TY* y, TX* plane) {
+                            const int32_t* shift, TY* y, TX* plane, const TY* table = nullptr) {
   const ConvParams& c = p.conv;
   constexpr int32_t off = qx_offset<TX>();
   const int32_t ph = qconv_plane_h(c), pw = qconv_plane_w(c);
@@ -674,11 +675,11 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 #elif defined(O2M_QDOT_DSP)
       if (!kRef && k33) {
         if (!requant_usual(s))
-          qconv_depthwise3x3_channel_dsp<TX, TY, false, false>(p, plane, pw, wc, base, m, s, yc);
+          qconv_depthwise3x3_channel_dsp<TX, TY, false, false, kLut>(p, plane, pw, wc, base, m, s, yc, table);
         else if (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi)
-          qconv_depthwise3x3_channel_dsp<TX, TY, true, true>(p, plane, pw, wc, base, m, s, yc);
+          qconv_depthwise3x3_channel_dsp<TX, TY, true, true, kLut>(p, plane, pw, wc, base, m, s, yc, table);
         else
-          qconv_depthwise3x3_channel_dsp<TX, TY, true, false>(p, plane, pw, wc, base, m, s, yc);
+          qconv_depthwise3x3_channel_dsp<TX, TY, true, false, kLut>(p, plane, pw, wc, base, m, s, yc, table);
         continue;
       }
 #elif defined(O2M_QCONV_SSE2)
@@ -706,7 +707,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
             const TX* r2 = r1 + pw;
             const int32_t acc = base + r0[0] * w0 + r0[1] * w1 + r0[2] * w2 + r1[0] * w3 + r1[1] * w4 + r1[2] * w5 +
                                 r2[0] * w6 + r2[1] * w7 + r2[2] * w8;
-            yr[ow] = qout<TY>(acc, m, s, p.y_zp, p.act_min, p.act_max);
+            yr[ow] = qlut_apply<TY, kLut>(table, qout<TY>(acc, m, s, p.y_zp, p.act_min, p.act_max));
           }
           continue;
         }
@@ -715,7 +716,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
           for (int32_t kh = 0; kh < c.k[1]; ++kh)
             for (int32_t kw = 0; kw < c.k[2]; ++kw)
               acc += static_cast<int32_t>(r0[kh * c.dil[1] * pw + kw * c.dil[2]]) * wc[kh * c.k[2] + kw];
-          yr[ow] = qout<TY>(acc, m, s, p.y_zp, p.act_min, p.act_max);
+          yr[ow] = qlut_apply<TY, kLut>(table, qout<TY>(acc, m, s, p.y_zp, p.act_min, p.act_max));
         }
       }
     }
@@ -827,9 +828,13 @@ inline void qconv_pointwise_pixels_mve(const ConvParams& c, bool per_channel, in
 // Outputs are computed two pixels by two channels at a time (QDot::dot2x2: every loaded word of
 // a patch or of a weight row is used twice); kRef = true keeps the reference kernel, one pixel
 // at a time against the portable dot products, which the tests hold the blocked path to.
-template <typename TX, typename TY, bool kRef = false>
-inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
-                  const int32_t* shift, TY* y, void* scratch) {
+// kLut: each output byte through table (qconv_lut; not on the Helium and SSE2 paths).
+template <typename TX, typename TY, bool kRef = false, bool kLut = false>
+inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                       const int32_t* shift, const TY* table, TY* y, void* scratch) {
+#if defined(O2M_QDOT_MVE) || defined(O2M_QCONV_SSE2)
+  static_assert(kRef || !kLut, "the vector paths do not take the table: qconv_lut looks it up after them");
+#endif
   const ConvParams& c = p.conv;
   const int32_t cin_g = c.c_in / c.group, cout_g = c.c_out / c.group;
   const int32_t in_sp = c.in[0] * c.in[1] * c.in[2];
@@ -838,12 +843,13 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   const int8_t pad_v = static_cast<int8_t>(p.x_zp - qx_offset<TX>());
   int8_t* patch0 = static_cast<int8_t*>(scratch);
   int8_t* patch1 = patch0 + qconv_patch_stride(c);
-  if (qconv_depthwise_2d(c)) return qconv_depthwise<TX, TY, kRef>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch));
+  if (qconv_depthwise_2d(c))
+    return qconv_depthwise<TX, TY, kRef, kLut>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
   // p's fields as locals: a store through y (a char type) could otherwise change them
   const int32_t y_zp = p.y_zp, act_min = p.act_min, act_max = p.act_max, per_channel = p.per_channel;
   auto out = [&](TY* yo, int32_t oc, int32_t acc) {
     const int32_t ch = per_channel ? oc : 0;
-    *yo = qout<TY>(acc + bias[oc], mult[ch], shift[ch], y_zp, act_min, act_max);
+    *yo = qlut_apply<TY, kLut>(table, qout<TY>(acc + bias[oc], mult[ch], shift[ch], y_zp, act_min, act_max));
   };
   // a pointwise conv (1x1, unit strides, no padding) reads input pixel pix for output pixel pix
   const bool pointwise = k_sp1(c) && c.stride[0] == 1 && c.stride[1] == 1 && c.stride[2] == 1 && c.pad[0] == 0 &&
@@ -928,9 +934,9 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
           const int32_t* mg = mult + (per_channel ? g * cout_g : 0);
           const int32_t* sg = shift + (per_channel ? g * cout_g : 0);
           auto pixels = [&](auto full, auto short_rows) {
-            qconv_pixels_dsp<TY, decltype(full)::value, decltype(short_rows)::value>(
+            qconv_pixels_dsp<TY, decltype(full)::value, decltype(short_rows)::value, kLut>(
                 patch0, pb, two, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp, act_min, act_max, out_sp,
-                yo);
+                yo, table);
           };
           if (kg < kQdot2x2Short)
             full_range ? pixels(Constant<bool, true>{}, Constant<bool, true>{})
@@ -951,11 +957,11 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
           TY* y1 = y0 + out_sp;
           auto block = [&](auto usual) __attribute__((always_inline)) {
             constexpr bool kU = decltype(usual)::value;
-            y0[0] = qout<TY, kU>(a[0] + b0, m0, s0, y_zp, act_min, act_max);
-            y1[0] = qout<TY, kU>(a[1] + b1, m1, s1, y_zp, act_min, act_max);
+            y0[0] = qlut_apply<TY, kLut>(table, qout<TY, kU>(a[0] + b0, m0, s0, y_zp, act_min, act_max));
+            y1[0] = qlut_apply<TY, kLut>(table, qout<TY, kU>(a[1] + b1, m1, s1, y_zp, act_min, act_max));
             if (two) {
-              y0[1] = qout<TY, kU>(a[2] + b0, m0, s0, y_zp, act_min, act_max);
-              y1[1] = qout<TY, kU>(a[3] + b1, m1, s1, y_zp, act_min, act_max);
+              y0[1] = qlut_apply<TY, kLut>(table, qout<TY, kU>(a[2] + b0, m0, s0, y_zp, act_min, act_max));
+              y1[1] = qlut_apply<TY, kLut>(table, qout<TY, kU>(a[3] + b1, m1, s1, y_zp, act_min, act_max));
             }
           };
           if (rq_usual)
@@ -971,6 +977,34 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
         }
       }
     }
+}
+
+template <typename TX, typename TY, bool kRef = false>
+inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                  const int32_t* shift, TY* y, void* scratch) {
+  qconv_core<TX, TY, kRef, false>(p, x, w, bias, mult, shift, nullptr, y, scratch);
+}
+
+// qconv, then each output byte through table (256 entries of TY, indexed by y - lowest(TY)):
+// a QLut after the conv, fused by lower-qdq (fold_output_table). The reference, the scalar and
+// the DSP paths look each byte up as they store it; the Helium and SSE2 paths, which store
+// vectors, run the lookup as a pass over y afterwards. The same bytes either way.
+template <typename TX, typename TY, bool kRef = false>
+inline void qconv_lut(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                      const int32_t* shift, const TY* table, TY* y, void* scratch) {
+#if defined(O2M_QDOT_MVE) || defined(O2M_QCONV_SSE2)
+  constexpr bool kAfter = !kRef;
+#else
+  constexpr bool kAfter = false;
+#endif
+  if constexpr (kAfter) {
+    qconv_core<TX, TY, false, false>(p, x, w, bias, mult, shift, nullptr, y, scratch);
+    const ConvParams& c = p.conv;
+    const int32_t n = c.n * c.c_out * c.out[0] * c.out[1] * c.out[2];
+    for (int32_t i = 0; i < n; ++i) y[i] = qlut_apply<TY, true>(table, y[i]);
+  } else {
+    qconv_core<TX, TY, kRef, true>(p, x, w, bias, mult, shift, table, y, scratch);
+  }
 }
 
 // ---- The run-time-parameter paths: plain loops over the valid taps.

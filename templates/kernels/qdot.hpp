@@ -48,6 +48,14 @@ inline TY qout(int32_t acc, int32_t mult, int32_t shift, int32_t y_zp, int32_t l
   return static_cast<TY>(clip_value(q, lo - y_zp, hi - y_zp) + y_zp);
 }
 
+// An output table fused into a kernel's store (lower-qdq folds a QLut after a QConv into it):
+// table[v - lowest(TY)], 256 entries; kLut = false: v itself.
+template <typename TY, bool kLut>
+inline TY qlut_apply(const TY* table, TY v) {
+  if constexpr (kLut) return table[static_cast<int32_t>(v) - QRange<TY>::lo];
+  else return v;
+}
+
 // sum(a[i] * b[i]) for i < n.
 inline int32_t qdot_ref(const int8_t* a, const int8_t* b, int32_t n) {
   int32_t acc = 0;
