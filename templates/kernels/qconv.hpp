@@ -559,25 +559,15 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
   auto pair = [](int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu)); };
   const int32_t wa = pair(wc[0], wc[2]), wb = pair(wc[3], wc[5]), wc2 = pair(wc[6], wc[8]);
   const int32_t w1a = wc[1], w1b = wc[4], w1c = wc[7];
-  auto split = [](const TX* r, int32_t& e, int32_t& o) {
-    const int32_t v = qload4(reinterpret_cast<const int8_t*>(r));
-    if constexpr (qx_offset<TX>() != 0) {
-      e = static_cast<int32_t>(__uxtb16(static_cast<uint32_t>(v)));
-      o = quxtb16_ror8(v);
-    } else {
-      e = __sxtb16(v);
-      o = qsxtb16_ror8(v);
-    }
-  };
   auto row = [&](const TX* r, int32_t w02, int32_t w1, int32_t& a0, int32_t& a1) {
     int32_t e, o;
-    split(r, e, o);
+    qsplit4(r, e, o);
     a0 = __smlabb(o, w1, __smlad(e, w02, a0));
     a1 = __smlatb(e, w1, __smlad(o, w02, a1));
   };
   auto row1 = [&](const TX* r, int32_t w02, int32_t w1, int32_t a) {
     int32_t e, o;
-    split(r, e, o);
+    qsplit4(r, e, o);
     return __smlabb(o, w1, __smlad(e, w02, a));
   };
   for (int32_t oh = 0; oh < oh_n; ++oh) {
@@ -844,16 +834,6 @@ inline void qconv_pointwise_pixels_dsp(const ConvParams& c, bool per_channel, in
                                        const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
                                        const int32_t* shift, const TY* table, TY* y) {
   const int32_t cin = c.c_in, sp = c.out[0] * c.out[1] * c.out[2], pairs = cin / 2;
-  auto split = [](const TX* p, int32_t& e, int32_t& o) __attribute__((always_inline)) {
-    const int32_t v = qload4(reinterpret_cast<const int8_t*>(p));
-    if constexpr (qx_offset<TX>() != 0) {
-      e = static_cast<int32_t>(__uxtb16(static_cast<uint32_t>(v)));
-      o = quxtb16_ror8(v);
-    } else {
-      e = __sxtb16(v);
-      o = qsxtb16_ror8(v);
-    }
-  };
   // (lo of a, lo of b) and (hi of a, hi of b) as halfword pairs: PKHBT and PKHTB (written out:
   // GCC 12 spells them as two instructions each)
   auto low = [](int32_t a, int32_t b) __attribute__((always_inline)) {
@@ -889,8 +869,8 @@ inline void qconv_pointwise_pixels_dsp(const ConvParams& c, bool per_channel, in
         const TX* xp = xb + p;
         for (int32_t i = 0; i < pairs; ++i, xp += 2 * sp) {
           int32_t ae, ao, be, bo;  // channel c's pixels (0, 2) and (1, 3), then channel c + 1's
-          split(xp, ae, ao);
-          split(xp + sp, be, bo);
+          qsplit4(xp, ae, ao);
+          qsplit4(xp + sp, be, bo);
           const int32_t wi = wp[i];
           a0 = __smlad(low(ae, be), wi, a0);
           a1 = __smlad(low(ao, bo), wi, a1);

@@ -102,6 +102,19 @@ inline int32_t quxtb16_ror8(int32_t v) {
   __asm__("uxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
   return r;
 }
+// The four bytes at p as halfword pairs, bytes 0,2 (e) and 1,3 (o), sign- or zero-extended
+// as TX is int8 or uint8.
+template <typename TX>
+__attribute__((always_inline)) inline void qsplit4(const TX* p, int32_t& e, int32_t& o) {
+  const int32_t v = qload4(reinterpret_cast<const int8_t*>(p));
+  if constexpr (QRange<TX>::lo == 0) {
+    e = static_cast<int32_t>(__uxtb16(static_cast<uint32_t>(v)));
+    o = quxtb16_ror8(v);
+  } else {
+    e = __sxtb16(v);
+    o = qsxtb16_ror8(v);
+  }
+}
 
 inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {
   int32_t acc = 0, i = 0;
