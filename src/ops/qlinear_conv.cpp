@@ -112,12 +112,20 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
       // --optimize size: the reference kernel (one pixel at a time, no DSP or Helium blocks)
       const bool compact = wants_compact_kernel(n);
       const std::string types = ctype<TX>() + ", " + ctype<TY>() + (compact ? ", true>" : ">");
-      KernelCall c =
-          n.input(5) ? make_call("qconv.hpp", "o2m::qconv_lut<" + types,
-                                 compact ? &o2m::qconv_lut<TX, TY, true> : &o2m::qconv_lut<TX, TY>, "o2m::QConvParams", p,
-                                 node_inputs(n), {&y})
-                     : make_call("qconv.hpp", "o2m::qconv<" + types, compact ? &o2m::qconv<TX, TY, true> : &o2m::qconv<TX, TY>,
-                                 "o2m::QConvParams", p, node_inputs(n), {&y});
+      KernelCall c;
+      if (!compact && o2m::qconv_pointwise_few_pays(p.conv)) {  // few input channels: across pixels
+        std::vector<const Value*> in = node_inputs(n);
+        in.resize(6, nullptr);  // the table is optional
+        c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_pointwise_few<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
+                                   &o2m::qconv_pointwise_few<TX, TY, true>, "o2m::QConvParams", p, in, {&y})
+                       : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv_pointwise_few, TX, TY), "o2m::QConvParams", p, in, {&y});
+      } else {
+        c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_lut<" + types,
+                                   compact ? &o2m::qconv_lut<TX, TY, true> : &o2m::qconv_lut<TX, TY>, "o2m::QConvParams", p,
+                                   node_inputs(n), {&y})
+                       : make_call("qconv.hpp", "o2m::qconv<" + types, compact ? &o2m::qconv<TX, TY, true> : &o2m::qconv<TX, TY>,
+                                   "o2m::QConvParams", p, node_inputs(n), {&y});
+      }
       c.scratch_bytes = o2m::qconv_scratch_bytes(p.conv);
       c.in_place = o2m::qconv_in_place(p.conv);  // depthwise channel by channel through the plane
       return c;

@@ -666,7 +666,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
       if (!kRef && k33) {
         if (!requant_usual(s))
           qconv_depthwise3x3_channel_dsp<TX, TY, false, false, kLut>(p, plane, pw, wc, base, m, s, yc, table);
-        else if (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi)
+        else if (kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))  // kLut: qconv_lut
           qconv_depthwise3x3_channel_dsp<TX, TY, true, true, kLut>(p, plane, pw, wc, base, m, s, yc, table);
         else
           qconv_depthwise3x3_channel_dsp<TX, TY, true, false, kLut>(p, plane, pw, wc, base, m, s, yc, table);
@@ -812,15 +812,19 @@ inline void qconv_pointwise_pixels_mve(const ConvParams& c, bool per_channel, in
 }
 #endif
 
-#if defined(O2M_QDOT_DSP)
 // Input channels up to which a DSP pointwise conv may run across pixels (qconv_pointwise_pixels_dsp).
 constexpr int32_t kQdspPixelsCin = 16;
-// When it does, measured on the Cortex-M4 (zant_beer, instructions/MAC, across pixels vs the
-// 2x2 blocks): 8 -> 48 channels 5.2 vs 6.0, 16 -> 8: 3.8 vs 4.7, but 16 -> 96: 4.0 vs 3.7 (the
-// blocks' per-pixel gather spreads over many output channels).
-inline bool qconv_pointwise_pixels_dsp_pays(const ConvParams& c) {
-  return c.c_in % 2 == 0 && (c.c_in <= 8 || (c.c_in <= kQdspPixelsCin && c.c_out <= c.c_in));
+// The geometries qconv_pointwise_few is for: a pointwise conv (1x1, unit strides, no padding,
+// one group) with few input channels, where running across pixels was measured faster on the
+// Cortex-M4 (zant_beer, instructions/MAC, vs the 2x2 blocks): 8 -> 48 channels 5.2 vs 6.0,
+// 16 -> 8: 3.8 vs 4.7, but 16 -> 96: 4.0 vs 3.7 (the blocks' per-pixel gather spreads over many
+// output channels). The lowering decides, so other models do not carry the path's code.
+inline bool qconv_pointwise_few_pays(const ConvParams& c) {
+  const bool pointwise = c.k[0] == 1 && c.k[1] == 1 && c.k[2] == 1 && c.stride[0] == 1 && c.stride[1] == 1 &&
+                         c.stride[2] == 1 && c.pad[0] == 0 && c.pad[1] == 0 && c.pad[2] == 0 && c.group == 1;
+  return pointwise && c.c_in % 2 == 0 && (c.c_in <= 8 || (c.c_in <= kQdspPixelsCin && c.c_out <= c.c_in));
 }
+#if defined(O2M_QDOT_DSP)
 // A pointwise conv with few input channels (an even number: zant_beer's 8 and 16) on the DSP
 // extension across pixels, as its Helium counterpart: with so short a dot, the 2x2 blocks'
 // gathers and per-pair requantisation setup cost more than the MACs. Per output channel (its
@@ -952,15 +956,8 @@ inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const
     return qconv_pointwise_pixels_mve(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y);
 #endif
 #if defined(O2M_QDOT_DSP)
-  const bool full_range = act_min == QRange<TY>::lo && act_max == QRange<TY>::hi;  // the output clamp is TY's own
-  if (pointwise && rq_usual && c.group == 1 && qconv_pointwise_pixels_dsp_pays(c) &&
-      static_cast<const void*>(x) != static_cast<const void*>(y)) {
-    if (full_range)
-      return qconv_pointwise_pixels_dsp<TX, TY, true, kLut>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias,
-                                                             mult, shift, table, y);
-    return qconv_pointwise_pixels_dsp<TX, TY, false, kLut>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult,
-                                                            shift, table, y);
-  }
+  // the output clamp is TY's own (always with a table: qconv_lut; fewer variants compiled)
+  const bool full_range = kLut || (act_min == QRange<TY>::lo && act_max == QRange<TY>::hi);
 #endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
@@ -1063,9 +1060,11 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
 }
 
 // qconv, then each output byte through table (256 entries of TY, indexed by y - lowest(TY)):
-// a QLut after the conv, fused by lower-qdq (fold_output_table). The reference, the scalar and
-// the DSP paths look each byte up as they store it; the Helium and SSE2 paths, which store
-// vectors, run the lookup as a pass over y afterwards. The same bytes either way.
+// a QLut after the conv, fused by lower-qdq (fold_output_table), which leaves the conv its
+// type's whole range. Then the scalar and DSP paths look each byte up as they store it (only
+// their full-range variants compiled again); the Helium and SSE2 paths, which store vectors,
+// and a narrowed range run the lookup as a pass over y afterwards. The reference always looks
+// up as it stores. The same bytes either way.
 template <typename TX, typename TY, bool kRef = false>
 inline void qconv_lut(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
                       const int32_t* shift, const TY* table, TY* y, void* scratch) {
@@ -1074,14 +1073,32 @@ inline void qconv_lut(const QConvParams& p, const TX* x, const int8_t* w, const 
 #else
   constexpr bool kAfter = false;
 #endif
-  if constexpr (kAfter) {
-    qconv_core<TX, TY, false, false>(p, x, w, bias, mult, shift, nullptr, y, scratch);
-    const ConvParams& c = p.conv;
-    const int32_t n = c.n * c.c_out * c.out[0] * c.out[1] * c.out[2];
-    for (int32_t i = 0; i < n; ++i) y[i] = qlut_apply<TY, true>(table, y[i]);
-  } else {
-    qconv_core<TX, TY, kRef, true>(p, x, w, bias, mult, shift, table, y, scratch);
+  if constexpr (!kAfter) {
+    if (kRef || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))
+      return qconv_core<TX, TY, kRef, true>(p, x, w, bias, mult, shift, table, y, scratch);
   }
+  qconv_core<TX, TY, kRef, false>(p, x, w, bias, mult, shift, nullptr, y, scratch);
+  const ConvParams& c = p.conv;
+  const int32_t n = c.n * c.c_out * c.out[0] * c.out[1] * c.out[2];
+  for (int32_t i = 0; i < n; ++i) y[i] = qlut_apply<TY, true>(table, y[i]);
+}
+
+// qconv (kLut = false, table null) or qconv_lut for the geometries of qconv_pointwise_few_pays:
+// on the DSP extension across pixels (qconv_pointwise_pixels_dsp) when every shift is
+// requant_usual, the output keeps TY's whole range and y is not x; else as qconv / qconv_lut.
+template <typename TX, typename TY, bool kLut = false>
+inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias,
+                                const int32_t* mult, const int32_t* shift, const TY* table, TY* y, void* scratch) {
+#if defined(O2M_QDOT_DSP)
+  bool usual = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi &&
+               static_cast<const void*>(x) != static_cast<const void*>(y);
+  for (int32_t i = 0; i < (p.per_channel ? p.conv.c_out : 1); ++i) usual = usual && requant_usual(shift[i]);
+  if (usual)
+    return qconv_pointwise_pixels_dsp<TX, TY, true, kLut>(p.conv, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, x, w,
+                                                           bias, mult, shift, table, y);
+#endif
+  if constexpr (kLut) qconv_lut<TX, TY>(p, x, w, bias, mult, shift, table, y, scratch);
+  else qconv<TX, TY>(p, x, w, bias, mult, shift, y, scratch);
 }
 
 // ---- The run-time-parameter paths: plain loops over the valid taps.
