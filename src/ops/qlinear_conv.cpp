@@ -80,14 +80,18 @@ std::vector<KernelCall> lower_conv_integer(const Node& n) {
   })};
 }
 
-// onnx2mcu.QConv: x, w (int8, zero point 0), bias (int32, folded by qfold_bias), mult, shift;
+// onnx2mcu.QConv: x, w (int8, zero point 0), bias (int32, folded by qfold_bias), mult, shift,
+// [table: 256 entries of the output type, each output looked up in it (a fused QLut)];
 // attributes: Conv's geometry, x_zp, y_zp, act_min, act_max, y_signed.
 void infer_qconv(Node& n) {
-  expect_arity(n, 5, 5);
+  expect_arity(n, 5, 6);
   const Value& x = required_input(n, 0);
   const Value& w = required_input(n, 1);
   if (!is_q8(x.dtype) || w.dtype != DType::I8) n.fail("expects 8-bit x and int8 w");
-  set_output(n, 0, q8_type_attr(n), qconv_output_shape(n, x.shape, w.shape));
+  const DType y = q8_type_attr(n);
+  if (const Value* t = n.input(5); t && (t->dtype != y || t->elems() != 256))
+    n.fail("expects an output table of 256 values of the output type");
+  set_output(n, 0, y, qconv_output_shape(n, x.shape, w.shape));
 }
 
 std::vector<KernelCall> lower_qconv(const Node& n) {
@@ -106,10 +110,22 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
       using TX = decltype(tx);
       using TY = decltype(ty);
       // --optimize size: the reference kernel (one pixel at a time, no DSP or Helium blocks)
-      KernelCall c = wants_compact_kernel(n)
-                         ? make_call("qconv.hpp", "o2m::qconv<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
-                                     &o2m::qconv<TX, TY, true>, "o2m::QConvParams", p, node_inputs(n), {&y})
-                         : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv, TX, TY), "o2m::QConvParams", p, node_inputs(n), {&y});
+      const bool compact = wants_compact_kernel(n);
+      const std::string types = ctype<TX>() + ", " + ctype<TY>() + (compact ? ", true>" : ">");
+      KernelCall c;
+      if (!compact && o2m::qconv_pointwise_few_pays(p.conv)) {  // few input channels: across pixels
+        std::vector<const Value*> in = node_inputs(n);
+        in.resize(6, nullptr);  // the table is optional
+        c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_pointwise_few<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
+                                   &o2m::qconv_pointwise_few<TX, TY, true>, "o2m::QConvParams", p, in, {&y})
+                       : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv_pointwise_few, TX, TY), "o2m::QConvParams", p, in, {&y});
+      } else {
+        c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_lut<" + types,
+                                   compact ? &o2m::qconv_lut<TX, TY, true> : &o2m::qconv_lut<TX, TY>, "o2m::QConvParams", p,
+                                   node_inputs(n), {&y})
+                       : make_call("qconv.hpp", "o2m::qconv<" + types, compact ? &o2m::qconv<TX, TY, true> : &o2m::qconv<TX, TY>,
+                                   "o2m::QConvParams", p, node_inputs(n), {&y});
+      }
       c.scratch_bytes = o2m::qconv_scratch_bytes(p.conv);
       c.in_place = o2m::qconv_in_place(p.conv);  // depthwise channel by channel through the plane
       return c;

@@ -14,6 +14,8 @@
 // 4. The DequantizeLinear nodes left with constant inputs (weights of float ops) are folded.
 // 5. A table that only clamps what an integer op writes (e.g. QLinearConv -> DQ -> Relu6 -> Q
 //    with the same scale and zero point on both sides) folds into the op's output clamp.
+// 6. Any other table after a QConv of the same 8-bit type becomes the conv's output table: the
+//    kernel looks each output up as it stores it (one load), instead of a pass of its own.
 //
 // The reference semantics of a QDQ graph are float ops between DQ and Q. The integer op
 // computes the accumulator exactly and rescales it with a 31-bit multiplier rounding half to
@@ -750,6 +752,34 @@ bool fold_clamp_table(Graph& g, Node& lut) {
   return true;
 }
 
+// ---- 6. QConv -> table
+
+// The table composed with the conv's clamp, table'[v] = table[clamp(v, lo, hi)], so the conv
+// keeps its type's whole range (one saturating instruction on the DSP) and writes the same bytes.
+template <typename T>
+Tensor table_after_clamp(const Tensor& table, int32_t lo, int32_t hi) {
+  Tensor out = table;
+  for (int32_t v = o2m::QRange<T>::lo; v <= o2m::QRange<T>::hi; ++v)
+    out.data<T>()[v - o2m::QRange<T>::lo] = table.data<T>()[std::min(std::max(v, lo), hi) - o2m::QRange<T>::lo];
+  return out;
+}
+
+bool fold_output_table(Graph& g, Node& lut) {
+  if (!is(&lut, "QLut", "onnx2mcu") || !lut.input(1) || !lut.input(1)->is_const()) return false;
+  Node* conv = lut.input(0)->producer;
+  if (!is(conv, "QConv", "onnx2mcu") || conv->inputs.size() != 5 || sole_consumer(g, conv->outputs[0]) != &lut) return false;
+  const DType t = lut.outputs[0]->dtype;
+  if (conv->outputs[0]->dtype != t || lut.input(1)->dtype != t) return false;
+  const auto lo = static_cast<int32_t>(conv->attr_int("act_min", qlo(t))), hi = static_cast<int32_t>(conv->attr_int("act_max", qhi(t)));
+  const Tensor& table = *lut.input(1)->constant;
+  Tensor folded = t == DType::I8 ? table_after_clamp<int8_t>(table, lo, hi) : table_after_clamp<uint8_t>(table, lo, hi);
+  conv->inputs.push_back(g.add_constant((lut.name.empty() ? conv->name : lut.name) + "_table", std::move(folded)));
+  set_int(*conv, "act_min", qlo(t));
+  set_int(*conv, "act_max", qhi(t));
+  absorb_next(g, *conv, lut);
+  return true;
+}
+
 }  // namespace
 
 void lower_qdq(Graph& g, const PassOptions& opts) {
@@ -797,7 +827,8 @@ void lower_qdq(Graph& g, const PassOptions& opts) {
   for (auto& n : g.nodes)
     for (Value* out : n->outputs)
       if (out) out->producer = n.get();
-  rewrite_all(g, fold_clamp_table);
+  rewrite_all(g, fold_clamp_table);  // first: a clamp costs nothing, a table one load an output
+  rewrite_all(g, fold_output_table);
   for (auto& np : g.nodes) find_op(np->domain, np->op)->infer(*np);
 }
 

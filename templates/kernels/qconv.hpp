@@ -596,39 +596,29 @@ __attribute__((noinline)) inline bool qconv_depthwise_transposed_mve(const QConv
 // so with unit column stride one word per row serves two output pixels, otherwise one (the
 // word reads one byte past the window, inside the plane's slack). acc = base + sum x * w, as
 // the scalar loop. kUsual: requant_usual(s), checked by the caller, requantised by
-// qrequant_dsp; kFull: the output clamp is TY's range.
-template <typename TX, typename TY, bool kUsual, bool kFull>
+// qrequant_dsp; kFull: the output clamp is TY's range; kLut: each output through table.
+template <typename TX, typename TY, bool kUsual, bool kFull, bool kLut = false>
 inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane, int32_t pw, const int8_t* wc,
-                                           int32_t base, int32_t m, int32_t s, TY* yc) {
+                                           int32_t base, int32_t m, int32_t s, TY* yc, const TY* table = nullptr) {
   const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], sh = p.conv.stride[1], sw = p.conv.stride[2];
   const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
   const int32_t t = -1 - s, lsh = 33 + s, half = kUsual ? 1 << (-2 - s) : 0;
   auto out = [&](int32_t acc) {
-    if constexpr (kUsual) return qclamp_dsp<TY, kFull>(qrequant_dsp(acc, m, t, lsh, half), y_zp, lo, hi);
-    else return qout<TY>(acc, m, s, y_zp, lo, hi);
+    if constexpr (kUsual) return qstore_dsp<TY, kFull, kLut>(qrequant_dsp(acc, m, t, lsh, half), y_zp, lo, hi, table);
+    else return qlut_apply<TY, kLut>(table, qout<TY>(acc, m, s, y_zp, lo, hi));
   };
   auto pair = [](int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu)); };
   const int32_t wa = pair(wc[0], wc[2]), wb = pair(wc[3], wc[5]), wc2 = pair(wc[6], wc[8]);
   const int32_t w1a = wc[1], w1b = wc[4], w1c = wc[7];
-  auto split = [](const TX* r, int32_t& e, int32_t& o) {
-    const int32_t v = qload4(reinterpret_cast<const int8_t*>(r));
-    if constexpr (qx_offset<TX>() != 0) {
-      e = static_cast<int32_t>(__uxtb16(static_cast<uint32_t>(v)));
-      o = quxtb16_ror8(v);
-    } else {
-      e = __sxtb16(v);
-      o = qsxtb16_ror8(v);
-    }
-  };
   auto row = [&](const TX* r, int32_t w02, int32_t w1, int32_t& a0, int32_t& a1) {
     int32_t e, o;
-    split(r, e, o);
+    qsplit4(r, e, o);
     a0 = __smlabb(o, w1, __smlad(e, w02, a0));
     a1 = __smlatb(e, w1, __smlad(o, w02, a1));
   };
   auto row1 = [&](const TX* r, int32_t w02, int32_t w1, int32_t a) {
     int32_t e, o;
-    split(r, e, o);
+    qsplit4(r, e, o);
     return __smlabb(o, w1, __smlad(e, w02, a));
   };
   for (int32_t oh = 0; oh < oh_n; ++oh) {
@@ -654,9 +644,10 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
 }
 #endif
 
-template <typename TX, typename TY, bool kRef = false>
+// kLut: each output through table (qlut_apply); only the scalar and DSP paths take it (qconv_lut).
+template <typename TX, typename TY, bool kRef = false, bool kLut = false>
 inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
-                            const int32_t* shift, TY* y, TX* plane) {
+                            const int32_t* shift, TY* y, TX* plane, const TY* table = nullptr) {
   const ConvParams& c = p.conv;
   constexpr int32_t off = qx_offset<TX>();
   const int32_t ph = qconv_plane_h(c), pw = qconv_plane_w(c);
@@ -725,11 +716,11 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 #elif defined(O2M_QDOT_DSP)
       if (!kRef && k33) {
         if (!requant_usual(s))
-          qconv_depthwise3x3_channel_dsp<TX, TY, false, false>(p, plane, pw, wc, base, m, s, yc);
-        else if (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi)
-          qconv_depthwise3x3_channel_dsp<TX, TY, true, true>(p, plane, pw, wc, base, m, s, yc);
+          qconv_depthwise3x3_channel_dsp<TX, TY, false, false, kLut>(p, plane, pw, wc, base, m, s, yc, table);
+        else if (kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))  // kLut: qconv_lut
+          qconv_depthwise3x3_channel_dsp<TX, TY, true, true, kLut>(p, plane, pw, wc, base, m, s, yc, table);
         else
-          qconv_depthwise3x3_channel_dsp<TX, TY, true, false>(p, plane, pw, wc, base, m, s, yc);
+          qconv_depthwise3x3_channel_dsp<TX, TY, true, false, kLut>(p, plane, pw, wc, base, m, s, yc, table);
         continue;
       }
 #elif defined(O2M_QCONV_SSE2)
@@ -757,7 +748,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
             const TX* r2 = r1 + pw;
             const int32_t acc = base + r0[0] * w0 + r0[1] * w1 + r0[2] * w2 + r1[0] * w3 + r1[1] * w4 + r1[2] * w5 +
                                 r2[0] * w6 + r2[1] * w7 + r2[2] * w8;
-            yr[ow] = qout<TY>(acc, m, s, p.y_zp, p.act_min, p.act_max);
+            yr[ow] = qlut_apply<TY, kLut>(table, qout<TY>(acc, m, s, p.y_zp, p.act_min, p.act_max));
           }
           continue;
         }
@@ -766,7 +757,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
           for (int32_t kh = 0; kh < c.k[1]; ++kh)
             for (int32_t kw = 0; kw < c.k[2]; ++kw)
               acc += static_cast<int32_t>(r0[kh * c.dil[1] * pw + kw * c.dil[2]]) * wc[kh * c.k[2] + kw];
-          yr[ow] = qout<TY>(acc, m, s, p.y_zp, p.act_min, p.act_max);
+          yr[ow] = qlut_apply<TY, kLut>(table, qout<TY>(acc, m, s, p.y_zp, p.act_min, p.act_max));
         }
       }
     }
@@ -873,15 +864,102 @@ inline void qconv_pointwise_pixels_mve(const ConvParams& c, bool per_channel, in
 }
 #endif
 
+// Input channels up to which a DSP pointwise conv may run across pixels (qconv_pointwise_pixels_dsp).
+constexpr int32_t kQdspPixelsCin = 16;
+// The geometries qconv_pointwise_few is for: a pointwise conv (1x1, unit strides, no padding,
+// one group) with few input channels, where running across pixels was measured faster on the
+// Cortex-M4 (zant_beer, instructions/MAC, vs the 2x2 blocks): 8 -> 48 channels 5.2 vs 6.0,
+// 16 -> 8: 3.8 vs 4.7, but 16 -> 96: 4.0 vs 3.7 (the blocks' per-pixel gather spreads over many
+// output channels). The lowering decides, so other models do not carry the path's code.
+inline bool qconv_pointwise_few_pays(const ConvParams& c) {
+  const bool pointwise = c.k[0] == 1 && c.k[1] == 1 && c.k[2] == 1 && c.stride[0] == 1 && c.stride[1] == 1 &&
+                         c.stride[2] == 1 && c.pad[0] == 0 && c.pad[1] == 0 && c.pad[2] == 0 && c.group == 1;
+  return pointwise && c.c_in % 2 == 0 && (c.c_in <= 8 || (c.c_in <= kQdspPixelsCin && c.c_out <= c.c_in));
+}
+#if defined(O2M_QDOT_DSP)
+// A pointwise conv with few input channels (an even number: zant_beer's 8 and 16) on the DSP
+// extension across pixels, as its Helium counterpart: with so short a dot, the 2x2 blocks'
+// gathers and per-pair requantisation setup cost more than the MACs. Per output channel (its
+// weights paired and its requantisation constants made once), four pixels at a time: a word of
+// each of two channel planes, split into halfwords (bytes 0,2 and 1,3) and repacked as one
+// pixel's (channel c, c + 1) pair, then one SMLAD by the two channels' weights. acc = base +
+// sum x * w, base = bias - offset * the weights' sum (as qconv_depthwise). Every shift
+// requant_usual; kFull: the output clamp is TY's range; kLut: through table. Not in place.
+template <typename TX, typename TY, bool kFull, bool kLut>
+inline void qconv_pointwise_pixels_dsp(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t lo, int32_t hi,
+                                       const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                                       const int32_t* shift, const TY* table, TY* y) {
+  const int32_t cin = c.c_in, sp = c.out[0] * c.out[1] * c.out[2], pairs = cin / 2;
+  // (lo of a, lo of b) and (hi of a, hi of b) as halfword pairs: PKHBT and PKHTB (written out:
+  // GCC 12 spells them as two instructions each)
+  auto low = [](int32_t a, int32_t b) __attribute__((always_inline)) {
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+  };
+  auto high = [](int32_t a, int32_t b) __attribute__((always_inline)) {
+    int32_t r;
+    __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+  };
+  int32_t wp[kQdspPixelsCin / 2];
+  for (int32_t b = 0; b < c.n; ++b)
+    for (int32_t oc = 0; oc < c.c_out; ++oc) {
+      const TX* xb = x + b * cin * sp;
+      const int8_t* wo = w + oc * cin;
+      int32_t wsum = 0;
+      for (int32_t i = 0; i < pairs; ++i) {
+        wp[i] = low(wo[2 * i], wo[2 * i + 1]);
+        wsum += wo[2 * i] + wo[2 * i + 1];
+      }
+      const int32_t base = bias[oc] - qx_offset<TX>() * wsum;
+      const int32_t m = mult[per_channel ? oc : 0], s = shift[per_channel ? oc : 0];
+      const int32_t t = -1 - s, lsh = 33 + s, half = 1 << (-2 - s);
+      auto out = [&](int32_t acc) __attribute__((always_inline)) {
+        return qstore_dsp<TY, kFull, kLut>(qrequant_dsp(acc, m, t, lsh, half), y_zp, lo, hi, table);
+      };
+      TY* yo = y + (b * c.c_out + oc) * sp;
+      int32_t p = 0;
+      for (; p + 4 <= sp; p += 4) {
+        int32_t a0 = base, a1 = base, a2 = base, a3 = base;
+        const TX* xp = xb + p;
+        for (int32_t i = 0; i < pairs; ++i, xp += 2 * sp) {
+          int32_t ae, ao, be, bo;  // channel c's pixels (0, 2) and (1, 3), then channel c + 1's
+          qsplit4(xp, ae, ao);
+          qsplit4(xp + sp, be, bo);
+          const int32_t wi = wp[i];
+          a0 = __smlad(low(ae, be), wi, a0);
+          a1 = __smlad(low(ao, bo), wi, a1);
+          a2 = __smlad(high(ae, be), wi, a2);
+          a3 = __smlad(high(ao, bo), wi, a3);
+        }
+        yo[p] = out(a0);
+        yo[p + 1] = out(a1);
+        yo[p + 2] = out(a2);
+        yo[p + 3] = out(a3);
+      }
+      for (; p < sp; ++p) {  // the last sp % 4 pixels one at a time
+        int32_t acc = base;
+        for (int32_t ic = 0; ic < cin; ++ic) acc += static_cast<int32_t>(xb[ic * sp + p]) * wo[ic];
+        yo[p] = out(acc);
+      }
+    }
+}
+#endif
+
 // x: [n, c_in, in...] TX; w: [c_out, c_in/group, k...] int8; bias: [c_out] folded by
 // qfold_bias; mult/shift: [c_out] or [1]; y: [n, c_out, out...] TY;
 // scratch: qconv_scratch_bytes(p.conv) bytes for two patches.
 // Outputs are computed two pixels by two channels at a time (QDot::dot2x2: every loaded word of
 // a patch or of a weight row is used twice); kRef = true keeps the reference kernel, one pixel
 // at a time against the portable dot products, which the tests hold the blocked path to.
-template <typename TX, typename TY, bool kRef = false>
-inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
-                  const int32_t* shift, TY* y, void* scratch) {
+// kLut: each output byte through table (qconv_lut; not on the Helium and SSE2 paths).
+template <typename TX, typename TY, bool kRef = false, bool kLut = false>
+inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                       const int32_t* shift, const TY* table, TY* y, void* scratch) {
+#if defined(O2M_QDOT_MVE) || defined(O2M_QCONV_SSE2)
+  static_assert(kRef || !kLut, "the vector paths do not take the table: qconv_lut looks it up after them");
+#endif
   const ConvParams& c = p.conv;
   const int32_t cin_g = c.c_in / c.group, cout_g = c.c_out / c.group;
   const int32_t in_sp = c.in[0] * c.in[1] * c.in[2];
@@ -890,12 +968,13 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
   const int8_t pad_v = static_cast<int8_t>(p.x_zp - qx_offset<TX>());
   int8_t* patch0 = static_cast<int8_t*>(scratch);
   int8_t* patch1 = patch0 + qconv_patch_stride(c);
-  if (qconv_depthwise_2d(c)) return qconv_depthwise<TX, TY, kRef>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch));
+  if (qconv_depthwise_2d(c))
+    return qconv_depthwise<TX, TY, kRef, kLut>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
   // p's fields as locals: a store through y (a char type) could otherwise change them
   const int32_t y_zp = p.y_zp, act_min = p.act_min, act_max = p.act_max, per_channel = p.per_channel;
   auto out = [&](TY* yo, int32_t oc, int32_t acc) {
     const int32_t ch = per_channel ? oc : 0;
-    *yo = qout<TY>(acc + bias[oc], mult[ch], shift[ch], y_zp, act_min, act_max);
+    *yo = qlut_apply<TY, kLut>(table, qout<TY>(acc + bias[oc], mult[ch], shift[ch], y_zp, act_min, act_max));
   };
   // a pointwise conv (1x1, unit strides, no padding) reads input pixel pix for output pixel pix
   const bool pointwise = qconv_pointwise(c);
@@ -933,8 +1012,9 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
     return qconv_pointwise_pixels_mve(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y);
 #endif
 #if defined(O2M_QDOT_DSP)
-  const bool full_range = act_min == QRange<TY>::lo && act_max == QRange<TY>::hi;  // the output clamp is TY's own
-  if (!kRef && pointwise) {  // four pixels by two channels (qconv_pointwise_dsp)
+  // the output clamp is TY's own (always with a table: qconv_lut; fewer variants compiled)
+  const bool full_range = kLut || (act_min == QRange<TY>::lo && act_max == QRange<TY>::hi);
+  if (!kRef && !kLut && pointwise) {  // four pixels by two channels (qconv_pointwise_dsp; no table)
     int16_t* packed = static_cast<int16_t*>(scratch);
     if (full_range)
       qconv_pointwise_dsp<TX, TY, true>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y, packed);
@@ -994,9 +1074,9 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
           const int32_t* mg = mult + (per_channel ? g * cout_g : 0);
           const int32_t* sg = shift + (per_channel ? g * cout_g : 0);
           auto pixels = [&](auto full, auto short_rows) {
-            qconv_pixels_dsp<TY, decltype(full)::value, decltype(short_rows)::value>(
+            qconv_pixels_dsp<TY, decltype(full)::value, decltype(short_rows)::value, kLut>(
                 patch0, pb, two, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp, act_min, act_max, out_sp,
-                yo);
+                yo, table);
           };
           if (kg < kQdot2x2Short)
             full_range ? pixels(Constant<bool, true>{}, Constant<bool, true>{})
@@ -1017,11 +1097,11 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
           TY* y1 = y0 + out_sp;
           auto block = [&](auto usual) __attribute__((always_inline)) {
             constexpr bool kU = decltype(usual)::value;
-            y0[0] = qout<TY, kU>(a[0] + b0, m0, s0, y_zp, act_min, act_max);
-            y1[0] = qout<TY, kU>(a[1] + b1, m1, s1, y_zp, act_min, act_max);
+            y0[0] = qlut_apply<TY, kLut>(table, qout<TY, kU>(a[0] + b0, m0, s0, y_zp, act_min, act_max));
+            y1[0] = qlut_apply<TY, kLut>(table, qout<TY, kU>(a[1] + b1, m1, s1, y_zp, act_min, act_max));
             if (two) {
-              y0[1] = qout<TY, kU>(a[2] + b0, m0, s0, y_zp, act_min, act_max);
-              y1[1] = qout<TY, kU>(a[3] + b1, m1, s1, y_zp, act_min, act_max);
+              y0[1] = qlut_apply<TY, kLut>(table, qout<TY, kU>(a[2] + b0, m0, s0, y_zp, act_min, act_max));
+              y1[1] = qlut_apply<TY, kLut>(table, qout<TY, kU>(a[3] + b1, m1, s1, y_zp, act_min, act_max));
             }
           };
           if (rq_usual)
@@ -1037,6 +1117,54 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
         }
       }
     }
+}
+
+template <typename TX, typename TY, bool kRef = false>
+inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                  const int32_t* shift, TY* y, void* scratch) {
+  qconv_core<TX, TY, kRef, false>(p, x, w, bias, mult, shift, nullptr, y, scratch);
+}
+
+// qconv, then each output byte through table (256 entries of TY, indexed by y - lowest(TY)):
+// a QLut after the conv, fused by lower-qdq (fold_output_table), which leaves the conv its
+// type's whole range. Then the scalar and DSP paths look each byte up as they store it (only
+// their full-range variants compiled again); the Helium and SSE2 paths, which store vectors,
+// and a narrowed range run the lookup as a pass over y afterwards. The reference always looks
+// up as it stores. The same bytes either way.
+template <typename TX, typename TY, bool kRef = false>
+inline void qconv_lut(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
+                      const int32_t* shift, const TY* table, TY* y, void* scratch) {
+#if defined(O2M_QDOT_MVE) || defined(O2M_QCONV_SSE2)
+  constexpr bool kAfter = !kRef;
+#else
+  constexpr bool kAfter = false;
+#endif
+  if constexpr (!kAfter) {
+    if (kRef || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))
+      return qconv_core<TX, TY, kRef, true>(p, x, w, bias, mult, shift, table, y, scratch);
+  }
+  qconv_core<TX, TY, kRef, false>(p, x, w, bias, mult, shift, nullptr, y, scratch);
+  const ConvParams& c = p.conv;
+  const int32_t n = c.n * c.c_out * c.out[0] * c.out[1] * c.out[2];
+  for (int32_t i = 0; i < n; ++i) y[i] = qlut_apply<TY, true>(table, y[i]);
+}
+
+// qconv (kLut = false, table null) or qconv_lut for the geometries of qconv_pointwise_few_pays:
+// on the DSP extension across pixels (qconv_pointwise_pixels_dsp) when every shift is
+// requant_usual, the output keeps TY's whole range and y is not x; else as qconv / qconv_lut.
+template <typename TX, typename TY, bool kLut = false>
+inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias,
+                                const int32_t* mult, const int32_t* shift, const TY* table, TY* y, void* scratch) {
+#if defined(O2M_QDOT_DSP)
+  bool usual = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi &&
+               static_cast<const void*>(x) != static_cast<const void*>(y);
+  for (int32_t i = 0; i < (p.per_channel ? p.conv.c_out : 1); ++i) usual = usual && requant_usual(shift[i]);
+  if (usual)
+    return qconv_pointwise_pixels_dsp<TX, TY, true, kLut>(p.conv, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, x, w,
+                                                           bias, mult, shift, table, y);
+#endif
+  if constexpr (kLut) qconv_lut<TX, TY>(p, x, w, bias, mult, shift, table, y, scratch);
+  else qconv<TX, TY>(p, x, w, bias, mult, shift, y, scratch);
 }
 
 // ---- The run-time-parameter paths: plain loops over the valid taps.

@@ -32,11 +32,23 @@ inline int32_t qrequant_dsp(int32_t acc, int32_t mult, int32_t t, int32_t lsh, i
 // clip_value(q, lo - y_zp, hi - y_zp) + y_zp (the same: |q| < 2^30, no overflow); kFull: lo
 // and hi are TY's range, one saturating instruction for 8-bit outputs.
 template <typename TY, bool kFull>
-inline TY qclamp_dsp(int32_t q, int32_t y_zp, int32_t lo, int32_t hi) {
+inline int32_t qclamp_dsp_value(int32_t q, int32_t y_zp, int32_t lo, int32_t hi) {
   const int32_t v = q + y_zp;
-  if constexpr (kFull && QRange<TY>::lo == -128 && QRange<TY>::hi == 127) return static_cast<TY>(__ssat(v, 8));
-  else if constexpr (kFull && QRange<TY>::lo == 0 && QRange<TY>::hi == 255) return static_cast<TY>(__usat(v, 8));
-  else return static_cast<TY>(clip_value(v, lo, hi));
+  if constexpr (kFull && QRange<TY>::lo == -128 && QRange<TY>::hi == 127) return __ssat(v, 8);
+  else if constexpr (kFull && QRange<TY>::lo == 0 && QRange<TY>::hi == 255) return static_cast<int32_t>(__usat(v, 8));
+  else return clip_value(v, lo, hi);
+}
+template <typename TY, bool kFull>
+inline TY qclamp_dsp(int32_t q, int32_t y_zp, int32_t lo, int32_t hi) {
+  return static_cast<TY>(qclamp_dsp_value<TY, kFull>(q, y_zp, lo, hi));
+}
+// qclamp_dsp, then through table when kLut (as qlut_apply), indexed by the clamped value itself
+// (not narrowed to the byte and widened again: one instruction less an output).
+template <typename TY, bool kFull, bool kLut>
+inline TY qstore_dsp(int32_t q, int32_t y_zp, int32_t lo, int32_t hi, const TY* table) {
+  const int32_t v = qclamp_dsp_value<TY, kFull>(q, y_zp, lo, hi);
+  if constexpr (kLut) return table[v - QRange<TY>::lo];
+  else return static_cast<TY>(v);
 }
 
 // Rows shorter than this many bytes take qdot2x2_c inline (kShort), longer ones the assembly
@@ -47,11 +59,11 @@ constexpr int32_t kQdot2x2Short = 24;
 // Output channels [0, n & ~1) of one or two pixels (patches p0, p1; p1 = p0 when only one is
 // stored, two false), two channels at a time: qdot2x2, then each channel's requantisation
 // constants derived once for its two outputs. w: n rows of kg bytes; y: channel j's output at
-// y + j * out_sp. Every shift requant_usual.
-template <typename TY, bool kFull, bool kShort>
+// y + j * out_sp. Every shift requant_usual. kLut: each output byte through table (qlut_apply).
+template <typename TY, bool kFull, bool kShort, bool kLut = false>
 inline void qconv_pixels_dsp(const int8_t* p0, const int8_t* p1, bool two, const int8_t* w, int32_t kg, int32_t n,
                              const int32_t* bias, const int32_t* mult, const int32_t* shift, bool per_channel,
-                             int32_t y_zp, int32_t lo, int32_t hi, int32_t out_sp, TY* y) {
+                             int32_t y_zp, int32_t lo, int32_t hi, int32_t out_sp, TY* y, const TY* table = nullptr) {
   const int32_t step = per_channel ? 1 : 0;
   for (int32_t j = 0; j + 2 <= n; j += 2, w += 2 * kg, bias += 2, mult += 2 * step, shift += 2 * step,
                y += 2 * out_sp) {
@@ -68,8 +80,8 @@ inline void qconv_pixels_dsp(const int8_t* p0, const int8_t* p1, bool two, const
     auto channel = [&](int32_t c, int32_t b, int32_t acc0, int32_t acc1, TY* yc) __attribute__((always_inline)) {
       const int32_t m = mult[c * step], s = shift[c * step];
       const int32_t t = -1 - s, lsh = 33 + s, half = 1 << (-2 - s);
-      yc[0] = qclamp_dsp<TY, kFull>(qrequant_dsp(acc0 + b, m, t, lsh, half), y_zp, lo, hi);
-      if (two) yc[1] = qclamp_dsp<TY, kFull>(qrequant_dsp(acc1 + b, m, t, lsh, half), y_zp, lo, hi);
+      yc[0] = qstore_dsp<TY, kFull, kLut>(qrequant_dsp(acc0 + b, m, t, lsh, half), y_zp, lo, hi, table);
+      if (two) yc[1] = qstore_dsp<TY, kFull, kLut>(qrequant_dsp(acc1 + b, m, t, lsh, half), y_zp, lo, hi, table);
     };
     channel(0, b0, a[0], a[2], y);
     channel(1, b1, a[1], a[3], y + out_sp);

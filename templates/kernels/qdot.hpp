@@ -48,6 +48,14 @@ inline TY qout(int32_t acc, int32_t mult, int32_t shift, int32_t y_zp, int32_t l
   return static_cast<TY>(clip_value(q, lo - y_zp, hi - y_zp) + y_zp);
 }
 
+// An output table fused into a kernel's store (lower-qdq folds a QLut after a QConv into it):
+// table[v - lowest(TY)], 256 entries; kLut = false: v itself.
+template <typename TY, bool kLut>
+inline TY qlut_apply(const TY* table, TY v) {
+  if constexpr (kLut) return table[static_cast<int32_t>(v) - QRange<TY>::lo];
+  else return v;
+}
+
 // sum(a[i] * b[i]) for i < n.
 inline int32_t qdot_ref(const int8_t* a, const int8_t* b, int32_t n) {
   int32_t acc = 0;
@@ -93,6 +101,19 @@ inline int32_t quxtb16_ror8(int32_t v) {
   int32_t r;
   __asm__("uxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
   return r;
+}
+// The four bytes at p as halfword pairs, bytes 0,2 (e) and 1,3 (o), sign- or zero-extended
+// as TX is int8 or uint8.
+template <typename TX>
+__attribute__((always_inline)) inline void qsplit4(const TX* p, int32_t& e, int32_t& o) {
+  const int32_t v = qload4(reinterpret_cast<const int8_t*>(p));
+  if constexpr (QRange<TX>::lo == 0) {
+    e = static_cast<int32_t>(__uxtb16(static_cast<uint32_t>(v)));
+    o = quxtb16_ror8(v);
+  } else {
+    e = __sxtb16(v);
+    o = qsxtb16_ror8(v);
+  }
 }
 
 inline int32_t qdot(const int8_t* a, const int8_t* b, int32_t n) {

@@ -99,8 +99,34 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
   o2m::qconv<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_ref), g_scratch);
   o2m::qconv<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var), g_scratch);
   check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, what, t);
+  // with a random output table (qconv_lut, a fused QLut): the plain reference's bytes through
+  // it, from the reference and from the variant
+  static int8_t table[256];
+  random_bytes(table, 256);
+  const TY* tab = reinterpret_cast<const TY*>(table);
+  auto through_table = [&]() {
+    const TY* r = reinterpret_cast<const TY*>(g_y_ref);
+    const TY* v = reinterpret_cast<const TY*>(g_y_var);
+    for (int i = 0; i < out_n; ++i)
+      if (v[i] != tab[static_cast<int>(r[i]) - o2m::QRange<TY>::lo]) return false;
+    return true;
+  };
+  o2m::qconv_lut<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
+  check(through_table(), "qconv_lut reference", t);
+  o2m::qconv_lut<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
+  check(through_table(), "qconv_lut", t);
+  if (o2m::qconv_pointwise_few_pays(c)) {  // the lowering's entry for few input channels, with and without the table
+    o2m::qconv_pointwise_few<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
+    check(through_table(), "qconv_pointwise_few lut", t);
+    o2m::qconv_pointwise_few<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, nullptr, reinterpret_cast<TY*>(g_y_var), g_scratch);
+    check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_pointwise_few", t);
+  }
   if (!o2m::qconv_in_place(c)) return;
   // as the planner runs it (src/planner/memory_plan.cpp): y written over x
+  memcpy(g_y_var, g_x, static_cast<size_t>(in_n));
+  o2m::qconv_lut<TX, TY>(p, reinterpret_cast<const TX*>(g_y_var), g_w, g_bias, g_mult, g_shift, tab,
+                         reinterpret_cast<TY*>(g_y_var), g_scratch);
+  check(through_table(), "qconv_lut in place", t);
   memcpy(g_y_var, g_x, static_cast<size_t>(in_n));
   o2m::qconv<TX, TY>(p, reinterpret_cast<const TX*>(g_y_var), g_w, g_bias, g_mult, g_shift, reinterpret_cast<TY*>(g_y_var),
                      g_scratch);
@@ -178,6 +204,7 @@ void pointwise_trial(int t) {
   c.out[1] = c.in[1];
   c.out[2] = c.in[2];
   if (t % 3 == 0) c.c_out = c.c_in;  // a shape that runs in place
+  if (t % 3 == 1) c.c_in = 2 * uniform(1, 8);  // few input channels: the DSP path across pixels
   if (t % 5 == 1) {                  // two groups (the DSP block per group)
     c.group = 2;
     c.c_in = 2 * uniform(1, 40);

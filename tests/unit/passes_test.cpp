@@ -676,11 +676,26 @@ TEST(LowerQdq, ClipWithTheConvsOwnParametersBecomesTheConvsClamp) {
     }
 }
 
-TEST(LowerQdq, ClipThatAlsoRescalesStaysATable) {
-  // A second rounding (0.05 -> 6/255) that one requantisation cannot reproduce exactly.
+TEST(LowerQdq, ClipThatAlsoRescalesBecomesTheConvsOutputTable) {
+  // A second rounding (0.05 -> 6/255) that one requantisation cannot reproduce exactly: the
+  // table stays, looked up by the conv as it stores each output.
   GraphBuilder b = qop_conv_relu6(6.0f / 255, -128);
   run_pipeline(b.g, PassOptions{});
-  EXPECT_EQ(count_ops(b.g, "QLut"), 1);
+  EXPECT_EQ(count_ops(b.g, "QLut"), 0);
+  ASSERT_EQ(count_ops(b.g, "QConv"), 1);
+  for (const auto& n : b.g.nodes)
+    if (n->op == "QConv") {
+      ASSERT_EQ(n->inputs.size(), 6u);
+      EXPECT_EQ(n->attr_int("act_min", 0), -128);  // the conv keeps int8's range: the table clips
+      EXPECT_EQ(n->attr_int("act_max", 0), 127);
+      const Tensor& t = *n->inputs[5]->constant;
+      ASSERT_EQ(t.elems(), 256);
+      auto at = [&](int v) { return t.data<int8_t>()[v + 128]; };
+      EXPECT_EQ(at(-128), -128);  // below 0.0: Relu6's 0, Q(0) = -128
+      EXPECT_EQ(at(-20), -128);   // 0.0
+      EXPECT_EQ(at(20), -128 + 85);  // 2.0 = 85 steps of 6/255
+      EXPECT_EQ(at(127), 127);    // 7.35 clipped to 6.0
+    }
 }
 
 // ---- native-io (--io native) -------------------------------------------------------------------
