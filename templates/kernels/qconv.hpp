@@ -146,6 +146,18 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
 #endif
     for (int32_t ic = 0; ic < cin_g; ++ic) {
       const TX* xr = xp + ic * in_sp;
+      if constexpr (off == 0) {
+        if (kw_n == 3 && kh_n == 3 && cs == 1) {  // the common int8 3x3 window: a halfword and a byte a row
+          memcpy(out, xr, 2);
+          out[2] = xr[2];
+          memcpy(out + 3, xr + rs, 2);
+          out[5] = xr[rs + 2];
+          memcpy(out + 6, xr + 2 * rs, 2);
+          out[8] = xr[2 * rs + 2];
+          out += 9;
+          continue;
+        }
+      }
       if (kw_n == 3 && cs == 1) {  // the common 3-wide row, unrolled
         for (int32_t kh = 0; kh < kh_n; ++kh, xr += rs, out += 3) {
           out[0] = x8(xr[0]);
@@ -196,12 +208,26 @@ inline int32_t qconv_patch_stride(const ConvParams& c) {
   return ((c.c_in / c.group) * c.k[0] * c.k[1] * c.k[2] + 3) / 4 * 4;
 }
 
-// Working bytes of qconv: two patches (two output pixels at a time), or for a 2-D depthwise
-// conv one padded input plane and the 3 * stride + 4 bytes the Helium (and DSP) loops may
-// read past its end.
+// A pointwise conv (1x1, unit strides, no padding) reads input pixel pix for output pixel pix.
+inline bool qconv_pointwise(const ConvParams& c) {
+  return k_sp1(c) && c.stride[0] == 1 && c.stride[1] == 1 && c.stride[2] == 1 && c.pad[0] == 0 && c.pad[1] == 0 &&
+         c.pad[2] == 0;
+}
+
+// The DSP blocks widen a dense conv's (not pointwise, not depthwise) two patches to int16 once
+// per pixel pair (qwiden_patch) when at least four channel pairs share them, in place in twice
+// a patch's bytes. Decided for every target, as the arena is.
+inline bool qconv_wide_patch(const ConvParams& c) {
+  const int32_t cout_g = c.c_out / c.group;
+  return !qconv_depthwise_2d(c) && !qconv_pointwise(c) && cout_g >= 8 && cout_g % 2 == 0;
+}
+
+// Working bytes of qconv: two patches (two output pixels at a time; widened, twice that), or
+// for a 2-D depthwise conv one padded input plane and the 3 * stride + 4 bytes the Helium (and
+// DSP) loops may read past its end.
 inline int32_t qconv_scratch_bytes(const ConvParams& c) {
   if (qconv_depthwise_2d(c)) return (qconv_plane_h(c) * qconv_plane_w(c) + 3 * c.stride[2] + 4 + 3) / 4 * 4;
-  return 2 * qconv_patch_stride(c);
+  return (qconv_wide_patch(c) ? 4 : 2) * qconv_patch_stride(c);
 }
 
 // qconv may write y over x (the same bytes) for these geometries: a 2-D depthwise conv copies
@@ -211,9 +237,7 @@ inline int32_t qconv_scratch_bytes(const ConvParams& c) {
 // every variant in place.
 inline bool qconv_in_place(const ConvParams& c) {
   const bool same_plane = c.out[0] == c.in[0] && c.out[1] == c.in[1] && c.out[2] == c.in[2];
-  const bool pointwise = k_sp1(c) && c.group == 1 && c.stride[0] == 1 && c.stride[1] == 1 && c.stride[2] == 1 &&
-                         c.pad[0] == 0 && c.pad[1] == 0 && c.pad[2] == 0;
-  return c.c_out == c.c_in && same_plane && (qconv_depthwise_2d(c) || pointwise);
+  return c.c_out == c.c_in && same_plane && (qconv_depthwise_2d(c) || (c.group == 1 && qconv_pointwise(c)));
 }
 
 #if defined(O2M_QDOT_MVE)
@@ -845,9 +869,7 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
     const int32_t ch = per_channel ? oc : 0;
     *yo = qout<TY>(acc + bias[oc], mult[ch], shift[ch], y_zp, act_min, act_max);
   };
-  // a pointwise conv (1x1, unit strides, no padding) reads input pixel pix for output pixel pix
-  const bool pointwise = k_sp1(c) && c.stride[0] == 1 && c.stride[1] == 1 && c.stride[2] == 1 && c.pad[0] == 0 &&
-                         c.pad[1] == 0 && c.pad[2] == 0;
+  const bool pointwise = qconv_pointwise(c);
   auto gather = [&](const TX* xg, int32_t pix, int8_t* patch) {
     if (pointwise) return qgather_strided<TX, kRef>(xg + pix, in_sp, cin_g, patch);
     const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
@@ -878,6 +900,15 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
 #endif
 #if defined(O2M_QDOT_DSP)
   const bool full_range = act_min == QRange<TY>::lo && act_max == QRange<TY>::hi;  // the output clamp is TY's own
+  // widened patches: pixel i's int16 patch at wide_i, its int8 gather in wide_i's upper half
+  const bool wide = rq_usual && qconv_wide_patch(c);
+  const int32_t ps = qconv_patch_stride(c);
+  int16_t* const wide0 = static_cast<int16_t*>(scratch);
+  int16_t* const wide1 = wide0 + ps;
+  if (wide) {
+    patch0 = static_cast<int8_t*>(scratch) + ps;
+    patch1 = patch0 + 2 * ps;
+  }
 #endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t g = 0; g < c.group; ++g) {
@@ -927,6 +958,17 @@ inline void qconv(const QConvParams& p, const TX* x, const int8_t* w, const int3
           j = cout_g & ~1;
           const int32_t* mg = mult + (per_channel ? g * cout_g : 0);
           const int32_t* sg = shift + (per_channel ? g * cout_g : 0);
+          if (wide) {
+            qwiden_patch(patch0, wide0, kg);
+            if (two) qwiden_patch(patch1, wide1, kg);
+            auto pixels = [&](auto full) {
+              qconv_pixels_dsp<TY, decltype(full)::value, false, int16_t>(wide0, two ? wide1 : wide0, two, wg, kg,
+                                                                          cout_g, bias + g * cout_g, mg, sg, per_channel,
+                                                                          y_zp, act_min, act_max, out_sp, yo);
+            };
+            full_range ? pixels(Constant<bool, true>{}) : pixels(Constant<bool, false>{});
+            continue;
+          }
           auto pixels = [&](auto full, auto short_rows) {
             qconv_pixels_dsp<TY, decltype(full)::value, decltype(short_rows)::value>(
                 patch0, pb, two, wg, kg, cout_g, bias + g * cout_g, mg, sg, per_channel, y_zp, act_min, act_max, out_sp,
