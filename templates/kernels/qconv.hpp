@@ -148,6 +148,18 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
 #endif
     for (int32_t ic = 0; ic < cin_g; ++ic) {
       const TX* xr = xp + ic * in_sp;
+      if constexpr (off == 0) {
+        if (kw_n == 3 && kh_n == 3 && cs == 1) {  // the common int8 3x3 window: a halfword and a byte a row
+          memcpy(out, xr, 2);
+          out[2] = xr[2];
+          memcpy(out + 3, xr + rs, 2);
+          out[5] = xr[rs + 2];
+          memcpy(out + 6, xr + 2 * rs, 2);
+          out[8] = xr[2 * rs + 2];
+          out += 9;
+          continue;
+        }
+      }
       if (kw_n == 3 && cs == 1) {  // the common 3-wide row, unrolled
         for (int32_t kh = 0; kh < kh_n; ++kh, xr += rs, out += 3) {
           out[0] = x8(xr[0]);
@@ -237,14 +249,61 @@ inline bool qconv_pointwise(const ConvParams& c) {
          c.pad[2] == 0;
 }
 
-// Working bytes of qconv: two patches (two output pixels at a time), for a pointwise conv at
-// least four pixels packed as int16 (the DSP block, qpw4_scratch_bytes), or for a 2-D depthwise
-// conv one padded input plane and the 3 * stride + 4 bytes the Helium (and DSP) loops may
-// read past its end.
+// The DSP blocks widen a dense conv's (not pointwise, not depthwise) two patches to int16 once
+// per pixel pair (qwiden_patch) when at least four channel pairs share them, in place in twice
+// a patch's bytes. Decided for every target, as the arena is.
+inline bool qconv_wide_patch(const ConvParams& c) {
+  const int32_t cout_g = c.c_out / c.group;
+  return !qconv_depthwise_2d(c) && !qconv_pointwise(c) && cout_g >= 8 && cout_g % 2 == 0;
+}
+
+#if defined(O2M_QDOT_DSP)
+// A dense conv (qconv_wide_patch) on the DSP extension, two output pixels at a time: each
+// pixel's int8 patch gathered into the upper half of its int16 one and widened in place
+// (qwiden_patch), then every channel pair against both (qconv_pixels_dsp). gather(b, g, pix,
+// patch): pixel pix's patch of group g, batch b. Every shift requant_usual; kFull: the output
+// clamp is TY's range (IC's convs, KWS's and VWW's first: one SSAT an output, measured 2-6%
+// faster than the general clamp). Apart from qconv: inlined there, it costs the other paths registers.
+template <typename TY, bool kFull, typename Gather>
+__attribute__((noinline)) inline void qconv_patches_dsp(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t lo,
+                                                       int32_t hi, Gather gather, const int8_t* w, const int32_t* bias,
+                                                       const int32_t* mult, const int32_t* shift, TY* y, void* scratch) {
+  const int32_t cout_g = c.c_out / c.group, kg = (c.c_in / c.group) * c.k[0] * c.k[1] * c.k[2];
+  const int32_t ps = qconv_patch_stride(c), out_sp = c.out[0] * c.out[1] * c.out[2];
+  int16_t* const wide0 = static_cast<int16_t*>(scratch);
+  int16_t* const wide1 = wide0 + ps;
+  int8_t* const patch0 = static_cast<int8_t*>(scratch) + ps;
+  int8_t* const patch1 = patch0 + 2 * ps;
+  for (int32_t b = 0; b < c.n; ++b)
+    for (int32_t g = 0; g < c.group; ++g) {
+      const int32_t* mg = mult + (per_channel ? g * cout_g : 0);
+      const int32_t* sg = shift + (per_channel ? g * cout_g : 0);
+      TY* yg = y + (b * c.c_out + g * cout_g) * out_sp;
+      for (int32_t pix = 0; pix < out_sp; pix += 2) {
+        // an odd last pixel runs as a pair with itself, the second half not stored
+        const bool two = pix + 1 < out_sp;
+        gather(b, g, pix, patch0);
+        qwiden_patch(patch0, wide0, kg);
+        if (two) {
+          gather(b, g, pix + 1, patch1);
+          qwiden_patch(patch1, wide1, kg);
+        }
+        qconv_pixels_dsp<TY, kFull, false, false, int16_t>(wide0, two ? wide1 : wide0, two, w + g * cout_g * kg, kg, cout_g,
+                                                    bias + g * cout_g, mg, sg, per_channel, y_zp, lo, hi, out_sp,
+                                                    yg + pix);
+      }
+    }
+}
+#endif
+
+// Working bytes of qconv: two patches (two output pixels at a time; widened, twice that:
+// qconv_wide_patch), for a pointwise conv at least four pixels packed as int16 (the DSP block,
+// qpw4_scratch_bytes), or for a 2-D depthwise conv one padded input plane and the
+// 3 * stride + 4 bytes the Helium (and DSP) loops may read past its end.
 inline int32_t qconv_scratch_bytes(const ConvParams& c) {
   if (qconv_depthwise_2d(c)) return (qconv_plane_h(c) * qconv_plane_w(c) + 3 * c.stride[2] + 4 + 3) / 4 * 4;
   if (qconv_pointwise(c)) return 8 * qconv_patch_stride(c);  // = qpw4_scratch_bytes(c_in / group)
-  return 2 * qconv_patch_stride(c);
+  return (qconv_wide_patch(c) ? 4 : 2) * qconv_patch_stride(c);
 }
 
 // qconv may write y over x (the same bytes) for these geometries: a 2-D depthwise conv copies
@@ -254,9 +313,7 @@ inline int32_t qconv_scratch_bytes(const ConvParams& c) {
 // every variant in place.
 inline bool qconv_in_place(const ConvParams& c) {
   const bool same_plane = c.out[0] == c.in[0] && c.out[1] == c.in[1] && c.out[2] == c.in[2];
-  const bool pointwise = k_sp1(c) && c.group == 1 && c.stride[0] == 1 && c.stride[1] == 1 && c.stride[2] == 1 &&
-                         c.pad[0] == 0 && c.pad[1] == 0 && c.pad[2] == 0;
-  return c.c_out == c.c_in && same_plane && (qconv_depthwise_2d(c) || pointwise);
+  return c.c_out == c.c_in && same_plane && (qconv_depthwise_2d(c) || (c.group == 1 && qconv_pointwise(c)));
 }
 
 #if defined(O2M_QDOT_MVE)
@@ -587,6 +644,42 @@ __attribute__((noinline)) inline bool qconv_depthwise_transposed_mve(const QConv
 }
 #endif
 
+#if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+// The sums of a 3x3 stride-1 window for `pairs` pairs of outputs along a plane row (r0: the
+// first window's top-left byte, rows pw apart): acc[2i], acc[2i + 1] for outputs 2i, 2i + 1,
+// without the base. Weights as qconv_depthwise3x3_channel_dsp's: wa, wb, wc the rows' (w0, w2)
+// pairs, w1ab the first two rows' w1 as a pair, w1c the third's. Written out (13 registers, r7
+// free; not inlined, where they are not): compiled from C, GCC 12 spills weights and pointers every pair. 25 instructions a pair
+// of outputs (18 MACs); the requantisation runs apart, in C, over the row's sums.
+template <typename TX>
+__attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw, int32_t pairs, int32_t wa, int32_t wb, int32_t wc,
+                             int32_t w1ab, int32_t w1c, int32_t* acc) {
+  const TX* const end = r0 + 2 * pairs;
+  int32_t v, e, a0, a1;
+#define O2M_DW_PAIRS_ASM(X)                                                                       \
+  __asm__ volatile(                                                                               \
+      "1:\n ldr %[v], [%[r]]\n" X " %[e], %[v]\n" X " %[v], %[v], ror #8\n"                        \
+      "smuad %[a0], %[e], %[wa]\n smlabb %[a0], %[v], %[w1ab], %[a0]\n"                            \
+      "smuad %[a1], %[v], %[wa]\n smlatb %[a1], %[e], %[w1ab], %[a1]\n"                            \
+      "ldr %[v], [%[r], %[pw]]\n" X " %[e], %[v]\n" X " %[v], %[v], ror #8\n"                      \
+      "smlad %[a0], %[e], %[wb], %[a0]\n smlabt %[a0], %[v], %[w1ab], %[a0]\n"                     \
+      "smlad %[a1], %[v], %[wb], %[a1]\n smlatt %[a1], %[e], %[w1ab], %[a1]\n"                     \
+      "ldr %[v], [%[r], %[pw], lsl #1]\n" X " %[e], %[v]\n" X " %[v], %[v], ror #8\n"              \
+      "smlad %[a0], %[e], %[wc], %[a0]\n smlabb %[a0], %[v], %[w1c], %[a0]\n"                      \
+      "smlad %[a1], %[v], %[wc], %[a1]\n smlatb %[a1], %[e], %[w1c], %[a1]\n"                      \
+      "strd %[a0], %[a1], [%[acc]], #8\n adds %[r], #2\n cmp %[r], %[end]\n bne 1b\n"              \
+      : [r] "+r"(r0), [acc] "+r"(acc), [v] "=&r"(v), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)  \
+      : [pw] "r"(pw), [end] "r"(end), [wa] "r"(wa), [wb] "r"(wb), [wc] "r"(wc), [w1ab] "r"(w1ab),  \
+        [w1c] "r"(w1c)                                                                            \
+      : "cc", "memory")
+  if constexpr (qx_offset<TX>() != 0)
+    O2M_DW_PAIRS_ASM("uxtb16");
+  else
+    O2M_DW_PAIRS_ASM("sxtb16");
+#undef O2M_DW_PAIRS_ASM
+}
+#endif
+
 #if defined(O2M_QDOT_DSP)
 // One channel of a 3x3 2-D depthwise conv on the DSP extension. A plane row's four bytes r0..r3
 // split (SXTB16, or UXTB16 for uint8) into the halfword pairs (r0,r2) and (r1,r3); with a
@@ -621,6 +714,29 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
     qsplit4(r, e, o);
     return __smlabb(o, w1, __smlad(e, w02, a));
   };
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  constexpr int32_t kSums = 64;
+  if (kUsual && sw == 1 && sh == 1 && pw <= kSums && oh_n * ow_n >= kSums) {
+    // the sums of as many whole plane rows as kSums holds, end to end (a narrow row's call and
+    // requantisation set-up would cost more than its pairs; the sums at the rows' last two
+    // positions are dropped), by qdw3x3_pairs_dsp, then requantised. Measured on the M4: KWS's
+    // 25 x 5 outputs 4.99 -> 4.86 instructions/MAC, VWW's 24 x 24 3.65 -> 3.46; its 6 x 6
+    // outputs are slower this way (4.89 -> 4.97), hence at least kSums outputs.
+    const int32_t w1ab = pair(wc[1], wc[4]), rows = kSums / pw;
+    int32_t acc[kSums];
+    for (int32_t oh = 0; oh < oh_n; oh += rows) {
+      const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
+      // an odd count's last pair reads one byte past the last row, inside the plane's slack
+      qdw3x3_pairs_dsp(plane + oh * pw, pw, ((n - 1) * pw + ow_n + 1) / 2, wa, wb, wc2, w1ab, w1c, acc);
+      for (int32_t r = 0; r < n; ++r) {
+        TY* yr = yc + (oh + r) * ow_n;
+        const int32_t* ar = acc + r * pw;
+        for (int32_t i = 0; i < ow_n; ++i) yr[i] = out(base + ar[i]);
+      }
+    }
+    return;
+  }
+#endif
   for (int32_t oh = 0; oh < oh_n; ++oh) {
     const TX* r0 = plane + oh * sh * pw;
     TY* yr = yc + oh * ow_n;
@@ -1021,6 +1137,17 @@ inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const
     else
       qconv_pointwise_dsp<TX, TY, false>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y, packed);
     return;
+  }
+  if (!kLut && rq_usual && qconv_wide_patch(c)) {  // (qconv_patches_dsp; no table)
+    // captured by value: a local whose address escapes to the call is kept in memory by the other paths
+    auto gather_bg = [&c, x, cin_g, in_sp, out_hw, pad_v](int32_t b, int32_t g, int32_t pix, int8_t* patch) {
+      const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
+      qconv_gather<TX, kRef>(c, x + (b * c.c_in + g * cin_g) * in_sp, cin_g, od, oh, ow, pad_v, patch);
+    };
+    return full_range ? qconv_patches_dsp<TY, true>(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias,
+                                                    mult, shift, y, scratch)
+                      : qconv_patches_dsp<TY, false>(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias,
+                                                     mult, shift, y, scratch);
   }
 #endif
   for (int32_t b = 0; b < c.n; ++b)

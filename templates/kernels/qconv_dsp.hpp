@@ -60,8 +60,9 @@ constexpr int32_t kQdot2x2Short = 24;
 // stored, two false), two channels at a time: qdot2x2, then each channel's requantisation
 // constants derived once for its two outputs. w: n rows of kg bytes; y: channel j's output at
 // y + j * out_sp. Every shift requant_usual. kLut: each output byte through table (qlut_apply).
-template <typename TY, bool kFull, bool kShort, bool kLut = false>
-inline void qconv_pixels_dsp(const int8_t* p0, const int8_t* p1, bool two, const int8_t* w, int32_t kg, int32_t n,
+// TP = int16_t: the patches are widened (qwiden_patch) and run through qdot2x2_wide.
+template <typename TY, bool kFull, bool kShort, bool kLut = false, typename TP = int8_t>
+inline void qconv_pixels_dsp(const TP* p0, const TP* p1, bool two, const int8_t* w, int32_t kg, int32_t n,
                              const int32_t* bias, const int32_t* mult, const int32_t* shift, bool per_channel,
                              int32_t y_zp, int32_t lo, int32_t hi, int32_t out_sp, TY* y, const TY* table = nullptr) {
   const int32_t step = per_channel ? 1 : 0;
@@ -69,7 +70,12 @@ inline void qconv_pixels_dsp(const int8_t* p0, const int8_t* p1, bool two, const
                y += 2 * out_sp) {
     int32_t a[4];
     int32_t b0 = bias[0], b1 = bias[1];
-    if constexpr (kShort) {  // started from the bias
+    if constexpr (sizeof(TP) == 2) {  // started from the bias
+      a[0] = a[2] = b0;
+      a[1] = a[3] = b1;
+      b0 = b1 = 0;
+      qdot2x2_wide(p0, p1, w, kg, kg, a[0], a[1], a[2], a[3]);
+    } else if constexpr (kShort) {  // started from the bias
       a[0] = a[2] = b0;
       a[1] = a[3] = b1;
       b0 = b1 = 0;

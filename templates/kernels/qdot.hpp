@@ -211,6 +211,88 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
   acc[3] = s11;
 }
 
+// A patch widened once for qdot2x2_wide: each word's bytes k0..k3 as the halfwords (k0, k2, k1,
+// k3), the pairs SXTB16 makes of a weight word, so the patch is split once per pixel instead of
+// once per channel pair. n bytes from x, rounded up to a word. In place when d's bytes end where
+// x's do (x = d + n4 / 2 as bytes): every word is read before its bytes are written over.
+inline void qwiden_patch(const int8_t* x, int16_t* d, int32_t n) {
+  int32_t i = 0;
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  // eight bytes a pass, written out (9 instructions; GCC 12: 18 without post-increments)
+  if (const int32_t n8 = n & ~7) {
+    const int8_t* const end = x + n8;
+    int32_t v0, v1, e0, e1;
+    __asm__ volatile(
+        "1:\n ldrd %[v0], %[v1], [%[x]], #8\n"
+        "sxtb16 %[e0], %[v0]\n sxtb16 %[v0], %[v0], ror #8\n sxtb16 %[e1], %[v1]\n sxtb16 %[v1], %[v1], ror #8\n"
+        "strd %[e0], %[v0], [%[d]], #8\n strd %[e1], %[v1], [%[d]], #8\n cmp %[x], %[end]\n bne 1b\n"
+        : [x] "+r"(x), [d] "+r"(d), [v0] "=&r"(v0), [v1] "=&r"(v1), [e0] "=&r"(e0), [e1] "=&r"(e1)
+        : [end] "r"(end)
+        : "cc", "memory");
+    n -= n8;  // the pointers have moved on by n8
+  }
+#endif
+  for (; i < n; i += 4) {
+    const int32_t v = qload4(x + i), e = __sxtb16(v), o = qsxtb16_ror8(v);
+    memcpy(d + i, &e, 4);
+    memcpy(d + i + 2, &o, 4);
+  }
+}
+
+// qdot2x2 against widened patches a0, a1 (qwiden_patch, word-aligned) and the weight rows b0
+// and b0 + kg, adding to the sums s00 (a0.b0), s01 (a0.b1), s10, s11. Only the weights are split
+// here. Per 8 bytes: 4 LDRD, 4 LDR, 8 SXTB16, 16 SMLAD and 3 for the loop, for 32 MACs (qdot2x2:
+// 8 LDR, 16 SXTB16). Written out as qdot2x2 (14 registers, r7 free; else the C loop).
+__attribute__((always_inline)) inline void qdot2x2_wide(const int16_t* a0, const int16_t* a1, const int8_t* b0,
+                                                        int32_t kg, int32_t n, int32_t& s00, int32_t& s01,
+                                                        int32_t& s10, int32_t& s11) {
+  int32_t i = 0;
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  if (const int32_t n8 = n & ~7) {
+    const int8_t* const end = b0 + n8;
+    int32_t x0, x1, x2, x3, t, u;
+#define O2M_QDOT2X2_WIDE_STEP                                                                     \
+  "ldrd %[x0], %[x1], [%[a0]], #8\n ldrd %[x2], %[x3], [%[a1]], #8\n"                              \
+  "ldr %[t], [%[b0], %[kg]]\n sxtb16 %[u], %[t]\n sxtb16 %[t], %[t], ror #8\n"                     \
+  "smlad %[s01], %[x0], %[u], %[s01]\n smlad %[s01], %[x1], %[t], %[s01]\n"                        \
+  "smlad %[s11], %[x2], %[u], %[s11]\n smlad %[s11], %[x3], %[t], %[s11]\n"                        \
+  "ldr %[t], [%[b0]], #4\n sxtb16 %[u], %[t]\n sxtb16 %[t], %[t], ror #8\n"                        \
+  "smlad %[s00], %[x0], %[u], %[s00]\n smlad %[s00], %[x1], %[t], %[s00]\n"                        \
+  "smlad %[s10], %[x2], %[u], %[s10]\n smlad %[s10], %[x3], %[t], %[s10]\n"
+    __asm__ volatile("1:\n" O2M_QDOT2X2_WIDE_STEP O2M_QDOT2X2_WIDE_STEP
+                     "ldr %[t], %[end]\n cmp %[b0], %[t]\n bne 1b\n"
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [s00] "+r"(s00), [s01] "+r"(s01),
+                       [s10] "+r"(s10), [s11] "+r"(s11), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2),
+                       [x3] "=&r"(x3), [t] "=&r"(t), [u] "=&r"(u)
+                     : [kg] "r"(kg), [end] "m"(end)
+                     : "cc", "memory");
+#undef O2M_QDOT2X2_WIDE_STEP
+    n -= n8;  // the pointers have moved on by n8
+  }
+#endif
+  for (; i + 4 <= n; i += 4) {
+    int32_t e0, o0, e1, o1;
+    memcpy(&e0, a0 + i, 4);
+    memcpy(&o0, a0 + i + 2, 4);
+    memcpy(&e1, a1 + i, 4);
+    memcpy(&o1, a1 + i + 2, 4);
+    const int32_t v0 = qload4(b0 + i), v1 = qload4(b0 + kg + i);
+    const int32_t w0e = __sxtb16(v0), w0o = qsxtb16_ror8(v0), w1e = __sxtb16(v1), w1o = qsxtb16_ror8(v1);
+    s00 = __smlad(o0, w0o, __smlad(e0, w0e, s00));
+    s01 = __smlad(o0, w1o, __smlad(e0, w1e, s01));
+    s10 = __smlad(o1, w0o, __smlad(e1, w0e, s10));
+    s11 = __smlad(o1, w1o, __smlad(e1, w1e, s11));
+  }
+  for (; i < n; ++i) {  // the last word's bytes k0, k1, k2 at halfwords 0, 2, 1
+    const int32_t at = (i & ~3) + ((i & 1) << 1) + ((i & 2) >> 1);
+    const int32_t x0 = a0[at], x1 = a1[at], w0 = b0[i], w1 = b0[kg + i];
+    s00 += x0 * w0;
+    s01 += x0 * w1;
+    s10 += x1 * w0;
+    s11 += x1 * w1;
+  }
+}
+
 #if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
 #define O2M_QDOT1X4_DSP 1
 // One row a against four rows b, b + stride, b + 2 * stride, b + 3 * stride: acc[r] = a . b_r.
