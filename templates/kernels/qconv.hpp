@@ -229,6 +229,51 @@ inline void qconv_gather(const ConvParams& c, const TX* xg, int32_t cin_g, int32
   }
 }
 
+#if defined(O2M_QDOT_MVE)
+// A 2-D 3x3 window (unit dilation) of a dense conv: qgather2_3x3_mve may gather it.
+inline bool qconv_window3x3(const ConvParams& c) {
+  return c.in[0] == 1 && c.k[0] == 1 && c.k[1] == 3 && c.k[2] == 3 && c.dil[1] == 1 && c.dil[2] == 1 &&
+         c.in[2] < 32767 && c.in[2] * 2 + c.stride[2] < 32767;
+}
+// The patches of output pixels pix and pix + 1 (qconv_window3x3), when both windows are wholly
+// inside the input on one output row: per channel, two widening gathers of each window's first
+// eight bytes (offsets offs: (kh, kw) = (0,0)..(2,1), as qconv_gather's), two narrowing stores,
+// the ninth bytes by themselves. One call for the pair, with no per-pixel set-up: qconv_gather's
+// (called per pixel) cost as much as its channels on IC's 16-channel layers. Else false, nothing done.
+template <typename TX>
+inline bool qgather2_3x3_mve(const ConvParams& c, const TX* xg, int32_t cin_g, int32_t pix, uint16x8_t offs,
+                             int8_t* patch0, int8_t* patch1) {
+  constexpr int32_t off = qx_offset<TX>();
+  const int32_t ow_n = c.out[2], oh = pix / ow_n, ow = pix - oh * ow_n, sw = c.stride[2], in_w = c.in[2];
+  const int32_t ih0 = oh * c.stride[1] - c.pad[1], iw0 = ow * sw - c.pad[2];
+  if (ow + 1 >= ow_n || ih0 < 0 || iw0 < 0 || ih0 + 2 >= c.in[1] || iw0 + sw + 2 >= in_w) return false;
+  const int32_t in_sp = c.in[1] * in_w, last = 2 * in_w + 2;
+  const uint8_t* xr = reinterpret_cast<const uint8_t*>(xg + ih0 * in_w + iw0);
+  for (int32_t ic = 0; ic < cin_g; ++ic, xr += in_sp, patch0 += 9, patch1 += 9) {
+    int16x8_t v0, v1;
+    if constexpr (off != 0) {
+      v0 = vsubq_n_s16(vreinterpretq_s16_u16(vldrbq_gather_offset_u16(xr, offs)), static_cast<int16_t>(off));
+      v1 = vsubq_n_s16(vreinterpretq_s16_u16(vldrbq_gather_offset_u16(xr + sw, offs)), static_cast<int16_t>(off));
+    } else {
+      v0 = vldrbq_gather_offset_s16(reinterpret_cast<const int8_t*>(xr), offs);
+      v1 = vldrbq_gather_offset_s16(reinterpret_cast<const int8_t*>(xr + sw), offs);
+    }
+    vstrbq_s16(patch0, v0);
+    vstrbq_s16(patch1, v1);
+    patch0[8] = static_cast<int8_t>(static_cast<int32_t>(xr[last]) - off);
+    patch1[8] = static_cast<int8_t>(static_cast<int32_t>(xr[last + sw]) - off);
+  }
+  return true;
+}
+// qgather2_3x3_mve's offsets for rows in_w apart.
+inline uint16x8_t qgather_3x3_offsets(int32_t in_w) {
+  const uint16_t o[8] = {0, 1, 2, static_cast<uint16_t>(in_w), static_cast<uint16_t>(in_w + 1),
+                         static_cast<uint16_t>(in_w + 2), static_cast<uint16_t>(2 * in_w),
+                         static_cast<uint16_t>(2 * in_w + 1)};
+  return vld1q_u16(o);
+}
+#endif
+
 // 2-D depthwise (one input and one output channel per group) runs without a patch: each
 // channel's plane is copied once into a buffer padded with x_zp, so every window is whole and
 // sums x * w directly; the folded bias absorbs the offset (x - offset = x * w - offset * wsum).
@@ -879,6 +924,68 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
     }
 }
 
+#if defined(O2M_QDOT_MVE) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+// qconv_pixels_mve for two pixels when every channel is qout4_usual, written out: compiled from
+// C, GCC 12 spills the requantisation's constants and reloads its pointers every channel pair
+// (about 44 instructions a pair besides the dot's loop; here 35, with the whole 16-byte blocks
+// in qdot2x2_v's loop and the tail under one predicate, which stays in VPR for the whole call).
+// ctx holds what a pair reads once: the patches, kg % 16 and kg, mult and shift, the lanes'
+// index step, y_zp, the bytes between channel pairs in y, and the whole blocks. 12 core
+// registers and lr, all eight vector registers.
+template <typename TY>
+__attribute__((noinline)) inline void qconv_pairs2_mve(const int8_t* p0, const int8_t* p1, const int8_t* w, int32_t kg,
+                                                      int32_t pairs, const int32_t* bias, const int32_t* mult,
+                                                      const int32_t* shift, bool per_channel, int32_t y_zp, int32_t lo,
+                                                      int32_t hi, int32_t out_sp, TY* y) {
+  const int32_t os = out_sp * static_cast<int32_t>(sizeof(TY)), one = per_channel ? 1 : 0, rem = kg & 15;
+  const uint32x4_t y_offs = vreinterpretq_u32_s32(qv_lanes(0, os, sizeof(TY), os + static_cast<int32_t>(sizeof(TY))));
+  uint32x4_t idx = vreinterpretq_u32_s32(qv_lanes(0, one, 0, one));  // the lanes' channels (j, j + 1, j, j + 1)
+  const int32x4_t vlo = vdupq_n_s32(lo - y_zp), vhi = vdupq_n_s32(hi - y_zp);
+  auto word = [](const void* q) { return static_cast<int32_t>(reinterpret_cast<uintptr_t>(q)); };
+  const int32_t ctx[10] = {word(p0), word(p1), rem, kg, word(mult), word(shift), 2 * one, y_zp, 2 * os, kg >> 4};
+  const int8_t* b1 = w - rem;  // so that the first pair's rows are b1 + rem = w and w + kg
+  const int8_t *a0, *a1, *b0;
+  int32_t s00, s01, s10, s11;
+  int32x4_t a, x, m, sh;
+  const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(rem));  // in VPR (the "Up" operand)
+#define O2M_PAIRS2_ASM(TAIL)                                                                       \
+  __asm__ volatile(                                                                                \
+      "1:\n ldrd %[a0], %[a1], [%[ctx]]\n ldrd %[s00], %[s01], [%[ctx], #8]\n"                      \
+      "add %[b0], %[b1], %[s00]\n add %[b1], %[b0], %[s01]\n"                                       \
+      "ldrd %[s00], %[s01], [%[bias]], #8\n mov %[s10], %[s00]\n mov %[s11], %[s01]\n"              \
+      "ldr lr, [%[ctx], #36]\n wls lr, lr, 3f\n"                                                   \
+      "2:\n vldrb.u8 %q[a], [%[b0]], #16\n vldrb.u8 %q[x], [%[a0]], #16\n"                         \
+      "vmlava.s8 %[s00], %q[x], %q[a]\n vldrb.u8 %q[m], [%[a1]], #16\n"                             \
+      "vmlava.s8 %[s10], %q[m], %q[a]\n vldrb.u8 %q[a], [%[b1]], #16\n"                             \
+      "vmlava.s8 %[s01], %q[x], %q[a]\n vmlava.s8 %[s11], %q[m], %q[a]\n le lr, 2b\n"               \
+      "3:\n" TAIL                                                                                   \
+      "vmov %q[a][2], %q[a][0], %[s00], %[s10]\n vmov %q[a][3], %q[a][1], %[s01], %[s11]\n"          \
+      "ldrd %[s00], %[s01], [%[ctx], #16]\n"                                                        \
+      "vldrw.u32 %q[m], [%[s00], %q[idx], uxtw #2]\n vldrw.u32 %q[sh], [%[s01], %q[idx], uxtw #2]\n" \
+      "ldrd %[s00], %[s01], [%[ctx], #24]\n vadd.i32 %q[idx], %q[idx], %[s00]\n"                    \
+      "vqdmulh.s32 %q[x], %q[a], %q[m]\n vmul.i32 %q[a], %q[a], %q[m]\n"                            \
+      "vshl.s32 %q[m], %q[x], %q[sh]\n mov %[s00], #32\n vadd.i32 %q[sh], %q[sh], %[s00]\n"          \
+      "vshl.s32 %q[x], %q[x], %q[sh]\n vorr %q[a], %q[a], %q[x]\n vshr.u32 %q[x], %q[x], #31\n"      \
+      "vsli.32 %q[a], %q[m], #31\n vmin.u32 %q[a], %q[a], %q[x]\n vadd.i32 %q[m], %q[m], %q[a]\n"   \
+      "vmax.s32 %q[m], %q[m], %q[lo]\n vmin.s32 %q[m], %q[m], %q[hi]\n vadd.i32 %q[m], %q[m], %[s01]\n" \
+      "vstrb.32 %q[m], [%[y], %q[yo]]\n ldr %[s00], [%[ctx], #32]\n add %[y], %[s00]\n"             \
+      "subs %[pairs], #1\n bne 1b\n"                                                                \
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "+&r"(b1), [s00] "=&Te"(s00),             \
+        [s01] "=&Te"(s01), [s10] "=&Te"(s10), [s11] "=&Te"(s11), [bias] "+&r"(bias), [y] "+&r"(y),      \
+        [pairs] "+&r"(pairs), [a] "=&w"(a), [x] "=&w"(x), [m] "=&w"(m), [sh] "=&w"(sh), [idx] "+&w"(idx) \
+      : [ctx] "r"(ctx), [yo] "w"(y_offs), [lo] "w"(vlo), [hi] "w"(vhi), [pr] "Up"(pr)                  \
+      : "lr", "cc", "memory")
+  if (rem)  // the last kg % 16 bytes of the rows under the predicate
+    O2M_PAIRS2_ASM("vpstttt\n vldrbt.u8 %q[a], [%[b0]]\n vldrbt.u8 %q[x], [%[a0]]\n vldrbt.u8 %q[m], [%[a1]]\n"
+                   "vldrbt.u8 %q[sh], [%[b1]]\n vpstttt\n vmlavat.s8 %[s00], %q[x], %q[a]\n"
+                   "vmlavat.s8 %[s10], %q[m], %q[a]\n vmlavat.s8 %[s01], %q[x], %q[sh]\n"
+                   "vmlavat.s8 %[s11], %q[m], %q[sh]\n");
+  else
+    O2M_PAIRS2_ASM("");
+#undef O2M_PAIRS2_ASM
+}
+#endif
+
 #if defined(O2M_QDOT_MVE)
 // Output channels [0, n & ~1) of one or two pixels (patches p0, p1; p1 = p0 when only one is
 // stored) on Helium, two channels at a time: a 2x2 block (qdot2x2_v, started from the bias) is
@@ -899,6 +1006,12 @@ inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w
   // pixel 0's lanes (0 and 1) when only one is stored: by VCTP (GCC 12 materialises a constant
   // predicate 0x00ff as all lanes)
   const mve_pred16_t lanes = vctp32q(2);
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  if constexpr (kTwo && !kWide) {
+    if (n >= 2) qconv_pairs2_mve(p0, p1, w, kg, n >> 1, bias, mult, shift, per_channel, y_zp, lo, hi, out_sp, y);
+    return;
+  }
+#endif
   for (int32_t j = 0; j + 2 <= n; j += 2, w += 2 * kg, bias += 2, y += 2 * out_sp) {
     const int32x4_t acc = qdot2x2_v(p0, p1, w, w + kg, kg, bias[0], bias[1]);
     const int32x4_t m = vldrwq_gather_shifted_offset_s32(mult, idx);
@@ -1099,6 +1212,11 @@ inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const
     const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
     qconv_gather<TX, kRef>(c, xg, cin_g, od, oh, ow, pad_v, patch);
   };
+#if defined(O2M_QDOT_MVE)
+  // two pixels' 3x3 windows at once (qgather2_3x3_mve)
+  const bool window3x3 = !kRef && qconv_window3x3(c);
+  const uint16x8_t offs3x3 = qgather_3x3_offsets(c.in[2]);
+#endif
   // every shift in requantize()'s usual range: the blocks requantise without testing each
   bool rq_usual = !kRef;
   for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && qout4_usual(mult[i], shift[i]);
@@ -1173,11 +1291,17 @@ inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const
       for (int32_t pix = 0; pix < out_sp; pix += 2) {  // two pixels at a time
         // an odd last pixel runs as a pair with itself, the second half not stored
         const bool two = pix + 1 < out_sp;
-        gather(xg, pix, patch0);
-        const int8_t* pb = patch0;
-        if (two) {
-          gather(xg, pix + 1, patch1);
-          pb = patch1;
+        const int8_t* pb = patch1;
+#if defined(O2M_QDOT_MVE)
+        if (!(window3x3 && two && qgather2_3x3_mve<TX>(c, xg, cin_g, pix, offs3x3, patch0, patch1)))
+#endif
+        {
+          gather(xg, pix, patch0);
+          pb = patch0;
+          if (two) {
+            gather(xg, pix + 1, patch1);
+            pb = patch1;
+          }
         }
         TY* yo = yg + pix;
         int32_t j = 0;
