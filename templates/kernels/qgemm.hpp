@@ -105,7 +105,8 @@ inline void qgemm(const QGemmParams& p, const TX* x, const int8_t* w, const int3
       if (full_range && !p.per_channel)
         qgemm_row_dsp<TY, true>(a, w, p.n, p.k, bias, mult, shift, false, p.y_zp, p.act_min, p.act_max, yr);
       else
-        qgemm_row_dsp<TY, false>(a, w, p.n, p.k, bias, mult, shift, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, yr);
+        qgemm_row_dsp<TY, false>(a, w, p.n, p.k, bias, mult, shift, p.per_channel != 0, p.y_zp, p.act_min, p.act_max,
+                                 yr);
     }
 #endif
     for (; j + 2 <= p.n; j += 2) {
