@@ -175,7 +175,11 @@ std::vector<KernelCall> lower_qgemm(const Node& n) {
     return visit_q8(n, y.dtype, [&](auto ty) {
       using TX = decltype(tx);
       using TY = decltype(ty);
-      KernelCall c = make_call(O2M_KERNEL2("qgemm.hpp", o2m::qgemm, TX, TY), "o2m::QGemmParams", p, node_inputs(n), {&y});
+      // --optimize size: the reference kernel (no DSP row variants), bit-exact like the fast one
+      const bool compact = wants_compact_kernel(n);
+      KernelCall c = make_call("qgemm.hpp", "o2m::qgemm<" + ctype<TX>() + ", " + ctype<TY>() + (compact ? ", true>" : ">"),
+                               compact ? &o2m::qgemm<TX, TY, true> : &o2m::qgemm<TX, TY>, "o2m::QGemmParams", p,
+                               node_inputs(n), {&y});
       c.scratch_bytes = o2m::qgemm_scratch_bytes<TX>(p.k);
       return c;
     });

@@ -1,7 +1,7 @@
 // --optimize size: the ops that have a compact generic kernel beside their unrolled and
 // specialised fast ones get kCompactAttr, which their lowerings read (src/ops/fused.cpp,
-// qlinear_conv.cpp). Results stay within the float tolerances, and the int8 conv's
-// compact kernel is its reference, so int8 stays bit-exact.
+// qlinear_conv.cpp, qlinear_gemm.cpp). Results stay within the float tolerances, and the int8
+// conv's and matrix product's compact kernels are their references, so int8 stays bit-exact.
 #include "ops/op.h"
 #include "passes/passes.h"
 
@@ -11,7 +11,7 @@ void select_compact_kernels(Graph& g, const PassOptions& opts) {
   if (!opts.optimize_size) return;
   for (auto& np : g.nodes) {
     Node& n = *np;
-    if (n.domain != "onnx2mcu" || (n.op != "ConvPool" && n.op != "QConv")) continue;
+    if (n.domain != "onnx2mcu" || (n.op != "ConvPool" && n.op != "QConv" && n.op != "QGemm")) continue;
     n.attrs[kCompactAttr].kind = Attr::Kind::Int;
     n.attrs[kCompactAttr].i = 1;
   }

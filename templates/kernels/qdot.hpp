@@ -295,16 +295,18 @@ __attribute__((always_inline)) inline void qdot2x2_wide(const int16_t* a0, const
 
 #if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
 #define O2M_QDOT1X4_DSP 1
-// One row a against four rows b, b + stride, b + 2 * stride, b + 3 * stride: acc[r] = a . b_r.
-// Each word of a is split once for four weight rows. The whole 8-byte steps in assembly (as
-// qdot2x2: GCC 12 spills sums and pointers; 13 registers, r7 free), the rest in C. Only with
-// the assembly (in C, qdot2's pairs are faster).
-inline void qdot1x4(const int8_t* a, const int8_t* b, int32_t stride, int32_t n, int32_t* acc) {
+// One row a against four rows b, b + stride, b + 2 * stride, b + 3 * stride: acc[r] += a . b_r
+// (the caller starts acc from the bias). Each word of a is split once for four weight rows. The
+// whole 8-byte steps in assembly (as qdot2x2: GCC 12 spills sums and pointers; 14 registers, r7
+// free; out of line, so that the loop's end can take a register), the rest in C. Only with the
+// assembly (in C, qdot2's pairs are faster).
+__attribute__((noinline)) inline void qdot1x4(const int8_t* a, const int8_t* b, int32_t stride, int32_t n,
+                                              int32_t* acc) {
   const int8_t* b0 = b;
   const int8_t* b1 = b0 + stride;
   const int8_t* b2 = b1 + stride;
   const int8_t* b3 = b2 + stride;
-  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
   if (const int32_t n8 = n & ~7) {
     const int8_t* const end = a + n8;
     int32_t ta, tae, tw, twe;
@@ -314,12 +316,15 @@ inline void qdot1x4(const int8_t* a, const int8_t* b, int32_t stride, int32_t n,
 #define O2M_QDOT1X4_STEP                                                                          \
   "ldr %[ta], [%[a]], #4\n sxtb16 %[tae], %[ta]\n sxtb16 %[ta], %[ta], ror #8\n"                   \
   O2M_QDOT1X4_ROW("b0", "s0") O2M_QDOT1X4_ROW("b1", "s1") O2M_QDOT1X4_ROW("b2", "s2") O2M_QDOT1X4_ROW("b3", "s3")
-    __asm__ volatile("1:\n" O2M_QDOT1X4_STEP O2M_QDOT1X4_STEP
-                     "ldr %[tw], %[end]\n cmp %[a], %[tw]\n bne 1b\n"
+    // 16 bytes a pass (the loop's compare and branch amortised over 64 MACs), entered at its
+    // second half when n8 holds an odd number of 8-byte steps
+    __asm__ volatile("sub %[tw], %[end], %[a]\n tst %[tw], #8\n bne 2f\n"
+                     "1:\n" O2M_QDOT1X4_STEP O2M_QDOT1X4_STEP "2:\n" O2M_QDOT1X4_STEP O2M_QDOT1X4_STEP
+                     "cmp %[a], %[end]\n bne 1b\n"
                      : [a] "+r"(a), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [s0] "+r"(s0),
                        [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [ta] "=&r"(ta), [tae] "=&r"(tae), [tw] "=&r"(tw),
                        [twe] "=&r"(twe)
-                     : [end] "m"(end)
+                     : [end] "r"(end)
                      : "cc", "memory");
 #undef O2M_QDOT1X4_STEP
 #undef O2M_QDOT1X4_ROW

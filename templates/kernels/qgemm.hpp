@@ -24,18 +24,34 @@ struct QGemmParams {
 // Columns [0, n & ~3) of one row a (k bytes) on the DSP extension, four at a time: qdot1x4 (each
 // word of a split once for four), each output requantised by qrequant_dsp and clamped by
 // qclamp_dsp (every shift requant_usual, checked by the caller): the same bytes as qout().
-template <typename TY, bool kFull>
-inline void qgemm_row_dsp(const int8_t* a, const int8_t* w, int32_t n, int32_t k, const int32_t* bias,
-                          const int32_t* mult, const int32_t* shift, bool per_channel, int32_t y_zp, int32_t lo,
-                          int32_t hi, TY* y) {
+// kCommon: one multiplier (its constants derived once a row) and the clamp TY's whole range (one
+// SSAT/USAT); else per-channel constants each output and a general clamp. Out of line, so that
+// the requantisation keeps its constants in registers (inlined, GCC 12 spills them every output).
+template <typename TY, bool kCommon>
+__attribute__((noinline)) void qgemm_row_dsp(const int8_t* a, const int8_t* w, int32_t n, int32_t k,
+                                             const int32_t* bias, const int32_t* mult, const int32_t* shift,
+                                             bool per_channel, int32_t y_zp, int32_t lo, int32_t hi, TY* y) {
   const int32_t step = per_channel ? 1 : 0;
-  for (int32_t j = 0; j + 4 <= n; j += 4, w += 4 * k, bias += 4, mult += 4 * step, shift += 4 * step, y += 4) {
-    int32_t acc[4];
+  int32_t m = mult[0], t = -1 - shift[0], lsh = 33 + shift[0], half = 1 << (-2 - shift[0]);
+  for (TY* const end = y + (n & ~3); y != end; w += 4 * k, bias += 4, mult += 4 * step, shift += 4 * step, y += 4) {
+    int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
     qdot1x4(a, w, k, k, acc);
-    for (int32_t r = 0; r < 4; ++r) {
-      const int32_t s = shift[r * step];
-      y[r] = qclamp_dsp<TY, kFull>(qrequant_dsp(acc[r] + bias[r], mult[r * step], -1 - s, 33 + s, 1 << (-2 - s)),
-                                   y_zp, lo, hi);
+    auto out = [&](int32_t r) __attribute__((always_inline)) {
+      if constexpr (!kCommon) {
+        m = mult[r * step];
+        t = -1 - shift[r * step];
+        lsh = 33 + shift[r * step];
+        half = 1 << (-2 - shift[r * step]);
+      }
+      y[r] = qclamp_dsp<TY, kCommon>(qrequant_dsp(acc[r], m, t, lsh, half), y_zp, lo, hi);
+    };
+    if constexpr (kCommon) {
+      out(0);  // written out: GCC 12 does not unroll a loop around the assembly
+      out(1);
+      out(2);
+      out(3);
+    } else {  // a loop: four sets of constants take longer than it
+      for (int32_t r = 0; r < 4; ++r) out(r);
     }
   }
 }
@@ -86,10 +102,11 @@ inline void qgemm(const QGemmParams& p, const TX* x, const int8_t* w, const int3
 #elif defined(O2M_QDOT1X4_DSP)
     if (rq_usual) {
       j = p.n & ~3;
-      if (full_range)
-        qgemm_row_dsp<TY, true>(a, w, p.n, p.k, bias, mult, shift, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, yr);
+      if (full_range && !p.per_channel)
+        qgemm_row_dsp<TY, true>(a, w, p.n, p.k, bias, mult, shift, false, p.y_zp, p.act_min, p.act_max, yr);
       else
-        qgemm_row_dsp<TY, false>(a, w, p.n, p.k, bias, mult, shift, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, yr);
+        qgemm_row_dsp<TY, false>(a, w, p.n, p.k, bias, mult, shift, p.per_channel != 0, p.y_zp, p.act_min, p.act_max,
+                                 yr);
     }
 #endif
     for (; j + 2 <= p.n; j += 2) {
