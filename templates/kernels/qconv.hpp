@@ -1248,10 +1248,11 @@ inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const
 #if defined(O2M_QDOT_DSP)
   // the output clamp is TY's own (always with a table: qconv_lut; fewer variants compiled)
   const bool full_range = kLut || (act_min == QRange<TY>::lo && act_max == QRange<TY>::hi);
-  if (!kRef && !kLut && pointwise) {  // four pixels by two channels (qconv_pointwise_dsp; no table)
+  if (!kRef && pointwise) {  // four pixels by two channels (qconv_pointwise_dsp)
     int16_t* packed = static_cast<int16_t*>(scratch);
     if (full_range)
-      qconv_pointwise_dsp<TX, TY, true>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y, packed);
+      qconv_pointwise_dsp<TX, TY, true, kLut>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y,
+                                              packed, table);
     else
       qconv_pointwise_dsp<TX, TY, false>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y, packed);
     return;

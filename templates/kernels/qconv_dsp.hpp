@@ -209,22 +209,24 @@ __attribute__((always_inline)) inline void qdot4x2_s16(const int16_t* s, const i
 
 // qconv_pointwise_dsp's outputs of one 4x2 block a by qout: channel 0's np pixels to y, channel
 // 1's (when second) to y + sp; mult and shift point at channel 0's, channel 1's are step after.
-template <typename TY>
+// kLut: each output through table (qlut_apply).
+template <typename TY, bool kLut>
 __attribute__((noinline)) void qpw4_store_qout(const int32_t* a, const int32_t* mult, const int32_t* shift,
                                                int32_t step, bool second, int32_t np, int32_t sp, int32_t y_zp,
-                                               int32_t lo, int32_t hi, TY* y) {
+                                               int32_t lo, int32_t hi, const TY* table, TY* y) {
   for (int32_t col = 0; col < (second ? 2 : 1); ++col)
     for (int32_t q = 0; q < np; ++q)
-      y[col * sp + q] = qout<TY>(a[2 * q + col], mult[col * step], shift[col * step], y_zp, lo, hi);
+      y[col * sp + q] = qlut_apply<TY, kLut>(table, qout<TY>(a[2 * q + col], mult[col * step], shift[col * step], y_zp, lo, hi));
 }
 
 // A pointwise conv (1x1, unit strides, no padding) four pixels at a time: x: [n, c_in, sp],
 // w: [c_out, c_in / group], y: [n, c_out, sp]; s: qpw4_scratch_bytes(c_in / group) bytes. Each
 // block of pixels is packed before any of its outputs is written, so y may be x (qconv_in_place).
-template <typename TX, typename TY, bool kFull>
+// kLut: each output through table (qconv_lut's, looked up in the store: qstore_dsp).
+template <typename TX, typename TY, bool kFull, bool kLut = false>
 inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t lo, int32_t hi,
                                 const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
-                                const int32_t* shift, TY* y, int16_t* s) {
+                                const int32_t* shift, TY* y, int16_t* s, const TY* table = nullptr) {
   const int32_t kg = c.c_in / c.group, cout_g = c.c_out / c.group, sp = c.out[0] * c.out[1] * c.out[2];
   const int32_t step = per_channel ? 1 : 0;
   for (int32_t b = 0; b < c.n; ++b)
@@ -246,7 +248,8 @@ inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y
           TY* y0 = yg + j * sp + pix;
           if (__builtin_expect(!requant_usual(shift[oc * step]) || !requant_usual(shift[oc1 * step]), 0)) {
             // a shift outside qrequant_dsp's range (a channel of near-zero weights): qout, out of line
-            qpw4_store_qout(a, mult + oc * step, shift + oc * step, step, second, np, sp, y_zp, lo, hi, y0);
+            qpw4_store_qout<TY, kLut>(a, mult + oc * step, shift + oc * step, step, second, np, sp, y_zp, lo, hi, table,
+                                      y0);
             continue;
           }
           // channel ch's four outputs (column col of a) to yc
@@ -254,7 +257,7 @@ inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y
             const int32_t m = mult[ch * step], sh = shift[ch * step];
             const int32_t t = -1 - sh, lsh = 33 + sh, half = 1 << (-2 - sh);
             auto out = [&](int32_t q) __attribute__((always_inline)) {
-              yc[q] = qclamp_dsp<TY, kFull>(qrequant_dsp(a[2 * q + col], m, t, lsh, half), y_zp, lo, hi);
+              yc[q] = qstore_dsp<TY, kFull, kLut>(qrequant_dsp(a[2 * q + col], m, t, lsh, half), y_zp, lo, hi, table);
             };
             out(0);  // written out: GCC 12 does not unroll a loop around the assembly
             out(1);
