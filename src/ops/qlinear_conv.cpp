@@ -113,7 +113,8 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
       const bool compact = wants_compact_kernel(n);
       const std::string types = ctype<TX>() + ", " + ctype<TY>() + (compact ? ", true>" : ">");
       KernelCall c;
-      if (!compact && o2m::qconv_pointwise_few_pays(p.conv)) {  // few input channels: across pixels
+      const bool few = !compact && o2m::qconv_pointwise_few_pays(p.conv);
+      if (few) {  // few input channels: across pixels
         std::vector<const Value*> in = node_inputs(n);
         in.resize(6, nullptr);  // the table is optional
         c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_pointwise_few<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
@@ -126,7 +127,7 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
                        : make_call("qconv.hpp", "o2m::qconv<" + types, compact ? &o2m::qconv<TX, TY, true> : &o2m::qconv<TX, TY>,
                                    "o2m::QConvParams", p, node_inputs(n), {&y});
       }
-      c.scratch_bytes = o2m::qconv_scratch_bytes(p.conv);
+      c.scratch_bytes = few ? o2m::qconv_pointwise_few_scratch_bytes(p.conv) : o2m::qconv_scratch_bytes(p.conv);
       c.in_place = o2m::qconv_in_place(p.conv);  // depthwise channel by channel through the plane
       return c;
     });

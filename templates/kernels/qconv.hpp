@@ -1105,6 +1105,11 @@ inline bool qconv_pointwise_few_pays(const ConvParams& c) {
                          c.stride[2] == 1 && c.pad[0] == 0 && c.pad[1] == 0 && c.pad[2] == 0 && c.group == 1;
   return pointwise && c.c_in % 2 == 0 && (c.c_in <= 8 || (c.c_in <= kQdspPixelsCin && c.c_out <= c.c_in));
 }
+// Scratch bytes of qconv_pointwise_few: qconv's, or qconv_pointwise8_dsp's tile when larger.
+inline int32_t qconv_pointwise_few_scratch_bytes(const ConvParams& c) {
+  const int32_t bytes = qconv_scratch_bytes(c);
+  return c.c_in == 8 && bytes < qpw8_scratch_bytes() ? qpw8_scratch_bytes() : bytes;
+}
 #if defined(O2M_QDOT_DSP)
 // A pointwise conv with few input channels (an even number: zant_beer's 8 and 16) on the DSP
 // extension across pixels, as its Helium counterpart: with so short a dot, the 2x2 blocks'
@@ -1411,6 +1416,10 @@ inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t*
   bool usual = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi &&
                static_cast<const void*>(x) != static_cast<const void*>(y);
   for (int32_t i = 0; i < (p.per_channel ? p.conv.c_out : 1); ++i) usual = usual && requant_usual(shift[i]);
+  if (usual && p.conv.c_in == 8 &&
+      qpw8_constants_ok(p.conv.c_out, p.per_channel != 0, bias, mult, shift, p.y_zp))
+    return qconv_pointwise8_dsp<TX, TY, kLut>(p.conv, p.per_channel != 0, p.y_zp, x, w, bias, mult, shift, table, y,
+                                              static_cast<int16_t*>(scratch));
   if (usual)
     return qconv_pointwise_pixels_dsp<TX, TY, true, kLut>(p.conv, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, x, w,
                                                            bias, mult, shift, table, y);

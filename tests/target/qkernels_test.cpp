@@ -85,7 +85,9 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
   const o2m::ConvParams& c = p.conv;
   const int kg = c.c_in / c.group * c.k[1] * c.k[2];
   const int in_n = c.c_in * c.in[1] * c.in[2], out_n = c.c_out * c.out[1] * c.out[2];
-  if (in_n > kBuf || kg * c.c_out > kBuf || out_n > kBuf || o2m::qconv_scratch_bytes(c) > 4096) return;
+  if (in_n > kBuf || kg * c.c_out > kBuf || out_n > kBuf || o2m::qconv_scratch_bytes(c) > 4096 ||
+      o2m::qconv_pointwise_few_scratch_bytes(c) > 4096)
+    return;
   random_bytes(g_x, in_n);
   random_bytes(g_w, kg * c.c_out);
   random_requant(c.c_out, uniform(1, wide_one_in) == 1);
@@ -205,6 +207,7 @@ void pointwise_trial(int t) {
   c.out[2] = c.in[2];
   if (t % 3 == 0) c.c_out = c.c_in;  // a shape that runs in place
   if (t % 3 == 1) c.c_in = 2 * uniform(1, 8);  // few input channels: the DSP path across pixels
+  if (t % 6 == 1) c.c_in = 8;                   // (qconv_pointwise8_dsp: tiles, odd tails, ties, odd zero points)
   if (t % 5 == 1) {                  // two groups (the DSP block per group)
     c.group = 2;
     c.c_in = 2 * uniform(1, 40);
