@@ -207,7 +207,7 @@ void pointwise_trial(int t) {
   c.out[2] = c.in[2];
   if (t % 3 == 0) c.c_out = c.c_in;  // a shape that runs in place
   if (t % 3 == 1) c.c_in = 2 * uniform(1, 8);  // few input channels: the DSP path across pixels
-  if (t % 6 == 1) c.c_in = 8;                   // (qconv_pointwise8_dsp: tiles, odd tails, ties, odd zero points)
+  if (t % 6 == 1) c.c_in = t % 12 == 1 ? 8 : 16;  // (qconv_pointwise8_dsp: tiles, odd tails, ties, odd zero points)
   if (t % 5 == 1) {                  // two groups (the DSP block per group)
     c.group = 2;
     c.c_in = 2 * uniform(1, 40);
