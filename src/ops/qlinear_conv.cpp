@@ -117,9 +117,19 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
       if (few) {  // few input channels: across pixels
         std::vector<const Value*> in = node_inputs(n);
         in.resize(6, nullptr);  // the table is optional
-        c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_pointwise_few<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
-                                   &o2m::qconv_pointwise_few<TX, TY, true>, "o2m::QConvParams", p, in, {&y})
-                       : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv_pointwise_few, TX, TY), "o2m::QConvParams", p, in, {&y});
+        const bool lut = n.input(5) != nullptr;
+        auto few_call = [&](auto tiles) {  // tiles: qconv_pointwise_tiles_cin, a template argument
+          constexpr int32_t k = decltype(tiles)::value;
+          const std::string fn = "o2m::qconv_pointwise_few<" + ctype<TX>() + ", " + ctype<TY>() + (lut ? ", true, " : ", false, ") +
+                                 std::to_string(k) + ">";
+          return make_call("qconv.hpp", fn, lut ? &o2m::qconv_pointwise_few<TX, TY, true, k> : &o2m::qconv_pointwise_few<TX, TY, false, k>,
+                           "o2m::QConvParams", p, in, {&y});
+        };
+        switch (o2m::qconv_pointwise_tiles_cin(p.conv.c_in)) {
+          case 8: c = few_call(o2m::Constant<int32_t, 8>{}); break;
+          case 16: c = few_call(o2m::Constant<int32_t, 16>{}); break;
+          default: c = few_call(o2m::Constant<int32_t, 0>{});
+        }
       } else {
         c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_lut<" + types,
                                    compact ? &o2m::qconv_lut<TX, TY, true> : &o2m::qconv_lut<TX, TY>, "o2m::QConvParams", p,

@@ -1107,10 +1107,13 @@ inline bool qconv_pointwise_few_pays(const ConvParams& c) {
                          c.stride[2] == 1 && c.pad[0] == 0 && c.pad[1] == 0 && c.pad[2] == 0 && c.group == 1;
   return pointwise && c.c_in % 2 == 0 && (c.c_in <= 8 || c.c_in == 16 || (c.c_in <= kQdspPixelsCin && c.c_out <= c.c_in));
 }
+// qconv_pointwise_few's kTiles for c_in input channels: c_in when qconv_pointwise8_dsp takes it
+// (8, 16), else 0.
+constexpr int32_t qconv_pointwise_tiles_cin(int32_t c_in) { return c_in == 8 || c_in == 16 ? c_in : 0; }
 // Scratch bytes of qconv_pointwise_few: qconv's, or qconv_pointwise8_dsp's tile when larger.
 inline int32_t qconv_pointwise_few_scratch_bytes(const ConvParams& c) {
   const int32_t bytes = qconv_scratch_bytes(c);
-  const bool tiles = c.c_in == 8 || c.c_in == 16;
+  const bool tiles = qconv_pointwise_tiles_cin(c.c_in) != 0;
   return tiles && bytes < qpw8_scratch_bytes(c.c_in) ? qpw8_scratch_bytes(c.c_in) : bytes;
 }
 #if defined(O2M_QDOT_DSP)
@@ -1413,21 +1416,19 @@ inline void qconv_lut(const QConvParams& p, const TX* x, const int8_t* w, const 
 // on the DSP extension across pixels (8 or 16 channels whose constants pass qpw8_constants_ok:
 // qconv_pointwise8_dsp; else qconv_pointwise_pixels_dsp) when every shift is requant_usual, the
 // output keeps TY's whole range and y is not x; else as qconv / qconv_lut. scratch:
-// qconv_pointwise_few_scratch_bytes.
-template <typename TX, typename TY, bool kLut = false>
+// qconv_pointwise_few_scratch_bytes. kTiles: qconv_pointwise_tiles_cin(c_in) (a template
+// argument: a model carries only the tiles it runs).
+template <typename TX, typename TY, bool kLut = false, int32_t kTiles = 0>
 inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias,
                                 const int32_t* mult, const int32_t* shift, const TY* table, TY* y, void* scratch) {
 #if defined(O2M_QDOT_DSP)
   bool usual = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi &&
                static_cast<const void*>(x) != static_cast<const void*>(y);
   for (int32_t i = 0; i < (p.per_channel ? p.conv.c_out : 1); ++i) usual = usual && requant_usual(shift[i]);
-  if (usual && (p.conv.c_in == 8 || p.conv.c_in == 16) &&
-      qpw8_constants_ok(p.conv, p.per_channel != 0, bias, mult, shift, p.y_zp)) {
-    int16_t* s = static_cast<int16_t*>(scratch);
-    if (p.conv.c_in == 8)
-      return qconv_pointwise8_dsp<TX, TY, 8, kLut>(p.conv, p.per_channel != 0, p.y_zp, x, w, bias, mult, shift, table, y, s);
-    return qconv_pointwise8_dsp<TX, TY, 16, kLut>(p.conv, p.per_channel != 0, p.y_zp, x, w, bias, mult, shift, table, y, s);
-  }
+  if constexpr (kTiles != 0)
+    if (usual && qpw8_constants_ok(p.conv, p.per_channel != 0, bias, mult, shift, p.y_zp))
+      return qconv_pointwise8_dsp<TX, TY, kTiles, kLut>(p.conv, p.per_channel != 0, p.y_zp, x, w, bias, mult, shift, table,
+                                                        y, static_cast<int16_t*>(scratch));
   if (usual)
     return qconv_pointwise_pixels_dsp<TX, TY, true, kLut>(p.conv, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, x, w,
                                                            bias, mult, shift, table, y);

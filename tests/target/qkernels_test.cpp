@@ -118,10 +118,19 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
   o2m::qconv_lut<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
   check(through_table(), "qconv_lut", t);
   if (o2m::qconv_pointwise_few_pays(c)) {  // the lowering's entry for few input channels, with and without the table
-    o2m::qconv_pointwise_few<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
-    check(through_table(), "qconv_pointwise_few lut", t);
-    o2m::qconv_pointwise_few<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, nullptr, reinterpret_cast<TY*>(g_y_var), g_scratch);
-    check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_pointwise_few", t);
+    auto few = [&](auto tiles) {              // as the lowering: its tiles for 8 and 16 input channels
+      constexpr int32_t k = decltype(tiles)::value;
+      o2m::qconv_pointwise_few<TX, TY, true, k>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
+      check(through_table(), "qconv_pointwise_few lut", t);
+      o2m::qconv_pointwise_few<TX, TY, false, k>(p, x, g_w, g_bias, g_mult, g_shift, nullptr, reinterpret_cast<TY*>(g_y_var),
+                                                  g_scratch);
+      check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_pointwise_few", t);
+    };
+    switch (o2m::qconv_pointwise_tiles_cin(c.c_in)) {
+      case 8: few(o2m::Constant<int32_t, 8>{}); break;
+      case 16: few(o2m::Constant<int32_t, 16>{}); break;
+      default: few(o2m::Constant<int32_t, 0>{});
+    }
   }
   if (!o2m::qconv_in_place(c)) return;
   // as the planner runs it (src/planner/memory_plan.cpp): y written over x
