@@ -312,6 +312,7 @@ inline void qpw8_pack(const TX* x, int32_t sp, int32_t cin, int32_t np, int16_t*
   for (int32_t ic = 0; ic < cin; ++ic) {
     const TX* xc = x + ic * sp;
     int16_t* d = s + ic / 8 * 8 + kSlot[ic % 8];
+#pragma GCC unroll 4  // (zant_beer on the M4: 75 K instructions fewer)
     for (int32_t p = 0; p < np; ++p) d[slots * p] = static_cast<int16_t>(static_cast<int32_t>(xc[p]) - qx_offset<TX>());
   }
 }
