@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # control_flow_models.sh ONNX2MCU TARGET: models whose control flow is decided by the input
-# (make_control_flow_models.py: run-time Ifs, a Loop with a run-time trip count and early exit, a
+# (make_control_flow_models.py: run-time Ifs, a Loop with a run-time trip count and early exit, one
+# growing a sequence, a
 # Scan recurrent cell, sequences with run-time positions, split sizes and element count, an optional present or
 # not at run time) compile to code with
 # that construct (marker.txt: `} else {`, `for (; `),
