@@ -15,13 +15,6 @@
 namespace onnx2mcu {
 namespace {
 
-Attr int_attr(int64_t v) {
-  Attr a;
-  a.kind = Attr::Kind::Int;
-  a.i = v;
-  return a;
-}
-
 // A graph and the node that owns it (nullptr for the Loop body): a branch's captured
 // placeholders stand for that node's inputs.
 struct Scope {
@@ -216,7 +209,8 @@ std::optional<std::vector<std::unique_ptr<Node>>> lower_sequence_loop(Graph& g, 
     if (!c.holds(v)) continue;
     const Value* seq = c.optionals.count(v) ? c.optionals.at(v) : v;
     if (!seq || !c.sequences.count(seq))
-      n.fail("carries optional '" + v->name + "', which holds no sequence; a run-time Loop carries only a sequence it grows" + advice);
+      n.fail("carries optional '" + v->name + "', " + (seq ? "which holds a tensor" : "which is empty") +
+             "; a run-time Loop carries only a sequence it grows (or an optional holding one)" + advice);
     if (c.counts.count(seq)) n.fail("carries sequence '" + v->name + "', whose element count is known only at run time");
     for (const Value* e : c.sequences.at(seq))
       if (!e) n.fail("carries sequence '" + v->name + "', " + c.unknown_elements(seq));

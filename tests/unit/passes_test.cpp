@@ -1794,6 +1794,18 @@ TEST(Sequences, RunTimeSplitSizesAlongAxis0GiveElementsOfARunTimeLength) {
       << err;
 }
 
+// The graph's one model output is a sequence of `capacity` elements, a run-time count of them
+// filled: its elements, then the int64 scalar count.
+void expect_runtime_count(const Graph& g, size_t capacity) {
+  ASSERT_EQ(g.outputs.size(), capacity + 1);
+  const Value& count = *g.outputs[capacity];
+  EXPECT_EQ(count.dtype, DType::I64);
+  EXPECT_EQ(count.shape, Shape{});
+  ASSERT_EQ(g.output_forms.size(), 1u);
+  EXPECT_TRUE(g.output_forms[0].runtime_count);
+  EXPECT_EQ(g.output_forms[0].count, capacity);
+}
+
 // One split size known at run time, along axis 1: as many elements as the axis is long (sizes of
 // at least 1), element k at most len / (k + 1) columns, then an int64 output counting those filled.
 TEST(Sequences, ARunTimeSplitSizeGivesARunTimeCountOfElements) {
@@ -1811,12 +1823,7 @@ TEST(Sequences, ARunTimeSplitSizeGivesARunTimeCountOfElements) {
     EXPECT_TRUE(has_runtime_length(e)) << e.name;
     EXPECT_EQ(runtime_length_axis(e), 1u) << e.name;
   }
-  const Value& count = *b.g.outputs[6];
-  EXPECT_EQ(count.dtype, DType::I64);
-  EXPECT_EQ(count.shape, Shape{});
-  ASSERT_EQ(b.g.output_forms.size(), 1u);
-  EXPECT_TRUE(b.g.output_forms[0].runtime_count);
-  EXPECT_EQ(b.g.output_forms[0].count, 6u);
+  expect_runtime_count(b.g, 6);
   // Its count decided at run time, the sequence is a model output only.
   GraphBuilder read;
   Value* s = read.out(read.node("SplitToSequence", "split", {read.input("x", {3, 6}), read.input("size", {}, DType::I64)}));
@@ -1866,12 +1873,7 @@ TEST(Sequences, ARunTimeLoopAppendingToASequenceGivesARunTimeCountOfElements) {
     EXPECT_TRUE(has_runtime_length(e)) << e.name;
     EXPECT_EQ(runtime_length_axis(e), 0u) << e.name;
   }
-  const Value& count = *b.g.outputs[8];
-  EXPECT_EQ(count.dtype, DType::I64);
-  EXPECT_EQ(count.shape, Shape{});
-  ASSERT_EQ(b.g.output_forms.size(), 1u);
-  EXPECT_TRUE(b.g.output_forms[0].runtime_count);
-  EXPECT_EQ(b.g.output_forms[0].count, 8u);
+  expect_runtime_count(b.g, 8);
   // The Loop itself carries only the iteration counter; its scan outputs hold the appended rows.
   const Node* run = nullptr;
   for (const auto& n : b.g.nodes)
@@ -1915,6 +1917,24 @@ TEST(Sequences, ARunTimeLoopDoingMoreThanAppendingIsAnErrorNamingTheNode) {
             std::string::npos)
       << err;
   EXPECT_NE(err.find("--freeze m=FILE.pb"), std::string::npos) << err;  // a constant trip count unrolls it
+
+  // Appending, but also reading its length: the length changes every iteration, refused too.
+  GraphBuilder counting;
+  counting.input("i", {}, DType::I64);
+  counting.input("cond_in", {}, DType::Bool);
+  Value* seq = counting.input("seq_in", {});
+  Value* length = counting.out(counting.node("SequenceLength", "length", {seq}));
+  Value* go_on = counting.out(counting.node("Less", "go_on", {length, counting.constant<int64_t>("three", {}, {3})}));
+  counting.g.outputs = {go_on, counting.out(counting.node("SequenceInsert", "append", {seq, capture(counting, "x")}))};
+  GraphBuilder c;
+  c.input("x", {2});
+  Node* loop2 = c.node("Loop", "grow", {c.input("m", {}, DType::I64), nullptr, c.out(c.node("SequenceEmpty", "empty", {}))},
+                       {{"body", graph_attr(counting)}});
+  c.output(loop2->outputs[0]);
+  const std::string err2 = pipeline_error_with(c.g, opts);
+  EXPECT_NE(err2.find("node 'grow' (Loop): its body reads loop-carried sequence 'seq_in' other than to append to it (node 'length')"),
+            std::string::npos)
+      << err2;
 }
 
 TEST(Sequences, ConstantPositionsAndSplitsAreResolvedAtCompileTime) {
