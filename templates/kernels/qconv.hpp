@@ -710,15 +710,15 @@ __attribute__((noinline)) inline bool qconv_depthwise_transposed_mve(const QConv
 // free; not inlined, where they are not): compiled from C, GCC 12 spills weights and pointers every pair. 25 instructions a pair
 // of outputs (18 MACs); the requantisation runs apart, in C, over the row's sums.
 template <typename TX>
-__attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw, int32_t pairs, int32_t wa, int32_t wb, int32_t wc,
-                             int32_t w1ab, int32_t w1c, int32_t* acc) {
+__attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw, int32_t pairs, int32_t base, int32_t wa,
+                                                       int32_t wb, int32_t wc, int32_t w1ab, int32_t w1c, int32_t* acc) {
   const TX* const end = r0 + 2 * pairs;
   int32_t v, e, a0, a1;
 #define O2M_DW_PAIRS_ASM(X)                                                                       \
   __asm__ volatile(                                                                               \
       "1:\n ldr %[v], [%[r]]\n" X " %[e], %[v]\n" X " %[v], %[v], ror #8\n"                        \
-      "smuad %[a0], %[e], %[wa]\n smlabb %[a0], %[v], %[w1ab], %[a0]\n"                            \
-      "smuad %[a1], %[v], %[wa]\n smlatb %[a1], %[e], %[w1ab], %[a1]\n"                            \
+      "smlad %[a0], %[e], %[wa], %[base]\n smlabb %[a0], %[v], %[w1ab], %[a0]\n"                   \
+      "smlad %[a1], %[v], %[wa], %[base]\n smlatb %[a1], %[e], %[w1ab], %[a1]\n"                   \
       "ldr %[v], [%[r], %[pw]]\n" X " %[e], %[v]\n" X " %[v], %[v], ror #8\n"                      \
       "smlad %[a0], %[e], %[wb], %[a0]\n smlabt %[a0], %[v], %[w1ab], %[a0]\n"                     \
       "smlad %[a1], %[v], %[wb], %[a1]\n smlatt %[a1], %[e], %[w1ab], %[a1]\n"                     \
@@ -727,8 +727,8 @@ __attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw,
       "smlad %[a1], %[v], %[wc], %[a1]\n smlatb %[a1], %[e], %[w1c], %[a1]\n"                      \
       "strd %[a0], %[a1], [%[acc]], #8\n adds %[r], #2\n cmp %[r], %[end]\n bne 1b\n"              \
       : [r] "+r"(r0), [acc] "+r"(acc), [v] "=&r"(v), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)  \
-      : [pw] "r"(pw), [end] "r"(end), [wa] "r"(wa), [wb] "r"(wb), [wc] "r"(wc), [w1ab] "r"(w1ab),  \
-        [w1c] "r"(w1c)                                                                            \
+      : [pw] "r"(pw), [end] "r"(end), [base] "r"(base), [wa] "r"(wa), [wb] "r"(wb), [wc] "r"(wc),  \
+        [w1ab] "r"(w1ab), [w1c] "r"(w1c)                                                          \
       : "cc", "memory")
   if constexpr (qx_offset<TX>() != 0)
     O2M_DW_PAIRS_ASM("uxtb16");
@@ -745,16 +745,16 @@ __attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw,
 // reads up to five bytes past the row, inside the plane's slack). 29 instructions a pair of
 // outputs (18 MACs), 13 registers; from C, GCC 12 reloads weights and pointers.
 template <typename TX>
-__attribute__((noinline)) inline void qdw3x3_s2_pairs_dsp(const TX* r0, int32_t pw, int32_t pairs, int32_t wa,
-                                                          int32_t wb, int32_t wc, int32_t w1ab, int32_t w1c,
+__attribute__((noinline)) inline void qdw3x3_s2_pairs_dsp(const TX* r0, int32_t pw, int32_t pairs, int32_t base,
+                                                          int32_t wa, int32_t wb, int32_t wc, int32_t w1ab, int32_t w1c,
                                                           int32_t* acc) {
   const TX* const end = r0 + 4 * (pairs + 1);
   int32_t v, o, a0, a1p, a1n = 0;
 #define O2M_DW_S2_ASM(X)                                                                          \
   __asm__ volatile(                                                                               \
       "1:\n ldr %[v], [%[r]]\n" X " %[o], %[v], ror #8\n" X " %[v], %[v]\n"                       \
-      "smlabt %[a1p], %[v], %[wa], %[a1n]\n smuad %[a0], %[v], %[wa]\n"                            \
-      "smlabb %[a0], %[o], %[w1ab], %[a0]\n smultb %[a1n], %[v], %[wa]\n"                          \
+      "smlabt %[a1p], %[v], %[wa], %[a1n]\n smlad %[a0], %[v], %[wa], %[base]\n"                   \
+      "smlabb %[a0], %[o], %[w1ab], %[a0]\n smlatb %[a1n], %[v], %[wa], %[base]\n"                 \
       "smlatb %[a1n], %[o], %[w1ab], %[a1n]\n"                                                     \
       "ldr %[v], [%[r], %[pw]]\n" X " %[o], %[v], ror #8\n" X " %[v], %[v]\n"                      \
       "smlabt %[a1p], %[v], %[wb], %[a1p]\n smlad %[a0], %[v], %[wb], %[a0]\n"                     \
@@ -767,8 +767,8 @@ __attribute__((noinline)) inline void qdw3x3_s2_pairs_dsp(const TX* r0, int32_t 
       "strd %[a1p], %[a0], [%[acc]], #8\n adds %[r], #4\n ldr %[v], %[end]\n cmp %[r], %[v]\n bne 1b\n" \
       : [r] "+r"(r0), [acc] "+r"(acc), [a1n] "+r"(a1n), [v] "=&r"(v), [o] "=&r"(o), [a0] "=&r"(a0),  \
         [a1p] "=&r"(a1p)                                                                          \
-      : [pw] "r"(pw), [end] "m"(end), [wa] "r"(wa), [wb] "r"(wb), [wc] "r"(wc), [w1ab] "r"(w1ab),   \
-        [w1c] "r"(w1c)                                                                            \
+      : [pw] "r"(pw), [end] "m"(end), [base] "r"(base), [wa] "r"(wa), [wb] "r"(wb), [wc] "r"(wc),   \
+        [w1ab] "r"(w1ab), [w1c] "r"(w1c)                                                          \
       : "cc", "memory")
   if constexpr (qx_offset<TX>() != 0)
     O2M_DW_S2_ASM("uxtb16");
@@ -779,16 +779,53 @@ __attribute__((noinline)) inline void qdw3x3_s2_pairs_dsp(const TX* r0, int32_t 
 #endif
 
 #if defined(O2M_QDOT_DSP)
-// y[i] = base + acc[i] requantised (every shift requant_usual), clamped and stored as
-// qstore_dsp, i < n: the sums the assembly above leaves. Out of line with only the loop's values
-// live (inlined, GCC 12 keeps the multiplier and the output pointer on the stack).
+// The sums the assembly above leaves (the base included) requantised (every shift
+// requant_usual), clamped and stored as qstore_dsp: `rows` rows of n sums, stride apart in acc,
+// into n outputs a row. Out of line with only the loop's values live: inlined, GCC 12 keeps the
+// multiplier and the output pointer on the stack (16 instructions an output with the table);
+// for TY's whole range two at a time in assembly, 13 an output.
 template <typename TY, bool kFull, bool kLut>
-__attribute__((noinline)) inline void qrequant_sums_dsp(const int32_t* acc, int32_t n, int32_t base, int32_t m,
-                                                        int32_t s, int32_t y_zp, int32_t lo, int32_t hi,
+__attribute__((noinline)) inline void qrequant_sums_dsp(const int32_t* acc, int32_t rows, int32_t n, int32_t stride,
+                                                        int32_t m, int32_t s, int32_t y_zp, int32_t lo, int32_t hi,
                                                         const TY* table, TY* y) {
   const int32_t t = -1 - s, lsh = 33 + s, half = 1 << (-2 - s);
-  for (int32_t i = 0; i < n; ++i)
-    y[i] = qstore_dsp<TY, kFull, kLut>(qrequant_dsp(base + acc[i], m, t, lsh, half), y_zp, lo, hi, table);
+  for (int32_t r = 0; r < rows; ++r, acc += stride) {
+    int32_t i = 0;
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+    if constexpr (kFull) {
+      if (const int32_t n2 = n & ~1) {
+        const int32_t* a = acc;
+        const int32_t* const end = acc + n2;
+        const TY* tab = kLut ? table - QRange<TY>::lo : nullptr;  // indexed by the clamped value
+        int32_t a0, a1, plo, phi, d;
+#define O2M_RQ_ONE(A, SAT, LUT)                                                                  \
+  "smull %[plo], %[phi], %[" A "], %[m]\n add %[phi], %[phi], %[half]\n lsl %[d], %[phi], %[lsh]\n" \
+  "asr %[" A "], %[phi], %[t]\n orrs %[d], %[d], %[plo]\n it eq\n biceq %[" A "], %[" A "], #1\n"    \
+  "add %[" A "], %[" A "], %[zp]\n" SAT " %[" A "], #8, %[" A "]\n" LUT(A) "strb %[" A "], [%[y]], #1\n"
+#define O2M_RQ_LUT(A) "ldrb %[" A "], [%[tab], %[" A "]]\n"
+#define O2M_RQ_NOLUT(A) ""
+#define O2M_RQ_ASM(SAT, LUT)                                                                     \
+  __asm__ volatile("1:\n ldrd %[a0], %[a1], [%[a]], #8\n" O2M_RQ_ONE("a0", SAT, LUT) O2M_RQ_ONE("a1", SAT, LUT) \
+                   "ldr %[d], %[end]\n cmp %[a], %[d]\n bne 1b\n"                                  \
+                   : [a] "+r"(a), [y] "+r"(y), [a0] "=&r"(a0), [a1] "=&r"(a1), [plo] "=&r"(plo),     \
+                     [phi] "=&r"(phi), [d] "=&r"(d)                                               \
+                   : [end] "m"(end), [m] "r"(m), [half] "r"(half), [lsh] "r"(lsh), [t] "r"(t),       \
+                     [zp] "r"(y_zp), [tab] "r"(tab)                                               \
+                   : "cc", "memory")
+        if constexpr (QRange<TY>::lo == 0 && kLut) O2M_RQ_ASM("usat", O2M_RQ_LUT);
+        else if constexpr (QRange<TY>::lo == 0) O2M_RQ_ASM("usat", O2M_RQ_NOLUT);
+        else if constexpr (kLut) O2M_RQ_ASM("ssat", O2M_RQ_LUT);
+        else O2M_RQ_ASM("ssat", O2M_RQ_NOLUT);
+#undef O2M_RQ_ASM
+#undef O2M_RQ_NOLUT
+#undef O2M_RQ_LUT
+#undef O2M_RQ_ONE
+        i = n2;
+      }
+    }
+#endif
+    for (; i < n; ++i) *y++ = qstore_dsp<TY, kFull, kLut>(qrequant_dsp(acc[i], m, t, lsh, half), y_zp, lo, hi, table);
+  }
 }
 
 // One channel of a 3x3 2-D depthwise conv on the DSP extension. A plane row's four bytes r0..r3
@@ -827,18 +864,16 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
 #if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
   constexpr int32_t kSums = 64;
   int32_t acc[kSums];
-  if (kUsual && sw == 2) {
-    // the sums of a row's outputs, up to kSums - 2 at a time, by qdw3x3_s2_pairs_dsp, then
-    // requantised. Measured on the M4: zant_beer's 48 x 48 -> 24 x 24 5.28 -> TODO instructions/MAC
-    const int32_t w1ab = pair(wc[1], wc[4]);
-    for (int32_t oh = 0; oh < oh_n; ++oh) {
-      const TX* r0 = plane + oh * sh * pw;
-      TY* yr = yc + oh * ow_n;
-      for (int32_t ow = 0; ow < ow_n; ow += kSums - 2) {
-        const int32_t n = ow_n - ow < kSums - 2 ? ow_n - ow : kSums - 2;
-        qdw3x3_s2_pairs_dsp(r0 + 2 * ow, pw, (n + 1) / 2, wa, wb, wc2, w1ab, w1c, acc);
-        qrequant_sums_dsp<TY, kFull, kLut>(acc + 1, n, base, m, s, y_zp, lo, hi, table, yr + ow);
-      }
+  if (kUsual && sw == 2 && ow_n <= kSums - 2) {
+    // the sums of as many output rows as kSums holds (each with its two junk sums), by
+    // qdw3x3_s2_pairs_dsp a row, then requantised together. Measured on the M4: zant_beer's
+    // 48 x 48 -> 24 x 24 5.28 -> TODO instructions/MAC, 24 x 24 -> 12 x 12 5.63 -> TODO.
+    const int32_t w1ab = pair(wc[1], wc[4]), pairs = (ow_n + 1) / 2, per = 2 * (pairs + 1), rows = kSums / per;
+    for (int32_t oh = 0; oh < oh_n; oh += rows) {
+      const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
+      for (int32_t r = 0; r < n; ++r)
+        qdw3x3_s2_pairs_dsp(plane + (oh + r) * sh * pw, pw, pairs, base, wa, wb, wc2, w1ab, w1c, acc + r * per);
+      qrequant_sums_dsp<TY, kFull, kLut>(acc + 1, n, ow_n, per, m, s, y_zp, lo, hi, table, yc + oh * ow_n);
     }
     return;
   }
@@ -852,9 +887,8 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
     for (int32_t oh = 0; oh < oh_n; oh += rows) {
       const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
       // an odd count's last pair reads one byte past the last row, inside the plane's slack
-      qdw3x3_pairs_dsp(plane + oh * pw, pw, ((n - 1) * pw + ow_n + 1) / 2, wa, wb, wc2, w1ab, w1c, acc);
-      for (int32_t r = 0; r < n; ++r)
-        qrequant_sums_dsp<TY, kFull, kLut>(acc + r * pw, ow_n, base, m, s, y_zp, lo, hi, table, yc + (oh + r) * ow_n);
+      qdw3x3_pairs_dsp(plane + oh * pw, pw, ((n - 1) * pw + ow_n + 1) / 2, base, wa, wb, wc2, w1ab, w1c, acc);
+      qrequant_sums_dsp<TY, kFull, kLut>(acc, n, ow_n, pw, m, s, y_zp, lo, hi, table, yc + oh * ow_n);
     }
     return;
   }
@@ -883,9 +917,9 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
 #endif
 
 // kLut: each output through table (qlut_apply); only the scalar and DSP paths take it (qconv_lut).
-// Output channel ch reads input channel ch / (c_out / c_in): a channel multiplier (only on the
-// DSP extension: qconv_one_channel_3x3), whose output channels share their channel's plane.
-template <typename TX, typename TY, bool kRef = false, bool kLut = false>
+// kOneIn: every output channel reads the one input channel (qconv_one_channel_3x3, on the DSP
+// extension), whose plane is copied once.
+template <typename TX, typename TY, bool kRef = false, bool kLut = false, bool kOneIn = false>
 inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
                             const int32_t* shift, TY* y, TX* plane, const TY* table = nullptr) {
   const ConvParams& c = p.conv;
@@ -905,10 +939,9 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
       qconv_depthwise_transposed_mve(p, x, w, bias, mult, shift, y, plane))
     return;
 #endif
-  const int32_t per_in = c.c_out / c.c_in;
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t ch = 0; ch < c.c_out; ++ch) {
-      const TX* xc = x + (b * c.c_in + ch / per_in) * in_sp;
+      const TX* xc = x + (b * c.c_in + (kOneIn ? 0 : ch)) * in_sp;
       if (kRef) {
         for (int32_t r = 0; r < ph; ++r) {
           TX* pr = plane + r * pw;
@@ -918,7 +951,8 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
             pr[col] = ih >= 0 && ih < c.in[1] && iw >= 0 && iw < c.in[2] ? xc[ih * c.in[2] + iw] : zx;
           }
         }
-      } else if (dirty || ch % per_in == 0) {  // the padding is written once (and after an in-place channel): copy the rows in
+      } else if (!kOneIn || dirty || ch == 0) {
+        // the padding is written once (and after an in-place channel): copy the rows in
 #if defined(O2M_QDOT_MVE)
         if (dirty) qv_fill_bytes(plane, zx, ph * pw);
         dirty = false;
@@ -1281,7 +1315,7 @@ inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const
     return qconv_depthwise<TX, TY, kRef, kLut>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
 #if defined(O2M_QDOT_DSP)
   if (!kRef && qconv_one_channel_3x3(c))
-    return qconv_depthwise<TX, TY, false, kLut>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
+    return qconv_depthwise<TX, TY, false, kLut, true>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
 #endif
   // p's fields as locals: a store through y (a char type) could otherwise change them
   const int32_t y_zp = p.y_zp, act_min = p.act_min, act_max = p.act_max, per_channel = p.per_channel;
