@@ -281,10 +281,10 @@ inline bool qconv_depthwise_2d(const ConvParams& c) {
   return c.group == c.c_in && c.c_out == c.c_in && c.in[0] == 1 && c.k[0] == 1 && c.out[0] == 1;
 }
 // A 3x3 2-D conv of one input channel (a model's first, on a grey image: zant_beer's) runs on
-// the DSP extension as a depthwise conv with a channel multiplier: the input padded into the
-// plane once, then each output channel over it as a depthwise channel (its weights in registers,
-// its requantisation set up once), where the patches would do 9 MACs an output between
-// requantisations. zant_beer's 1 -> 16 channels 3x3 stride 2 on the M4: 6.98 -> TODO instructions/MAC.
+// the DSP extension as a depthwise conv with a channel multiplier (qconv_one_channel, chosen by
+// the lowering): the input padded into the plane once, then each output channel over it as a
+// depthwise channel (its weights in registers, its requantisation set up once), where the
+// patches would do 9 MACs an output between requantisations. zant_beer's 1 -> 16 channels 3x3 stride 2 on the M4: 6.98 -> TODO instructions/MAC.
 inline bool qconv_one_channel_3x3(const ConvParams& c) {
   return c.c_in == 1 && c.group == 1 && c.c_out >= 2 && c.in[0] == 1 && c.k[0] == 1 && c.out[0] == 1 && c.k[1] == 3 &&
          c.k[2] == 3 && c.dil[1] == 1 && c.dil[2] == 1;
@@ -1313,10 +1313,6 @@ inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const
   int8_t* patch1 = patch0 + qconv_patch_stride(c);
   if (qconv_depthwise_2d(c))
     return qconv_depthwise<TX, TY, kRef, kLut>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
-#if defined(O2M_QDOT_DSP)
-  if (!kRef && qconv_one_channel_3x3(c))
-    return qconv_depthwise<TX, TY, false, kLut, true>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
-#endif
   // p's fields as locals: a store through y (a char type) could otherwise change them
   const int32_t y_zp = p.y_zp, act_min = p.act_min, act_max = p.act_max, per_channel = p.per_channel;
   auto out = [&](TY* yo, int32_t oc, int32_t acc) {
@@ -1532,6 +1528,21 @@ inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t*
   if (usual)
     return qconv_pointwise_pixels_dsp<TX, TY, true, kLut>(p.conv, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, x, w,
                                                            bias, mult, shift, table, y);
+#endif
+  if constexpr (kLut) qconv_lut<TX, TY>(p, x, w, bias, mult, shift, table, y, scratch);
+  else qconv<TX, TY>(p, x, w, bias, mult, shift, y, scratch);
+}
+
+// qconv (kLut = false, table null) or qconv_lut for the geometries of qconv_one_channel_3x3
+// (the lowering's choice: other models do not carry the path): on the DSP extension a
+// depthwise conv with a channel multiplier (qconv_depthwise, kOneIn), with the table only when
+// the output keeps TY's whole range (as qconv_lut); else as qconv / qconv_lut.
+template <typename TX, typename TY, bool kLut = false>
+inline void qconv_one_channel(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias,
+                              const int32_t* mult, const int32_t* shift, const TY* table, TY* y, void* scratch) {
+#if defined(O2M_QDOT_DSP)
+  if (!kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))
+    return qconv_depthwise<TX, TY, false, kLut, true>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
 #endif
   if constexpr (kLut) qconv_lut<TX, TY>(p, x, w, bias, mult, shift, table, y, scratch);
   else qconv<TX, TY>(p, x, w, bias, mult, shift, y, scratch);
