@@ -284,7 +284,8 @@ inline bool qconv_depthwise_2d(const ConvParams& c) {
 // the DSP extension as a depthwise conv with a channel multiplier (qconv_one_channel, chosen by
 // the lowering): the input padded into the plane once, then each output channel over it as a
 // depthwise channel (its weights in registers, its requantisation set up once), where the
-// patches would do 9 MACs an output between requantisations. zant_beer's 1 -> 16 channels 3x3 stride 2 on the M4: 6.98 -> TODO instructions/MAC.
+// patches would do 9 MACs an output between requantisations. zant_beer's 1 -> 16 channels
+// 3x3 stride 2 on the M4: 6.98 -> 3.47 instructions/MAC.
 inline bool qconv_one_channel_3x3(const ConvParams& c) {
   return c.c_in == 1 && c.group == 1 && c.c_out >= 2 && c.in[0] == 1 && c.k[0] == 1 && c.out[0] == 1 && c.k[1] == 3 &&
          c.k[2] == 3 && c.dil[1] == 1 && c.dil[2] == 1;
@@ -705,10 +706,11 @@ __attribute__((noinline)) inline bool qconv_depthwise_transposed_mve(const QConv
 #if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
 // The sums of a 3x3 stride-1 window for `pairs` pairs of outputs along a plane row (r0: the
 // first window's top-left byte, rows pw apart): acc[2i], acc[2i + 1] for outputs 2i, 2i + 1,
-// without the base. Weights as qconv_depthwise3x3_channel_dsp's: wa, wb, wc the rows' (w0, w2)
-// pairs, w1ab the first two rows' w1 as a pair, w1c the third's. Written out (13 registers, r7
-// free; not inlined, where they are not): compiled from C, GCC 12 spills weights and pointers every pair. 25 instructions a pair
-// of outputs (18 MACs); the requantisation runs apart, in C, over the row's sums.
+// started from base. Weights as qconv_depthwise3x3_channel_dsp's: wa, wb, wc the rows' (w0, w2)
+// pairs, w1ab the first two rows' w1 as a pair, w1c the third's. Written out (14 registers; not
+// inlined, where they are not): compiled from C, GCC 12 spills weights and pointers every pair.
+// 25 instructions a pair of outputs (18 MACs); the requantisation runs apart
+// (qrequant_sums_dsp), over the rows' sums.
 template <typename TX>
 __attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw, int32_t pairs, int32_t base, int32_t wa,
                                                        int32_t wb, int32_t wc, int32_t w1ab, int32_t w1c, int32_t* acc) {
@@ -738,12 +740,12 @@ __attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw,
 }
 
 // The sums of a 3x3 window at column stride 2 for `pairs` pairs of outputs along a plane row
-// (r0: the first window's top-left byte, rows pw apart), without the base: output j's at
+// (r0: the first window's top-left byte, rows pw apart), started from base: output j's at
 // acc[j + 1], acc[0] and acc[2 * pairs + 1] junk. Weights as qdw3x3_pairs_dsp's. A row's word
 // r0..r3 split into (r0, r2) and (r1, r3) gives output 2i whole and output 2i + 1 but for its
 // r4 * w2, which is the next word's r0: added one pass later (pairs + 1 passes; the last word
 // reads up to five bytes past the row, inside the plane's slack). 29 instructions a pair of
-// outputs (18 MACs), 13 registers; from C, GCC 12 reloads weights and pointers.
+// outputs (18 MACs), 14 registers; from C, GCC 12 reloads weights and pointers.
 template <typename TX>
 __attribute__((noinline)) inline void qdw3x3_s2_pairs_dsp(const TX* r0, int32_t pw, int32_t pairs, int32_t base,
                                                           int32_t wa, int32_t wb, int32_t wc, int32_t w1ab, int32_t w1c,
@@ -867,7 +869,7 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
   if (kUsual && sw == 2 && ow_n <= kSums - 2) {
     // the sums of as many output rows as kSums holds (each with its two junk sums), by
     // qdw3x3_s2_pairs_dsp a row, then requantised together. Measured on the M4: zant_beer's
-    // 48 x 48 -> 24 x 24 5.28 -> TODO instructions/MAC, 24 x 24 -> 12 x 12 5.63 -> TODO.
+    // 48 x 48 -> 24 x 24 5.28 -> 4.22 instructions/MAC, 24 x 24 -> 12 x 12 5.63 -> 4.84.
     const int32_t w1ab = pair(wc[1], wc[4]), pairs = (ow_n + 1) / 2, per = 2 * (pairs + 1), rows = kSums / per;
     for (int32_t oh = 0; oh < oh_n; oh += rows) {
       const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
@@ -882,7 +884,8 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
     // requantisation set-up would cost more than its pairs; the sums at the rows' last two
     // positions are dropped), by qdw3x3_pairs_dsp, then requantised. Measured on the M4: KWS's
     // 25 x 5 outputs 4.99 -> 4.86 instructions/MAC, VWW's 24 x 24 3.65 -> 3.46; its 6 x 6
-    // outputs are slower this way (4.89 -> 4.97), hence at least kSums outputs.
+    // outputs are slower this way (4.89 -> 4.97), hence at least kSums outputs. The rows then
+    // requantised by one qrequant_sums_dsp: zant_beer's 48 x 48 3.73 -> 3.24.
     const int32_t w1ab = pair(wc[1], wc[4]), rows = kSums / pw;
     for (int32_t oh = 0; oh < oh_n; oh += rows) {
       const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
