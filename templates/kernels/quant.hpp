@@ -222,10 +222,14 @@ inline void quantize_linear(const QuantParams& p, const float* x, const float* s
 #if defined(O2M_QUANT_ROW)
   constexpr bool kRow = !kRef && sizeof(T) == 1 && !IsSmallInt<T>::value && !IsSmallFloat<T>::value;  // int8, uint8
   if constexpr (kRow) {
-    if (p.axis == 1) {  // per tensor (lowered as outer = n, inner = 1): one row
-      quantize_row<T>(x, scale[0], q_zero_point(zero_point, 0), y, p.outer * p.inner);
-      return;
+    // Per tensor (lowered as outer = n, inner = 1) is one row; one call, so one copy of the row's loop.
+    const bool one_row = p.axis == 1;
+    const int32_t rows = one_row ? 1 : p.outer * p.axis, len = one_row ? p.outer * p.inner : p.inner;
+    for (int32_t r = 0; r < rows; ++r) {
+      const int32_t a = r % p.axis;
+      quantize_row<T>(x + r * len, scale[a], q_zero_point(zero_point, a), y + r * len, len);
     }
+    return;
   }
 #endif
   for (int32_t o = 0; o < p.outer; ++o)
@@ -233,12 +237,6 @@ inline void quantize_linear(const QuantParams& p, const float* x, const float* s
       const float s = scale[a];
       const auto z = q_zero_point(zero_point, a);
       const int32_t base = (o * p.axis + a) * p.inner;
-#if defined(O2M_QUANT_ROW)
-      if constexpr (kRow) {
-        quantize_row<T>(x + base, s, z, y + base, p.inner);
-        continue;
-      }
-#endif
       for (int32_t i = 0; i < p.inner; ++i) store(y, base + i, quantize_value<T>(x[base + i], s, z));
     }
 }
