@@ -185,8 +185,9 @@ inline T quantize_vfp(float x, float s, int32_t zp) {
   else return static_cast<T>(__ssat(q, 8));
 }
 
+// Out of line: quantize_linear calls it from two places, and one call costs a few instructions a row.
 template <typename T>
-inline void quantize_row_vfp(const float* x, float s, int32_t zp, T* y, int32_t n) {
+__attribute__((noinline)) inline void quantize_row_vfp(const float* x, float s, int32_t zp, T* y, int32_t n) {
   uint32_t fpscr;
   __asm__ volatile("vmrs %0, fpscr" : "=r"(fpscr));
   __asm__ volatile("vmsr fpscr, %0" : : "r"(fpscr & ~(3u << 22)));  // RMode 0: round to nearest even
@@ -222,14 +223,10 @@ inline void quantize_linear(const QuantParams& p, const float* x, const float* s
 #if defined(O2M_QUANT_ROW)
   constexpr bool kRow = !kRef && sizeof(T) == 1 && !IsSmallInt<T>::value && !IsSmallFloat<T>::value;  // int8, uint8
   if constexpr (kRow) {
-    // Per tensor (lowered as outer = n, inner = 1) is one row; one call, so one copy of the row's loop.
-    const bool one_row = p.axis == 1;
-    const int32_t rows = one_row ? 1 : p.outer * p.axis, len = one_row ? p.outer * p.inner : p.inner;
-    for (int32_t r = 0; r < rows; ++r) {
-      const int32_t a = r % p.axis;
-      quantize_row<T>(x + r * len, scale[a], q_zero_point(zero_point, a), y + r * len, len);
+    if (p.axis == 1) {  // per tensor (lowered as outer = n, inner = 1): one row
+      quantize_row<T>(x, scale[0], q_zero_point(zero_point, 0), y, p.outer * p.inner);
+      return;
     }
-    return;
   }
 #endif
   for (int32_t o = 0; o < p.outer; ++o)
@@ -237,6 +234,12 @@ inline void quantize_linear(const QuantParams& p, const float* x, const float* s
       const float s = scale[a];
       const auto z = q_zero_point(zero_point, a);
       const int32_t base = (o * p.axis + a) * p.inner;
+#if defined(O2M_QUANT_ROW)
+      if constexpr (kRow) {
+        quantize_row<T>(x + base, s, z, y + base, p.inner);
+        continue;
+      }
+#endif
       for (int32_t i = 0; i < p.inner; ++i) store(y, base + i, quantize_value<T>(x[base + i], s, z));
     }
 }
