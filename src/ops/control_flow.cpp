@@ -96,7 +96,8 @@ void register_control_flow_ops(OpTable& t) {
   OpDef& loop = add_op(t, {"Loop", "", infer_control_flow, lower_control_flow});
   loop.notes =
       "unrolled when the trip count is constant (up to 1024) and the body's condition folds to true; otherwise a run-time loop "
-      "bounded by the constant trip count, --max-loop-iterations or the scan outputs' declared length, with early exit; loop-carried values keep one static shape; "
+      "bounded by the constant trip count, --max-loop-iterations or the scan outputs' declared length, with early exit; loop-carried values keep one static shape, "
+      "but for a sequence each iteration appends one tensor to (a run-time element count; docs/api.md); "
       "scan outputs of a run-time length are model outputs only";
   OpDef& scan = add_op(t, {"Scan", "", infer_control_flow, lower_control_flow});
   scan.notes =

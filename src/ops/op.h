@@ -86,6 +86,10 @@ bool is_runtime_loop(const Node& n);  // a run-time Loop or Scan
 // only, reported through the run function; docs/api.md).
 constexpr const char* kLoopMaxTripsAttr = "onnx2mcu_max_trips";
 constexpr const char* kLoopEarlyExitAttr = "onnx2mcu_early_exit";
+// On a run-time Loop that grows a sequence (src/passes/sequence_loop.cpp): how many of its last
+// scan outputs are the appended rows, read only below the trip count, so their run-time length
+// needs no model output.
+constexpr const char* kLoopCountedScansAttr = "onnx2mcu_counted_scans";
 // True for a model output whose length along one axis (runtime_length_axis) is known only at run time.
 bool has_runtime_length(const Value& v);
 // onnx2mcu.RuntimeRows: a sequence element stored at its static maximum with its run-time row count.

@@ -119,6 +119,12 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
         c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_pointwise_few<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
                                    &o2m::qconv_pointwise_few<TX, TY, true>, "o2m::QConvParams", p, in, {&y})
                        : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv_pointwise_few, TX, TY), "o2m::QConvParams", p, in, {&y});
+      } else if (!compact && o2m::qconv_one_channel_3x3(p.conv)) {  // one input channel, 3x3: a depthwise conv
+        std::vector<const Value*> in = node_inputs(n);
+        in.resize(6, nullptr);  // the table is optional
+        c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_one_channel<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
+                                   &o2m::qconv_one_channel<TX, TY, true>, "o2m::QConvParams", p, in, {&y})
+                       : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv_one_channel, TX, TY), "o2m::QConvParams", p, in, {&y});
       } else {
         c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_lut<" + types,
                                    compact ? &o2m::qconv_lut<TX, TY, true> : &o2m::qconv_lut<TX, TY>, "o2m::QConvParams", p,

@@ -52,6 +52,12 @@ void infer_shapes_and_fold(Graph& g, const PassOptions& opts) {
       prepare_runtime_if(g, n, composites, opts);
       continue;
     }
+    if (n.op == "Loop" && n.domain.empty() && reads_composite) {
+      if (auto repl = lower_sequence_loop(g, n, composites, opts)) {
+        replace(i, std::move(*repl));
+        continue;
+      }
+    }
     if (n.op == "Loop" && n.domain.empty() && !reads_composite && prepare_runtime_loop(g, n, opts)) continue;
     if (n.op == "Scan" && n.domain.empty() && !reads_composite && prepare_runtime_scan(n, opts)) continue;
     if (is_inlined_control_flow(n)) {

@@ -19,6 +19,13 @@ inline std::string fresh_name(const Graph& g, const std::string& hint) {
   return name;
 }
 
+inline Attr int_attr(int64_t v) {
+  Attr a;
+  a.kind = Attr::Kind::Int;
+  a.i = v;
+  return a;
+}
+
 inline const Graph& graph_attr(const Node& n, const std::string& key) {
   auto it = n.attrs.find(key);
   if (it == n.attrs.end() || it->second.kind != Attr::Kind::Graph || !it->second.g)

@@ -93,6 +93,11 @@ void prepare_runtime_if(Graph& g, Node& n, Composites& c, const PassOptions& opt
 // body's condition is not constant true, or it is too long to unroll: compiles its body, types
 // its outputs and returns true; false (n untouched) when inline_control_flow should unroll it.
 bool prepare_runtime_loop(Graph& g, Node& n, const PassOptions& opts);
+// Loop node n, whose trip count or condition is known only at run time, carrying sequences
+// (Composites): when each iteration appends one tensor to each, the Loop rewritten to carry
+// none (the appended tensors become scan outputs) and the nodes that make each sequence's
+// elements and run-time count, recorded in `c`; nullopt when n is unrolled; else an error naming n.
+std::optional<std::vector<std::unique_ptr<Node>>> lower_sequence_loop(Graph& g, const Node& n, Composites& c, const PassOptions& opts);
 // Scan node n (opset 9+, every scan axis 0, some input known only at run time): compiles its
 // body to run as a loop over the rows, types its outputs and returns true; false (n untouched)
 // when inline_control_flow should unroll it.

@@ -139,7 +139,8 @@ bool prepare_runtime_loop(Graph& g, Node& n, const PassOptions& opts) {
     o->dtype = slice.dtype;
     o->shape = slice.shape;
     o->shape.insert(o->shape.begin(), bound);
-    if (early_exit && (!o->is_graph_output || g.is_subgraph || !g.consumers(o).empty()))
+    const bool counted = k >= scans - std::min<size_t>(scans, static_cast<size_t>(n.attr_int(kLoopCountedScansAttr, 0)));
+    if (early_exit && !counted && (!o->is_graph_output || g.is_subgraph || !g.consumers(o).empty()))
       n.fail("scan output '" + o->name + "' has a length known only at run time (at most " + std::to_string(bound) +
              "); onnx2mcu supports that only for a model output that nothing else reads");
   }

@@ -24,13 +24,6 @@ bool is_composite_op(const Node& n) {
   return n.domain.empty() && std::find_if(std::begin(ops), std::end(ops), [&](const char* op) { return n.op == op; }) != std::end(ops);
 }
 
-Attr int_attr(int64_t v) {
-  Attr a;
-  a.kind = Attr::Kind::Int;
-  a.i = v;
-  return a;
-}
-
 // An output computed at compile time (a length, a presence): a constant, no node.
 void set_constant(Value* out, Tensor t) {
   if (!out) return;

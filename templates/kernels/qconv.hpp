@@ -280,6 +280,16 @@ inline uint16x8_t qgather_3x3_offsets(int32_t in_w) {
 inline bool qconv_depthwise_2d(const ConvParams& c) {
   return c.group == c.c_in && c.c_out == c.c_in && c.in[0] == 1 && c.k[0] == 1 && c.out[0] == 1;
 }
+// A 3x3 2-D conv of one input channel (a model's first, on a grey image: zant_beer's) runs on
+// the DSP extension as a depthwise conv with a channel multiplier (qconv_one_channel, chosen by
+// the lowering): the input padded into the plane once, then each output channel over it as a
+// depthwise channel (its weights in registers, its requantisation set up once), where the
+// patches would do 9 MACs an output between requantisations. zant_beer's 1 -> 16 channels
+// 3x3 stride 2 on the M4: 6.98 -> 3.47 instructions/MAC.
+inline bool qconv_one_channel_3x3(const ConvParams& c) {
+  return c.c_in == 1 && c.group == 1 && c.c_out >= 2 && c.in[0] == 1 && c.k[0] == 1 && c.out[0] == 1 && c.k[1] == 3 &&
+         c.k[2] == 3 && c.dil[1] == 1 && c.dil[2] == 1;
+}
 inline int32_t qconv_plane_h(const ConvParams& c) { return (c.out[1] - 1) * c.stride[1] + (c.k[1] - 1) * c.dil[1] + 1; }
 inline int32_t qconv_plane_w(const ConvParams& c) { return (c.out[2] - 1) * c.stride[2] + (c.k[2] - 1) * c.dil[2] + 1; }
 
@@ -308,11 +318,13 @@ inline bool qconv_wide_patch(const ConvParams& c) {
 // (qwiden_patch), then every channel pair against both (qconv_pixels_dsp). gather(b, g, pix,
 // patch): pixel pix's patch of group g, batch b. Every shift requant_usual; kFull: the output
 // clamp is TY's range (IC's convs, KWS's and VWW's first: one SSAT an output, measured 2-6%
-// faster than the general clamp). Apart from qconv: inlined there, it costs the other paths registers.
-template <typename TY, bool kFull, typename Gather>
+// faster than the general clamp); kLut: each output through table (zant_beer's first conv).
+// Apart from qconv: inlined there, it costs the other paths registers.
+template <typename TY, bool kFull, bool kLut, typename Gather>
 __attribute__((noinline)) inline void qconv_patches_dsp(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t lo,
                                                        int32_t hi, Gather gather, const int8_t* w, const int32_t* bias,
-                                                       const int32_t* mult, const int32_t* shift, TY* y, void* scratch) {
+                                                       const int32_t* mult, const int32_t* shift, const TY* table, TY* y,
+                                                       void* scratch) {
   const int32_t cout_g = c.c_out / c.group, kg = (c.c_in / c.group) * c.k[0] * c.k[1] * c.k[2];
   const int32_t ps = qconv_patch_stride(c), out_sp = c.out[0] * c.out[1] * c.out[2];
   int16_t* const wide0 = static_cast<int16_t*>(scratch);
@@ -333,9 +345,9 @@ __attribute__((noinline)) inline void qconv_patches_dsp(const ConvParams& c, boo
           gather(b, g, pix + 1, patch1);
           qwiden_patch(patch1, wide1, kg);
         }
-        qconv_pixels_dsp<TY, kFull, false, false, int16_t>(wide0, two ? wide1 : wide0, two, w + g * cout_g * kg, kg, cout_g,
-                                                    bias + g * cout_g, mg, sg, per_channel, y_zp, lo, hi, out_sp,
-                                                    yg + pix);
+        qconv_pixels_dsp<TY, kFull, false, kLut, int16_t>(wide0, two ? wide1 : wide0, two, w + g * cout_g * kg, kg, cout_g,
+                                                         bias + g * cout_g, mg, sg, per_channel, y_zp, lo, hi, out_sp,
+                                                         yg + pix, table);
       }
     }
 }
@@ -343,10 +355,12 @@ __attribute__((noinline)) inline void qconv_patches_dsp(const ConvParams& c, boo
 
 // Working bytes of qconv: two patches (two output pixels at a time; widened, twice that:
 // qconv_wide_patch), for a pointwise conv at least four pixels packed as int16 (the DSP block,
-// qpw4_scratch_bytes), or for a 2-D depthwise conv one padded input plane and the
-// 3 * stride + 4 bytes the Helium (and DSP) loops may read past its end.
+// qpw4_scratch_bytes), or for a 2-D depthwise conv (and qconv_one_channel_3x3's, on every
+// target, as the arena is decided) one padded input plane and the 3 * stride + 4 bytes the
+// Helium (and DSP) loops may read past its end.
 inline int32_t qconv_scratch_bytes(const ConvParams& c) {
-  if (qconv_depthwise_2d(c)) return (qconv_plane_h(c) * qconv_plane_w(c) + 3 * c.stride[2] + 4 + 3) / 4 * 4;
+  if (qconv_depthwise_2d(c) || qconv_one_channel_3x3(c))
+    return (qconv_plane_h(c) * qconv_plane_w(c) + 3 * c.stride[2] + 4 + 3) / 4 * 4;
   if (qconv_pointwise(c)) return 8 * qconv_patch_stride(c);  // = qpw4_scratch_bytes(c_in / group)
   return (qconv_wide_patch(c) ? 4 : 2) * qconv_patch_stride(c);
 }
@@ -692,20 +706,21 @@ __attribute__((noinline)) inline bool qconv_depthwise_transposed_mve(const QConv
 #if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
 // The sums of a 3x3 stride-1 window for `pairs` pairs of outputs along a plane row (r0: the
 // first window's top-left byte, rows pw apart): acc[2i], acc[2i + 1] for outputs 2i, 2i + 1,
-// without the base. Weights as qconv_depthwise3x3_channel_dsp's: wa, wb, wc the rows' (w0, w2)
-// pairs, w1ab the first two rows' w1 as a pair, w1c the third's. Written out (13 registers, r7
-// free; not inlined, where they are not): compiled from C, GCC 12 spills weights and pointers every pair. 25 instructions a pair
-// of outputs (18 MACs); the requantisation runs apart, in C, over the row's sums.
+// started from base. Weights as qconv_depthwise3x3_channel_dsp's: wa, wb, wc the rows' (w0, w2)
+// pairs, w1ab the first two rows' w1 as a pair, w1c the third's. Written out (14 registers; not
+// inlined, where they are not): compiled from C, GCC 12 spills weights and pointers every pair.
+// 25 instructions a pair of outputs (18 MACs); the requantisation runs apart
+// (qrequant_sums_dsp), over the rows' sums.
 template <typename TX>
-__attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw, int32_t pairs, int32_t wa, int32_t wb, int32_t wc,
-                             int32_t w1ab, int32_t w1c, int32_t* acc) {
+__attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw, int32_t pairs, int32_t base, int32_t wa,
+                                                       int32_t wb, int32_t wc, int32_t w1ab, int32_t w1c, int32_t* acc) {
   const TX* const end = r0 + 2 * pairs;
   int32_t v, e, a0, a1;
 #define O2M_DW_PAIRS_ASM(X)                                                                       \
   __asm__ volatile(                                                                               \
       "1:\n ldr %[v], [%[r]]\n" X " %[e], %[v]\n" X " %[v], %[v], ror #8\n"                        \
-      "smuad %[a0], %[e], %[wa]\n smlabb %[a0], %[v], %[w1ab], %[a0]\n"                            \
-      "smuad %[a1], %[v], %[wa]\n smlatb %[a1], %[e], %[w1ab], %[a1]\n"                            \
+      "smlad %[a0], %[e], %[wa], %[base]\n smlabb %[a0], %[v], %[w1ab], %[a0]\n"                   \
+      "smlad %[a1], %[v], %[wa], %[base]\n smlatb %[a1], %[e], %[w1ab], %[a1]\n"                   \
       "ldr %[v], [%[r], %[pw]]\n" X " %[e], %[v]\n" X " %[v], %[v], ror #8\n"                      \
       "smlad %[a0], %[e], %[wb], %[a0]\n smlabt %[a0], %[v], %[w1ab], %[a0]\n"                     \
       "smlad %[a1], %[v], %[wb], %[a1]\n smlatt %[a1], %[e], %[w1ab], %[a1]\n"                     \
@@ -714,8 +729,8 @@ __attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw,
       "smlad %[a1], %[v], %[wc], %[a1]\n smlatb %[a1], %[e], %[w1c], %[a1]\n"                      \
       "strd %[a0], %[a1], [%[acc]], #8\n adds %[r], #2\n cmp %[r], %[end]\n bne 1b\n"              \
       : [r] "+r"(r0), [acc] "+r"(acc), [v] "=&r"(v), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)  \
-      : [pw] "r"(pw), [end] "r"(end), [wa] "r"(wa), [wb] "r"(wb), [wc] "r"(wc), [w1ab] "r"(w1ab),  \
-        [w1c] "r"(w1c)                                                                            \
+      : [pw] "r"(pw), [end] "r"(end), [base] "r"(base), [wa] "r"(wa), [wb] "r"(wb), [wc] "r"(wc),  \
+        [w1ab] "r"(w1ab), [w1c] "r"(w1c)                                                          \
       : "cc", "memory")
   if constexpr (qx_offset<TX>() != 0)
     O2M_DW_PAIRS_ASM("uxtb16");
@@ -723,9 +738,98 @@ __attribute__((noinline)) inline void qdw3x3_pairs_dsp(const TX* r0, int32_t pw,
     O2M_DW_PAIRS_ASM("sxtb16");
 #undef O2M_DW_PAIRS_ASM
 }
+
+// The sums of a 3x3 window at column stride 2 for `pairs` pairs of outputs along a plane row
+// (r0: the first window's top-left byte, rows pw apart), started from base: output j's at
+// acc[j + 1], acc[0] and acc[2 * pairs + 1] junk. Weights as qdw3x3_pairs_dsp's. A row's word
+// r0..r3 split into (r0, r2) and (r1, r3) gives output 2i whole and output 2i + 1 but for its
+// r4 * w2, which is the next word's r0: added one pass later (pairs + 1 passes; the last word
+// reads up to five bytes past the row, inside the plane's slack). 29 instructions a pair of
+// outputs (18 MACs), 14 registers; from C, GCC 12 reloads weights and pointers.
+template <typename TX>
+__attribute__((noinline)) inline void qdw3x3_s2_pairs_dsp(const TX* r0, int32_t pw, int32_t pairs, int32_t base,
+                                                          int32_t wa, int32_t wb, int32_t wc, int32_t w1ab, int32_t w1c,
+                                                          int32_t* acc) {
+  const TX* const end = r0 + 4 * (pairs + 1);
+  int32_t v, o, a0, a1p, a1n = 0;
+#define O2M_DW_S2_ASM(X)                                                                          \
+  __asm__ volatile(                                                                               \
+      "1:\n ldr %[v], [%[r]]\n" X " %[o], %[v], ror #8\n" X " %[v], %[v]\n"                       \
+      "smlabt %[a1p], %[v], %[wa], %[a1n]\n smlad %[a0], %[v], %[wa], %[base]\n"                   \
+      "smlabb %[a0], %[o], %[w1ab], %[a0]\n smlatb %[a1n], %[v], %[wa], %[base]\n"                 \
+      "smlatb %[a1n], %[o], %[w1ab], %[a1n]\n"                                                     \
+      "ldr %[v], [%[r], %[pw]]\n" X " %[o], %[v], ror #8\n" X " %[v], %[v]\n"                      \
+      "smlabt %[a1p], %[v], %[wb], %[a1p]\n smlad %[a0], %[v], %[wb], %[a0]\n"                     \
+      "smlabt %[a0], %[o], %[w1ab], %[a0]\n smlatb %[a1n], %[v], %[wb], %[a1n]\n"                  \
+      "smlatt %[a1n], %[o], %[w1ab], %[a1n]\n"                                                     \
+      "ldr %[v], [%[r], %[pw], lsl #1]\n" X " %[o], %[v], ror #8\n" X " %[v], %[v]\n"              \
+      "smlabt %[a1p], %[v], %[wc], %[a1p]\n smlad %[a0], %[v], %[wc], %[a0]\n"                     \
+      "smlabb %[a0], %[o], %[w1c], %[a0]\n smlatb %[a1n], %[v], %[wc], %[a1n]\n"                   \
+      "smlatb %[a1n], %[o], %[w1c], %[a1n]\n"                                                      \
+      "strd %[a1p], %[a0], [%[acc]], #8\n adds %[r], #4\n ldr %[v], %[end]\n cmp %[r], %[v]\n bne 1b\n" \
+      : [r] "+r"(r0), [acc] "+r"(acc), [a1n] "+r"(a1n), [v] "=&r"(v), [o] "=&r"(o), [a0] "=&r"(a0),  \
+        [a1p] "=&r"(a1p)                                                                          \
+      : [pw] "r"(pw), [end] "m"(end), [base] "r"(base), [wa] "r"(wa), [wb] "r"(wb), [wc] "r"(wc),   \
+        [w1ab] "r"(w1ab), [w1c] "r"(w1c)                                                          \
+      : "cc", "memory")
+  if constexpr (qx_offset<TX>() != 0)
+    O2M_DW_S2_ASM("uxtb16");
+  else
+    O2M_DW_S2_ASM("sxtb16");
+#undef O2M_DW_S2_ASM
+}
 #endif
 
 #if defined(O2M_QDOT_DSP)
+// The sums the assembly above leaves (the base included) requantised (every shift
+// requant_usual), clamped and stored as qstore_dsp: `rows` rows of n sums, stride apart in acc,
+// into n outputs a row. Out of line with only the loop's values live: inlined, GCC 12 keeps the
+// multiplier and the output pointer on the stack (16 instructions an output with the table);
+// for TY's whole range two at a time in assembly, 13 an output.
+template <typename TY, bool kFull, bool kLut>
+__attribute__((noinline)) inline void qrequant_sums_dsp(const int32_t* acc, int32_t rows, int32_t n, int32_t stride,
+                                                        int32_t m, int32_t s, int32_t y_zp, int32_t lo, int32_t hi,
+                                                        const TY* table, TY* y) {
+  const int32_t t = -1 - s, lsh = 33 + s, half = 1 << (-2 - s);
+  for (int32_t r = 0; r < rows; ++r, acc += stride) {
+    int32_t i = 0;
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+    if constexpr (kFull) {
+      if (const int32_t n2 = n & ~1) {
+        const int32_t* a = acc;
+        const int32_t* const end = acc + n2;
+        const TY* tab = kLut ? table - QRange<TY>::lo : nullptr;  // indexed by the clamped value
+        int32_t a0, a1, plo, phi, d;
+#define O2M_RQ_ONE(A, SAT, LUT)                                                                  \
+  "smull %[plo], %[phi], %[" A "], %[m]\n add %[phi], %[phi], %[half]\n lsl %[d], %[phi], %[lsh]\n" \
+  "asr %[" A "], %[phi], %[t]\n orrs %[d], %[d], %[plo]\n it eq\n biceq %[" A "], %[" A "], #1\n"    \
+  "add %[" A "], %[" A "], %[zp]\n" SAT " %[" A "], #8, %[" A "]\n" LUT(A) "strb %[" A "], [%[y]], #1\n"
+#define O2M_RQ_LUT(A) "ldrb %[" A "], [%[tab], %[" A "]]\n"
+#define O2M_RQ_NOLUT(A) ""
+#define O2M_RQ_ASM(SAT, LUT)                                                                     \
+  __asm__ volatile("1:\n ldrd %[a0], %[a1], [%[a]], #8\n" O2M_RQ_ONE("a0", SAT, LUT) O2M_RQ_ONE("a1", SAT, LUT) \
+                   "ldr %[d], %[end]\n cmp %[a], %[d]\n bne 1b\n"                                  \
+                   : [a] "+r"(a), [y] "+r"(y), [a0] "=&r"(a0), [a1] "=&r"(a1), [plo] "=&r"(plo),     \
+                     [phi] "=&r"(phi), [d] "=&r"(d)                                               \
+                   : [end] "m"(end), [m] "r"(m), [half] "r"(half), [lsh] "r"(lsh), [t] "r"(t),       \
+                     [zp] "r"(y_zp), [tab] "r"(tab)                                               \
+                   : "cc", "memory")
+        if constexpr (QRange<TY>::lo == 0 && kLut) O2M_RQ_ASM("usat", O2M_RQ_LUT);
+        else if constexpr (QRange<TY>::lo == 0) O2M_RQ_ASM("usat", O2M_RQ_NOLUT);
+        else if constexpr (kLut) O2M_RQ_ASM("ssat", O2M_RQ_LUT);
+        else O2M_RQ_ASM("ssat", O2M_RQ_NOLUT);
+#undef O2M_RQ_ASM
+#undef O2M_RQ_NOLUT
+#undef O2M_RQ_LUT
+#undef O2M_RQ_ONE
+        i = n2;
+      }
+    }
+#endif
+    for (; i < n; ++i) *y++ = qstore_dsp<TY, kFull, kLut>(qrequant_dsp(acc[i], m, t, lsh, half), y_zp, lo, hi, table);
+  }
+}
+
 // One channel of a 3x3 2-D depthwise conv on the DSP extension. A plane row's four bytes r0..r3
 // split (SXTB16, or UXTB16 for uint8) into the halfword pairs (r0,r2) and (r1,r3); with a
 // weight row as the pair (w0,w2) and w1:
@@ -761,23 +865,33 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
   };
 #if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
   constexpr int32_t kSums = 64;
+  int32_t acc[kSums];
+  if (kUsual && sw == 2 && ow_n <= kSums - 2) {
+    // the sums of as many output rows as kSums holds (each with its two junk sums), by
+    // qdw3x3_s2_pairs_dsp a row, then requantised together. Measured on the M4: zant_beer's
+    // 48 x 48 -> 24 x 24 5.28 -> 4.22 instructions/MAC, 24 x 24 -> 12 x 12 5.63 -> 4.84.
+    const int32_t w1ab = pair(wc[1], wc[4]), pairs = (ow_n + 1) / 2, per = 2 * (pairs + 1), rows = kSums / per;
+    for (int32_t oh = 0; oh < oh_n; oh += rows) {
+      const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
+      for (int32_t r = 0; r < n; ++r)
+        qdw3x3_s2_pairs_dsp(plane + (oh + r) * sh * pw, pw, pairs, base, wa, wb, wc2, w1ab, w1c, acc + r * per);
+      qrequant_sums_dsp<TY, kFull, kLut>(acc + 1, n, ow_n, per, m, s, y_zp, lo, hi, table, yc + oh * ow_n);
+    }
+    return;
+  }
   if (kUsual && sw == 1 && sh == 1 && pw <= kSums && oh_n * ow_n >= kSums) {
     // the sums of as many whole plane rows as kSums holds, end to end (a narrow row's call and
     // requantisation set-up would cost more than its pairs; the sums at the rows' last two
     // positions are dropped), by qdw3x3_pairs_dsp, then requantised. Measured on the M4: KWS's
     // 25 x 5 outputs 4.99 -> 4.86 instructions/MAC, VWW's 24 x 24 3.65 -> 3.46; its 6 x 6
-    // outputs are slower this way (4.89 -> 4.97), hence at least kSums outputs.
+    // outputs are slower this way (4.89 -> 4.97), hence at least kSums outputs. The rows then
+    // requantised by one qrequant_sums_dsp: zant_beer's 48 x 48 3.73 -> 3.24.
     const int32_t w1ab = pair(wc[1], wc[4]), rows = kSums / pw;
-    int32_t acc[kSums];
     for (int32_t oh = 0; oh < oh_n; oh += rows) {
       const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
       // an odd count's last pair reads one byte past the last row, inside the plane's slack
-      qdw3x3_pairs_dsp(plane + oh * pw, pw, ((n - 1) * pw + ow_n + 1) / 2, wa, wb, wc2, w1ab, w1c, acc);
-      for (int32_t r = 0; r < n; ++r) {
-        TY* yr = yc + (oh + r) * ow_n;
-        const int32_t* ar = acc + r * pw;
-        for (int32_t i = 0; i < ow_n; ++i) yr[i] = out(base + ar[i]);
-      }
+      qdw3x3_pairs_dsp(plane + oh * pw, pw, ((n - 1) * pw + ow_n + 1) / 2, base, wa, wb, wc2, w1ab, w1c, acc);
+      qrequant_sums_dsp<TY, kFull, kLut>(acc, n, ow_n, pw, m, s, y_zp, lo, hi, table, yc + oh * ow_n);
     }
     return;
   }
@@ -806,7 +920,9 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
 #endif
 
 // kLut: each output through table (qlut_apply); only the scalar and DSP paths take it (qconv_lut).
-template <typename TX, typename TY, bool kRef = false, bool kLut = false>
+// kOneIn: every output channel reads the one input channel (qconv_one_channel_3x3, on the DSP
+// extension), whose plane is copied once.
+template <typename TX, typename TY, bool kRef = false, bool kLut = false, bool kOneIn = false>
 inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
                             const int32_t* shift, TY* y, TX* plane, const TY* table = nullptr) {
   const ConvParams& c = p.conv;
@@ -828,7 +944,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 #endif
   for (int32_t b = 0; b < c.n; ++b)
     for (int32_t ch = 0; ch < c.c_out; ++ch) {
-      const TX* xc = x + (b * c.c_in + ch) * in_sp;
+      const TX* xc = x + (b * c.c_in + (kOneIn ? 0 : ch)) * in_sp;
       if (kRef) {
         for (int32_t r = 0; r < ph; ++r) {
           TX* pr = plane + r * pw;
@@ -838,7 +954,8 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
             pr[col] = ih >= 0 && ih < c.in[1] && iw >= 0 && iw < c.in[2] ? xc[ih * c.in[2] + iw] : zx;
           }
         }
-      } else {  // the padding is written once (and after an in-place channel): copy the rows in
+      } else if (!kOneIn || dirty || ch == 0) {
+        // the padding is written once (and after an in-place channel): copy the rows in
 #if defined(O2M_QDOT_MVE)
         if (dirty) qv_fill_bytes(plane, zx, ph * pw);
         dirty = false;
@@ -1256,16 +1373,17 @@ inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const
       qconv_pointwise_dsp<TX, TY, false>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y, packed);
     return;
   }
-  if (!kLut && rq_usual && qconv_wide_patch(c)) {  // (qconv_patches_dsp; no table)
+  if (rq_usual && qconv_wide_patch(c)) {  // (qconv_patches_dsp)
     // captured by value: a local whose address escapes to the call is kept in memory by the other paths
     auto gather_bg = [&c, x, cin_g, in_sp, out_hw, pad_v](int32_t b, int32_t g, int32_t pix, int8_t* patch) {
       const int32_t od = pix / out_hw, oh = pix % out_hw / c.out[2], ow = pix % c.out[2];
       qconv_gather<TX, kRef>(c, x + (b * c.c_in + g * cin_g) * in_sp, cin_g, od, oh, ow, pad_v, patch);
     };
-    return full_range ? qconv_patches_dsp<TY, true>(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias,
-                                                    mult, shift, y, scratch)
-                      : qconv_patches_dsp<TY, false>(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w, bias,
-                                                     mult, shift, y, scratch);
+    // (with a table the range is always full: full_range is constant, one variant compiled)
+    return full_range ? qconv_patches_dsp<TY, true, kLut>(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w,
+                                                          bias, mult, shift, table, y, scratch)
+                      : qconv_patches_dsp<TY, false, kLut>(c, per_channel != 0, y_zp, act_min, act_max, gather_bg, w,
+                                                           bias, mult, shift, table, y, scratch);
   }
 #endif
   for (int32_t b = 0; b < c.n; ++b)
@@ -1413,6 +1531,21 @@ inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t*
   if (usual)
     return qconv_pointwise_pixels_dsp<TX, TY, true, kLut>(p.conv, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, x, w,
                                                            bias, mult, shift, table, y);
+#endif
+  if constexpr (kLut) qconv_lut<TX, TY>(p, x, w, bias, mult, shift, table, y, scratch);
+  else qconv<TX, TY>(p, x, w, bias, mult, shift, y, scratch);
+}
+
+// qconv (kLut = false, table null) or qconv_lut for the geometries of qconv_one_channel_3x3
+// (the lowering's choice: other models do not carry the path): on the DSP extension a
+// depthwise conv with a channel multiplier (qconv_depthwise, kOneIn), with the table only when
+// the output keeps TY's whole range (as qconv_lut); else as qconv / qconv_lut.
+template <typename TX, typename TY, bool kLut = false>
+inline void qconv_one_channel(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias,
+                              const int32_t* mult, const int32_t* shift, const TY* table, TY* y, void* scratch) {
+#if defined(O2M_QDOT_DSP)
+  if (!kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))
+    return qconv_depthwise<TX, TY, false, kLut, true>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
 #endif
   if constexpr (kLut) qconv_lut<TX, TY>(p, x, w, bias, mult, shift, table, y, scratch);
   else qconv<TX, TY>(p, x, w, bias, mult, shift, y, scratch);

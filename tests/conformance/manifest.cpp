@@ -30,6 +30,17 @@ double parse_number(const std::string& text, const std::string& where) {
   throw std::runtime_error(where + ": '" + text + "' is not a non-negative number");
 }
 
+// One compile option of an options line (the flag, then its value from `ls`): the runner
+// supports the onnx2mcu flags the backend tests need.
+void parse_option(Directive& d, const std::string& flag, std::istringstream& ls, const std::string& where) {
+  std::string value;
+  if (flag != "--max-loop-iterations") throw std::runtime_error(where + ": unknown compile option '" + flag + "' (--max-loop-iterations N)");
+  if (!(ls >> value)) throw std::runtime_error(where + ": " + flag + " needs a value");
+  const double n = parse_number(value, where);
+  if (n < 1 || n != static_cast<double>(static_cast<int64_t>(n))) throw std::runtime_error(where + ": " + flag + " needs a positive integer, not '" + value + "'");
+  d.max_loop_iterations = static_cast<int64_t>(n);
+}
+
 }  // namespace
 
 const char* expect_name(Expect e) {
@@ -70,9 +81,9 @@ Manifest Manifest::read(const std::string& path) {
     d.line = n;
     d.generated = generated;
     ls >> d.kind >> d.pattern;
-    static const char* const kKinds[] = {"exclude", "xfail", "pass", "tolerance", "freeze", "nofreeze"};
+    static const char* const kKinds[] = {"exclude", "xfail", "pass", "tolerance", "freeze", "nofreeze", "options"};
     if (std::find(std::begin(kKinds), std::end(kKinds), d.kind) == std::end(kKinds))
-      throw std::runtime_error(where + ": unknown directive '" + d.kind + "' (exclude, xfail, pass, tolerance, freeze or nofreeze)");
+      throw std::runtime_error(where + ": unknown directive '" + d.kind + "' (exclude, xfail, pass, tolerance, freeze, nofreeze or options)");
     if (d.pattern.find('/') == std::string::npos)
       throw std::runtime_error(where + ": pattern '" + d.pattern + "' must name the folder too, e.g. node/" + d.pattern);
     std::string word, rest;
@@ -81,6 +92,8 @@ Manifest Manifest::read(const std::string& path) {
         d.rtol = parse_number(word.substr(5), where);
       } else if (rest.empty() && d.kind == "tolerance" && word.rfind("atol=", 0) == 0) {
         d.atol = parse_number(word.substr(5), where);
+      } else if (rest.empty() && d.kind == "options" && word.rfind("--", 0) == 0) {
+        parse_option(d, word, ls, where);
       } else {
         std::string tail;
         std::getline(ls, tail);
@@ -88,8 +101,10 @@ Manifest Manifest::read(const std::string& path) {
       }
     }
     d.reason = rest;
-    if (d.kind != "pass" && d.kind != "nofreeze" && d.reason.empty())
+    if (d.kind != "pass" && d.kind != "nofreeze" && d.kind != "options" && d.reason.empty())
       throw std::runtime_error(where + ": '" + d.kind + " " + d.pattern + "' needs a reason a reader can check");
+    if (d.kind == "options" && d.max_loop_iterations == 0)
+      throw std::runtime_error(where + ": an options line needs a compile option (--max-loop-iterations N)");
     if (d.kind == "tolerance" && d.rtol < 0 && d.atol < 0)
       throw std::runtime_error(where + ": a tolerance line needs rtol=X and/or atol=Y");
     if (d.generated) {
@@ -110,6 +125,11 @@ Expectation Manifest::lookup(const std::string& key) const {
       if (e.freeze_from) continue;
       ++d.matches;
       e.freeze_from = &d;
+    } else if (d.kind == "options") {
+      if (e.options_from) continue;
+      ++d.matches;
+      e.options_from = &d;
+      e.max_loop_iterations = d.max_loop_iterations;
     } else if (d.kind == "tolerance") {
       if (e.tolerance_from) continue;
       ++d.matches;

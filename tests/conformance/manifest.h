@@ -6,10 +6,13 @@
 //   tolerance PATTERN  rtol=X atol=Y REASON   looser comparison for matching tests
 //   nofreeze  PATTERN                      must pass without freezing any input
 //   freeze    PATTERN  REASON              may freeze inputs (overrides a later nofreeze)
+//   options   PATTERN  FLAGS [REASON]      compile options for matching tests: --max-loop-iterations N
 // PATTERN is a glob (fnmatch) over "folder/test_name". For the outcome the first matching
 // exclude/xfail/pass line wins; for tolerances the first matching tolerance line; for freezing
-// the first matching freeze/nofreeze line (none: freezing is allowed).
+// the first matching freeze/nofreeze line (none: freezing is allowed); for compile options the
+// first matching options line.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,10 +24,11 @@ const char* expect_name(Expect e);
 
 struct Directive {
   int line = 0;
-  std::string kind;     // exclude, xfail, pass, tolerance, freeze, nofreeze
+  std::string kind;     // exclude, xfail, pass, tolerance, freeze, nofreeze, options
   std::string pattern;  // glob over "folder/test"
   std::string reason;
   double rtol = -1, atol = -1;  // tolerance lines only; -1 = keep the default
+  int64_t max_loop_iterations = 0;  // options lines only: --max-loop-iterations (0 = not given)
   bool generated = false;       // below the --update-manifest marker
   mutable int matches = 0;
 };
@@ -37,6 +41,8 @@ struct Expectation {
   double rtol = 1e-3, atol = 1e-7;          // ONNX's backend-test defaults
   const Directive* tolerance_from = nullptr;
   const Directive* freeze_from = nullptr;  // a nofreeze line: the test fails if it froze an input
+  int64_t max_loop_iterations = 0;         // compile option --max-loop-iterations (0: none)
+  const Directive* options_from = nullptr;
   bool may_freeze() const { return !freeze_from || freeze_from->kind == "freeze"; }
 };
 

@@ -99,6 +99,7 @@ std::vector<std::string> inputs_named(const std::string& message, const std::str
 CompiledModel compile_freezing(const Test& t, std::vector<std::string>& frozen) {
   CompileOptions opts;
   opts.name = t.cname;
+  opts.max_loop_iterations = t.expect.max_loop_iterations;  // the manifest's options line
   const std::string model = t.dir + "/model.onnx";
   std::vector<std::string> declared;  // the runtime inputs, in the order of the input_I.pb files
   // Sequence and optional inputs get the element count and presence test_data_set_0 holds (as

@@ -103,7 +103,7 @@ std::string release_section(const Release& release, const std::vector<Test>& tes
                             const std::string& command) {
   const std::string manifest = release.manifest.substr(release.manifest.rfind('/') + 1);  // npos + 1 = 0
   std::string s = "## ONNX " + release.name + "\n\n" + release.about +
-                  " Expected outcomes, exclusions and tolerance overrides, each with its reason, are in "
+                  " Expected outcomes, exclusions and tolerance overrides, each with its reason, and per-test compile options (`options` lines: `--max-loop-iterations N` for a Loop whose trip count is an input) are in "
                   "[`tests/conformance/" + manifest + "`](../tests/conformance/" + manifest + ").\n\n"
                   "Regenerate this section:\n\n```sh\n" + command + "\n```\n\n";
 

@@ -140,6 +140,24 @@ TEST_F(ManifestTest, FreezingFirstMatchingLineDecidesAndDefaultsToAllowed) {
   EXPECT_THROW(Manifest::read(write("freeze node/test_x\n")), std::runtime_error);  // a reason is needed
 }
 
+TEST_F(ManifestTest, OptionsGiveMatchingTestsCompileOptions) {
+  Manifest m = Manifest::read(write("options  node/test_loop13_seq  --max-loop-iterations 16\n"
+                                    "options  node/test_loop*  --max-loop-iterations 4  run-time trip counts\n"));
+  const Expectation seq = m.lookup("node/test_loop13_seq");
+  EXPECT_EQ(seq.max_loop_iterations, 16);  // the first matching line wins
+  EXPECT_EQ(seq.options_from->line, 1);
+  EXPECT_EQ(m.lookup("node/test_loop11").max_loop_iterations, 4);
+  EXPECT_EQ(m.lookup("node/test_loop11").options_from->reason, "run-time trip counts");
+  EXPECT_EQ(m.lookup("node/test_loop11").expect, Expect::Pass);  // options decide no outcome
+  EXPECT_EQ(m.lookup("node/test_abs").max_loop_iterations, 0);
+  EXPECT_EQ(m.lookup("node/test_abs").options_from, nullptr);
+  EXPECT_THROW(Manifest::read(write("options node/test_x\n")), std::runtime_error);  // no option
+  EXPECT_THROW(Manifest::read(write("options node/test_x --freeze a=b.pb\n")), std::runtime_error);  // not supported
+  EXPECT_THROW(Manifest::read(write("options node/test_x --max-loop-iterations\n")), std::runtime_error);
+  EXPECT_THROW(Manifest::read(write("options node/test_x --max-loop-iterations 0\n")), std::runtime_error);
+  EXPECT_THROW(Manifest::read(write("options node/test_x --max-loop-iterations 2.5\n")), std::runtime_error);
+}
+
 TEST_F(ManifestTest, RejectsLinesWithoutReasonsOrFolders) {
   EXPECT_THROW(Manifest::read(write("exclude node/test_x\n")), std::runtime_error);
   EXPECT_THROW(Manifest::read(write("xfail node/test_x\n")), std::runtime_error);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # control_flow_models.sh ONNX2MCU TARGET: models whose control flow is decided by the input
-# (make_control_flow_models.py: run-time Ifs, a Loop with a run-time trip count and early exit, a
+# (make_control_flow_models.py: run-time Ifs, a Loop with a run-time trip count and early exit, one
+# growing a sequence, a
 # Scan recurrent cell, sequences with run-time positions, split sizes and element count, an optional present or
 # not at run time) compile to code with
 # that construct (marker.txt: `} else {`, `for (; `),
@@ -127,6 +128,35 @@ int main() {
 EOF
   : >"$work/log"
   host_program "split count bound" "$count" "$work/count_main.cpp" sequence_runtime_count
+  # A Loop growing a sequence past its bound (4) returns <NAME>_ERROR_LOOP_BOUND and writes no
+  # value past any element; 3 iterations fill x, x[:1], x[:2], x[:3] (count 4; the last empty).
+  grow="$work/gen_loop_grows_sequence"
+  cat >"$work/grow_main.cpp" <<'EOF'
+#include <stdio.h>
+#include "loop_grows_sequence.h"
+int main() {
+  const float x[6] = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f};
+  float e0[LOOP_GROWS_SEQUENCE_OUTPUT_0_ELEMS + 4], e1[LOOP_GROWS_SEQUENCE_OUTPUT_1_ELEMS + 4], e2[LOOP_GROWS_SEQUENCE_OUTPUT_2_ELEMS + 4],
+      e3[LOOP_GROWS_SEQUENCE_OUTPUT_3_ELEMS + 4], e4[LOOP_GROWS_SEQUENCE_OUTPUT_4_ELEMS + 4];
+  float* elems[5] = {e0, e1, e2, e3, e4};
+  for (int k = 0; k < 5; ++k)
+    for (unsigned i = 0; i < 10; ++i) elems[k][i] = -1.f;
+  int64_t count = 99, nine = 9, three = 3;
+  uint32_t len[4] = {99, 99, 99, 99};
+  const int over = loop_grows_sequence_run(x, &nine, e0, e1, e2, e3, e4, &count, &len[0], &len[1], &len[2], &len[3]);
+  bool canary = true;
+  for (int k = 0; k < 5; ++k)
+    for (unsigned i = 6; i < 10; ++i) canary = canary && elems[k][i] == -1.f;
+  const int ok = loop_grows_sequence_run(x, &three, e0, e1, e2, e3, e4, &count, &len[0], &len[1], &len[2], &len[3]);
+  printf("9 iterations: returns %d (canary %s); 3 iterations: returns %d, %lld elements, lengths %u %u %u %u, the last [%g %g %g]\n", over,
+         canary ? "intact" : "overwritten", ok, static_cast<long long>(count), static_cast<unsigned>(len[0]), static_cast<unsigned>(len[1]),
+         static_cast<unsigned>(len[2]), static_cast<unsigned>(len[3]), e3[0], e3[1], e3[2]);
+  return !(over == LOOP_GROWS_SEQUENCE_ERROR_LOOP_BOUND && canary && ok == 0 && count == 4 && len[0] == 1 && len[1] == 2 && len[2] == 3 &&
+           len[3] == 0 && e3[0] == 0.1f && e3[1] == 0.2f && e3[2] == 0.3f);
+}
+EOF
+  : >"$work/log"
+  host_program "grown sequence bound" "$grow" "$work/grow_main.cpp" loop_grows_sequence
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,6 +1,6 @@
 """Writes models whose control flow is decided at run time (If conditions computed from the input,
-a Loop whose trip count is an input and that may exit early), a Scan recurrent cell, sequence
-positions and split sizes given as inputs: each in
+a Loop whose trip count is an input and that may exit early, one growing a sequence), a Scan
+recurrent cell, sequence positions and split sizes given as inputs: each in
 its own folder with model.onnx, several test_data_set_N whose expected outputs numpy computes
 here (chosen so that every path runs in some set), paths.txt, and optionally flags.txt (extra
 compile flags) and marker.txt (text the generated .cpp must contain: the run-time construct).
@@ -285,3 +285,43 @@ for c in (True, False):
 save_io("optional_runtime_presence", nodes,
         [helper.make_tensor_value_info("c", TensorProto.BOOL, []), helper.make_tensor_value_info("x", f32, [3])],
         [helper.make_value_info("opt", opt_type), helper.make_tensor_value_info("has", TensorProto.BOOL, [])], cases, opset=16)
+
+# A Loop growing a sequence (issue 15): starting from [x], each iteration appends x[:i+1], for n
+# iterations (an input) or until x[i] reaches 1. Run with --max-loop-iterations 4: the output holds
+# x and 4 more elements of at most 6 values each, grown_count says how many the run filled, and each
+# element's length how many values it holds.
+grow_body = helper.make_graph([
+    const("one", np.int64(1)), const("axes", np.array([0], np.int64)), const("starts", np.array([0], np.int64)),
+    helper.make_node("Add", ["i", "one"], ["end"], name="end"),
+    helper.make_node("Unsqueeze", ["end", "axes"], ["ends"], name="ends"),
+    helper.make_node("Slice", ["x", "starts", "ends"], ["prefix"], name="prefix"),
+    helper.make_node("SequenceInsert", ["seq_in", "prefix"], ["seq_out"], name="append"),
+    helper.make_node("Gather", ["x", "i"], ["last"], name="last", axis=0),
+    const("limit", np.float32(1)),
+    helper.make_node("Less", ["last", "limit"], ["cond_out"], name="go_on")], "grow",
+    [helper.make_tensor_value_info("i", i64, []), helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+     helper.make_tensor_sequence_value_info("seq_in", f32, None)],
+    [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), helper.make_tensor_sequence_value_info("seq_out", f32, None)])
+nodes = [helper.make_node("SequenceConstruct", ["x"], ["initial"], name="initial"),
+         helper.make_node("Loop", ["n", "", "initial"], ["grown"], name="grow", body=grow_body)]
+
+
+def grow(x, n):
+    seq = [x]
+    for i in range(n):
+        seq.append(x[:i + 1])
+        if not x[i] < 1:
+            return seq, "early_exit"
+    return seq, "trip_count" if n < 4 else "bound"
+
+
+cases = []
+for x, n in (((0.1, 0.2, 0.3, 0.4, 0.5, 0.6), 2), ((0.5, 2.0, 0.1, 0.1, 0.1, 0.1), 4),
+             ((0.1, 0.2, 0.3, 0.4, 0.5, 0.6), 4), ((0.9, 0.9, 0.9, 0.9, 0.9, 0.9), 0)):
+    x = np.array(x, np.float32)
+    seq, path = grow(x, n)
+    cases.append(([x, np.array(n, np.int64)], [seq], path if n else "no_iteration"))
+save_io("loop_grows_sequence", nodes,
+        [helper.make_tensor_value_info("x", f32, [6]), helper.make_tensor_value_info("n", i64, [])],
+        [helper.make_tensor_sequence_value_info("grown", f32, None)], cases, flags="--max-loop-iterations 4",
+        marker="for (; ")

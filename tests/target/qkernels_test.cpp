@@ -121,6 +121,12 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
     o2m::qconv_pointwise_few<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, nullptr, reinterpret_cast<TY*>(g_y_var), g_scratch);
     check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_pointwise_few", t);
   }
+  if (o2m::qconv_one_channel_3x3(c)) {  // the lowering's entry for one input channel, with and without the table
+    o2m::qconv_one_channel<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
+    check(through_table(), "qconv_one_channel lut", t);
+    o2m::qconv_one_channel<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, nullptr, reinterpret_cast<TY*>(g_y_var), g_scratch);
+    check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_one_channel", t);
+  }
   if (!o2m::qconv_in_place(c)) return;
   // as the planner runs it (src/planner/memory_plan.cpp): y written over x
   memcpy(g_y_var, g_x, static_cast<size_t>(in_n));
@@ -184,6 +190,7 @@ void depthwise3x3_trial(int t) {
   c.pad[0] = 0;
   for (int d = 1; d < 3; ++d) {
     c.in[d] = uniform(1, t % 4 == 1 ? 8 : 50);  // narrow: fewer than four outputs a row
+    if (t % 8 == 3) c.in[d] = d == 1 ? uniform(1, 6) : uniform(100, 140);  // wide rows, past the DSP blocks' sums
     c.k[d] = 3;
     c.dil[d] = 1;
     c.stride[d] = t % 2 ? uniform(1, 2) : 1;
@@ -192,6 +199,29 @@ void depthwise3x3_trial(int t) {
     c.out[d] = (c.in[d] + 2 * c.pad[d] - 3) / c.stride[d] + 1;
   }
   qconv_trial<TX, TY>(p, 3, "qconv depthwise3x3", t);
+}
+
+// A 3x3 conv of one input channel (a model's first, on a grey image; on the DSP extension a
+// depthwise conv with a channel multiplier: qconv_one_channel_3x3), mostly stride 2.
+template <typename TX, typename TY>
+void one_channel3x3_trial(int t) {
+  o2m::QConvParams p{};
+  o2m::ConvParams& c = p.conv;
+  c.n = 1;
+  c.c_in = c.group = 1;
+  c.c_out = uniform(2, 20);
+  c.in[0] = c.out[0] = c.k[0] = c.stride[0] = c.dil[0] = 1;
+  c.pad[0] = 0;
+  for (int d = 1; d < 3; ++d) {
+    c.in[d] = uniform(1, 40);
+    c.k[d] = 3;
+    c.dil[d] = 1;
+    c.stride[d] = t % 4 ? 2 : uniform(1, 2);
+    c.pad[d] = uniform(0, 1);
+    if (c.in[d] + 2 * c.pad[d] < 3) return;
+    c.out[d] = (c.in[d] + 2 * c.pad[d] - 3) / c.stride[d] + 1;
+  }
+  qconv_trial<TX, TY>(p, 3, "qconv one channel 3x3", t);
 }
 
 // A pointwise (1x1) conv with wider channel counts: Helium's blocks of four output channels
@@ -386,6 +416,8 @@ int main() {
     conv_trial<uint8_t, int8_t>(t);
     depthwise3x3_trial<int8_t, int8_t>(t);
     depthwise3x3_trial<uint8_t, int8_t>(t);
+    one_channel3x3_trial<uint8_t, uint8_t>(t);
+    one_channel3x3_trial<int8_t, int8_t>(t);
     pointwise_trial<int8_t, int8_t>(t);
     pointwise_trial<uint8_t, uint8_t>(t);
     gemm_trial<int8_t, int8_t>(t);

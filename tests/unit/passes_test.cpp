@@ -1794,6 +1794,18 @@ TEST(Sequences, RunTimeSplitSizesAlongAxis0GiveElementsOfARunTimeLength) {
       << err;
 }
 
+// The graph's one model output is a sequence of `capacity` elements, a run-time count of them
+// filled: its elements, then the int64 scalar count.
+void expect_runtime_count(const Graph& g, size_t capacity) {
+  ASSERT_EQ(g.outputs.size(), capacity + 1);
+  const Value& count = *g.outputs[capacity];
+  EXPECT_EQ(count.dtype, DType::I64);
+  EXPECT_EQ(count.shape, Shape{});
+  ASSERT_EQ(g.output_forms.size(), 1u);
+  EXPECT_TRUE(g.output_forms[0].runtime_count);
+  EXPECT_EQ(g.output_forms[0].count, capacity);
+}
+
 // One split size known at run time, along axis 1: as many elements as the axis is long (sizes of
 // at least 1), element k at most len / (k + 1) columns, then an int64 output counting those filled.
 TEST(Sequences, ARunTimeSplitSizeGivesARunTimeCountOfElements) {
@@ -1811,12 +1823,7 @@ TEST(Sequences, ARunTimeSplitSizeGivesARunTimeCountOfElements) {
     EXPECT_TRUE(has_runtime_length(e)) << e.name;
     EXPECT_EQ(runtime_length_axis(e), 1u) << e.name;
   }
-  const Value& count = *b.g.outputs[6];
-  EXPECT_EQ(count.dtype, DType::I64);
-  EXPECT_EQ(count.shape, Shape{});
-  ASSERT_EQ(b.g.output_forms.size(), 1u);
-  EXPECT_TRUE(b.g.output_forms[0].runtime_count);
-  EXPECT_EQ(b.g.output_forms[0].count, 6u);
+  expect_runtime_count(b.g, 6);
   // Its count decided at run time, the sequence is a model output only.
   GraphBuilder read;
   Value* s = read.out(read.node("SplitToSequence", "split", {read.input("x", {3, 6}), read.input("size", {}, DType::I64)}));
@@ -1829,6 +1836,107 @@ TEST(Sequences, ARunTimeSplitSizeGivesARunTimeCountOfElements) {
 }
 
 // Inserting at a constant position, erasing and splitting: all decided at compile time.
+// Loop body that appends x[:i+1] (x a constant [5]) to the loop-carried sequence, as ONNX's
+// test_loop13_seq does: the end of the slice changes every iteration.
+Attr append_prefix_body() {
+  GraphBuilder sub;
+  Value* i = sub.input("i", {}, DType::I64);
+  Value* cond_in = sub.input("cond_in", {}, DType::Bool);
+  Value* seq_in = sub.input("seq_in", {});
+  Value* x = sub.constant<float>("x", {5}, {1, 2, 3, 4, 5});
+  Value* end = sub.out(sub.node("Add", "end", {i, sub.constant<int64_t>("one", {}, {1})}));
+  Value* ends = sub.out(sub.node("Unsqueeze", "ends", {end, sub.constant<int64_t>("axes", {1}, {0})}));
+  Value* prefix = sub.out(sub.node("Slice", "prefix", {x, sub.constant<int64_t>("starts", {1}, {0}), ends}));
+  Value* seq_out = sub.out(sub.node("SequenceInsert", "append", {seq_in, prefix}));
+  sub.g.outputs = {sub.out(sub.node("Identity", "cond", {cond_in})), seq_out};
+  return graph_attr(sub);
+}
+
+// A Loop of a run-time trip count appending to a sequence: the appended tensors are scan rows,
+// the sequence its initial elements then one element per iteration the bound allows, each of
+// a run-time length, and a run-time count: the initial count plus the trips.
+TEST(Sequences, ARunTimeLoopAppendingToASequenceGivesARunTimeCountOfElements) {
+  GraphBuilder b;
+  Value* first = b.input("first", {2});
+  Value* s = b.out(b.node("SequenceConstruct", "initial", {first}));
+  Node* loop = b.node("Loop", "grow", {b.input("m", {}, DType::I64), b.input("c", {}, DType::Bool), s}, {{"body", append_prefix_body()}});
+  b.output(loop->outputs[0]);
+  PassOptions opts;
+  opts.max_loop_iterations = 7;
+  run_pipeline(b.g, opts);
+  ASSERT_EQ(b.g.outputs.size(), 1u + 7u + 1u) << print_graph(b.g);
+  EXPECT_EQ(b.g.outputs[0]->shape, (Shape{2}));  // the initial element, as it is
+  EXPECT_FALSE(has_runtime_length(*b.g.outputs[0]));
+  for (size_t k = 1; k <= 7; ++k) {
+    const Value& e = *b.g.outputs[k];
+    EXPECT_EQ(e.shape, (Shape{5})) << e.name;  // x[0:], the capacity of x[:i+1]
+    EXPECT_TRUE(has_runtime_length(e)) << e.name;
+    EXPECT_EQ(runtime_length_axis(e), 0u) << e.name;
+  }
+  expect_runtime_count(b.g, 8);
+  // The Loop itself carries only the iteration counter; its scan outputs hold the appended rows.
+  const Node* run = nullptr;
+  for (const auto& n : b.g.nodes)
+    if (is_runtime_loop(*n)) run = n.get();
+  ASSERT_TRUE(run) << print_graph(b.g);
+  EXPECT_EQ(run->attr_int(kLoopMaxTripsAttr, 0), 7);
+  ASSERT_EQ(run->outputs.size(), 3u);
+  EXPECT_EQ(run->outputs[1]->shape, (Shape{7, 5}));  // windows
+  EXPECT_EQ(run->outputs[2]->shape, (Shape{7, 1}));  // their lengths
+
+  // Without a bound the run-time trip count leaves the sequence no capacity.
+  GraphBuilder unbounded;
+  Value* s0 = unbounded.out(unbounded.node("SequenceEmpty", "empty", {}));
+  Node* l2 = unbounded.node("Loop", "grow", {unbounded.input("m", {}, DType::I64), nullptr, s0}, {{"body", append_prefix_body()}});
+  unbounded.output(l2->outputs[0]);
+  std::string err = pipeline_error(unbounded.g);
+  EXPECT_NE(err.find("node 'grow' (Loop): its trip count 'm' is known only at run time, so the sequence it grows needs a capacity: "
+                     "give one with --max-loop-iterations N"),
+            std::string::npos)
+      << err;
+}
+
+// A loop-carried sequence the body does anything but append to: an error naming the Loop.
+TEST(Sequences, ARunTimeLoopDoingMoreThanAppendingIsAnErrorNamingTheNode) {
+  GraphBuilder sub;
+  sub.input("i", {}, DType::I64);
+  Value* cond_in = sub.input("cond_in", {}, DType::Bool);
+  Value* seq_in = sub.input("seq_in", {});
+  Value* front = sub.out(sub.node("SequenceInsert", "prepend", {seq_in, capture(sub, "x"), sub.constant<int64_t>("zero", {}, {0})}));
+  sub.g.outputs = {sub.out(sub.node("Identity", "cond", {cond_in})), front};
+  GraphBuilder b;
+  b.input("x", {2});
+  Value* s = b.out(b.node("SequenceEmpty", "empty", {}));
+  Node* loop = b.node("Loop", "grow", {b.input("m", {}, DType::I64), nullptr, s}, {{"body", graph_attr(sub)}});
+  b.output(loop->outputs[0]);
+  PassOptions opts;
+  opts.max_loop_iterations = 4;
+  const std::string err = pipeline_error_with(b.g, opts);
+  EXPECT_NE(err.find("node 'grow' (Loop): carries sequence 'empty_y', which a run-time Loop supports only when each iteration "
+                     "appends one tensor to it (SequenceInsert at the end)"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("--freeze m=FILE.pb"), std::string::npos) << err;  // a constant trip count unrolls it
+
+  // Appending, but also reading its length: the length changes every iteration, refused too.
+  GraphBuilder counting;
+  counting.input("i", {}, DType::I64);
+  counting.input("cond_in", {}, DType::Bool);
+  Value* seq = counting.input("seq_in", {});
+  Value* length = counting.out(counting.node("SequenceLength", "length", {seq}));
+  Value* go_on = counting.out(counting.node("Less", "go_on", {length, counting.constant<int64_t>("three", {}, {3})}));
+  counting.g.outputs = {go_on, counting.out(counting.node("SequenceInsert", "append", {seq, capture(counting, "x")}))};
+  GraphBuilder c;
+  c.input("x", {2});
+  Node* loop2 = c.node("Loop", "grow", {c.input("m", {}, DType::I64), nullptr, c.out(c.node("SequenceEmpty", "empty", {}))},
+                       {{"body", graph_attr(counting)}});
+  c.output(loop2->outputs[0]);
+  const std::string err2 = pipeline_error_with(c.g, opts);
+  EXPECT_NE(err2.find("node 'grow' (Loop): its body reads loop-carried sequence 'seq_in' other than to append to it (node 'length')"),
+            std::string::npos)
+      << err2;
+}
+
 TEST(Sequences, ConstantPositionsAndSplitsAreResolvedAtCompileTime) {
   GraphBuilder b;
   Value* x = b.input("x", {4, 2});
