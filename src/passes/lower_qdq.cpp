@@ -132,7 +132,9 @@ std::pair<int32_t, int32_t> output_range(const Q& q, const Node* act) {
   return r;
 }
 
-// The Q after v, optionally through a Relu/Clip; v and the activation must feed nothing else.
+// The Q after v, optionally through a Relu/Clip; v and the activation must feed nothing else:
+// a float sum that also feeds the next residual Add directly (zant_beer's blocks 4 and 5) stays
+// float, since that Add reads it unrounded and a Q -> DQ in between would round it once more.
 bool quantized_output(const Graph& g, const Value* v, Q& q, Node*& act) {
   act = nullptr;
   Node* next = sole_consumer(g, v);

@@ -40,6 +40,61 @@ inline void qadd_dsp(const QAddParams& p, const TA* a, const TB* b, TY* y) {
     y[i] = qclamp_dsp<TY, kFull>(q, y_zp, lo, hi);
   }
 }
+
+// qadd_dsp's sum for a shift in [16, 31] in 32-bit words, two SMLADs an element (as qadd_mve
+// does four lanes): x = (a, b) in halfwords, each multiplier m = mh * 2^16 + ml with ml, mh
+// int16 (else qadd_dsp: m within 2^15 of 2^31 makes mh 2^15), so the sum is H * 2^16 + L with
+// H = x . (a_mh, b_mh) + kh and L = x . (a_ml, b_ml) + kl, |H| < 2^26, |L| < 2^25. L's high
+// half moved into H, the result is H >> (shift - 16), and the dropped bits are the low `shift`
+// bits of (H << 16) | (L & 0xffff): all zero is a tie, cleared to even.
+struct QAddSplit {
+  uint32_t mh, ml;  // (a's, b's) halves of the multipliers, packed as SMLAD reads them
+  int32_t kh, kl;
+};
+inline bool qadd_split(const QAddParams& p, QAddSplit& s) {
+  const int32_t r = p.shift;
+  if (r < 16 || r > 31 || p.b_scalar) return false;
+  const int32_t al = static_cast<int16_t>(p.a_mult & 0xffff), bl = static_cast<int16_t>(p.b_mult & 0xffff);
+  const int64_t ah = (static_cast<int64_t>(p.a_mult) - al) >> 16, bh = (static_cast<int64_t>(p.b_mult) - bl) >> 16;
+  if (ah < -32768 || ah > 32767 || bh < -32768 || bh > 32767) return false;
+  const int64_t k = -static_cast<int64_t>(p.a_zp) * p.a_mult - static_cast<int64_t>(p.b_zp) * p.b_mult + (int64_t{1} << (r - 1));
+  auto pack = [](int64_t lo, int64_t hi) { return static_cast<uint32_t>(lo & 0xffff) | (static_cast<uint32_t>(hi & 0xffff) << 16); };
+  s.mh = pack(ah, bh);
+  s.ml = pack(al, bl);
+  s.kh = static_cast<int32_t>(k >> 16);
+  s.kl = static_cast<int32_t>(k & 0xffff);
+  return true;
+}
+
+// (h << 16) | (l & 0xffff): one PKHBT (GCC spells it UXTH and ORR).
+inline uint32_t qadd_low_bits(int32_t h, int32_t l) {
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  uint32_t w;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(w) : "r"(l), "r"(h));
+  return w;
+#else
+  return (static_cast<uint32_t>(h) << 16) | (static_cast<uint32_t>(l) & 0xffff);
+#endif
+}
+
+template <typename TA, typename TB, typename TY, bool kFull>
+inline void qadd_dsp_split(const QAddParams& p, const QAddSplit& s, const TA* a, const TB* b, TY* y) {
+  const int32_t n = p.n, down = p.shift - 16, up = 32 - p.shift, y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
+  auto one = [&](int32_t i) {
+    const auto x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(a[i])) | (static_cast<uint32_t>(b[i]) << 16));
+    const int32_t l = __smlad(x, static_cast<int32_t>(s.ml), s.kl);
+    const int32_t h = __smlad(x, static_cast<int32_t>(s.mh), s.kh) + (l >> 16);
+    int32_t q = h >> down;
+    if ((qadd_low_bits(h, l) << up) == 0) q &= ~1;
+    y[i] = qclamp_dsp<TY, kFull>(q, y_zp, lo, hi);
+  };
+  const int32_t pairs = n & ~1;  // two a pass: the loop's counting once for two elements
+  for (int32_t i = 0; i < pairs; i += 2) {
+    one(i);
+    one(i + 1);
+  }
+  if (pairs < n) one(pairs);
+}
 #endif
 
 #if defined(O2M_QDOT_MVE)
@@ -100,7 +155,10 @@ inline void qadd(const QAddParams& p, const TA* a, const TB* b, TY* y) {
 #elif defined(O2M_QDOT_DSP)
   if (!kRef && sizeof(TA) == 1 && sizeof(TB) == 1 && p.shift >= 10 && p.shift <= 31) {  // 8-bit: |sum| < 2^41
     const bool full = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi;
-    if (p.b_scalar)
+    QAddSplit s;
+    if (qadd_split(p, s))
+      full ? qadd_dsp_split<TA, TB, TY, true>(p, s, a, b, y) : qadd_dsp_split<TA, TB, TY, false>(p, s, a, b, y);
+    else if (p.b_scalar)
       full ? qadd_dsp<TA, TB, TY, true, true>(p, a, b, y) : qadd_dsp<TA, TB, TY, true, false>(p, a, b, y);
     else
       full ? qadd_dsp<TA, TB, TY, false, true>(p, a, b, y) : qadd_dsp<TA, TB, TY, false, false>(p, a, b, y);

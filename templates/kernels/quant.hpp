@@ -14,6 +14,9 @@
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
 #include <arm_mve.h>
 #define O2M_QUANT_MVE_FP 1
+#elif defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#include <arm_acle.h>
+#define O2M_QUANT_VFP 1  // a single-precision FPU and the DSP extension, no Helium (Cortex-M4F, M7, M33)
 #endif
 
 namespace o2m { inline namespace O2M_KERNELS_VERSION {
@@ -165,15 +168,63 @@ inline void quantize_row_mve(const float* x, float s, int32_t zp, T* y, int32_t 
 }
 #endif
 
-// kRef = true keeps the portable loop (the tests' oracle for the Helium variant).
+#if defined(O2M_QUANT_VFP)
+// quantize_value for int8 / uint8 on a scalar FPU, one VDIV and one VCVTR an element:
+// VCVTR rounds in FPSCR's mode, set to round to nearest even for the row (and restored),
+// saturates to int32 and turns NaN into 0. The zero point's add saturates too (QADD), and the
+// final SSAT / USAT is the clamp to [lo - zp, hi - zp] done on the integer, the same as
+// clamping the float first: the bounds are integers.
+template <typename T>
+inline T quantize_vfp(float x, float s, int32_t zp) {
+  float t;
+  int32_t q;
+  __asm__ volatile("vdiv.f32 %[t], %[x], %[s]\n vcvtr.s32.f32 %[t], %[t]\n vmov %[q], %[t]"
+                   : [t] "=&t"(t), [q] "=r"(q) : [x] "t"(x), [s] "t"(s));
+  q = __qadd(q, zp);
+  if constexpr (QRange<T>::lo == 0) return static_cast<T>(__usat(q, 8));
+  else return static_cast<T>(__ssat(q, 8));
+}
+
+// Out of line: quantize_linear calls it from two places, and one call costs a few instructions a row.
+template <typename T>
+__attribute__((noinline)) inline void quantize_row_vfp(const float* x, float s, int32_t zp, T* y, int32_t n) {
+  uint32_t fpscr;
+  __asm__ volatile("vmrs %0, fpscr" : "=r"(fpscr));
+  __asm__ volatile("vmsr fpscr, %0" : : "r"(fpscr & ~(3u << 22)));  // RMode 0: round to nearest even
+  const int32_t whole = n & ~3;  // four a pass: the loop's counting once for four elements
+  for (int32_t i = 0; i < whole; i += 4) {
+    y[i] = quantize_vfp<T>(x[i], s, zp);
+    y[i + 1] = quantize_vfp<T>(x[i + 1], s, zp);
+    y[i + 2] = quantize_vfp<T>(x[i + 2], s, zp);
+    y[i + 3] = quantize_vfp<T>(x[i + 3], s, zp);
+  }
+  for (int32_t i = whole; i < n; ++i) y[i] = quantize_vfp<T>(x[i], s, zp);
+  __asm__ volatile("vmsr fpscr, %0" : : "r"(fpscr));
+}
+#endif
+
+#if defined(O2M_QUANT_MVE_FP) || defined(O2M_QUANT_VFP)
+#define O2M_QUANT_ROW 1
+// One per-tensor row of int8 / uint8: the target's variant of quantize_value.
+template <typename T>
+inline void quantize_row(const float* x, float s, int32_t zp, T* y, int32_t n) {
+#if defined(O2M_QUANT_MVE_FP)
+  quantize_row_mve<T>(x, s, zp, y, n);
+#else
+  quantize_row_vfp<T>(x, s, zp, y, n);
+#endif
+}
+#endif
+
+// kRef = true keeps the portable loop (the tests' oracle for the Helium and FPU variants).
 template <typename T, bool kRef = false>
 inline void quantize_linear(const QuantParams& p, const float* x, const float* scale, const T* zero_point, T* y) {
   clear_packed_tail(y, p.outer * p.axis * p.inner);
-#if defined(O2M_QUANT_MVE_FP)
-  constexpr bool kMve = !kRef && sizeof(T) == 1 && !IsSmallInt<T>::value && !IsSmallFloat<T>::value;  // int8, uint8
-  if constexpr (kMve) {
+#if defined(O2M_QUANT_ROW)
+  constexpr bool kRow = !kRef && sizeof(T) == 1 && !IsSmallInt<T>::value && !IsSmallFloat<T>::value;  // int8, uint8
+  if constexpr (kRow) {
     if (p.axis == 1) {  // per tensor (lowered as outer = n, inner = 1): one row
-      quantize_row_mve<T>(x, scale[0], q_zero_point(zero_point, 0), y, p.outer * p.inner);
+      quantize_row<T>(x, scale[0], q_zero_point(zero_point, 0), y, p.outer * p.inner);
       return;
     }
   }
@@ -183,9 +234,9 @@ inline void quantize_linear(const QuantParams& p, const float* x, const float* s
       const float s = scale[a];
       const auto z = q_zero_point(zero_point, a);
       const int32_t base = (o * p.axis + a) * p.inner;
-#if defined(O2M_QUANT_MVE_FP)
-      if constexpr (kMve) {
-        quantize_row_mve<T>(x + base, s, z, y + base, p.inner);
+#if defined(O2M_QUANT_ROW)
+      if constexpr (kRow) {
+        quantize_row<T>(x + base, s, z, y + base, p.inner);
         continue;
       }
 #endif

@@ -275,8 +275,9 @@ void gemm_trial(int t) {
   check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(p.m * p.n)) == 0, "qgemm", t);
 }
 
-// QAdd: lower-qdq's multipliers (below 2^31, one shift; 10..31 takes the DSP loop and 16..31 the
-// Helium one, the rest the portable one), lengths 1..300 (Helium's 4-lane tails), often
+// QAdd: lower-qdq's multipliers (below 2^31, one shift; 10..31 takes the DSP loops, 16..31 with b
+// full the two-SMLAD one unless a multiplier is within 2^15 of 2^31, and 16..31 the Helium one,
+// the rest the portable one), lengths 1..300 (Helium's 4-lane tails, the DSP's pairs), often
 // multiples of 2^(shift - 1) so that ties to even occur, b full or one element, the output range
 // whole or narrowed.
 template <typename TX, typename TY>
@@ -290,6 +291,7 @@ void qadd_trial(int t) {
   p.shift = uniform(0, 4) == 0 ? uniform(1, 40) : uniform(16, 31);
   p.a_mult = static_cast<int32_t>(next() & 0x7fffffffu);
   p.b_mult = static_cast<int32_t>(next() & 0x7fffffffu) >> uniform(0, 8);
+  if (uniform(0, 7) == 0) p.a_mult = 0x7fffffff - uniform(0, 0x7fff);  // its high half 2^15: no 16-bit split
   if (p.shift <= 31 && uniform(0, 1)) {  // multiples of 2^(shift - 1): half the sums are ties
     const uint32_t low = (1u << (p.shift - 1)) - 1;
     p.a_mult = static_cast<int32_t>(static_cast<uint32_t>(p.a_mult) & ~low);
