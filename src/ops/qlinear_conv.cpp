@@ -113,12 +113,23 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
       const bool compact = wants_compact_kernel(n);
       const std::string types = ctype<TX>() + ", " + ctype<TY>() + (compact ? ", true>" : ">");
       KernelCall c;
-      if (!compact && o2m::qconv_pointwise_few_pays(p.conv)) {  // few input channels: across pixels
+      const bool few = !compact && o2m::qconv_pointwise_few_pays(p.conv);
+      if (few) {  // few input channels: across pixels
         std::vector<const Value*> in = node_inputs(n);
         in.resize(6, nullptr);  // the table is optional
-        c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_pointwise_few<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
-                                   &o2m::qconv_pointwise_few<TX, TY, true>, "o2m::QConvParams", p, in, {&y})
-                       : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv_pointwise_few, TX, TY), "o2m::QConvParams", p, in, {&y});
+        const bool lut = n.input(5) != nullptr;
+        auto few_call = [&](auto tiles) {  // tiles: qconv_pointwise_tiles_cin, a template argument
+          constexpr int32_t k = decltype(tiles)::value;
+          const std::string fn = "o2m::qconv_pointwise_few<" + ctype<TX>() + ", " + ctype<TY>() + (lut ? ", true, " : ", false, ") +
+                                 std::to_string(k) + ">";
+          return make_call("qconv.hpp", fn, lut ? &o2m::qconv_pointwise_few<TX, TY, true, k> : &o2m::qconv_pointwise_few<TX, TY, false, k>,
+                           "o2m::QConvParams", p, in, {&y});
+        };
+        switch (o2m::qconv_pointwise_tiles_cin(p.conv.c_in)) {
+          case 8: c = few_call(o2m::Constant<int32_t, 8>{}); break;
+          case 16: c = few_call(o2m::Constant<int32_t, 16>{}); break;
+          default: c = few_call(o2m::Constant<int32_t, 0>{});
+        }
       } else if (!compact && o2m::qconv_one_channel_3x3(p.conv)) {  // one input channel, 3x3: a depthwise conv
         std::vector<const Value*> in = node_inputs(n);
         in.resize(6, nullptr);  // the table is optional
@@ -132,7 +143,7 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
                        : make_call("qconv.hpp", "o2m::qconv<" + types, compact ? &o2m::qconv<TX, TY, true> : &o2m::qconv<TX, TY>,
                                    "o2m::QConvParams", p, node_inputs(n), {&y});
       }
-      c.scratch_bytes = o2m::qconv_scratch_bytes(p.conv);
+      c.scratch_bytes = few ? o2m::qconv_pointwise_few_scratch_bytes(p.conv) : o2m::qconv_scratch_bytes(p.conv);
       c.in_place = o2m::qconv_in_place(p.conv);  // depthwise channel by channel through the plane
       return c;
     });

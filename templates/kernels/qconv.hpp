@@ -1214,17 +1214,28 @@ inline void qconv_pointwise_pixels_mve(const ConvParams& c, bool per_channel, in
 constexpr int32_t kQdspPixelsCin = 16;
 // The geometries qconv_pointwise_few is for: a pointwise conv (1x1, unit strides, no padding,
 // one group) with few input channels, where running across pixels was measured faster on the
-// Cortex-M4 (zant_beer, instructions/MAC, vs the 2x2 blocks): 8 -> 48 channels 5.2 vs 6.0,
-// 16 -> 8: 3.8 vs 4.7, but 16 -> 96: 4.0 vs 3.7 (the blocks' per-pixel gather spreads over many
-// output channels). The lowering decides, so other models do not carry the path's code.
+// Cortex-M4 (zant_beer with its output tables, instructions/MAC, vs the 4x2 blocks of
+// qconv_pointwise_dsp): of 8 or 16 channels the tiles (qconv_pointwise8_dsp), 8 -> 48 2.7 vs 5.0,
+// 16 -> 8 2.9 vs 3.7, 16 -> 96 2.2 vs 3.0; other even counts one output channel at a time
+// (qconv_pointwise_pixels_dsp; 16 -> 8 3.8 vs the 2x2 blocks' 4.7). The lowering decides, so
+// other models do not carry the path's code.
 inline bool qconv_pointwise_few_pays(const ConvParams& c) {
   const bool pointwise = c.k[0] == 1 && c.k[1] == 1 && c.k[2] == 1 && c.stride[0] == 1 && c.stride[1] == 1 &&
                          c.stride[2] == 1 && c.pad[0] == 0 && c.pad[1] == 0 && c.pad[2] == 0 && c.group == 1;
-  return pointwise && c.c_in % 2 == 0 && (c.c_in <= 8 || (c.c_in <= kQdspPixelsCin && c.c_out <= c.c_in));
+  return pointwise && c.c_in % 2 == 0 && (c.c_in <= 8 || c.c_in == 16 || (c.c_in <= kQdspPixelsCin && c.c_out <= c.c_in));
+}
+// qconv_pointwise_few's kTiles for c_in input channels: c_in when qconv_pointwise8_dsp takes it
+// (8, 16), else 0.
+constexpr int32_t qconv_pointwise_tiles_cin(int32_t c_in) { return c_in == 8 || c_in == 16 ? c_in : 0; }
+// Scratch bytes of qconv_pointwise_few: qconv's, or qconv_pointwise8_dsp's tile when larger.
+inline int32_t qconv_pointwise_few_scratch_bytes(const ConvParams& c) {
+  const int32_t bytes = qconv_scratch_bytes(c);
+  const bool tiles = qconv_pointwise_tiles_cin(c.c_in) != 0;
+  return tiles && bytes < qpw8_scratch_bytes(c.c_in) ? qpw8_scratch_bytes(c.c_in) : bytes;
 }
 #if defined(O2M_QDOT_DSP)
-// A pointwise conv with few input channels (an even number: zant_beer's 8 and 16) on the DSP
-// extension across pixels, as its Helium counterpart: with so short a dot, the 2x2 blocks'
+// A pointwise conv with few input channels (an even number; 8 and 16 take qconv_pointwise8_dsp's
+// tiles when its constants allow) on the DSP extension across pixels, as its Helium counterpart: with so short a dot, the 2x2 blocks'
 // gathers and per-pair requantisation setup cost more than the MACs. Per output channel (its
 // weights paired and its requantisation constants made once), four pixels at a time: a word of
 // each of two channel planes, split into halfwords (bytes 0,2 and 1,3) and repacked as one
@@ -1365,10 +1376,11 @@ inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const
 #if defined(O2M_QDOT_DSP)
   // the output clamp is TY's own (always with a table: qconv_lut; fewer variants compiled)
   const bool full_range = kLut || (act_min == QRange<TY>::lo && act_max == QRange<TY>::hi);
-  if (!kRef && !kLut && pointwise) {  // four pixels by two channels (qconv_pointwise_dsp; no table)
+  if (!kRef && pointwise) {  // four pixels by two channels (qconv_pointwise_dsp)
     int16_t* packed = static_cast<int16_t*>(scratch);
     if (full_range)
-      qconv_pointwise_dsp<TX, TY, true>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y, packed);
+      qconv_pointwise_dsp<TX, TY, true, kLut>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y,
+                                              packed, table);
     else
       qconv_pointwise_dsp<TX, TY, false>(c, per_channel != 0, y_zp, act_min, act_max, x, w, bias, mult, shift, y, packed);
     return;
@@ -1519,15 +1531,22 @@ inline void qconv_lut(const QConvParams& p, const TX* x, const int8_t* w, const 
 }
 
 // qconv (kLut = false, table null) or qconv_lut for the geometries of qconv_pointwise_few_pays:
-// on the DSP extension across pixels (qconv_pointwise_pixels_dsp) when every shift is
-// requant_usual, the output keeps TY's whole range and y is not x; else as qconv / qconv_lut.
-template <typename TX, typename TY, bool kLut = false>
+// on the DSP extension across pixels (8 or 16 channels whose constants pass qpw8_constants_ok:
+// qconv_pointwise8_dsp; else qconv_pointwise_pixels_dsp) when every shift is requant_usual, the
+// output keeps TY's whole range and y is not x; else as qconv / qconv_lut. scratch:
+// qconv_pointwise_few_scratch_bytes. kTiles: qconv_pointwise_tiles_cin(c_in) (a template
+// argument: a model carries only the tiles it runs).
+template <typename TX, typename TY, bool kLut = false, int32_t kTiles = 0>
 inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias,
                                 const int32_t* mult, const int32_t* shift, const TY* table, TY* y, void* scratch) {
 #if defined(O2M_QDOT_DSP)
   bool usual = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi &&
                static_cast<const void*>(x) != static_cast<const void*>(y);
   for (int32_t i = 0; i < (p.per_channel ? p.conv.c_out : 1); ++i) usual = usual && requant_usual(shift[i]);
+  if constexpr (kTiles != 0)
+    if (usual && qpw8_constants_ok(p.conv, p.per_channel != 0, bias, mult, shift, p.y_zp))
+      return qconv_pointwise8_dsp<TX, TY, kTiles, kLut>(p.conv, p.per_channel != 0, p.y_zp, x, w, bias, mult, shift, table,
+                                                        y, static_cast<int16_t*>(scratch));
   if (usual)
     return qconv_pointwise_pixels_dsp<TX, TY, true, kLut>(p.conv, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, x, w,
                                                            bias, mult, shift, table, y);

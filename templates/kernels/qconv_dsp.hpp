@@ -7,6 +7,13 @@
 #include "conv.hpp"
 #include "qdot.hpp"
 
+namespace o2m { inline namespace O2M_KERNELS_VERSION {
+// qconv_pointwise8_dsp's tile of pixels and its scratch bytes for cin (8, 16) input channels: 16
+// or 36 a pixel (qpw8_pixel_slots; the lowering sizes the scratch on every target).
+constexpr int32_t kQpw8Tile = 32;
+inline int32_t qpw8_scratch_bytes(int32_t cin) { return kQpw8Tile * (cin == 8 ? 16 : 36); }
+}}  // namespace o2m::O2M_KERNELS_VERSION
+
 #if defined(O2M_QDOT_DSP)
 namespace o2m { inline namespace O2M_KERNELS_VERSION {
 
@@ -209,22 +216,24 @@ __attribute__((always_inline)) inline void qdot4x2_s16(const int16_t* s, const i
 
 // qconv_pointwise_dsp's outputs of one 4x2 block a by qout: channel 0's np pixels to y, channel
 // 1's (when second) to y + sp; mult and shift point at channel 0's, channel 1's are step after.
-template <typename TY>
+// kLut: each output through table (qlut_apply).
+template <typename TY, bool kLut>
 __attribute__((noinline)) void qpw4_store_qout(const int32_t* a, const int32_t* mult, const int32_t* shift,
                                                int32_t step, bool second, int32_t np, int32_t sp, int32_t y_zp,
-                                               int32_t lo, int32_t hi, TY* y) {
+                                               int32_t lo, int32_t hi, const TY* table, TY* y) {
   for (int32_t col = 0; col < (second ? 2 : 1); ++col)
     for (int32_t q = 0; q < np; ++q)
-      y[col * sp + q] = qout<TY>(a[2 * q + col], mult[col * step], shift[col * step], y_zp, lo, hi);
+      y[col * sp + q] = qlut_apply<TY, kLut>(table, qout<TY>(a[2 * q + col], mult[col * step], shift[col * step], y_zp, lo, hi));
 }
 
 // A pointwise conv (1x1, unit strides, no padding) four pixels at a time: x: [n, c_in, sp],
 // w: [c_out, c_in / group], y: [n, c_out, sp]; s: qpw4_scratch_bytes(c_in / group) bytes. Each
 // block of pixels is packed before any of its outputs is written, so y may be x (qconv_in_place).
-template <typename TX, typename TY, bool kFull>
+// kLut: each output through table (qconv_lut's, looked up in the store: qstore_dsp).
+template <typename TX, typename TY, bool kFull, bool kLut = false>
 inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y_zp, int32_t lo, int32_t hi,
                                 const TX* x, const int8_t* w, const int32_t* bias, const int32_t* mult,
-                                const int32_t* shift, TY* y, int16_t* s) {
+                                const int32_t* shift, TY* y, int16_t* s, const TY* table = nullptr) {
   const int32_t kg = c.c_in / c.group, cout_g = c.c_out / c.group, sp = c.out[0] * c.out[1] * c.out[2];
   const int32_t step = per_channel ? 1 : 0;
   for (int32_t b = 0; b < c.n; ++b)
@@ -246,7 +255,8 @@ inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y
           TY* y0 = yg + j * sp + pix;
           if (__builtin_expect(!requant_usual(shift[oc * step]) || !requant_usual(shift[oc1 * step]), 0)) {
             // a shift outside qrequant_dsp's range (a channel of near-zero weights): qout, out of line
-            qpw4_store_qout(a, mult + oc * step, shift + oc * step, step, second, np, sp, y_zp, lo, hi, y0);
+            qpw4_store_qout<TY, kLut>(a, mult + oc * step, shift + oc * step, step, second, np, sp, y_zp, lo, hi, table,
+                                      y0);
             continue;
           }
           // channel ch's four outputs (column col of a) to yc
@@ -254,7 +264,7 @@ inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y
             const int32_t m = mult[ch * step], sh = shift[ch * step];
             const int32_t t = -1 - sh, lsh = 33 + sh, half = 1 << (-2 - sh);
             auto out = [&](int32_t q) __attribute__((always_inline)) {
-              yc[q] = qclamp_dsp<TY, kFull>(qrequant_dsp(a[2 * q + col], m, t, lsh, half), y_zp, lo, hi);
+              yc[q] = qstore_dsp<TY, kFull, kLut>(qrequant_dsp(a[2 * q + col], m, t, lsh, half), y_zp, lo, hi, table);
             };
             out(0);  // written out: GCC 12 does not unroll a loop around the assembly
             out(1);
@@ -274,6 +284,184 @@ inline void qconv_pointwise_dsp(const ConvParams& c, bool per_channel, int32_t y
             }
           }
         }
+      }
+    }
+}
+
+
+// ---- The pointwise conv of 8 or 16 input channels (zant_beer's 8 -> 48, 16 -> 8 and 16 -> 96):
+// one output channel at a time over a tile of kQpw8Tile pixels.
+//
+// Each tile's pixels are packed once as int16 x - offset, per pixel and eight channels the words
+// (c0, c2), (c1, c3), (c4, c6), (c5, c7) (qpw8_pack), for every output channel; each channel's
+// weights are split once (SXTB16) for the whole tile and held in registers with its
+// requantisation constants. An output of eight channels then takes 2 LDRD, 4 SMLAD, the
+// requantisation (qrequant_dsp's seven instructions, the output's zero point folded into its
+// rounding constant: qpw8_zp_folds), the clamp, the table and the store: 17 instructions for 8
+// MACs (the 4x2 blocks, qconv_pointwise_dsp, take ~40). Of 16 channels, a first pass over the
+// tile sums channels 0..7 into a slot after each pixel's words, the second adds 8..15 and stores.
+
+// Int16 slots of one packed pixel: 8 per eight channels, and with 16 the first pass's sum (2).
+constexpr int32_t qpw8_pixel_slots(int32_t cin) { return cin == 8 ? 8 : 18; }
+
+// Pixels x .. x + np - 1 (np <= kQpw8Tile) of cin (8, 16) channels sp apart into s.
+template <typename TX>
+inline void qpw8_pack(const TX* x, int32_t sp, int32_t cin, int32_t np, int16_t* s) {
+  constexpr int32_t kSlot[8] = {0, 2, 1, 3, 4, 6, 5, 7};
+  const int32_t slots = qpw8_pixel_slots(cin);
+  for (int32_t ic = 0; ic < cin; ++ic) {
+    const TX* xc = x + ic * sp;
+    int16_t* d = s + ic / 8 * 8 + kSlot[ic % 8];
+#pragma GCC unroll 4  // (zant_beer on the M4: 75 K instructions fewer)
+    for (int32_t p = 0; p < np; ++p) d[slots * p] = static_cast<int16_t>(static_cast<int32_t>(xc[p]) - qx_offset<TX>());
+  }
+}
+
+// y_zp * 2^t may be added to the rounding constant (q + y_zp computed by the one shift) when no
+// sum can overflow: |acc| <= |bias| + cin * 128 * 128 (int8 weights, packed pixels in [-128, 127]).
+inline bool qpw8_zp_folds(int32_t cin, int32_t bias, int32_t mult, int32_t shift, int32_t y_zp) {
+  const int64_t t = -1 - shift, acc = (bias < 0 ? -int64_t{bias} : int64_t{bias}) + int64_t{cin} * 128 * 128;
+  const int64_t hi = ((acc * (mult < 0 ? -int64_t{mult} : int64_t{mult})) >> 32) + 1;
+  return hi + (int64_t{1} << (t - 1)) + (y_zp < 0 ? -int64_t{y_zp} : int64_t{y_zp}) * (int64_t{1} << t) < (int64_t{1} << 31);
+}
+
+// The kernel's conditions on the constants: every shift requant_usual, every channel's zero
+// point folds (qpw8_zp_folds).
+inline bool qpw8_constants_ok(const ConvParams& c, bool per_channel, const int32_t* bias, const int32_t* mult,
+                              const int32_t* shift, int32_t y_zp) {
+  for (int32_t oc = 0; oc < c.c_out; ++oc) {
+    const int32_t ch = per_channel ? oc : 0;
+    if (!requant_usual(shift[ch]) || !qpw8_zp_folds(c.c_in, bias[oc], mult[ch], shift[ch], y_zp)) return false;
+  }
+  return true;
+}
+
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+// Eight channels of the pixel at s (post-incremented past them) . (w0..w3) added to acc.
+#define O2M_QPW8_DOT                                                                                             \
+  "ldrd %[e], %[o], [%[s]], #8\n smlad %[acc], %[e], %[w0], %[acc]\n smlad %[acc], %[o], %[w1], %[acc]\n"         \
+  "ldrd %[e], %[o], [%[s]], #8\n smlad %[acc], %[e], %[w2], %[acc]\n smlad %[acc], %[o], %[w3], %[acc]\n"
+// One output of qpw8_channel_pairs: acc from ACC, the dot, SKIP to the next pixel, requantised
+// with y_zp folded into half (so after the shift acc is q + y_zp), TIE its tie rule, SAT its
+// clamp, LUT its table lookup; stored at y. 14 registers (GCC 12 spills the C loop's constants).
+#define O2M_QPW8_OUT(ACC, SKIP, TIE, SAT, LUT)                                                                   \
+  ACC O2M_QPW8_DOT SKIP "smull %[e], %[o], %[acc], %[m]\n add %[o], %[o], %[half]\n asr %[acc], %[o], %[t]\n"    \
+  "lsl %[o], %[o], %[lsh]\n orrs %[o], %[o], %[e]\n" TIE SAT LUT "strb %[acc], [%[y]], #1\n"
+// Two outputs a pass until y reaches end.
+#define O2M_QPW8_PAIRS(ACC, SKIP, TIE, SAT, LUT, ...)                                                            \
+  __asm__ volatile("1:\n" O2M_QPW8_OUT(ACC, SKIP, TIE, SAT, LUT) O2M_QPW8_OUT(ACC, SKIP, TIE, SAT, LUT)          \
+                   "ldr %[e], %[end]\n cmp %[y], %[e]\n bne 1b\n"                                                \
+                   : [s] "+r"(s), [y] "+r"(y), [acc] "=&r"(acc), [e] "=&r"(e), [o] "=&r"(o)                       \
+                   : [w0] "r"(w0), [w1] "r"(w1), [w2] "r"(w2), [w3] "r"(w3), [m] "r"(m), [t] "r"(t),              \
+                     [lsh] "r"(lsh), [half] "r"(half), [base] "m"(base), [end] "m"(end) __VA_ARGS__               \
+                   : "cc", "memory")
+// q + y_zp's tie rule: qrequant_dsp clears q's last bit; with y_zp even that is q + y_zp's, with
+// y_zp odd it is (q + y_zp - 1) | 1.
+#define O2M_QPW8_TIE_EVEN "it eq\n biceq %[acc], %[acc], #1\n"
+#define O2M_QPW8_TIE_ODD "itt eq\n subeq %[acc], %[acc], #1\n orreq %[acc], %[acc], #1\n"
+#define O2M_QPW8_LUT "ldrb %[acc], [%[tab], %[acc]]\n"
+// Every clamp, table and tie variant of O2M_QPW8_PAIRS for ACC and SKIP.
+#define O2M_QPW8_VARIANTS(ACC, SKIP)                                                                             \
+  if constexpr (QRange<TY>::lo < 0 && kLut) {                                                                   \
+    if (y_odd) O2M_QPW8_PAIRS(ACC, SKIP, O2M_QPW8_TIE_ODD, "ssat %[acc], #8, %[acc]\n", O2M_QPW8_LUT, , [tab] "r"(tab)); \
+    else O2M_QPW8_PAIRS(ACC, SKIP, O2M_QPW8_TIE_EVEN, "ssat %[acc], #8, %[acc]\n", O2M_QPW8_LUT, , [tab] "r"(tab));    \
+  } else if constexpr (QRange<TY>::lo < 0) {                                                                    \
+    if (y_odd) O2M_QPW8_PAIRS(ACC, SKIP, O2M_QPW8_TIE_ODD, "ssat %[acc], #8, %[acc]\n", "");                   \
+    else O2M_QPW8_PAIRS(ACC, SKIP, O2M_QPW8_TIE_EVEN, "ssat %[acc], #8, %[acc]\n", "");                        \
+  } else if constexpr (kLut) {                                                                                  \
+    if (y_odd) O2M_QPW8_PAIRS(ACC, SKIP, O2M_QPW8_TIE_ODD, "usat %[acc], #8, %[acc]\n", O2M_QPW8_LUT, , [tab] "r"(tab)); \
+    else O2M_QPW8_PAIRS(ACC, SKIP, O2M_QPW8_TIE_EVEN, "usat %[acc], #8, %[acc]\n", O2M_QPW8_LUT, , [tab] "r"(tab));    \
+  } else {                                                                                                       \
+    if (y_odd) O2M_QPW8_PAIRS(ACC, SKIP, O2M_QPW8_TIE_ODD, "usat %[acc], #8, %[acc]\n", "");                   \
+    else O2M_QPW8_PAIRS(ACC, SKIP, O2M_QPW8_TIE_EVEN, "usat %[acc], #8, %[acc]\n", "");                        \
+  }
+
+// The first pass over 16 channels: each pixel's sum of base and channels 0..7 (weights w0..w3)
+// into its slot after its words, from s until end.
+inline void qpw8_first_half(const int16_t* s, const int16_t* end, int32_t w0, int32_t w1, int32_t w2, int32_t w3,
+                            int32_t base) {
+  int32_t acc, e, o;
+#define O2M_QPW8_HALF "ldr %[acc], %[base]\n" O2M_QPW8_DOT "str %[acc], [%[s], #16]\n add %[s], %[s], #20\n"
+  __asm__ volatile("1:\n" O2M_QPW8_HALF O2M_QPW8_HALF "ldr %[e], %[end]\n cmp %[s], %[e]\n bne 1b\n"
+                   : [s] "+r"(s), [acc] "=&r"(acc), [e] "=&r"(e), [o] "=&r"(o)
+                   : [w0] "r"(w0), [w1] "r"(w1), [w2] "r"(w2), [w3] "r"(w3), [base] "m"(base), [end] "m"(end)
+                   : "cc", "memory");
+#undef O2M_QPW8_HALF
+}
+
+// Pixels' outputs of one channel, two at a time from s (qpw8_pack; with 16 channels the second
+// eight's words, after qpw8_first_half) to y until end: weights w0..w3 (SXTB16 of the channel's
+// (last) two weight words, even and odd bytes), acc from base (16: the first pass's sum),
+// requantised by (m, t, lsh, half + y_zp * 2^t), clamped to TY's range, through tab (table -
+// lowest(TY)) when kLut. y_odd: y_zp is odd.
+template <typename TY, int32_t kCin, bool kLut>
+inline void qpw8_channel_pairs(const int16_t* s, TY* y, TY* end, int32_t w0, int32_t w1, int32_t w2, int32_t w3,
+                               int32_t base, int32_t m, int32_t t, int32_t lsh, int32_t half, bool y_odd,
+                               const TY* tab) {
+  int32_t acc, e, o;
+  if constexpr (kCin == 8) {
+    O2M_QPW8_VARIANTS("ldr %[acc], %[base]\n", "")
+  } else {
+    O2M_QPW8_VARIANTS("ldr %[acc], [%[s], #16]\n", "add %[s], %[s], #20\n")
+  }
+}
+#undef O2M_QPW8_VARIANTS
+#undef O2M_QPW8_LUT
+#undef O2M_QPW8_TIE_ODD
+#undef O2M_QPW8_TIE_EVEN
+#undef O2M_QPW8_PAIRS
+#undef O2M_QPW8_OUT
+#undef O2M_QPW8_DOT
+#endif
+
+// A pointwise conv (1x1, unit strides, no padding, one group) of kCin (8, 16) input channels:
+// x: [n, kCin, sp], w: [c_out, kCin], y: [n, c_out, sp]; s: qpw8_scratch_bytes(kCin) bytes. The
+// output clamp is TY's range; the constants pass qpw8_constants_ok. kLut: each output through
+// table. Each tile is packed before any of its outputs is written, so y may be x.
+template <typename TX, typename TY, int32_t kCin, bool kLut>
+inline void qconv_pointwise8_dsp(const ConvParams& c, bool per_channel, int32_t y_zp, const TX* x, const int8_t* w,
+                                 const int32_t* bias, const int32_t* mult, const int32_t* shift, const TY* table, TY* y,
+                                 int16_t* s) {
+  constexpr int32_t kHalves = kCin / 8, kSlots = qpw8_pixel_slots(kCin);
+  const int32_t sp = c.out[0] * c.out[1] * c.out[2], step = per_channel ? 1 : 0;
+  for (int32_t b = 0; b < c.n; ++b)
+    for (int32_t pix = 0; pix < sp; pix += kQpw8Tile) {
+      const int32_t np = sp - pix < kQpw8Tile ? sp - pix : kQpw8Tile;
+      qpw8_pack(x + b * kCin * sp + pix, sp, kCin, np, s);
+      TY* yo = y + b * c.c_out * sp + pix;
+      const int8_t* wo = w;
+      for (int32_t oc = 0; oc < c.c_out; ++oc, wo += kCin, yo += sp) {
+        int32_t wv[4 * kHalves];  // per eight channels the words (c0, c2), (c1, c3), (c4, c6), (c5, c7)
+        for (int32_t i = 0; i < 2 * kHalves; ++i) {
+          const int32_t v = qload4(wo + 4 * i);
+          wv[2 * i] = __sxtb16(v);
+          wv[2 * i + 1] = qsxtb16_ror8(v);
+        }
+        const int32_t m = mult[oc * step], sh = shift[oc * step], base = bias[oc];
+        const int32_t t = -1 - sh, lsh = 33 + sh, half = 1 << (-2 - sh);
+        auto out = [&](int32_t p) __attribute__((always_inline)) {
+          const int16_t* px = s + kSlots * p;
+          int32_t acc = base;
+          for (int32_t i = 0; i < 2 * kHalves; ++i) {
+            int32_t e, o;
+            memcpy(&e, px + 4 * i, 4);
+            memcpy(&o, px + 4 * i + 2, 4);
+            acc = __smlad(o, wv[2 * i + 1], __smlad(e, wv[2 * i], acc));
+          }
+          yo[p] = qstore_dsp<TY, true, kLut>(qrequant_dsp(acc, m, t, lsh, half), y_zp, 0, 0, table);
+        };
+        int32_t p = 0;
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+        if (np >= 2) {
+          p = np & ~1;
+          const int32_t* wl = wv + 4 * (kHalves - 1);  // the last eight channels' weights
+          if constexpr (kHalves == 2) qpw8_first_half(s, s + kSlots * p, wv[0], wv[1], wv[2], wv[3], base);
+          qpw8_channel_pairs<TY, kCin, kLut>(s + 8 * (kHalves - 1), yo, yo + p, wl[0], wl[1], wl[2], wl[3], base, m, t,
+                                             lsh, half + static_cast<int32_t>(static_cast<uint32_t>(y_zp) << t),
+                                             (y_zp & 1) != 0, table - QRange<TY>::lo);
+        }
+#endif
+        for (; p < np; ++p) out(p);
       }
     }
 }

@@ -85,7 +85,9 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
   const o2m::ConvParams& c = p.conv;
   const int kg = c.c_in / c.group * c.k[1] * c.k[2];
   const int in_n = c.c_in * c.in[1] * c.in[2], out_n = c.c_out * c.out[1] * c.out[2];
-  if (in_n > kBuf || kg * c.c_out > kBuf || out_n > kBuf || o2m::qconv_scratch_bytes(c) > 4096) return;
+  if (in_n > kBuf || kg * c.c_out > kBuf || out_n > kBuf || o2m::qconv_scratch_bytes(c) > 4096 ||
+      o2m::qconv_pointwise_few_scratch_bytes(c) > 4096)
+    return;
   random_bytes(g_x, in_n);
   random_bytes(g_w, kg * c.c_out);
   random_requant(c.c_out, uniform(1, wide_one_in) == 1);
@@ -116,10 +118,19 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
   o2m::qconv_lut<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
   check(through_table(), "qconv_lut", t);
   if (o2m::qconv_pointwise_few_pays(c)) {  // the lowering's entry for few input channels, with and without the table
-    o2m::qconv_pointwise_few<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
-    check(through_table(), "qconv_pointwise_few lut", t);
-    o2m::qconv_pointwise_few<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, nullptr, reinterpret_cast<TY*>(g_y_var), g_scratch);
-    check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_pointwise_few", t);
+    auto few = [&](auto tiles) {              // as the lowering: its tiles for 8 and 16 input channels
+      constexpr int32_t k = decltype(tiles)::value;
+      o2m::qconv_pointwise_few<TX, TY, true, k>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
+      check(through_table(), "qconv_pointwise_few lut", t);
+      o2m::qconv_pointwise_few<TX, TY, false, k>(p, x, g_w, g_bias, g_mult, g_shift, nullptr, reinterpret_cast<TY*>(g_y_var),
+                                                  g_scratch);
+      check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_pointwise_few", t);
+    };
+    switch (o2m::qconv_pointwise_tiles_cin(c.c_in)) {
+      case 8: few(o2m::Constant<int32_t, 8>{}); break;
+      case 16: few(o2m::Constant<int32_t, 16>{}); break;
+      default: few(o2m::Constant<int32_t, 0>{});
+    }
   }
   if (o2m::qconv_one_channel_3x3(c)) {  // the lowering's entry for one input channel, with and without the table
     o2m::qconv_one_channel<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
@@ -235,6 +246,7 @@ void pointwise_trial(int t) {
   c.out[2] = c.in[2];
   if (t % 3 == 0) c.c_out = c.c_in;  // a shape that runs in place
   if (t % 3 == 1) c.c_in = 2 * uniform(1, 8);  // few input channels: the DSP path across pixels
+  if (t % 6 == 1) c.c_in = t % 12 == 1 ? 8 : 16;  // (qconv_pointwise8_dsp: tiles, odd tails, ties, odd zero points)
   if (t % 5 == 1) {                  // two groups (the DSP block per group)
     c.group = 2;
     c.c_in = 2 * uniform(1, 40);
