@@ -1346,8 +1346,7 @@ inline void qconv_core(const QConvParams& p, const TX* x, const int8_t* w, const
   const uint16x8_t offs3x3 = qgather_3x3_offsets(c.in[2]);
 #endif
   // every shift in requantize()'s usual range: the blocks requantise without testing each
-  bool rq_usual = !kRef;
-  for (int32_t i = 0; i < (per_channel ? c.c_out : 1); ++i) rq_usual = rq_usual && qout4_usual(mult[i], shift[i]);
+  const bool rq_usual = !kRef && qout4_all_usual(mult, shift, per_channel ? c.c_out : 1);
 #if defined(O2M_QDOT_MVE)
   // else the Helium blocks may still requantise every channel, by qout4_wide
   bool rq_wide = !kRef && !rq_usual;
@@ -1540,9 +1539,10 @@ template <typename TX, typename TY, bool kLut = false, int32_t kTiles = 0>
 inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias,
                                 const int32_t* mult, const int32_t* shift, const TY* table, TY* y, void* scratch) {
 #if defined(O2M_QDOT_DSP)
-  bool usual = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi &&
-               static_cast<const void*>(x) != static_cast<const void*>(y);
-  for (int32_t i = 0; i < (p.per_channel ? p.conv.c_out : 1); ++i) usual = usual && requant_usual(shift[i]);
+  // (on the DSP extension qout4_usual is requant_usual)
+  const bool usual = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi &&
+                     static_cast<const void*>(x) != static_cast<const void*>(y) &&
+                     qout4_all_usual(mult, shift, p.per_channel ? p.conv.c_out : 1);
   if constexpr (kTiles != 0)
     if (usual && qpw8_constants_ok(p.conv, p.per_channel != 0, bias, mult, shift, p.y_zp))
       return qconv_pointwise8_dsp<TX, TY, kTiles, kLut>(p.conv, p.per_channel != 0, p.y_zp, x, w, bias, mult, shift, table,

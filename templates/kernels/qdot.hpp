@@ -575,6 +575,14 @@ inline bool qout4_usual(int32_t mult, int32_t shift) {
 #endif
 }
 
+// qout4_usual for each of the n channels (n = 1 for per-tensor constants): the blocks then
+// requantise without testing each channel.
+inline bool qout4_all_usual(const int32_t* mult, const int32_t* shift, int32_t n) {
+  for (int32_t i = 0; i < n; ++i)
+    if (!qout4_usual(mult[i], shift[i])) return false;
+  return true;
+}
+
 #if defined(O2M_QDOT_MVE)
 // qout4_wide applies: qout4_usual, or a multiplier of 1/4 up to 2^29 held as mult >= 2^30 (as
 // lower-qdq makes them) or 0.

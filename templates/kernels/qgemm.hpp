@@ -71,8 +71,8 @@ inline void qgemm(const QGemmParams& p, const TX* x, const int8_t* w, const int3
   int8_t* row = static_cast<int8_t*>(scratch);
   constexpr int32_t off = qx_offset<TX>();
 #if defined(O2M_QDOT_MVE) || defined(O2M_QDOT1X4_DSP)
-  bool rq_usual = !kRef;  // every shift in qout4's (and qrequant_dsp's) range
-  for (int32_t c = 0; c < (p.per_channel ? p.n : 1); ++c) rq_usual = rq_usual && qout4_usual(mult[c], shift[c]);
+  // every shift in qout4's (and qrequant_dsp's) range
+  const bool rq_usual = !kRef && qout4_all_usual(mult, shift, p.per_channel ? p.n : 1);
 #endif
 #if defined(O2M_QDOT1X4_DSP)
   const bool full_range = p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi;  // the clamp is TY's own
