@@ -831,17 +831,21 @@ __attribute__((noinline)) inline void qrequant_sums_dsp(const int32_t* acc, int3
 }
 
 #if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
-// The sums buffer of qdw3x3_rows_dsp: outputs it holds at once.
-constexpr int32_t kDwSums = 64;
+// The sums buffer of qdw3x3_rows_dsp: outputs it holds at once. 104: two of zant_beer's 50-byte
+// plane rows or four of its 24-output stride-2 rows a call. Measured on the M4 (the buffer now
+// beside qconv_depthwise's frame only): 64 -> 104 zant_beer 19,384,223 -> 19,274,752
+// instructions, KWS 5,406,941 -> 5,382,169, VWW qop 19,074,848 -> 19,029,482, for 160 bytes of
+// stack; 128 runs the same counts, 96 slower (zant_beer 19,340,032).
+constexpr int32_t kDwSums = 104;
 
 // qconv_depthwise3x3_channel_dsp's geometries that run in assembly (qdw3x3_pairs_dsp and
 // qdw3x3_s2_pairs_dsp, for a requant_usual shift): column stride 2 with at most kDwSums - 2
-// outputs a row, or unit strides with whole plane rows of at most kDwSums and at least kDwSums
-// outputs in all.
+// outputs a row, or unit strides with whole plane rows of at most kDwSums and at least 64
+// outputs in all (VWW's 6 x 6 outputs measured slower this way).
 inline bool qdw3x3_rows_dsp_fits(const ConvParams& c, int32_t pw) {
   const int32_t ow_n = c.out[2];
   if (c.stride[2] == 2) return ow_n <= kDwSums - 2;
-  return c.stride[2] == 1 && c.stride[1] == 1 && pw <= kDwSums && c.out[1] * ow_n >= kDwSums;
+  return c.stride[2] == 1 && c.stride[1] == 1 && pw <= kDwSums && c.out[1] * ow_n >= 64;
 }
 
 // One channel of those geometries (the plane's rows pw apart; weights as qconv.. _channel_dsp's),
@@ -961,6 +965,9 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
   // as locals: a store into the plane (a char type) could otherwise change them
   const int32_t pad_t = c.pad[1], pad_l = c.pad[2], in_w = c.in[2];
   bool dirty = !kRef;  // the plane's padding is to be written (again, after an in-place channel)
+#if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  const bool rows_asm = !kRef && k33 && qdw3x3_rows_dsp_fits(c, pw);  // once, not per channel
+#endif
 #if defined(O2M_QDOT_MVE)
   if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && qconv_depthwise_transposed(c, ph, pw) &&
       qconv_depthwise_transposed_mve(p, x, w, bias, mult, shift, y, plane))
@@ -1018,7 +1025,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
 #elif defined(O2M_QDOT_DSP)
       if (!kRef && k33) {
 #if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
-        if (requant_usual(s) && qdw3x3_rows_dsp_fits(c, pw)) {
+        if (rows_asm && requant_usual(s)) {
           if (kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))  // kLut: qconv_lut
             qdw3x3_rows_dsp<TX, TY, true, kLut>(p, plane, pw, wc, base, m, s, yc, table);
           else
@@ -1573,8 +1580,8 @@ inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t*
 // the lowering's choice, not with --optimize size): on the DSP extension straight to
 // qconv_depthwise, without qconv_core's frame (424 bytes on the M4, for the other paths' locals)
 // under it on the stack; measured, the M4 stack peak: KWS 1,372 -> 996 bytes, zant_beer 1,476 ->
-// 1,060, VWW 1,420 -> 1,108. The table as qconv_lut's: looked up as stored for TY's whole range,
-// else in a pass over y afterwards. Elsewhere as qconv / qconv_lut (on the M55 the direct call
+// 1,060, VWW 1,420 -> 1,108 (then kDwSums' 104 sums: 1,100, 1,212, 1,148). The table as
+// qconv_lut's: looked up as stored for TY's whole range, else in a pass over y afterwards. Elsewhere as qconv / qconv_lut (on the M55 the direct call
 // measured slower: qconv_core compiled without qconv_depthwise inlined cost KWS's pointwise convs
 // 83 instructions each).
 template <typename TX, typename TY, bool kLut = false>
