@@ -136,6 +136,13 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
         c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_one_channel<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
                                    &o2m::qconv_one_channel<TX, TY, true>, "o2m::QConvParams", p, in, {&y})
                        : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv_one_channel, TX, TY), "o2m::QConvParams", p, in, {&y});
+      } else if (!compact && o2m::qconv_depthwise_2d(p.conv)) {  // a 2-D depthwise conv
+        std::vector<const Value*> in = node_inputs(n);
+        in.resize(6, nullptr);  // the table is optional
+        c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_depthwise_only<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
+                                   &o2m::qconv_depthwise_only<TX, TY, true>, "o2m::QConvParams", p, in, {&y})
+                       : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv_depthwise_only, TX, TY), "o2m::QConvParams", p, in,
+                                   {&y});
       } else {
         c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_lut<" + types,
                                    compact ? &o2m::qconv_lut<TX, TY, true> : &o2m::qconv_lut<TX, TY>, "o2m::QConvParams", p,

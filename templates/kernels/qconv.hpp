@@ -830,6 +830,67 @@ __attribute__((noinline)) inline void qrequant_sums_dsp(const int32_t* acc, int3
   }
 }
 
+#if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+// The sums buffer of qdw3x3_rows_dsp: outputs it holds at once. 104: two of zant_beer's 50-byte
+// plane rows or four of its 24-output stride-2 rows a call. Measured on the M4 (the buffer now
+// beside qconv_depthwise's frame only): 64 -> 104 zant_beer 19,384,223 -> 19,274,752
+// instructions, KWS 5,406,941 -> 5,382,169, VWW qop 19,074,848 -> 19,029,482, for 160 bytes of
+// stack; 128 runs the same counts, 96 slower (zant_beer 19,340,032).
+constexpr int32_t kDwSums = 104;
+
+// qconv_depthwise3x3_channel_dsp's geometries that run in assembly (qdw3x3_pairs_dsp and
+// qdw3x3_s2_pairs_dsp, for a requant_usual shift): column stride 2 with at most kDwSums - 2
+// outputs a row, or unit strides with whole plane rows of at most kDwSums and at least 64
+// outputs in all (VWW's 6 x 6 outputs measured slower this way).
+inline bool qdw3x3_rows_dsp_fits(const ConvParams& c, int32_t pw) {
+  const int32_t ow_n = c.out[2];
+  if (c.stride[2] == 2) return ow_n <= kDwSums - 2;
+  return c.stride[2] == 1 && c.stride[1] == 1 && pw <= kDwSums && c.out[1] * ow_n >= 64;
+}
+
+// One channel of those geometries (the plane's rows pw apart; weights as qconv.. _channel_dsp's),
+// called by qconv_depthwise itself rather than from qconv_depthwise3x3_channel_dsp: the sums
+// buffer (the most of this frame) is then on the stack beside qconv_depthwise's frame only, not
+// also beside the C path's.
+template <typename TX, typename TY, bool kFull, bool kLut>
+__attribute__((noinline)) inline void qdw3x3_rows_dsp(const QConvParams& p, const TX* plane, int32_t pw,
+                                                      const int8_t* wc, int32_t base, int32_t m, int32_t s, TY* yc,
+                                                      const TY* table) {
+  constexpr int32_t kSums = kDwSums;
+  const int32_t oh_n = p.conv.out[1], ow_n = p.conv.out[2], sh = p.conv.stride[1], sw = p.conv.stride[2];
+  const int32_t y_zp = p.y_zp, lo = p.act_min, hi = p.act_max;
+  auto pair = [](int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu)); };
+  const int32_t wa = pair(wc[0], wc[2]), wb = pair(wc[3], wc[5]), wc2 = pair(wc[6], wc[8]), w1c = wc[7];
+  int32_t acc[kSums];
+  if (sw == 2) {
+    // the sums of as many output rows as kSums holds (each with its two junk sums), by
+    // qdw3x3_s2_pairs_dsp a row, then requantised together. Measured on the M4: zant_beer's
+    // 48 x 48 -> 24 x 24 5.28 -> 4.22 instructions/MAC, 24 x 24 -> 12 x 12 5.63 -> 4.84.
+    const int32_t w1ab = pair(wc[1], wc[4]), pairs = (ow_n + 1) / 2, per = 2 * (pairs + 1), rows = kSums / per;
+    for (int32_t oh = 0; oh < oh_n; oh += rows) {
+      const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
+      for (int32_t r = 0; r < n; ++r)
+        qdw3x3_s2_pairs_dsp(plane + (oh + r) * sh * pw, pw, pairs, base, wa, wb, wc2, w1ab, w1c, acc + r * per);
+      qrequant_sums_dsp<TY, kFull, kLut>(acc + 1, n, ow_n, per, m, s, y_zp, lo, hi, table, yc + oh * ow_n);
+    }
+  } else {
+    // the sums of as many whole plane rows as kSums holds, end to end (a narrow row's call and
+    // requantisation set-up would cost more than its pairs; the sums at the rows' last two
+    // positions are dropped), by qdw3x3_pairs_dsp, then requantised. Measured on the M4: KWS's
+    // 25 x 5 outputs 4.99 -> 4.86 instructions/MAC, VWW's 24 x 24 3.65 -> 3.46; its 6 x 6
+    // outputs are slower this way (4.89 -> 4.97), hence at least kSums outputs. The rows then
+    // requantised by one qrequant_sums_dsp: zant_beer's 48 x 48 3.73 -> 3.24.
+    const int32_t w1ab = pair(wc[1], wc[4]), rows = kSums / pw;
+    for (int32_t oh = 0; oh < oh_n; oh += rows) {
+      const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
+      // an odd count's last pair reads one byte past the last row, inside the plane's slack
+      qdw3x3_pairs_dsp(plane + oh * pw, pw, ((n - 1) * pw + ow_n + 1) / 2, base, wa, wb, wc2, w1ab, w1c, acc);
+      qrequant_sums_dsp<TY, kFull, kLut>(acc, n, ow_n, pw, m, s, y_zp, lo, hi, table, yc + oh * ow_n);
+    }
+  }
+}
+#endif
+
 // One channel of a 3x3 2-D depthwise conv on the DSP extension. A plane row's four bytes r0..r3
 // split (SXTB16, or UXTB16 for uint8) into the halfword pairs (r0,r2) and (r1,r3); with a
 // weight row as the pair (w0,w2) and w1:
@@ -863,39 +924,6 @@ inline void qconv_depthwise3x3_channel_dsp(const QConvParams& p, const TX* plane
     qsplit4(r, e, o);
     return __smlabb(o, w1, __smlad(e, w02, a));
   };
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
-  constexpr int32_t kSums = 64;
-  int32_t acc[kSums];
-  if (kUsual && sw == 2 && ow_n <= kSums - 2) {
-    // the sums of as many output rows as kSums holds (each with its two junk sums), by
-    // qdw3x3_s2_pairs_dsp a row, then requantised together. Measured on the M4: zant_beer's
-    // 48 x 48 -> 24 x 24 5.28 -> 4.22 instructions/MAC, 24 x 24 -> 12 x 12 5.63 -> 4.84.
-    const int32_t w1ab = pair(wc[1], wc[4]), pairs = (ow_n + 1) / 2, per = 2 * (pairs + 1), rows = kSums / per;
-    for (int32_t oh = 0; oh < oh_n; oh += rows) {
-      const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
-      for (int32_t r = 0; r < n; ++r)
-        qdw3x3_s2_pairs_dsp(plane + (oh + r) * sh * pw, pw, pairs, base, wa, wb, wc2, w1ab, w1c, acc + r * per);
-      qrequant_sums_dsp<TY, kFull, kLut>(acc + 1, n, ow_n, per, m, s, y_zp, lo, hi, table, yc + oh * ow_n);
-    }
-    return;
-  }
-  if (kUsual && sw == 1 && sh == 1 && pw <= kSums && oh_n * ow_n >= kSums) {
-    // the sums of as many whole plane rows as kSums holds, end to end (a narrow row's call and
-    // requantisation set-up would cost more than its pairs; the sums at the rows' last two
-    // positions are dropped), by qdw3x3_pairs_dsp, then requantised. Measured on the M4: KWS's
-    // 25 x 5 outputs 4.99 -> 4.86 instructions/MAC, VWW's 24 x 24 3.65 -> 3.46; its 6 x 6
-    // outputs are slower this way (4.89 -> 4.97), hence at least kSums outputs. The rows then
-    // requantised by one qrequant_sums_dsp: zant_beer's 48 x 48 3.73 -> 3.24.
-    const int32_t w1ab = pair(wc[1], wc[4]), rows = kSums / pw;
-    for (int32_t oh = 0; oh < oh_n; oh += rows) {
-      const int32_t n = oh_n - oh < rows ? oh_n - oh : rows;
-      // an odd count's last pair reads one byte past the last row, inside the plane's slack
-      qdw3x3_pairs_dsp(plane + oh * pw, pw, ((n - 1) * pw + ow_n + 1) / 2, base, wa, wb, wc2, w1ab, w1c, acc);
-      qrequant_sums_dsp<TY, kFull, kLut>(acc, n, ow_n, pw, m, s, y_zp, lo, hi, table, yc + oh * ow_n);
-    }
-    return;
-  }
-#endif
   for (int32_t oh = 0; oh < oh_n; ++oh) {
     const TX* r0 = plane + oh * sh * pw;
     TY* yr = yc + oh * ow_n;
@@ -937,6 +965,9 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
   // as locals: a store into the plane (a char type) could otherwise change them
   const int32_t pad_t = c.pad[1], pad_l = c.pad[2], in_w = c.in[2];
   bool dirty = !kRef;  // the plane's padding is to be written (again, after an in-place channel)
+#if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+  const bool rows_asm = !kRef && k33 && qdw3x3_rows_dsp_fits(c, pw);  // once, not per channel
+#endif
 #if defined(O2M_QDOT_MVE)
   if (!kRef && k33 && c.stride[1] == 1 && c.stride[2] == 1 && qconv_depthwise_transposed(c, ph, pw) &&
       qconv_depthwise_transposed_mve(p, x, w, bias, mult, shift, y, plane))
@@ -993,6 +1024,15 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
       }
 #elif defined(O2M_QDOT_DSP)
       if (!kRef && k33) {
+#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+        if (rows_asm && requant_usual(s)) {
+          if (kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))  // kLut: qconv_lut
+            qdw3x3_rows_dsp<TX, TY, true, kLut>(p, plane, pw, wc, base, m, s, yc, table);
+          else
+            qdw3x3_rows_dsp<TX, TY, false, kLut>(p, plane, pw, wc, base, m, s, yc, table);
+          continue;
+        }
+#endif
         if (!requant_usual(s))
           qconv_depthwise3x3_channel_dsp<TX, TY, false, false, kLut>(p, plane, pw, wc, base, m, s, yc, table);
         else if (kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))  // kLut: qconv_lut
@@ -1550,6 +1590,25 @@ inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t*
   if (usual)
     return qconv_pointwise_pixels_dsp<TX, TY, true, kLut>(p.conv, p.per_channel != 0, p.y_zp, p.act_min, p.act_max, x, w,
                                                            bias, mult, shift, table, y);
+#endif
+  if constexpr (kLut) qconv_lut<TX, TY>(p, x, w, bias, mult, shift, table, y, scratch);
+  else qconv<TX, TY>(p, x, w, bias, mult, shift, y, scratch);
+}
+
+// qconv (kLut = false, table null) or qconv_lut for a 2-D depthwise conv (qconv_depthwise_2d;
+// the lowering's choice, not with --optimize size): on the DSP extension straight to
+// qconv_depthwise, without qconv_core's frame (424 bytes on the M4, for the other paths' locals)
+// under it on the stack; measured, the M4 stack peak: KWS 1,372 -> 996 bytes, zant_beer 1,476 ->
+// 1,060, VWW 1,420 -> 1,108 (then kDwSums' 104 sums: 1,100, 1,212, 1,148). The table as
+// qconv_lut's: looked up as stored for TY's whole range, else in a pass over y afterwards. Elsewhere as qconv / qconv_lut (on the M55 the direct call
+// measured slower: qconv_core compiled without qconv_depthwise inlined cost KWS's pointwise convs
+// 83 instructions each).
+template <typename TX, typename TY, bool kLut = false>
+inline void qconv_depthwise_only(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias,
+                                 const int32_t* mult, const int32_t* shift, const TY* table, TY* y, void* scratch) {
+#if defined(O2M_QDOT_DSP)
+  if (!kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))
+    return qconv_depthwise<TX, TY, false, kLut>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
 #endif
   if constexpr (kLut) qconv_lut<TX, TY>(p, x, w, bias, mult, shift, table, y, scratch);
   else qconv<TX, TY>(p, x, w, bias, mult, shift, y, scratch);

@@ -138,6 +138,24 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
     o2m::qconv_one_channel<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, nullptr, reinterpret_cast<TY*>(g_y_var), g_scratch);
     check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_one_channel", t);
   }
+  if (o2m::qconv_depthwise_2d(c)) {  // the lowering's entry for a 2-D depthwise conv, with and without the table
+    o2m::qconv_depthwise_only<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var),
+                                            g_scratch);
+    check(through_table(), "qconv_depthwise_only lut", t);
+    o2m::qconv_depthwise_only<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, nullptr, reinterpret_cast<TY*>(g_y_var),
+                                      g_scratch);
+    check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_depthwise_only", t);
+    if (o2m::qconv_in_place(c)) {  // y written over x, as the planner runs it
+      memcpy(g_y_var, g_x, static_cast<size_t>(in_n));
+      o2m::qconv_depthwise_only<TX, TY, true>(p, reinterpret_cast<const TX*>(g_y_var), g_w, g_bias, g_mult, g_shift, tab,
+                                              reinterpret_cast<TY*>(g_y_var), g_scratch);
+      check(through_table(), "qconv_depthwise_only lut in place", t);
+      memcpy(g_y_var, g_x, static_cast<size_t>(in_n));
+      o2m::qconv_depthwise_only<TX, TY>(p, reinterpret_cast<const TX*>(g_y_var), g_w, g_bias, g_mult, g_shift, nullptr,
+                                        reinterpret_cast<TY*>(g_y_var), g_scratch);
+      check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_depthwise_only in place", t);
+    }
+  }
   if (!o2m::qconv_in_place(c)) return;
   // as the planner runs it (src/planner/memory_plan.cpp): y written over x
   memcpy(g_y_var, g_x, static_cast<size_t>(in_n));
@@ -201,7 +219,7 @@ void depthwise3x3_trial(int t) {
   c.pad[0] = 0;
   for (int d = 1; d < 3; ++d) {
     c.in[d] = uniform(1, t % 4 == 1 ? 8 : 50);  // narrow: fewer than four outputs a row
-    if (t % 8 == 3) c.in[d] = d == 1 ? uniform(1, 6) : uniform(100, 140);  // wide rows, past the DSP blocks' sums
+    if (t % 8 == 3) c.in[d] = d == 1 ? uniform(1, 6) : uniform(100, 240);  // wide rows, past the DSP blocks' sums
     c.k[d] = 3;
     c.dil[d] = 1;
     c.stride[d] = t % 2 ? uniform(1, 2) : 1;
