@@ -39,7 +39,7 @@ inline void qv_copy_rows(TD* d, int32_t ds, const TS* s, int32_t ss, int32_t n, 
   const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
   if (n <= 0 || rows <= 0) return;
   const uint8x16_t flip = vdupq_n_u8(kFlip ? 0x80 : 0);
-#if !defined(O2M_QDOT_NO_ASM)  // else the loop below: no whole block, the predicated tail a row
+#if !defined(O2M_NO_ASM)  // else the loop below: no whole block, the predicated tail a row
   if (n < 16) {  // a predicated load and store a row in a low-overhead loop (6 or 7 instructions; GCC 12: 16)
     const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n));  // in VPR for the block (the "Up" operand)
     uint8x16_t t;
@@ -551,7 +551,7 @@ inline void qv_column_bytes(TD* d, const TS* s, int32_t stride, int32_t n) {
   static_assert(sizeof(TD) == 1 && sizeof(TS) == 1, "bytes");
   const uint16x8_t offs = vmulq_n_u16(vidupq_n_u16(0u, 1), static_cast<uint16_t>(stride));
   const mve_pred16_t tail = vctp16q(static_cast<uint32_t>(n & 7));  // in VPR (the "Up" operand)
-#if defined(O2M_QDOT_NO_ASM)
+#if defined(O2M_NO_ASM)
   uint8_t* ud = reinterpret_cast<uint8_t*>(d);
   const uint8_t* us = reinterpret_cast<const uint8_t*>(s);
   const int32_t whole = n & ~7;
@@ -585,14 +585,14 @@ inline void qv_column_bytes(TD* d, const TS* s, int32_t stride, int32_t n) {
 // requantisation's constants every pass): 34 instructions a pass: the base reloaded from the
 // stack (eight vector registers hold the rest), 9 widening loads and 9 VMLAs, then qout4's
 // steps (qdot.hpp). 13 core registers (9 weights, 3 row pointers, mult): r7 must be free, as
-// qdot2x2's DSP assembly needs; else (O2M_QDOT_NO_ASM) the same passes in C.
+// qdot2x2's DSP assembly needs; else (O2M_NO_ASM) the same passes in C.
 template <typename TX>
 __attribute__((noinline)) inline void qdw3x3_s1_inplace(TX* plane, int32_t pw, int32_t passes, const int8_t* wc,
                                                       int32_t base, int32_t m, int32_t s, int32_t y_zp, int32_t lo,
                                                       int32_t hi) {
   const int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], w7 = wc[7],
                 w8 = wc[8];
-#if !defined(__OPTIMIZE__) || defined(O2M_QDOT_NO_ASM)
+#if !defined(__OPTIMIZE__) || defined(O2M_NO_ASM)
   const uint32x4_t offs = vdupq_n_u32(0);  // unused: the loads are contiguous
   for (int32_t q = 0; q < 4 * passes; q += 4) {
     const int32x4_t acc =
@@ -703,7 +703,7 @@ __attribute__((noinline)) inline bool qconv_depthwise_transposed_mve(const QConv
 }
 #endif
 
-#if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
 // The sums of a 3x3 stride-1 window for `pairs` pairs of outputs along a plane row (r0: the
 // first window's top-left byte, rows pw apart): acc[2i], acc[2i + 1] for outputs 2i, 2i + 1,
 // started from base. Weights as qconv_depthwise3x3_channel_dsp's: wa, wb, wc the rows' (w0, w2)
@@ -793,7 +793,7 @@ __attribute__((noinline)) inline void qrequant_sums_dsp(const int32_t* acc, int3
   const int32_t t = -1 - s, lsh = 33 + s, half = 1 << (-2 - s);
   for (int32_t r = 0; r < rows; ++r, acc += stride) {
     int32_t i = 0;
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
     if constexpr (kFull) {
       if (const int32_t n2 = n & ~1) {
         const int32_t* a = acc;
@@ -830,7 +830,7 @@ __attribute__((noinline)) inline void qrequant_sums_dsp(const int32_t* acc, int3
   }
 }
 
-#if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
 // The sums buffer of qdw3x3_rows_dsp: outputs it holds at once. 104: two of zant_beer's 50-byte
 // plane rows or four of its 24-output stride-2 rows a call. Measured on the M4 (the buffer now
 // beside qconv_depthwise's frame only): 64 -> 104 zant_beer 19,384,223 -> 19,274,752
@@ -965,7 +965,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
   // as locals: a store into the plane (a char type) could otherwise change them
   const int32_t pad_t = c.pad[1], pad_l = c.pad[2], in_w = c.in[2];
   bool dirty = !kRef;  // the plane's padding is to be written (again, after an in-place channel)
-#if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(O2M_QDOT_DSP) && defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
   const bool rows_asm = !kRef && k33 && qdw3x3_rows_dsp_fits(c, pw);  // once, not per channel
 #endif
 #if defined(O2M_QDOT_MVE)
@@ -1024,7 +1024,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
       }
 #elif defined(O2M_QDOT_DSP)
       if (!kRef && k33) {
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
         if (rows_asm && requant_usual(s)) {
           if (kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))  // kLut: qconv_lut
             qdw3x3_rows_dsp<TX, TY, true, kLut>(p, plane, pw, wc, base, m, s, yc, table);
@@ -1081,7 +1081,7 @@ inline void qconv_depthwise(const QConvParams& p, const TX* x, const int8_t* w, 
     }
 }
 
-#if defined(O2M_QDOT_MVE) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(O2M_QDOT_MVE) && defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
 // qconv_pixels_mve for two pixels when every channel is qout4_usual, written out: compiled from
 // C, GCC 12 spills the requantisation's constants and reloads its pointers every channel pair
 // (about 44 instructions a pair besides the dot's loop; here 35, with the whole 16-byte blocks
@@ -1163,7 +1163,7 @@ inline void qconv_pixels_mve(const int8_t* p0, const int8_t* p1, const int8_t* w
   // pixel 0's lanes (0 and 1) when only one is stored: by VCTP (GCC 12 materialises a constant
   // predicate 0x00ff as all lanes)
   const mve_pred16_t lanes = vctp32q(2);
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
   if constexpr (kTwo && !kWide) {
     if (n >= 2) qconv_pairs2_mve(p0, p1, w, kg, n >> 1, bias, mult, shift, per_channel, y_zp, lo, hi, out_sp, y);
     return;

@@ -152,7 +152,7 @@ __attribute__((always_inline)) inline void qdot4x2_s16(const int16_t* s, const i
   int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3], s20 = acc[4], s21 = acc[5], s30 = acc[6],
           s31 = acc[7];
   int32_t i = 0;
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
   if (const int32_t n8 = kg & ~7) {
     const int8_t* const end = w0 + n8;
     const int16_t* a = s;
@@ -336,7 +336,7 @@ inline bool qpw8_constants_ok(const ConvParams& c, bool per_channel, const int32
   return true;
 }
 
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
 // Eight channels of the pixel at s (post-incremented past them) . (w0..w3) added to acc.
 #define O2M_QPW8_DOT                                                                                             \
   "ldrd %[e], %[o], [%[s]], #8\n smlad %[acc], %[e], %[w0], %[acc]\n smlad %[acc], %[o], %[w1], %[acc]\n"         \
@@ -451,7 +451,7 @@ inline void qconv_pointwise8_dsp(const ConvParams& c, bool per_channel, int32_t 
           yo[p] = qstore_dsp<TY, true, kLut>(qrequant_dsp(acc, m, t, lsh, half), y_zp, 0, 0, table);
         };
         int32_t p = 0;
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
         if (np >= 2) {
           p = np & ~1;
           const int32_t* wl = wv + 4 * (kHalves - 1);  // the last eight channels' weights

@@ -174,13 +174,13 @@ __attribute__((always_inline)) inline void qdot2x2_c(const int8_t* a0, const int
 
 inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const int8_t* b1, int32_t n, int32_t* acc) {
   int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
   // Eight bytes a pass, written out: four pointers, four sums and six temporaries take all 14
   // allocatable registers, the end is read from the stack; compiled from C, GCC 12 spills sums
   // and pointers every pass. Per pass: 8 LDR, 16 SXTB16, 16 SMLAD and 3 for the loop, for 32
   // MACs. Needs r7 free, as GCC leaves it when optimising: a build with -fno-omit-frame-pointer
   // (or another reserved register) fails here with "impossible constraints" and defines
-  // O2M_QDOT_NO_ASM to take the C loop.
+  // O2M_NO_ASM to take the C loop.
   if (const int32_t n8 = n & ~7) {
     const int8_t* const end = b0 + n8;
     int32_t t0, t1, t2, t3, t4, t5;
@@ -217,7 +217,7 @@ inline void qdot2x2(const int8_t* a0, const int8_t* a1, const int8_t* b0, const 
 // x's do (x = d + n4 / 2 as bytes): every word is read before its bytes are written over.
 inline void qwiden_patch(const int8_t* x, int16_t* d, int32_t n) {
   int32_t i = 0;
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
   // eight bytes a pass, written out (9 instructions; GCC 12: 18 without post-increments)
   if (const int32_t n8 = n & ~7) {
     const int8_t* const end = x + n8;
@@ -247,7 +247,7 @@ __attribute__((always_inline)) inline void qdot2x2_wide(const int16_t* a0, const
                                                         int32_t kg, int32_t n, int32_t& s00, int32_t& s01,
                                                         int32_t& s10, int32_t& s11) {
   int32_t i = 0;
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
   if (const int32_t n8 = n & ~7) {
     const int8_t* const end = b0 + n8;
     int32_t x0, x1, x2, x3, t, u;
@@ -293,7 +293,7 @@ __attribute__((always_inline)) inline void qdot2x2_wide(const int16_t* a0, const
   }
 }
 
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
 #define O2M_QDOT1X4_DSP 1
 // One row a against four rows b, b + stride, b + 2 * stride, b + 3 * stride: acc[r] += a . b_r
 // (the caller starts acc from the bias). Each word of a is split once for four weight rows. The
@@ -379,7 +379,7 @@ inline void qdot2(const int8_t* a, const int8_t* b0, const int8_t* b1, int32_t n
 
 // The vector {x0, x1, x2, x3}: two VMOVs of a pair of core registers each.
 inline int32x4_t qv_lanes(int32_t x0, int32_t x1, int32_t x2, int32_t x3) {
-#if defined(O2M_QDOT_NO_ASM)
+#if defined(O2M_NO_ASM)
   int32x4_t v = vdupq_n_s32(x0);
   v = vsetq_lane_s32(x1, v, 1);
   v = vsetq_lane_s32(x2, v, 2);
@@ -399,7 +399,7 @@ inline int32x4_t qv_lanes(int32_t x0, int32_t x1, int32_t x2, int32_t x3) {
 __attribute__((always_inline)) inline int32x4_t qdot2x2_v(const int8_t* a0, const int8_t* a1, const int8_t* b0,
                                                           const int8_t* b1, int32_t n, int32_t init0, int32_t init1) {
   int32_t s00 = init0, s01 = init1, s10 = init0, s11 = init1;
-#if defined(O2M_QDOT_NO_ASM)
+#if defined(O2M_NO_ASM)
   qv_blocks(n, [&](int32_t i, auto pr) {
     const int8x16_t va0 = qv_load(a0 + i, pr), va1 = qv_load(a1 + i, pr);
     const int8x16_t vb0 = qv_load(b0 + i, pr), vb1 = qv_load(b1 + i, pr);
@@ -460,7 +460,7 @@ __attribute__((always_inline)) inline int32x4_t qdot1x4(const int8_t* a, const i
   const int8_t* b3 = b2 + stride;
   int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   if (int32_t blocks = n >> 4) {
-#if defined(O2M_QDOT_NO_ASM)
+#if defined(O2M_NO_ASM)
     for (; blocks > 0; --blocks, a += 16, b += 16, b1 += 16, b2 += 16, b3 += 16) {
       const int8x16_t va = vldrbq_s8(a);
       s0 = vmladavaq_s8(s0, va, vldrbq_s8(b));

@@ -68,7 +68,7 @@ inline bool qadd_split(const QAddParams& p, QAddSplit& s) {
 
 // (h << 16) | (l & 0xffff): one PKHBT (GCC spells it UXTH and ORR).
 inline uint32_t qadd_low_bits(int32_t h, int32_t l) {
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
   uint32_t w;
   __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(w) : "r"(l), "r"(h));
   return w;

@@ -14,7 +14,7 @@
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
 #include <arm_mve.h>
 #define O2M_QUANT_MVE_FP 1
-#elif defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_DSP) && defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#elif defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_DSP) && defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
 #include <arm_acle.h>
 #define O2M_QUANT_VFP 1  // a single-precision FPU and the DSP extension, no Helium (Cortex-M4F, M7, M33)
 #endif
@@ -149,7 +149,7 @@ inline void quantize_row_mve(const float* x, float s, int32_t zp, T* y, int32_t 
   };
   int32_t i = 0;
   for (; i + 4 <= n; i += 4) {
-#if defined(__OPTIMIZE__) && !defined(O2M_QDOT_NO_ASM)
+#if defined(__OPTIMIZE__) && !defined(O2M_NO_ASM)
     float32x4_t v;  // q0's lanes are s0..s3: divided in place (GCC moves each through a core register)
     __asm__("vldrw.u32 q0, [%[x]]\n vdiv.f32 s0, s0, %[s]\n vdiv.f32 s1, s1, %[s]\n"
             " vdiv.f32 s2, s2, %[s]\n vdiv.f32 s3, s3, %[s]\n vmov %q[v], q0"

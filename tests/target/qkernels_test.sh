@@ -4,7 +4,7 @@
 # portable blocked kernels), mps2-an386 / an500 / an505 (Cortex-M4 / M7 / M33, DSP:
 # SMLAD/SXTB16) and mps3-an547 (Cortex-M55, Helium/MVE), with the flags of templates/targets/cortex-m and
 # -Werror, runs each under tools/count-insns.sh, and checks the program's verdict; the
-# Cortex-M4 and Cortex-M55 once more with -DO2M_QDOT_NO_ASM (docs/api.md: the C loops in place of every
+# Cortex-M4 and Cortex-M55 once more with -DO2M_NO_ASM (docs/api.md: the C loops in place of every
 # inline-assembly block, the same bytes). Prints the
 # instructions of one KWS-sized layer per kernel, reference and variant, and per MAC.
 # Ends with "N passed, M failed"; exits non-zero on any failure.
@@ -23,7 +23,7 @@ macs=(512000 72000 81920)
 for run in mps2-an385 mps2-an386 mps2-an386:no-asm mps2-an500 mps2-an505 mps3-an547 mps3-an547:no-asm; do
   board=${run%%:*} out="$work/$run"
   flags=""
-  [ "$run" = "$board" ] || flags=-DO2M_QDOT_NO_ASM
+  [ "$run" = "$board" ] || flags=-DO2M_NO_ASM
   if ! GUEST_CXXFLAGS=$flags build_guest "$board" "$root/tests/target/qkernels_test.cpp" "$out"; then
     echo "FAIL $run: build"; failed=$((failed + 1)); continue
   fi
