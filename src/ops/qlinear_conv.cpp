@@ -112,6 +112,18 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
       // --optimize size: the reference kernel (one pixel at a time, no DSP or Helium blocks)
       const bool compact = wants_compact_kernel(n);
       const std::string types = ctype<TX>() + ", " + ctype<TY>() + (compact ? ", true>" : ">");
+      // qconv_depthwise_only, whose 6th input, the output table, is optional; kOneIn: one input channel.
+      auto depthwise_call = [&](auto one_in) {
+        constexpr bool kOneIn = decltype(one_in)::value;
+        std::vector<const Value*> in = node_inputs(n);
+        in.resize(6, nullptr);
+        const bool lut = n.input(5) != nullptr;
+        const std::string fn = "o2m::qconv_depthwise_only<" + ctype<TX>() + ", " + ctype<TY>() +
+                               (kOneIn ? (lut ? ", true, true>" : ", false, true>") : (lut ? ", true>" : ">"));
+        return make_call("qconv.hpp", fn,
+                         lut ? &o2m::qconv_depthwise_only<TX, TY, true, kOneIn> : &o2m::qconv_depthwise_only<TX, TY, false, kOneIn>,
+                         "o2m::QConvParams", p, in, {&y});
+      };
       KernelCall c;
       const bool few = !compact && o2m::qconv_pointwise_few_pays(p.conv);
       if (few) {  // few input channels: across pixels
@@ -131,18 +143,9 @@ std::vector<KernelCall> lower_qconv(const Node& n) {
           default: c = few_call(o2m::Constant<int32_t, 0>{});
         }
       } else if (!compact && o2m::qconv_one_channel_3x3(p.conv)) {  // one input channel, 3x3: a depthwise conv
-        std::vector<const Value*> in = node_inputs(n);
-        in.resize(6, nullptr);  // the table is optional
-        c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_one_channel<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
-                                   &o2m::qconv_one_channel<TX, TY, true>, "o2m::QConvParams", p, in, {&y})
-                       : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv_one_channel, TX, TY), "o2m::QConvParams", p, in, {&y});
+        c = depthwise_call(o2m::Constant<bool, true>{});
       } else if (!compact && o2m::qconv_depthwise_2d(p.conv)) {  // a 2-D depthwise conv
-        std::vector<const Value*> in = node_inputs(n);
-        in.resize(6, nullptr);  // the table is optional
-        c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_depthwise_only<" + ctype<TX>() + ", " + ctype<TY>() + ", true>",
-                                   &o2m::qconv_depthwise_only<TX, TY, true>, "o2m::QConvParams", p, in, {&y})
-                       : make_call(O2M_KERNEL2("qconv.hpp", o2m::qconv_depthwise_only, TX, TY), "o2m::QConvParams", p, in,
-                                   {&y});
+        c = depthwise_call(o2m::Constant<bool, false>{});
       } else {
         c = n.input(5) ? make_call("qconv.hpp", "o2m::qconv_lut<" + types,
                                    compact ? &o2m::qconv_lut<TX, TY, true> : &o2m::qconv_lut<TX, TY>, "o2m::QConvParams", p,

@@ -281,10 +281,10 @@ inline bool qconv_depthwise_2d(const ConvParams& c) {
   return c.group == c.c_in && c.c_out == c.c_in && c.in[0] == 1 && c.k[0] == 1 && c.out[0] == 1;
 }
 // A 3x3 2-D conv of one input channel (a model's first, on a grey image: zant_beer's) runs on
-// the DSP extension as a depthwise conv with a channel multiplier (qconv_one_channel, chosen by
-// the lowering): the input padded into the plane once, then each output channel over it as a
-// depthwise channel (its weights in registers, its requantisation set up once), where the
-// patches would do 9 MACs an output between requantisations. zant_beer's 1 -> 16 channels
+// the DSP extension as a depthwise conv with a channel multiplier (qconv_depthwise_only with
+// kOneIn, chosen by the lowering): the input padded into the plane once, then each output
+// channel over it as a depthwise channel (its weights in registers, its requantisation set up
+// once), where the patches would do 9 MACs an output between requantisations. zant_beer's 1 -> 16 channels
 // 3x3 stride 2 on the M4: 6.98 -> 3.47 instructions/MAC.
 inline bool qconv_one_channel_3x3(const ConvParams& c) {
   return c.c_in == 1 && c.group == 1 && c.c_out >= 2 && c.in[0] == 1 && c.k[0] == 1 && c.out[0] == 1 && c.k[1] == 3 &&
@@ -1600,30 +1600,17 @@ inline void qconv_pointwise_few(const QConvParams& p, const TX* x, const int8_t*
 // qconv_depthwise, without qconv_core's frame (424 bytes on the M4, for the other paths' locals)
 // under it on the stack; measured, the M4 stack peak: KWS 1,372 -> 996 bytes, zant_beer 1,476 ->
 // 1,060, VWW 1,420 -> 1,108 (then kDwSums' 104 sums: 1,100, 1,212, 1,148). The table as
-// qconv_lut's: looked up as stored for TY's whole range, else in a pass over y afterwards. Elsewhere as qconv / qconv_lut (on the M55 the direct call
-// measured slower: qconv_core compiled without qconv_depthwise inlined cost KWS's pointwise convs
-// 83 instructions each).
-template <typename TX, typename TY, bool kLut = false>
+// qconv_lut's: looked up as stored for TY's whole range, else in a pass over y afterwards.
+// Elsewhere as qconv / qconv_lut (on the M55 the direct call measured slower: qconv_core
+// compiled without qconv_depthwise inlined cost KWS's pointwise convs 83 instructions each).
+// kOneIn: a 3x3 conv of one input channel (qconv_one_channel_3x3, zant_beer's first conv) run as
+// a depthwise conv with a channel multiplier.
+template <typename TX, typename TY, bool kLut = false, bool kOneIn = false>
 inline void qconv_depthwise_only(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias,
                                  const int32_t* mult, const int32_t* shift, const TY* table, TY* y, void* scratch) {
 #if defined(O2M_QDOT_DSP)
   if (!kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))
-    return qconv_depthwise<TX, TY, false, kLut>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
-#endif
-  if constexpr (kLut) qconv_lut<TX, TY>(p, x, w, bias, mult, shift, table, y, scratch);
-  else qconv<TX, TY>(p, x, w, bias, mult, shift, y, scratch);
-}
-
-// qconv (kLut = false, table null) or qconv_lut for the geometries of qconv_one_channel_3x3
-// (the lowering's choice: other models do not carry the path): on the DSP extension a
-// depthwise conv with a channel multiplier (qconv_depthwise, kOneIn), with the table only when
-// the output keeps TY's whole range (as qconv_lut); else as qconv / qconv_lut.
-template <typename TX, typename TY, bool kLut = false>
-inline void qconv_one_channel(const QConvParams& p, const TX* x, const int8_t* w, const int32_t* bias,
-                              const int32_t* mult, const int32_t* shift, const TY* table, TY* y, void* scratch) {
-#if defined(O2M_QDOT_DSP)
-  if (!kLut || (p.act_min == QRange<TY>::lo && p.act_max == QRange<TY>::hi))
-    return qconv_depthwise<TX, TY, false, kLut, true>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
+    return qconv_depthwise<TX, TY, false, kLut, kOneIn>(p, x, w, bias, mult, shift, y, static_cast<TX*>(scratch), table);
 #endif
   if constexpr (kLut) qconv_lut<TX, TY>(p, x, w, bias, mult, shift, table, y, scratch);
   else qconv<TX, TY>(p, x, w, bias, mult, shift, y, scratch);

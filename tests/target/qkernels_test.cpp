@@ -133,10 +133,12 @@ void qconv_trial(o2m::QConvParams& p, int wide_one_in, const char* what, int t) 
     }
   }
   if (o2m::qconv_one_channel_3x3(c)) {  // the lowering's entry for one input channel, with and without the table
-    o2m::qconv_one_channel<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var), g_scratch);
-    check(through_table(), "qconv_one_channel lut", t);
-    o2m::qconv_one_channel<TX, TY>(p, x, g_w, g_bias, g_mult, g_shift, nullptr, reinterpret_cast<TY*>(g_y_var), g_scratch);
-    check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_one_channel", t);
+    o2m::qconv_depthwise_only<TX, TY, true, true>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var),
+                                                  g_scratch);
+    check(through_table(), "qconv_depthwise_only one-channel lut", t);
+    o2m::qconv_depthwise_only<TX, TY, false, true>(p, x, g_w, g_bias, g_mult, g_shift, nullptr,
+                                                   reinterpret_cast<TY*>(g_y_var), g_scratch);
+    check(memcmp(g_y_ref, g_y_var, static_cast<size_t>(out_n)) == 0, "qconv_depthwise_only one-channel", t);
   }
   if (o2m::qconv_depthwise_2d(c)) {  // the lowering's entry for a 2-D depthwise conv, with and without the table
     o2m::qconv_depthwise_only<TX, TY, true>(p, x, g_w, g_bias, g_mult, g_shift, tab, reinterpret_cast<TY*>(g_y_var),
